@@ -1,0 +1,481 @@
+"""Load a scenario: read files, merge overlays, apply ``--set`` overrides, validate.
+
+Every problem is collected and raised at once as an :class:`~finmodel.errors.AssumptionError`
+whose problems read ``file:line:col: field.path: message (got X)``.
+"""
+from __future__ import annotations
+
+import difflib
+import hashlib
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from pydantic import BaseModel, ValidationError
+
+from ..errors import AssumptionError, InputMissingError, Problem
+from .csvio import read_csv
+from .schema import Deal, Scenario
+from .yamlio import Located, read_yaml
+
+__all__ = ["Assumptions", "load", "parse_override", "DEAL_COLUMNS", "file_sha256"]
+
+DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "start_year",
+                "term_years", "ramp", "shares", "include", "status", "basis", "source",
+                "source_url", "as_of", "note")
+_DEAL_OPTIONAL = ("shares", "source_url", "note")
+_DEAL_FLOATS = ("capacity_gw", "value_usd_bn")
+_DEAL_INTS = ("start_year", "term_years")
+MAX_EXTENDS_DEPTH = 10
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    """A validated scenario with its deal table and the record of where it came from."""
+
+    scenario: Scenario
+    deals: tuple[Deal, ...]
+    path: Path
+    files: tuple[Path, ...]          # every file read, in order
+    overrides: tuple[str, ...] = ()  # the --set arguments applied
+
+    @property
+    def name(self) -> str:
+        return self.scenario.name
+
+    def hashes(self) -> dict[str, str]:
+        return {str(p): file_sha256(p) for p in self.files}
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# --- origins: where each value of the merged data came from -----------------------------------
+
+@dataclass
+class _Origins:
+    """path tuple -> (file, line, col) for every key of the merged document."""
+
+    at: dict[tuple, tuple[str, int | None, int | None]] = field(default_factory=dict)
+
+    def add(self, doc: Located, prefix: tuple = ()) -> None:
+        for path in set(doc.locations) | set(doc.value_locations):
+            line, col = doc.where(path) or (None, None)
+            self.at[prefix + tuple(path)] = (doc.file, line, col)
+
+    def find(self, path: tuple) -> tuple[str | None, int | None, int | None]:
+        for cut in range(len(path), -1, -1):
+            if tuple(path[:cut]) in self.at:
+                return self.at[tuple(path[:cut])]
+        return (None, None, None)
+
+
+def _is_quantity(v: Any) -> bool:
+    return isinstance(v, dict) and "value" in v
+
+
+def _merge(base: Any, over: Any) -> Any:
+    """Deep merge of mappings; a full quantity (with ``value``) or any non-mapping replaces."""
+    if isinstance(base, dict) and isinstance(over, dict) and not _is_quantity(over):
+        out = dict(base)
+        for k, v in over.items():
+            out[k] = _merge(base.get(k), v) if k in base else v
+        return out
+    return over
+
+
+def _read_chain(path: Path, origins: _Origins, files: list[Path], seen: tuple = ()) -> dict:
+    """Read a scenario file and the chain of files it ``extends``, base first."""
+    resolved = path.resolve()
+    if resolved in seen:
+        chain = " -> ".join(str(p) for p in seen + (resolved,))
+        raise AssumptionError("invalid input data", [Problem(f"'extends' forms a cycle: {chain}",
+                                                             str(path))])
+    if len(seen) >= MAX_EXTENDS_DEPTH:
+        raise AssumptionError("invalid input data", [Problem("'extends' chain is too deep", str(path))])
+    doc = read_yaml(path)
+    files.append(path)
+    data = dict(doc.data)
+    parent = data.pop("extends", None)
+    if parent is None:
+        origins.add(doc)
+        return data
+    line, col = doc.where(("extends",)) or (None, None)
+    if not isinstance(parent, str) or not parent:
+        raise AssumptionError("invalid input data", [Problem(
+            f"'extends' must be a relative path to a scenario file (got {parent!r})", doc.file,
+            line, col, "extends")])
+    target = path.parent / parent
+    if not target.is_file():
+        raise InputMissingError("input missing", [Problem(
+            f"'extends' names {parent!r}, which does not exist (looked for {target})", doc.file,
+            line, col, "extends")])
+    base = _read_chain(target, origins, files, seen + (resolved,))
+    origins.add(doc)
+    return _merge(base, data)
+
+
+# --- overrides ----------------------------------------------------------------------------------
+
+def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
+    """``a.b.2030=0.3`` -> (("a", "b", "2030"), 0.3). Values use YAML scalar rules."""
+    from .yamlio import parse_yaml
+    if "=" not in text:
+        raise AssumptionError("invalid override", [Problem(
+            f"expected PATH=VALUE (got {text!r})", "--set")])
+    key, _, raw = text.partition("=")
+    parts = tuple(p for p in key.strip().split("."))
+    if not key.strip() or any(not p for p in parts):
+        raise AssumptionError("invalid override", [Problem(f"bad path {key!r}", "--set")])
+    try:
+        value = parse_yaml(f"v: {raw.strip() or 'null'}\n", "--set").data["v"]
+    except AssumptionError:
+        value = raw.strip()
+    return parts, value
+
+
+def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, years: list[int],
+                    text: str) -> Problem | None:
+    """Set one override in the raw data; returns a Problem when the path does not exist."""
+    if parts[0] == "deals":
+        if len(parts) != 3:
+            return Problem(f"expected deals.ID.COLUMN (got {'.'.join(parts)})", "--set", path=text)
+        row = next((r for r in deals if r.get("id", "").strip() == parts[1]), None)
+        if row is None:
+            ids = [r.get("id", "") for r in deals]
+            return Problem(f"no deal {parts[1]!r}{_did_you_mean(parts[1], ids)}", "--set", path=text)
+        if parts[2] not in DEAL_COLUMNS or parts[2] == "id":
+            return Problem(f"no deal column {parts[2]!r}{_did_you_mean(parts[2], DEAL_COLUMNS)}",
+                           "--set", path=text)
+        row[parts[2]] = value if isinstance(value, str) else ("true" if value is True else "false" if value is False else repr(value) if isinstance(value, float) else str(value))
+        return None
+    node = data
+    for i, part in enumerate(parts[:-1]):
+        key = _key(node, part)
+        if isinstance(node, dict) and _is_quantity(node) and part == "value":
+            node = node["value"]
+            continue
+        if not isinstance(node, dict) or key not in node:
+            return _unknown(node, part, parts[:i + 1], text)
+        child = node[key]
+        if isinstance(child, (int, float)) and not isinstance(child, bool) and i == len(parts) - 2 \
+                and parts[-1].isdigit():
+            child = node[key] = {"value": child}
+        if _is_quantity(child) and parts[i + 1].isdigit():
+            return _set_year(child, int(parts[i + 1]), value, years, text)
+        node = child
+    last = _key(node, parts[-1])
+    if not isinstance(node, dict) or last not in node:
+        return _unknown(node, parts[-1], parts, text)
+    if _is_quantity(node[last]):
+        node[last] = {**node[last], "value": value, "basis": "judgement",
+                      "note": f"overridden on the command line: --set {text}"}
+        node[last].pop("source", None)
+    else:
+        node[last] = value
+    return None
+
+
+def _key(node: Any, part: str) -> Any:
+    if isinstance(node, dict) and part.isdigit() and int(part) in node:
+        return int(part)
+    return part
+
+
+def _set_year(q: dict, year: int, value: Any, years: list[int], text: str) -> Problem | None:
+    if year not in years:
+        return Problem(f"year {year} is outside the timeline {years[0]}-{years[-1]}", "--set",
+                       path=text)
+    current = q["value"]
+    if isinstance(current, dict):
+        from ..drivers import expand_series
+        try:
+            full = dict(zip(years, expand_series(current, years)))
+        except (TypeError, ValueError):
+            full = dict(current)
+    else:
+        full = {y: current for y in years}
+    full[year] = value
+    q["value"] = full
+    q["note"] = f"year {year} overridden on the command line: --set {text}"
+    return None
+
+
+def _unknown(node: Any, part: str, parts: tuple, text: str) -> Problem:
+    keys = [str(k) for k in node] if isinstance(node, dict) else []
+    return Problem(f"no setting {'.'.join(parts)!r}{_did_you_mean(part, keys)}", "--set", path=text)
+
+
+def _did_you_mean(word: str, options: Iterable[str]) -> str:
+    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
+
+
+# --- pydantic errors -> located problems --------------------------------------------------------
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Keep the parts of a pydantic ``loc`` that are keys of the data (drop union tags)."""
+    path, node = [], data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path.append(part)
+            node = node[part]
+        elif isinstance(node, dict) and isinstance(part, str) and part.isdigit() and int(part) in node:
+            path.append(int(part))
+            node = node[int(part)]
+        elif isinstance(node, (list, tuple)) and isinstance(part, int) and part < len(node):
+            path.append(part)
+            node = node[part]
+        elif not isinstance(node, dict) or part in ("value",):
+            continue
+        else:
+            path.append(part)  # a missing or unknown key: keep it for the message
+            node = None
+    return tuple(path)
+
+
+def _model_at(model: type, data: Any, path: tuple) -> type | None:
+    """The pydantic model class whose fields sit at ``path`` (for "did you mean")."""
+    node = data
+    for part in path:
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
+            return None
+        info = model.model_fields.get(part)
+        node = node.get(part) if isinstance(node, dict) else None
+        if info is None:
+            return None
+        model = _resolve(info.annotation, node)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _resolve(annotation: Any, node: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _resolve(typing.get_args(annotation)[0], node)
+    if origin is typing.Union:
+        for arg in typing.get_args(annotation):
+            arg = _resolve(arg, node)
+            if isinstance(arg, type) and issubclass(arg, BaseModel):
+                for name, f in arg.model_fields.items():
+                    lits = typing.get_args(f.annotation) if typing.get_origin(f.annotation) is typing.Literal else ()
+                    if lits and isinstance(node, dict) and node.get(name) in lits:
+                        return arg
+        return None
+    if origin is dict:
+        return annotation  # handled by the caller's next step
+    return annotation
+
+
+def _problems_from(err: ValidationError, data: Any, origins: _Origins, model: type,
+                   prefix: tuple = ()) -> list[Problem]:
+    out, seen = [], set()
+    for e in err.errors():
+        loc = _data_path(data, e["loc"])
+        path = prefix + loc
+        msg = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if e["type"] == "extra_forbidden":
+            parent = _model_at(model, data, loc[:-1]) if not prefix else model
+            known = list(parent.model_fields) if parent else []
+            msg = f"unknown key {loc[-1]!r}{_did_you_mean(loc[-1], known)}"
+        elif e["type"] == "missing":
+            msg = "missing required field"
+        elif e["type"] == "union_tag_invalid" or e["type"] == "union_tag_not_found":
+            msg = msg.replace("Input tag", "path type")
+        elif "got" not in msg and e["type"] not in ("missing",):
+            msg += f" (got {_short(e.get('input'))})"
+        key = (path, msg)
+        if key in seen or any(p == path for p, _ in seen) and "Input should be" in msg:
+            continue
+        seen.add(key)
+        file, line, col = origins.find(path)
+        out.append(Problem(msg, file, line, col, ".".join(str(p) for p in path) or None))
+    return out
+
+
+def _short(x: Any) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --- deals ---------------------------------------------------------------------------------------
+
+def _read_deals(path: Path) -> tuple[list[dict], Any]:
+    table = read_csv(path, [c for c in DEAL_COLUMNS if c not in _DEAL_OPTIONAL], _DEAL_OPTIONAL)
+    return [dict(r) for r in table.rows], table
+
+
+def _deal_values(row: dict, i: int, table: Any, problems: list[Problem]) -> dict:
+    """Convert one CSV row's text to typed values, collecting problems."""
+    out: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k in DEAL_COLUMNS}
+    for col in _DEAL_FLOATS + _DEAL_INTS:
+        text = out.get(col, "")
+        value, why = _number(text)
+        if why:
+            line, c = table.where(i, col)
+            problems.append(Problem(f"{why} (got {text!r})", table.file, line, c, f"deals[{out.get('id') or i + 1}].{col}"))
+        elif col in _DEAL_INTS and value != int(value):
+            line, c = table.where(i, col)
+            problems.append(Problem(f"expected a whole number (got {text!r})", table.file, line, c,
+                                    f"deals[{out.get('id') or i + 1}].{col}"))
+        else:
+            out[col] = int(value) if col in _DEAL_INTS else value
+    inc = out.get("include", "").lower()
+    if inc in ("true", "false"):
+        out["include"] = inc == "true"
+    shares = out.get("shares", "")
+    parsed = []
+    for part in shares.split():
+        value, why = _number(part)
+        if why:
+            line, c = table.where(i, "shares")
+            problems.append(Problem(f"ramp shares: {why} (got {part!r})", table.file, line, c,
+                                    f"deals[{out.get('id') or i + 1}].shares"))
+        else:
+            parsed.append(value)
+    out["shares"] = tuple(parsed)
+    return out
+
+
+def _number(text: str) -> tuple[float | None, str | None]:
+    t = text.strip()
+    if not t:
+        return None, "a number is required"
+    if t.endswith("%"):
+        return None, "write percentages as fractions, e.g. 0.12"
+    if "," in t and t.replace(",", "").replace(".", "").lstrip("-").isdigit():
+        return None, "use a decimal point, not a comma"
+    try:
+        value = float(t)
+    except ValueError:
+        return None, "expected a number"
+    if value != value or value in (float("inf"), float("-inf")):
+        return None, "expected a finite number"
+    return value, None
+
+
+def _validate_deals(rows: list[dict], table: Any) -> tuple[list[Deal], list[Problem]]:
+    problems: list[Problem] = []
+    deals, seen = [], {}
+    for i, row in enumerate(rows):
+        values = _deal_values(row, i, table, problems)
+        norm = "".join(values.get("id", "").split()).lower()
+        if norm in seen:
+            line, c = table.where(i, "id")
+            problems.append(Problem(f"duplicate deal id {values['id']!r} (first at line {seen[norm]})",
+                                    table.file, line, c, "deals.id"))
+            continue
+        seen[norm] = table.lines[i]
+        if any(isinstance(p, Problem) and p.file == table.file and p.line == table.lines[i] for p in problems):
+            continue
+        try:
+            deals.append(Deal.model_validate(values))
+        except ValidationError as err:
+            for e in err.errors():
+                col = next((p for p in e["loc"] if p in DEAL_COLUMNS), "id")
+                line, c = table.where(i, col if col in table.col_index else DEAL_COLUMNS[0])
+                msg = e["msg"].removeprefix("Value error, ")
+                if "got" not in msg:
+                    msg += f" (got {_short(e.get('input'))})"
+                problems.append(Problem(msg, table.file, line, c, f"deals[{values.get('id') or i + 1}].{col}"))
+    return deals, problems
+
+
+# --- the whole load ------------------------------------------------------------------------------
+
+def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
+    """Read, merge, override and validate a scenario file and its deal table.
+
+    Raises
+    ------
+    InputMissingError
+        a file is missing or unreadable (exit 66).
+    AssumptionError
+        anything is invalid; every problem found is listed (exit 65).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputMissingError(f"scenario file not found: {path}")
+    origins, files = _Origins(), []
+    data = _read_chain(path, origins, files)
+    problems: list[Problem] = []
+
+    commit_file = (data.get("commitments") or {}).get("file", "commitments.csv") \
+        if isinstance(data.get("commitments"), dict) else "commitments.csv"
+    csv_origin = origins.find(("commitments", "file"))[0] if "file" in (data.get("commitments") or {}) else None
+    csv_dir = Path(csv_origin).parent if csv_origin else path.parent
+    csv_path = csv_dir / str(commit_file)
+    rows, table = [], None
+    if not csv_path.is_file():
+        f, line, col = origins.find(("commitments", "file"))
+        raise InputMissingError("input missing", [Problem(
+            f"commitments file {str(commit_file)!r} not found (looked for {csv_path})", f, line, col,
+            "commitments.file")])
+    rows, table = _read_deals(csv_path)
+    files.append(csv_path)
+
+    overrides = tuple(overrides)
+    years = _years(data)
+    for text in overrides:
+        parts, value = parse_override(text)
+        problem = _apply_override(data, rows, parts, value, years, text)
+        if problem:
+            problems.append(problem)
+
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as err:
+        problems += _problems_from(err, data, origins, Scenario)
+    if scenario is not None:
+        problems += _cross_problems(scenario, origins)
+    deals, deal_problems = _validate_deals(rows, table)
+    problems += deal_problems
+    if scenario is not None and not any(d.include for d in deals) and not deal_problems:
+        problems.append(Problem("no deal has include = true", table.file))
+    if problems:
+        raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
+                              "assumptions", problems)
+    return Assumptions(scenario, tuple(deals), path, tuple(files), overrides)
+
+
+def _years(data: dict) -> list[int]:
+    t = data.get("timeline") if isinstance(data.get("timeline"), dict) else {}
+    a, b = t.get("first_year"), t.get("last_year")
+    if isinstance(a, int) and isinstance(b, int) and 0 < b - a < 100:
+        return list(range(a, b + 1))
+    return []
+
+
+def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
+    from ..drivers import check_series_years
+    out = []
+    for path, msg in check_series_years(scenario):
+        f, line, col = origins.find(path)
+        out.append(Problem(msg, f, line, col, ".".join(str(p) for p in path)))
+    for path, key in _source_keys(scenario):
+        if key not in scenario.sources:
+            f, line, col = origins.find(path + ("source",))
+            out.append(Problem(f"unknown source {key!r}{_did_you_mean(key, scenario.sources)}; "
+                               "add it to the sources block", f, line, col,
+                               ".".join(map(str, path)) + ".source"))
+    return out
+
+
+def _source_keys(model: BaseModel, path: tuple = ()) -> Iterable[tuple[tuple, str]]:
+    from .schema import Quantity
+    for name in type(model).model_fields:
+        v = getattr(model, name)
+        if isinstance(v, Quantity) and v.source:
+            yield path + (name,), v.source
+        elif isinstance(v, BaseModel):
+            yield from _source_keys(v, path + (name,))
+        elif isinstance(v, dict) and name != "sources":
+            for k, item in v.items():
+                if isinstance(item, BaseModel):
+                    yield from _source_keys(item, path + (name, k))

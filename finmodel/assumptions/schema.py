@@ -1,0 +1,462 @@
+"""The assumption schema: pydantic v2 models, frozen, ``extra="forbid"``, finite numbers only.
+
+Units live in field names (``_usd_bn``, ``_gw``, ``_fraction``, ``_per_year``). Every number is a
+:class:`Quantity`: a value plus its provenance (``basis``, ``source``, ``as_of``). In a file a
+quantity may be written in full::
+
+    discount_rate:
+      value: 0.12
+      basis: judgement
+      source: facts-defaults      # a key of the top-level ``sources:`` block
+
+or as a bare number. A *per-year series* is a number (the same every year) or a mapping
+``{year: value}`` whose first key is the first timeline year; a value holds until the next
+key (step, no interpolation).
+
+Bounds are declared once, on the field, with :func:`Q`; the same bounds check vectorised
+overrides in Monte Carlo draws (see ``finmodel.drivers``).
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from enum import Enum
+from typing import Annotated, Any, Literal, Union
+
+from pydantic import (
+    AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat,
+    StrictInt, model_validator,
+)
+
+__all__ = [
+    "Basis", "Quantity", "Bounds", "Source", "Timeline", "Commitments", "ExistingFleet",
+    "Component", "Capex", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
+    "DecayingGrowthPath", "SCurvePath", "Revenue", "CostMode", "ShareOfRevenueCost",
+    "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
+    "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds",
+]
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
+
+
+class Basis(str, Enum):
+    FACT = "fact"
+    ESTIMATE = "estimate"
+    JUDGEMENT = "judgement"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class Source(_Frozen):
+    """A cited document."""
+
+    title: str = Field(min_length=1, max_length=300)
+    url: str | None = Field(default=None, max_length=500)
+    as_of: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Allowed range of a quantity and the hints given when it is outside.
+
+    kind: "fraction" adds the hint "write 12% as 0.12"; "usd_bn" adds the billions hint.
+    """
+
+    ge: float | None = None
+    gt: float | None = None
+    le: float | None = None
+    lt: float | None = None
+    integer: bool = False
+    kind: str = ""
+    series: bool = False
+
+    def problem(self, x: float) -> str | None:
+        """Return a message if ``x`` is outside the bounds, else None."""
+        if isinstance(x, bool) or not isinstance(x, (int, float)):
+            return f"expected a number (got {x!r})"
+        if not math.isfinite(x):
+            return f"expected a finite number (got {x})"
+        if self.integer and x != int(x):
+            return f"expected a whole number (got {x})"
+        bad = ((self.ge is not None and x < self.ge) or (self.gt is not None and x <= self.gt)
+               or (self.le is not None and x > self.le) or (self.lt is not None and x >= self.lt))
+        if not bad:
+            return None
+        return f"{self.describe()} (got {x:g}){self.hint(x)}"
+
+    def describe(self) -> str:
+        parts = []
+        if self.ge is not None:
+            parts.append(f">= {self.ge:g}")
+        if self.gt is not None:
+            parts.append(f"> {self.gt:g}")
+        if self.le is not None:
+            parts.append(f"<= {self.le:g}")
+        if self.lt is not None:
+            parts.append(f"< {self.lt:g}")
+        return "expected a value " + " and ".join(parts)
+
+    def hint(self, x: float) -> str:
+        upper = self.le if self.le is not None else self.lt
+        if self.kind == "fraction" and upper is not None and upper <= 10 and 1 < abs(x) <= 1000:
+            return f"; rates are fractions: did you mean {x / 100:g} for {x:g}%?"
+        if self.kind == "usd_bn" and upper is not None and abs(x) > upper and abs(x) >= 1000:
+            return f"; amounts are in US$ billions: did you mean {x / 1000:g} (US$ {x:g} million)?"
+        return ""
+
+
+class Quantity(_Frozen):
+    """A number, or a per-year series, with its provenance."""
+
+    value: StrictFloat | dict[StrictInt, StrictFloat]
+    basis: Basis | None = None
+    source: str | None = Field(default=None, max_length=200)
+    as_of: str | None = Field(default=None, max_length=40)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+def _wrap(v: Any) -> Any:
+    """Accept a bare number or year map as a quantity with no provenance."""
+    if isinstance(v, dict) and "value" in v:
+        return v
+    if isinstance(v, (int, float, dict)) and not isinstance(v, bool):
+        return {"value": v}
+    if isinstance(v, (bool, str, list)) or v is None:
+        raise ValueError(f"expected a number or a per-year mapping {{year: number}} (got {v!r})")
+    return v
+
+
+def _coerce_numbers(v: Any) -> Any:
+    """Ints are numbers; bools and strings are not (strict)."""
+    if isinstance(v, dict) and "value" in v:
+        val = v["value"]
+        if isinstance(val, int) and not isinstance(val, bool):
+            v = {**v, "value": float(val)}
+        elif isinstance(val, dict):
+            v = {**v, "value": {k: (float(x) if isinstance(x, int) and not isinstance(x, bool)
+                                    else x) for k, x in val.items()}}
+    return v
+
+
+def _check(bounds: Bounds):
+    def check(q: Quantity) -> Quantity:
+        if isinstance(q.value, dict):
+            if not bounds.series:
+                raise ValueError("expected a single number, not a per-year series")
+            if not q.value:
+                raise ValueError("a per-year series needs at least one year")
+            for year, x in q.value.items():
+                msg = bounds.problem(x)
+                if msg:
+                    raise ValueError(f"year {year}: {msg}")
+        else:
+            msg = bounds.problem(q.value)
+            if msg:
+                raise ValueError(msg)
+        return q
+    return check
+
+
+def Q(*, ge=None, gt=None, le=None, lt=None, integer=False, kind="", series=False):
+    """A :class:`Quantity` type with bounds (``series=True`` allows a per-year mapping)."""
+    bounds = Bounds(ge=ge, gt=gt, le=le, lt=lt, integer=integer, kind=kind, series=series)
+    return Annotated[Quantity, BeforeValidator(lambda v: _coerce_numbers(_wrap(v))),
+                     AfterValidator(_check(bounds)), bounds]
+
+
+def S(**kw):
+    """A per-year series quantity with bounds."""
+    return Q(series=True, **kw)
+
+
+Fraction = Q(ge=0, le=1, kind="fraction")
+UsdBn = Q(ge=0, le=10_000, kind="usd_bn")
+
+
+class Timeline(_Frozen):
+    """Annual periods ``first_year..last_year``; the first year is the last actual year."""
+
+    first_year: StrictInt = Field(ge=1990, le=2100)
+    last_year: StrictInt = Field(ge=1990, le=2150)
+
+    @model_validator(mode="after")
+    def _order(self) -> "Timeline":
+        if self.last_year <= self.first_year:
+            raise ValueError(f"last_year ({self.last_year}) must be after first_year ({self.first_year})")
+        if self.last_year - self.first_year >= 100:
+            raise ValueError("the timeline may hold at most 100 years")
+        return self
+
+    @property
+    def years(self) -> list[int]:
+        return list(range(self.first_year, self.last_year + 1))
+
+
+class Commitments(_Frozen):
+    """Where the deal table is and how much of it is realised."""
+
+    file: str = Field(default="commitments.csv", min_length=1, max_length=300)
+    realisation_fraction: Q(ge=0, le=1.5, kind="fraction")
+    delay_years: Q(ge=0, le=10, integer=True)
+
+
+class ExistingFleet(_Frozen):
+    """Compute already in use before the new deals (rented), and what it costs."""
+
+    capacity_gw: S(ge=0, le=200)
+    cost_usd_bn_per_gw_year: S(ge=0, le=200, kind="usd_bn")
+
+
+class Component(_Frozen):
+    """One capex component of an owned gigawatt."""
+
+    label: str = Field(min_length=1, max_length=60)
+    cost_usd_bn_per_gw: Q(ge=0, le=500, kind="usd_bn")
+    life_years: Q(gt=0, le=60)
+    residual_fraction: Q(ge=0, lt=1, kind="fraction")
+    price_change_per_year: Q(gt=-1, le=1, kind="fraction")
+    it_equipment: StrictBool
+
+
+COMPONENTS = ("servers", "networking", "power_cooling", "building_land")
+
+
+class Capex(_Frozen):
+    """Owned capacity: cost per GW by component, lives, and refresh of IT equipment."""
+
+    servers: Component
+    networking: Component
+    power_cooling: Component
+    building_land: Component
+    refresh_it: StrictBool
+
+
+class Operations(_Frozen):
+    """Running cost of owned capacity."""
+
+    utilisation_fraction: S(ge=0, le=1, kind="fraction")
+    pue: S(ge=1, le=3)
+    power_price_usd_per_mwh: S(ge=0, le=2000)
+    fixed_opex_usd_bn_per_gw_year: S(ge=0, le=50, kind="usd_bn")
+
+
+class RevenuePathKind(str, Enum):
+    EXPLICIT = "explicit"
+    GROWTH = "growth"
+    DECAYING_GROWTH = "decaying_growth"
+    S_CURVE = "s_curve"
+
+
+class _Segment(_Frozen):
+    label: str = Field(min_length=1, max_length=60)
+
+
+class ExplicitPath(_Segment):
+    """Revenue given year by year."""
+
+    path: Literal["explicit"]
+    usd_bn: S(ge=0, le=100_000, kind="usd_bn")
+
+
+class GrowthPath(_Segment):
+    """First-year revenue grown by a growth rate per year (a number or a per-year series)."""
+
+    path: Literal["growth"]
+    start_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    growth_per_year: S(gt=-1, le=20, kind="fraction")
+
+
+class DecayingGrowthPath(_Segment):
+    """Growth that decays geometrically from ``initial_growth`` towards ``long_run_growth``.
+
+    g(t) = long_run + (initial - long_run) * (1 - decay)^(t - 1) for t = 1, 2, ... years after
+    the first year.
+    """
+
+    path: Literal["decaying_growth"]
+    start_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    initial_growth: Q(gt=-1, le=20, kind="fraction")
+    decay_fraction: Q(ge=0, le=1, kind="fraction")
+    long_run_growth: Q(gt=-1, le=1, kind="fraction")
+
+
+class SCurvePath(_Segment):
+    """Logistic S-curve from ``start_usd_bn`` in the first year towards ``ceiling_usd_bn``.
+
+    R(t) = C / (1 + (C / R0 - 1) * exp(-k t)).
+    """
+
+    path: Literal["s_curve"]
+    start_usd_bn: Q(gt=0, le=100_000, kind="usd_bn")
+    ceiling_usd_bn: Q(gt=0, le=100_000, kind="usd_bn")
+    steepness_per_year: Q(gt=0, le=5)
+
+    @model_validator(mode="after")
+    def _ceiling(self) -> "SCurvePath":
+        if self.ceiling_usd_bn.value <= self.start_usd_bn.value:
+            raise ValueError("ceiling_usd_bn must be greater than start_usd_bn")
+        return self
+
+
+Segment = Annotated[Union[ExplicitPath, GrowthPath, DecayingGrowthPath, SCurvePath],
+                    Field(discriminator="path")]
+
+
+class Revenue(_Frozen):
+    """Revenue by segment and the share paid to partners (e.g. Microsoft's 20% to 2030)."""
+
+    segments: dict[str, Segment] = Field(min_length=1, max_length=10)
+    partner_share_fraction: S(ge=0, le=1, kind="fraction")
+
+    @model_validator(mode="after")
+    def _ids(self) -> "Revenue":
+        bad = [k for k in self.segments if not SLUG.match(k)]
+        if bad:
+            raise ValueError(f"segment ids must be lower-case letters, digits, '-' or '_' (got {bad[0]!r})")
+        return self
+
+
+class CostMode(str, Enum):
+    SHARE_OF_REVENUE = "share_of_revenue"
+    EXPLICIT = "explicit"
+
+
+class ShareOfRevenueCost(_Frozen):
+    label: str = Field(min_length=1, max_length=60)
+    mode: Literal["share_of_revenue"]
+    fraction: S(ge=0, le=10, kind="fraction")
+
+
+class ExplicitCost(_Frozen):
+    label: str = Field(min_length=1, max_length=60)
+    mode: Literal["explicit"]
+    usd_bn: S(ge=0, le=100_000, kind="usd_bn")
+
+
+Cost = Annotated[Union[ShareOfRevenueCost, ExplicitCost], Field(discriminator="mode")]
+
+
+class OperatingCosts(_Frozen):
+    """Operating costs other than compute: staff R&D, sales & marketing, G&A."""
+
+    research_staff: Cost
+    sales_marketing: Cost
+    general_admin: Cost
+
+
+class Tax(_Frozen):
+    rate_fraction: Q(ge=0, le=0.9, kind="fraction")
+    opening_loss_carryforward_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    loss_usage_limit_fraction: Q(ge=0, le=1, kind="fraction")
+
+
+class Financing(_Frozen):
+    opening_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    minimum_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    equity_raised_usd_bn: S(ge=0, le=100_000, kind="usd_bn")
+    other_financing_usd_bn: S(ge=-100_000, le=100_000, kind="usd_bn")
+
+
+class Valuation(_Frozen):
+    """Discounting: NPV at the end of the first (actual) year; Gordon terminal value."""
+
+    discount_rate: Q(gt=-1, le=1, kind="fraction")
+    terminal_growth: Q(gt=-1, le=0.5, kind="fraction")
+
+    @model_validator(mode="after")
+    def _gordon(self) -> "Valuation":
+        g, r = self.terminal_growth.value, self.discount_rate.value
+        if g >= r:
+            raise ValueError(f"terminal_growth ({g:g}) must be below discount_rate ({r:g}) "
+                             "for a Gordon-growth terminal value")
+        return self
+
+
+class Scenario(_Frozen):
+    """A whole scenario: the base case or a base with an overlay merged in."""
+
+    name: str = Field(min_length=1, max_length=60)
+    description: str = Field(default="", max_length=2000)
+    sources: dict[str, Source] = Field(default_factory=dict)
+    timeline: Timeline
+    commitments: Commitments
+    existing_fleet: ExistingFleet
+    capex: Capex
+    operations: Operations
+    revenue: Revenue
+    operating_costs: OperatingCosts
+    tax: Tax
+    financing: Financing
+    valuation: Valuation
+
+
+# --- the deal table (commitments.csv) -------------------------------------------------------
+
+class DealKind(str, Enum):
+    OWNED = "owned"   # build or purchase: capex
+    CLOUD = "cloud"   # cloud contract: take-or-pay payments
+
+
+class RampKind(str, Enum):
+    LINEAR = "linear"
+    FRONT = "front"
+    BACK = "back"
+    EXPLICIT = "explicit"
+
+
+class Deal(_Frozen):
+    """One row of commitments.csv."""
+
+    id: str = Field(pattern=SLUG.pattern)
+    partner: str = Field(min_length=1, max_length=60)
+    deal: str = Field(min_length=1, max_length=120)
+    kind: DealKind
+    capacity_gw: float = Field(ge=0, le=100, allow_inf_nan=False)
+    value_usd_bn: float = Field(ge=0, le=5_000, allow_inf_nan=False)
+    start_year: int = Field(ge=1990, le=2150)
+    term_years: int = Field(ge=1, le=40)
+    ramp: RampKind
+    shares: tuple[float, ...] = ()
+    include: bool
+    status: str = Field(min_length=1, max_length=40)
+    basis: Basis
+    source: str = Field(min_length=1, max_length=300)
+    source_url: str = Field(default="", max_length=500)
+    as_of: str = Field(min_length=1, max_length=40)
+    note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="after")
+    def _shares(self) -> "Deal":
+        if self.ramp is RampKind.EXPLICIT:
+            if len(self.shares) != self.term_years:
+                raise ValueError(f"an explicit ramp needs {self.term_years} shares, one per year of "
+                                 f"the term (got {len(self.shares)})")
+            if any(s < 0 or not math.isfinite(s) for s in self.shares):
+                raise ValueError("ramp shares must be finite and >= 0")
+            if abs(sum(self.shares) - 1) > 1e-6:
+                raise ValueError(f"ramp shares must sum to 1 (got {sum(self.shares):.6g})")
+        elif self.shares:
+            raise ValueError("shares are only given with ramp 'explicit'")
+        return self
+
+    def schedule(self) -> list[float]:
+        """Share of the deal in each year of its term (sums to 1)."""
+        n = self.term_years
+        weights = {
+            RampKind.LINEAR: [1.0] * n,
+            RampKind.FRONT: [float(n - i) for i in range(n)],
+            RampKind.BACK: [float(i + 1) for i in range(n)],
+            RampKind.EXPLICIT: list(self.shares),
+        }[self.ramp]
+        total = sum(weights)
+        return [w / total for w in weights]
+
+
+def field_bounds(model: type[BaseModel], name: str) -> Bounds | None:
+    """The :class:`Bounds` declared on ``model.name`` (None for non-quantity fields)."""
+    info = model.model_fields[name]
+    return next((m for m in info.metadata if isinstance(m, Bounds)), None)

@@ -1,0 +1,67 @@
+"""Capacity: deal schedules shifted by a delay, GW added and in use by kind [GW of IT load]."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["shifted_share", "scaled", "cloud_gw_in_use", "owned_online_gw", "rounded_life"]
+
+
+def rounded_life(life_years: np.ndarray) -> np.ndarray:
+    """Whole-year life used for refresh and retirement: max(1, round-half-up(life)) [years].
+
+    Spreadsheet: ``MAX(1,ROUND(life,0))`` (ROUND rounds half away from zero, like floor(x+0.5)
+    for positive x).
+    """
+    return np.maximum(1.0, np.floor(np.asarray(life_years, dtype=float) + 0.5))
+
+
+def shifted_share(schedule: np.ndarray, delay_years: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Share of a deal falling in each period after a delay.
+
+    share(t) = schedule(t - delay) for t - delay >= 1, else 0; the part pushed past the horizon
+    is lost.
+
+    Parameters
+    ----------
+    schedule : (1, T) array of the deal's shares by timeline year [fraction, sums to <= 1]
+    delay_years : (n, 1) array of whole years [years]
+    period : (1, T) period numbers 1..T
+    """
+    schedule = np.asarray(schedule, dtype=float).reshape(1, -1)
+    idx = period - np.floor(np.asarray(delay_years, dtype=float))  # (n, T), 1-based
+    valid = idx >= 1
+    take = np.clip(idx, 1, schedule.shape[1]).astype(np.intp) - 1
+    return np.where(valid, schedule[0, take], 0.0)
+
+
+def scaled(amount: np.ndarray, realisation_fraction: np.ndarray, share: np.ndarray) -> np.ndarray:
+    """A deal's amount in each period: amount x realisation x share [unit of amount]."""
+    return amount * realisation_fraction * share
+
+
+def cloud_gw_in_use(capacity_gw, realisation_fraction, share, schedule_max) -> np.ndarray:
+    """Cloud capacity in use: payments are proportional to capacity in use, so the year with
+    the largest share uses the full contracted capacity [GW].
+
+    gw(t) = capacity x realisation x share(t) / max(schedule)
+    """
+    return capacity_gw * realisation_fraction * share / schedule_max
+
+
+def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndarray,
+                    servers_life_years: np.ndarray) -> np.ndarray:
+    """Owned capacity online: every vintage stays online if IT is refreshed, else until its
+    servers reach end of life [GW].
+
+    online(t) = sum_v added(v) * [v <= t] * (refresh or t - v < L), L = rounded servers life.
+    """
+    added_gw = np.asarray(added_gw, dtype=float)
+    T = added_gw.shape[1]
+    life = rounded_life(servers_life_years)
+    refresh = np.asarray(refresh_it, dtype=float) > 0
+    n = np.broadcast_shapes(added_gw.shape[:1], np.shape(life)[:1], np.shape(refresh)[:1])[0]
+    out = np.zeros((n, T))
+    for lag in range(T):  # loop over periods, never scenarios
+        keep = refresh | (lag < life)  # (n, 1)
+        out[:, lag:] += added_gw[:, :T - lag] * keep
+    return out

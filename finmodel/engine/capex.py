@@ -1,0 +1,76 @@
+"""Owned capex by component: purchases (with IT refresh), price index, depreciation [US$ bn]."""
+from __future__ import annotations
+
+import numpy as np
+
+from .capacity import rounded_life
+
+__all__ = ["price_index", "purchases_gw", "component_capex", "depreciation"]
+
+
+def price_index(price_change_per_year: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Price index relative to the first year: (1 + p)^(period - 1) [-]."""
+    return (1.0 + price_change_per_year) ** (period - 1.0)
+
+
+def purchases_gw(added_gw: np.ndarray, refresh_it: np.ndarray, life_years: np.ndarray) -> np.ndarray:
+    """GW of a component bought each year: new capacity plus, when refreshed, replacements
+    of every earlier vintage whose age is a whole multiple of the rounded life [GW].
+
+    p(t) = added(t) + refresh * sum_{v<t} added(v) * [(t - v) mod L == 0]
+    """
+    added_gw = np.asarray(added_gw, dtype=float)
+    T = added_gw.shape[1]
+    life = rounded_life(life_years)
+    refresh = (np.asarray(refresh_it, dtype=float) > 0).astype(float)
+    out = added_gw * np.ones_like(life) * np.ones_like(refresh)
+    for lag in range(1, T):
+        due = refresh * (np.mod(lag, life) == 0)  # (n, 1)
+        out[:, lag:] += added_gw[:, :T - lag] * due
+    return out
+
+
+def component_capex(purchases: np.ndarray, cost_usd_bn_per_gw: np.ndarray,
+                    index: np.ndarray) -> np.ndarray:
+    """Capex of one component: GW bought x cost per GW x price index [US$ bn]."""
+    return purchases * cost_usd_bn_per_gw * index
+
+
+def depreciation_profile(life_years: np.ndarray, n_periods: int) -> np.ndarray:
+    """Share of depreciable cost charged at age a = 0..T-1: max(0, min(1, L - a)) / L.
+
+    Straight line from the year of purchase (full-year convention); a fractional life puts
+    the remainder in the last year. Sums to 1 over ages 0..ceil(L)-1.
+    """
+    life = np.asarray(life_years, dtype=float)
+    age = np.arange(n_periods, dtype=float)[None, :]
+    return np.clip(life - age, 0.0, 1.0) / life
+
+
+def depreciation(capex: np.ndarray, life_years: np.ndarray, residual_fraction: np.ndarray) -> np.ndarray:
+    """Straight-line depreciation by vintage down to the residual value [US$ bn].
+
+    dep(t) = (1 - residual) * sum_{v<=t} capex(v) * profile(t - v)
+    """
+    capex = np.asarray(capex, dtype=float)
+    T = capex.shape[1]
+    profile = depreciation_profile(life_years, T)
+    n = np.broadcast_shapes(capex.shape[:1], profile.shape[:1], np.shape(residual_fraction)[:1])[0]
+    out = np.zeros((n, T))
+    for v in range(T):  # vintages: a loop over periods
+        out[:, v:] += capex[:, v:v + 1] * profile[:, :T - v]
+    return out * (1.0 - residual_fraction)
+
+
+def vintage_matrix(capex_row: np.ndarray, life_years: float, residual_fraction: float) -> np.ndarray:
+    """Depreciation of one scenario by vintage (rows) and period (columns) [US$ bn].
+
+    Column sums equal :func:`depreciation`; the workbook shows this block.
+    """
+    capex_row = np.asarray(capex_row, dtype=float).reshape(-1)
+    T = capex_row.size
+    profile = depreciation_profile(np.array([[life_years]]), T)[0]
+    out = np.zeros((T, T))
+    for v in range(T):
+        out[v, v:] = capex_row[v] * profile[:T - v] * (1.0 - residual_fraction)
+    return out

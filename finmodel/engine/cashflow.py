@@ -1,0 +1,57 @@
+"""Free cash flow, cash balance and funding need [US$ bn].
+
+Signs: revenue, costs, capex and tax are positive numbers; FCF subtracts them.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["difference", "free_cash_flow", "cash_closing", "funding_need", "cumulative_after_first",
+           "discount_factor", "ratio", "payback_flag"]
+
+
+def difference(a, b) -> np.ndarray:
+    """a - b [same unit]."""
+    return np.asarray(a, dtype=float) - b
+
+
+def free_cash_flow(ebitda, cash_tax, capex) -> np.ndarray:
+    """FCF = EBITDA - cash tax - capex [US$ bn]."""
+    return ebitda - cash_tax - capex
+
+
+def cash_closing(opening_cash_usd_bn, fcf, equity, other) -> np.ndarray:
+    """Closing cash: opening cash plus the cumulative sum of FCF and financing [US$ bn]."""
+    flows = np.asarray(fcf, dtype=float) + equity + other
+    return opening_cash_usd_bn + np.cumsum(flows, axis=1)
+
+
+def funding_need(minimum_cash_usd_bn, cash) -> np.ndarray:
+    """Shortfall below the minimum cash balance: max(0, minimum - cash) [US$ bn]."""
+    return np.maximum(minimum_cash_usd_bn - cash, 0.0)
+
+
+def cumulative_after_first(x: np.ndarray) -> np.ndarray:
+    """Running sum from the second period (the first forecast year); 0 in the first [unit of x]."""
+    x = np.asarray(x, dtype=float).copy()
+    x[:, 0] = 0.0
+    return np.cumsum(x, axis=1)
+
+
+def discount_factor(rate, period) -> np.ndarray:
+    """Discount factor to the end of the first year: (1 + r)^-(period - 1); 0 for the first
+    (actual) year, which is not valued [-]."""
+    return np.where(period > 1, (1.0 + rate) ** -(period - 1.0), 0.0)
+
+
+def ratio(numerator, denominator) -> np.ndarray:
+    """numerator / denominator, NaN ("n/a") where the denominator is 0 [-]."""
+    num = np.asarray(numerator, dtype=float)
+    den = np.asarray(denominator, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+
+
+def payback_flag(cumulative, period) -> np.ndarray:
+    """1 in forecast years whose cumulative FCF is >= 0, else 0 [flag]."""
+    return ((period > 1) & (np.asarray(cumulative) >= 0)).astype(float)

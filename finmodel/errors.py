@@ -1,0 +1,92 @@
+"""The error hierarchy. The CLI maps each class to an exit code in one place (``cli.py``).
+
+Every error a user can cause is a :class:`FinModelError`; anything else reaching the top
+is a bug and is reported as an internal error.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Problem", "FinModelError", "AssumptionError", "InputMissingError", "OutputError",
+    "ModelCheckError", "UsageError", "EXIT_CODES",
+]
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One located problem in an input file.
+
+    Rendered as ``file:line:col: field.path: message``; parts that are unknown are left out.
+    """
+
+    message: str
+    file: str | None = None
+    line: int | None = None  # 1-based
+    col: int | None = None  # 1-based
+    path: str | None = None
+
+    def __str__(self) -> str:
+        where = ""
+        if self.file:
+            where = self.file
+            if self.line is not None:
+                where += f":{self.line}"
+                if self.col is not None:
+                    where += f":{self.col}"
+            where += ": "
+        field = f"{self.path}: " if self.path else ""
+        return f"{where}{field}{self.message}"
+
+
+class FinModelError(Exception):
+    """Base class of every error a user can cause."""
+
+    exit_code = 1
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.problems = list(problems or [])
+
+    def __str__(self) -> str:
+        if not self.problems:
+            return self.message
+        lines = [self.message] + [f"  {p}" for p in self.problems]
+        return "\n".join(lines)
+
+
+class AssumptionError(FinModelError):
+    """Input data is invalid (exit 65, EX_DATAERR)."""
+
+    exit_code = 65
+
+
+class InputMissingError(FinModelError):
+    """An input file is missing or unreadable (exit 66, EX_NOINPUT)."""
+
+    exit_code = 66
+
+
+class OutputError(FinModelError):
+    """An output cannot be created (exit 73, EX_CANTCREAT)."""
+
+    exit_code = 73
+
+
+class ModelCheckError(FinModelError):
+    """The model ran but one of its checks failed (exit 1)."""
+
+    exit_code = 1
+
+
+class UsageError(FinModelError):
+    """The command line is wrong (exit 2)."""
+
+    exit_code = 2
+
+
+EXIT_CODES = {
+    "ok": 0, "checks_failed": 1, "usage": 2, "data": 65, "no_input": 66,
+    "cant_create": 73, "interrupted": 130,
+}

@@ -1,0 +1,78 @@
+"""The run record: versions, input hashes, command line, overrides and seed.
+
+Shown on every workbook's About sheet and written beside it as JSON so that
+``finmodel rerun RECORD.json`` can reproduce the numbers.
+"""
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+from . import __version__
+from .workbook.layout import RunInfo
+
+__all__ = ["run_info", "record_json", "git_commit", "library_versions"]
+
+_LIBS = ("numpy", "numpy-financial", "pandas", "pydantic", "XlsxWriter", "openpyxl", "click",
+         "ruamel.yaml", "scipy")
+
+
+def library_versions() -> tuple[tuple[str, str], ...]:
+    out = [("python", platform.python_version())]
+    for name in _LIBS:
+        try:
+            out.append((name, metadata.version(name)))
+        except metadata.PackageNotFoundError:
+            out.append((name, "not installed"))
+    return tuple(out)
+
+
+def git_commit() -> str | None:
+    """The commit of the finmodel checkout, when it is one (None otherwise)."""
+    here = Path(__file__).resolve().parent.parent
+    try:
+        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True, timeout=5).stdout.strip()
+    return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+
+
+def run_info(assumptions, command: list[str] | None = None, seed: int | None = None) -> RunInfo:
+    cmd = command if command is not None else ["finmodel", *sys.argv[1:]]
+    return RunInfo(
+        command=" ".join(cmd),
+        created_utc=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        files=tuple(assumptions.hashes().items()),
+        versions=(("finmodel", __version__),) + library_versions(),
+        overrides=assumptions.overrides,
+        seed=seed,
+        git_commit=git_commit(),
+    )
+
+
+def record_json(info: RunInfo, scenario_path: Path, analysis: str, extra: dict | None = None) -> str:
+    """The JSON run record written beside an output."""
+    doc = {
+        "finmodel_record": 1,
+        "analysis": analysis,
+        "scenario": str(scenario_path),
+        "command": info.command,
+        "created_utc": info.created_utc,
+        "git_commit": info.git_commit,
+        "versions": dict(info.versions),
+        "inputs": {p: h for p, h in info.files},
+        "overrides": list(info.overrides),
+        "seed": info.seed,
+    }
+    doc.update(extra or {})
+    return json.dumps(doc, indent=2) + "\n"

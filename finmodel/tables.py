@@ -1,0 +1,51 @@
+"""Tidy pandas tables of a result (pure): line items, metrics, checks."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .engine.model import METRICS, Result
+
+__all__ = ["line_items_table", "metrics_table", "checks_table"]
+
+
+def line_items_table(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """One row per (line item, year): line_item, label, unit, sheet, year, value."""
+    years = result.years
+    frames = []
+    for li in result.catalogue.items:
+        frames.append(pd.DataFrame({
+            "line_item": li.key, "label": li.label, "unit": li.unit, "sheet": li.sheet,
+            "year": years.astype(int), "value": result.line_items[li.key][scenario],
+        }))
+    return pd.concat(frames, ignore_index=True)
+
+
+def metrics_table(result: Result, scenario: int = 0) -> pd.DataFrame:
+    """One row per metric: metric, label, unit, value (NaN when n/a), text ("n/a: ..." or the value)."""
+    rows = []
+    for key, (label, unit, _) in METRICS.items():
+        m = result.metrics[key]
+        reason = m.text(scenario)
+        value = float(m.value[scenario])
+        rows.append({"metric": key, "label": label, "unit": unit,
+                     "value": np.nan if reason else value, "text": reason or format_metric(value, unit)})
+    return pd.DataFrame(rows)
+
+
+def checks_table(result: Result, scenario: int = 0) -> pd.DataFrame:
+    from .lineitems import check_formulas
+    labels = {k: v[0] for k, v in check_formulas(result.drivers.structure).items()}
+    return pd.DataFrame([{"check": k, "label": labels[k], "ok": bool(v[scenario])}
+                         for k, v in result.checks.items()])
+
+
+def format_metric(value: float, unit: str) -> str:
+    """A metric for the terminal: US$ bn with one decimal, rates as %, years as integers."""
+    if unit == "fraction":
+        return f"{value:.1%}"
+    if unit == "year":
+        return f"{value:.0f}"
+    if unit == "x":
+        return f"{value:.2f}x"
+    return f"{value:,.1f}"

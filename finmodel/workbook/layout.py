@@ -1,0 +1,607 @@
+"""Pure layout: engine result + assumptions -> :class:`WorkbookSpec` (no xlsx library here).
+
+Every calculation sheet has the same timeline: period numbers on row 4, years on row 5,
+one column per year from column E; each row is one line item with a label, a unit, a total
+and one formula copied across. Formulas come from the line-item catalogue and reference
+Inputs (named cells for scalars, the same column for per-year inputs); each is written
+with the engine's value cached.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import numpy as np
+
+from .. import __version__
+from ..calibration import ANCHORS, model_value
+from ..drivers import InputField
+from ..engine import capex as capex_engine
+from ..engine.metrics import IRR_GRID, npv_at_rates
+from ..engine.model import METRICS, Result
+from ..lineitems import CONSTANTS, METRIC_FORMULAS, SHEETS, LineItem, check_formulas
+from .spec import (
+    Cell, Chart, ChartSeries, ConditionalFormat, DefinedName, Sheet, Style, WorkbookSpec, a1,
+    abs_a1, col_letter, quote_sheet,
+)
+
+__all__ = ["layout_workbook", "RunInfo", "PERIOD_ROW", "YEAR_ROW", "FIRST_COL"]
+
+FIRST_COL = 4      # column E: the first period on every timeline sheet
+PERIOD_ROW = 3     # row 4: period numbers
+YEAR_ROW = 4       # row 5: calendar years
+FIRST_ROW = 6      # row 7: first line item
+VALUE_COL = 2      # column C: scalar inputs, totals, metric values
+TIMELINE_HOME = "Cash flow"  # timeline used by formulas on sheets without one
+
+USD = "#,##0.0;[Red]-#,##0.0"
+PCT = "0.0%"
+BLUE, GREEN, ORANGE, GREY, RED, PURPLE = "#1F4E79", "#70AD47", "#ED7D31", "#A5A5A5", "#C00000", "#7030A0"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """The run record shown on the About sheet (made by the caller: the layout does no I/O)."""
+
+    command: str = ""
+    created_utc: str = ""
+    files: tuple[tuple[str, str], ...] = ()  # (path, sha256)
+    versions: tuple[tuple[str, str], ...] = ()
+    overrides: tuple[str, ...] = ()
+    seed: int | None = None
+    git_commit: str | None = None
+
+
+def name_of(path: str) -> str:
+    """Defined name for an input or constant path: ``in_valuation_discount_rate``."""
+    return re.sub(r"[^A-Za-z0-9_]", "_", path)
+
+
+def _cached(x: float) -> float | str:
+    return "n/a" if isinstance(x, float) and math.isnan(x) else float(x)
+
+
+@dataclass
+class _Book:
+    result: Result
+    spec: WorkbookSpec
+    rows: dict[str, tuple[str, int]] = field(default_factory=dict)         # line item -> (sheet, row)
+    inputs: dict[str, tuple[int, InputField]] = field(default_factory=dict)  # path -> (row, field)
+    cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)    # m:KEY, scan:..., -> cell
+
+    @property
+    def T(self) -> int:
+        return self.result.drivers.periods
+
+    @property
+    def last_col(self) -> int:
+        return FIRST_COL + self.T - 1
+
+    def col_of_year(self, year: int) -> int:
+        return FIRST_COL + int(np.searchsorted(self.result.years, year))
+
+    # -- references -------------------------------------------------------------------------
+
+    def _span(self, sheet: str, row: int, suffix: str, col: int, here: str) -> str:
+        pre = "" if sheet == here else quote_sheet(sheet) + "!"
+        if suffix == "":
+            return pre + a1(row, col)
+        if suffix == "prev":
+            return pre + a1(row, col - 1)
+        if suffix == "row":
+            return f"{pre}{abs_a1(row, FIRST_COL)}:{abs_a1(row, self.last_col)}"
+        if suffix == "fcst":
+            return f"{pre}{abs_a1(row, FIRST_COL + 1)}:{abs_a1(row, self.last_col)}"
+        if suffix == "last":
+            return pre + abs_a1(row, self.last_col)
+        raise ValueError(f"bad reference suffix {suffix!r}")
+
+    def address(self, ref: Any, here: str, col: int, suffix: str = "") -> str:
+        if isinstance(ref, tuple):
+            parts = [self.address(r, here, col, suffix) for r in ref]
+            return "(" + "+".join(parts) + ")" if parts else "0"
+        if ref in ("period", "year"):
+            sheet = here if here in SHEETS else TIMELINE_HOME
+            if suffix == "":
+                pre = "" if sheet == here else quote_sheet(sheet) + "!"
+                return f"{pre}{col_letter(col)}${(PERIOD_ROW if ref == 'period' else YEAR_ROW) + 1}"
+            return self._span(sheet, PERIOD_ROW if ref == "period" else YEAR_ROW, suffix, col, here)
+        kind, _, name = ref.partition(":")
+        if kind == "li":
+            sheet, row = self.rows[name]
+            return self._span(sheet, row, suffix, col, here)
+        if kind == "in":
+            row, f = self.inputs[name]
+            if f.series:
+                return self._span("Inputs", row, suffix, col, here)
+            if suffix:
+                raise ValueError(f"{ref}.{suffix}: a scalar input has no periods")
+            return name_of("in." + name)
+        if kind == "k":
+            return name_of("k." + name)
+        if kind in ("m", "scan"):
+            sheet, row, c = self.cells[ref]
+            return ("" if sheet == here else quote_sheet(sheet) + "!") + abs_a1(row, c)
+        raise ValueError(f"bad reference {ref!r}")
+
+    def render(self, template: str, refs: Mapping[str, Any], here: str, col: int,
+               self_key: str | None = None, extra: Mapping[str, str] | None = None) -> str:
+        def sub(m: re.Match) -> str:
+            token = m.group(1)
+            if extra and token in extra:
+                return extra[token]
+            if token.startswith(("m:", "scan:")):
+                return self.address(token, here, col)
+            name, _, suffix = token.partition(".")
+            ref = f"li:{self_key}" if name == "self" else refs[name]
+            return self.address(ref, here, col, suffix)
+        return re.sub(r"\{([^{}]+)\}", sub, template)
+
+
+# --- sheets --------------------------------------------------------------------------------------
+
+def _title(sheet: Sheet, title: str, subtitle: str) -> None:
+    sheet.put(0, 0, Cell(title, style=Style.TITLE))
+    sheet.put(1, 0, Cell(subtitle, style=Style.SUBTITLE))
+
+
+def _timeline_header(book: _Book, sheet: Sheet, with_total: bool = True) -> None:
+    years = book.result.years
+    sheet.put(PERIOD_ROW, 0, Cell("Period", style=Style.HEADER))
+    sheet.put(YEAR_ROW, 0, Cell("Line item", style=Style.HEADER))
+    sheet.put(YEAR_ROW, 1, Cell("Unit", style=Style.HEADER))
+    sheet.put(YEAR_ROW, VALUE_COL, Cell("Total" if with_total else "Value", style=Style.HEADER))
+    for t, year in enumerate(years):
+        c = FIRST_COL + t
+        sheet.put(PERIOD_ROW, c, Cell(t + 1, f"=COLUMN()-COLUMN({abs_a1(PERIOD_ROW, FIRST_COL)})+1",
+                                      Style.HEADER, "0"))
+        sheet.put(YEAR_ROW, c, Cell(int(year), f"={name_of('in.timeline.first_year')}+{a1(PERIOD_ROW, c)}-1",
+                                    Style.HEADER, "0"))
+    sheet.col_widths.update({0: 46, 1: 12, VALUE_COL: 11, 3: 2})
+    sheet.col_widths.update({FIRST_COL + t: 9.5 for t in range(len(years))})
+    sheet.freeze = (YEAR_ROW + 1, FIRST_COL)
+
+
+def _inputs_sheet(book: _Book) -> Sheet:
+    sheet = Sheet("Inputs", tab_color="#FFC000")
+    _title(sheet, "Inputs", "Blue on yellow = an assumption you may edit; everything else recalculates. "
+                            "Basis and source of each number at the right and on the Sources sheet.")
+    years = book.result.years
+    T = len(years)
+    src_col = FIRST_COL + T
+    sheet.put(YEAR_ROW, 0, Cell("Input", style=Style.HEADER))
+    sheet.put(YEAR_ROW, 1, Cell("Unit", style=Style.HEADER))
+    sheet.put(YEAR_ROW, VALUE_COL, Cell("Value", style=Style.HEADER))
+    sheet.put(YEAR_ROW, 3, Cell("Basis", style=Style.HEADER))
+    for t, year in enumerate(years):
+        c = FIRST_COL + t
+        sheet.put(YEAR_ROW, c, Cell(int(year), f"={name_of('in.timeline.first_year')}+COLUMN()-COLUMN({abs_a1(YEAR_ROW, FIRST_COL)})",
+                                    Style.HEADER, "0"))
+    sheet.put(YEAR_ROW, src_col, Cell("Source", style=Style.HEADER))
+    sheet.put(YEAR_ROW, src_col + 1, Cell("Note", style=Style.HEADER))
+    row, section = FIRST_ROW - 1, None
+    for f in book.result.drivers.fields:
+        if f.section != section:
+            row += 1
+            section = f.section
+            sheet.put(row, 0, Cell(section, style=Style.SECTION))
+            row += 1
+        book.inputs[f.path] = (row, f)
+        fmt = _input_format(f)
+        sheet.put(row, 0, Cell(f.label, style=Style.LABEL, comment=f.path))
+        sheet.put(row, 1, Cell(f.unit, style=Style.UNIT))
+        sheet.put(row, 3, Cell(f.basis or "", style=Style.NOTE))
+        source = f.source or ("" if f.basis else "no source given")
+        if f.as_of:
+            source += f" ({f.as_of})"
+        comment = _comment(f)
+        if f.series:
+            for t, v in enumerate(f.value):
+                sheet.put(row, FIRST_COL + t, Cell(float(v), style=Style.INPUT, num_format=fmt,
+                                                   comment=comment if t == 0 else None))
+        else:
+            sheet.put(row, VALUE_COL, Cell(float(f.value), style=Style.INPUT, num_format=fmt,
+                                           comment=comment))
+            book.spec.names.append(DefinedName(name_of("in." + f.path),
+                                               f"=Inputs!{abs_a1(row, VALUE_COL)}"))
+        sheet.put(row, src_col, Cell(source, style=Style.NOTE))
+        sheet.put(row, src_col + 1, Cell(f.note or "", style=Style.NOTE))
+        row += 1
+    row += 1
+    sheet.put(row, 0, Cell("Constants (fixed by the method; not assumptions)", style=Style.SECTION))
+    row += 1
+    for key, (value, unit, label) in CONSTANTS.items():
+        sheet.put(row, 0, Cell(label, style=Style.LABEL))
+        sheet.put(row, 1, Cell(unit, style=Style.UNIT))
+        sheet.put(row, VALUE_COL, Cell(value, style=Style.CALC, num_format="General"))
+        book.spec.names.append(DefinedName(name_of("k." + key), f"=Inputs!{abs_a1(row, VALUE_COL)}"))
+        row += 1
+    sheet.col_widths.update({0: 40, 1: 14, VALUE_COL: 11, 3: 9, src_col: 70, src_col + 1: 60})
+    sheet.col_widths.update({FIRST_COL + t: 9 for t in range(T)})
+    sheet.freeze = (YEAR_ROW + 1, 1)
+    return sheet
+
+
+def _input_format(f: InputField) -> str:
+    if f.unit.startswith("fraction"):
+        return PCT
+    if f.unit in ("year", "flag", "years"):
+        return "0.##" if f.unit == "years" else "0"
+    if f.unit == "GW":
+        return "#,##0.00"
+    return "#,##0.0##"
+
+
+def _comment(f: InputField) -> str | None:
+    parts = [p for p in (f.basis and f"Basis: {f.basis}", f.source and f"Source: {f.source}",
+                         f.as_of and f"As of: {f.as_of}", f.note) if p]
+    return "\n".join(parts) if parts else None
+
+
+def _place_calc_sheets(book: _Book) -> dict[str, Sheet]:
+    """Pass 1: give every line item its row (formulas may reference rows placed later)."""
+    sheets = {}
+    for name in SHEETS:
+        sheet = Sheet(name)
+        row = FIRST_ROW
+        for li in book.result.catalogue.on(name):
+            if li.section:
+                row += 1 if row > FIRST_ROW else 0
+                row += 1  # section label row
+            if li.kind == "vintage":
+                row += book.T
+            book.rows[li.key] = (name, row)
+            row += 1
+        sheets[name] = sheet
+    return sheets
+
+
+_SUBTITLES = {
+    "Deals": "Each included deal's schedule (shifted by the delay), GW added (owned) or payments and GW in use (cloud).",
+    "Capacity": "GW of IT load in use by kind.",
+    "Capex": "Owned capex by component: GW bought (new capacity and IT refresh) x cost per GW x price index.",
+    "Depreciation": "Straight-line depreciation by vintage (one row per purchase year) down to the residual value.",
+    "Revenue": "Revenue by segment.",
+    "P&L": "Revenue, compute and operating costs, depreciation and tax with loss carry-forward.",
+    "Cash flow": "Free cash flow, financing, cash balance, funding need and discounting.",
+}
+
+
+def _fill_calc_sheet(book: _Book, sheet: Sheet) -> None:
+    """Pass 2: labels, formulas with cached values, totals."""
+    _title(sheet, sheet.name, _SUBTITLES[sheet.name])
+    _timeline_header(book, sheet)
+    for li in book.result.catalogue.on(sheet.name):
+        _, row = book.rows[li.key]
+        if li.section:
+            top = row - 1 - (book.T if li.kind == "vintage" else 0)
+            sheet.put(top, 0, Cell(li.section, style=Style.SECTION))
+        if li.kind == "vintage":
+            _vintage_block(book, sheet, li, row - book.T)
+        _item_row(book, sheet, li, row)
+
+
+def _item_row(book: _Book, sheet: Sheet, li: LineItem, row: int) -> None:
+    style = {"link": Style.LINK, "total": Style.TOTAL}.get(li.kind, Style.CALC)
+    sheet.put(row, 0, Cell(li.label, style=Style.TOTAL if li.kind in ("total", "vintage") else Style.LABEL,
+                           comment=li.note or None))
+    sheet.put(row, 1, Cell(li.unit, style=Style.UNIT))
+    values = book.result.line_items[li.key][0]
+    for t in range(book.T):
+        c = FIRST_COL + t
+        if li.kind == "vintage":
+            start = row - book.T
+            formula = f"=SUM({a1(start, c)}:{a1(row - 1, c)})"
+        else:
+            formula = book.render(li.formula, li.formula_refs, sheet.name, c, li.key)
+        sheet.put(row, c, Cell(_cached(float(values[t])), formula, style, li.fmt))
+    if li.total:
+        total = float(np.sum(values))
+        sheet.put(row, VALUE_COL, Cell(total, f"=SUM({a1(row, FIRST_COL)}:{a1(row, book.last_col)})",
+                                       Style.TOTAL, li.fmt))
+
+
+def _vintage_block(book: _Book, sheet: Sheet, li: LineItem, start: int) -> None:
+    comp = li.key.split(".", 1)[1]
+    v = book.result.drivers.values
+    matrix = capex_engine.vintage_matrix(book.result.line_items[f"capex.{comp}"][0],
+                                         float(v[f"capex.{comp}.life_years"][0, 0]),
+                                         float(v[f"capex.{comp}.residual_fraction"][0, 0]))
+    first = name_of("in.timeline.first_year")
+    for k in range(book.T):
+        r = start + k
+        sheet.put(r, 0, Cell(f"  vintage {int(book.result.years[k])}", style=Style.NOTE))
+        sheet.put(r, 1, Cell("US$ bn", style=Style.UNIT))
+        sheet.put(r, VALUE_COL, Cell(int(book.result.years[k]),
+                                     f"={first}+ROW()-ROW({abs_a1(start, VALUE_COL)})", Style.NOTE, "0"))
+        for t in range(book.T):
+            c = FIRST_COL + t
+            formula = book.render(li.formula, li.formula_refs, sheet.name, c, li.key,
+                                  extra={"r": str(r + 1)})
+            sheet.put(r, c, Cell(float(matrix[k, t]), formula, Style.CALC, li.fmt))
+
+
+def _metric_cell(book: _Book, key: str, i: int = 0) -> float | str:
+    m = book.result.metrics[key]
+    return m.text(i) or float(m.value[i])
+
+
+def _valuation_sheet(book: _Book) -> Sheet:
+    sheet = Sheet("Valuation")
+    _title(sheet, "Valuation and metrics", "NPV at the end of the first (actual) year; forecast "
+           "years discounted end of period; IRR with a root scan so no root is chosen silently.")
+    sheet.put(YEAR_ROW, 0, Cell("Metric", style=Style.HEADER))
+    sheet.put(YEAR_ROW, 1, Cell("Unit", style=Style.HEADER))
+    sheet.put(YEAR_ROW, VALUE_COL, Cell("Value", style=Style.HEADER))
+    row = FIRST_ROW
+    order = list(METRICS)
+    for key in order:
+        book.cells[f"m:{key}"] = ("Valuation", row, VALUE_COL)
+        row += 1
+    scan_top = row + 3
+    G = len(IRR_GRID)
+    book.cells["scan:roots"] = ("Valuation", scan_top + G + 1, VALUE_COL)
+    book.cells["scan:guess"] = ("Valuation", scan_top + G + 2, VALUE_COL)
+    return sheet
+
+
+def _fill_valuation(book: _Book, sheet: Sheet) -> None:
+    for key, (label, unit, fmt) in METRICS.items():
+        _, row, col = book.cells[f"m:{key}"]
+        formula, refs = METRIC_FORMULAS[key]
+        sheet.put(row, 0, Cell(label, style=Style.LABEL))
+        sheet.put(row, 1, Cell(unit, style=Style.UNIT))
+        sheet.put(row, col, Cell(_metric_cell(book, key), book.render(formula, refs, "Valuation", col),
+                                 Style.TOTAL, fmt))
+    _, roots_row, _ = book.cells["scan:roots"]
+    top = roots_row - len(IRR_GRID) - 1
+    sheet.put(top - 2, 0, Cell("IRR root scan: NPV of forecast FCF at each rate; a sign change "
+                               "between two rates brackets an IRR", style=Style.SECTION))
+    sheet.put(top - 1, 0, Cell("Rate", style=Style.HEADER))
+    sheet.put(top - 1, 1, Cell("", style=Style.HEADER))
+    sheet.put(top - 1, VALUE_COL, Cell("NPV", style=Style.HEADER))
+    sheet.put(top - 1, 3, Cell("Root", style=Style.HEADER))
+    fcf = book.address("li:fcf", "Valuation", 0, "fcst")
+    scan = npv_at_rates(book.result.line_items["fcf"][:1, 1:])[0]
+    G = len(IRR_GRID)
+    flags = [1 if scan[g] * scan[g + 1] < 0 else 0 for g in range(G - 1)]
+    for g, rate in enumerate(IRR_GRID):
+        r = top + g
+        sheet.put(r, 0, Cell(float(rate), style=Style.NOTE, num_format="0.0%"))
+        sheet.put(r, 1, Cell("US$ bn", style=Style.UNIT))
+        sheet.put(r, VALUE_COL, Cell(float(scan[g]), f"=NPV({a1(r, 0)},{fcf})", Style.CALC, USD))
+        if g < G - 1:
+            sheet.put(r, 3, Cell(flags[g], f"=IF({a1(r, VALUE_COL)}*{a1(r + 1, VALUE_COL)}<0,1,0)",
+                                 Style.CALC, "0"))
+    flag_range = f"{abs_a1(top, 3)}:{abs_a1(top + G - 2, 3)}"
+    rate_range = f"{abs_a1(top, 0)}:{abs_a1(top + G - 2, 0)}"
+    n_roots = sum(flags)
+    guess = float(IRR_GRID[flags.index(1)]) if n_roots else "n/a"
+    sheet.put(roots_row, 0, Cell("Sign changes of NPV across the scan (IRRs found)", style=Style.LABEL))
+    sheet.put(roots_row, VALUE_COL, Cell(n_roots, f"=SUM({flag_range})", Style.TOTAL, "0"))
+    sheet.put(roots_row + 1, 0, Cell("Rate just below the root (IRR start value)", style=Style.LABEL))
+    sheet.put(roots_row + 1, VALUE_COL, Cell(guess, f'=IF({a1(roots_row, VALUE_COL)}=0,"n/a",'
+                                                    f'INDEX({rate_range},MATCH(1,{flag_range},0)))',
+                                             Style.CALC, "0.0%"))
+    sheet.col_widths.update({0: 50, 1: 10, VALUE_COL: 14, 3: 8})
+
+
+def _checks_sheet(book: _Book) -> Sheet:
+    sheet = Sheet("Checks", tab_color="#70AD47")
+    _title(sheet, "Checks", "Each check is TRUE when the model is consistent; the master check "
+                            "is TRUE only when all are.")
+    sheet.put(YEAR_ROW, 0, Cell("Check", style=Style.HEADER))
+    sheet.put(YEAR_ROW, VALUE_COL, Cell("OK?", style=Style.HEADER))
+    checks = book.result.checks
+    row = FIRST_ROW + 1
+    first = row
+    for key, (label, formula, refs) in check_formulas(book.result.drivers.structure).items():
+        sheet.put(row, 0, Cell(label, style=Style.LABEL))
+        sheet.put(row, VALUE_COL, Cell(bool(checks[key][0]), book.render(formula, refs, "Checks", 0),
+                                       Style.CHECK))
+        row += 1
+    master = all(bool(v[0]) for v in checks.values())
+    sheet.put(FIRST_ROW - 1, 0, Cell("MASTER CHECK", style=Style.TOTAL))
+    sheet.put(FIRST_ROW - 1, VALUE_COL, Cell(master, f"=AND({a1(first, VALUE_COL)}:{a1(row - 1, VALUE_COL)})",
+                                             Style.CHECK))
+    sheet.conditional_formats.append(ConditionalFormat((FIRST_ROW - 1, VALUE_COL), (row - 1, VALUE_COL),
+                                                       "cell", "==", "FALSE", "bad"))
+    sheet.conditional_formats.append(ConditionalFormat((FIRST_ROW - 1, VALUE_COL), (row - 1, VALUE_COL),
+                                                       "cell", "==", "TRUE", "good"))
+    book.cells["check:master"] = ("Checks", FIRST_ROW - 1, VALUE_COL)
+    sheet.col_widths.update({0: 75, 1: 4, VALUE_COL: 10})
+    return sheet
+
+
+def _calibration_sheet(book: _Book) -> Sheet:
+    sheet = Sheet("Calibration")
+    _title(sheet, "Calibration against public figures",
+           "Model vs reported, side by side. A gap is information: e.g. the Sep-2025 cash-burn plan "
+           "predates most of the commitments.")
+    heads = ("Figure", "Unit", "Model", "Reported", "Difference", "Difference %", "Source", "As of", "Note")
+    for c, h in enumerate(heads):
+        sheet.put(YEAR_ROW, c, Cell(h, style=Style.HEADER))
+    row = FIRST_ROW
+    for anchor in ANCHORS:
+        model = float(model_value(anchor, book.result)[0])
+        sheet.put(row, 0, Cell(anchor.label, style=Style.LABEL))
+        sheet.put(row, 1, Cell(anchor.unit, style=Style.UNIT))
+        sheet.put(row, 2, Cell(model, _anchor_formula(book, anchor.measure), Style.LINK, USD))
+        sheet.put(row, 3, Cell(anchor.reported, style=Style.NOTE, num_format=USD))
+        sheet.put(row, 4, Cell(model - anchor.reported, f"={a1(row, 2)}-{a1(row, 3)}", Style.CALC, USD))
+        sheet.put(row, 5, Cell((model - anchor.reported) / anchor.reported,
+                               f"={a1(row, 4)}/{a1(row, 3)}", Style.CALC, "0%;[Red]-0%"))
+        sheet.put(row, 6, Cell(f"{anchor.source} — {anchor.url}", style=Style.NOTE))
+        sheet.put(row, 7, Cell(anchor.as_of, style=Style.NOTE))
+        sheet.put(row, 8, Cell(anchor.note, style=Style.NOTE))
+        row += 1
+    sheet.col_widths.update({0: 52, 1: 9, 2: 11, 3: 11, 4: 11, 5: 12, 6: 70, 7: 11, 8: 60})
+    return sheet
+
+
+def _anchor_formula(book: _Book, measure: tuple) -> str:
+    kind, *args = measure
+    if kind == "contracted_gw":
+        deals = [name_of(f"in.deals.{d}.capacity_gw") for d, _, _ in book.result.drivers.structure.deals]
+        return f"=({'+'.join(deals)})*{name_of('in.commitments.realisation_fraction')}"
+    keys = args[0] if isinstance(args[0], tuple) else (args[0],)
+    if kind == "at":
+        c = book.col_of_year(args[1])
+        return "=" + "+".join(book.address(f"li:{k}", "Calibration", c) for k in keys)
+    c0, c1 = book.col_of_year(args[1]), book.col_of_year(args[2])
+    ranges = []
+    for k in keys:
+        sheet, row = book.rows[k]
+        ranges.append(f"{quote_sheet(sheet)}!{abs_a1(row, c0)}:{abs_a1(row, c1)}")
+    if kind == "burn":
+        return f"=SUMPRODUCT(({ranges[0]}<0)*-{ranges[0]})"
+    return "=" + "+".join(f"SUM({r})" for r in ranges)
+
+
+def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
+    sheet = Sheet("Summary", tab_color="#1F4E79")
+    _title(sheet, f"finmodel — {scenario_name}", description or "AI compute build-out cash-flow model")
+    sheet.put(3, 0, Cell("Headline metrics", style=Style.SECTION))
+    row = 4
+    for key, (label, unit, fmt) in METRICS.items():
+        sheet_name, r, c = book.cells[f"m:{key}"]
+        sheet.put(row, 0, Cell(label, style=Style.LABEL))
+        sheet.put(row, 1, Cell(unit, style=Style.UNIT))
+        sheet.put(row, 2, Cell(_metric_cell(book, key), f"={quote_sheet(sheet_name)}!{abs_a1(r, c)}",
+                               Style.LINK, fmt))
+        row += 1
+    _, r, c = book.cells["check:master"]
+    sheet.put(row, 0, Cell("Master check (all model checks pass)", style=Style.TOTAL))
+    sheet.put(row, 2, Cell(all(bool(v[0]) for v in book.result.checks.values()),
+                           f"=Checks!{abs_a1(r, c)}", Style.CHECK))
+    row += 2
+    years = [y for y in (2025, 2026, 2027, 2028, 2030, 2033, 2035, 2040) if y in set(book.result.years.tolist())]
+    sheet.put(row, 0, Cell("Key figures by year", style=Style.SECTION))
+    row += 1
+    sheet.put(row, 0, Cell("Line item", style=Style.HEADER))
+    sheet.put(row, 1, Cell("Unit", style=Style.HEADER))
+    for j, y in enumerate(years):
+        sheet.put(row, 2 + j, Cell(str(y), style=Style.HEADER))
+    row += 1
+    for key in ("total_gw", "revenue_total", "compute_cost", "ebitda", "capex_total", "fcf",
+                "cash_closing", "funding_need"):
+        li = book.result.catalogue[key]
+        sheet.put(row, 0, Cell(li.label, style=Style.LABEL))
+        sheet.put(row, 1, Cell(li.unit, style=Style.UNIT))
+        for j, y in enumerate(years):
+            c = book.col_of_year(y)
+            value = float(book.result.line_items[key][0, c - FIRST_COL])
+            sheet.put(row, 2 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c), Style.LINK, li.fmt))
+        row += 1
+    sheet.col_widths.update({0: 48, 1: 9})
+    sheet.col_widths.update({2 + j: 11 for j in range(max(len(years), 1))})
+    _summary_charts(book, sheet, row + 1)
+    return sheet
+
+
+def _rng(book: _Book, key: str) -> str:
+    sheet, row = book.rows[key]
+    return f"={quote_sheet(sheet)}!{abs_a1(row, FIRST_COL)}:{abs_a1(row, book.last_col)}"
+
+
+def _summary_charts(book: _Book, sheet: Sheet, row: int) -> None:
+    cats = f"={quote_sheet(TIMELINE_HOME)}!{abs_a1(YEAR_ROW, FIRST_COL)}:{abs_a1(YEAR_ROW, book.last_col)}"
+    s = lambda name, key, color, line=False: ChartSeries(name, cats, _rng(book, key), color, line)  # noqa: E731
+    comps = book.result.drivers.structure.components
+    palette = (BLUE, ORANGE, GREEN, GREY, PURPLE)
+    charts = [
+        Chart("stacked_column", "Capacity in use by kind (GW)",
+              (s("Existing fleet", "existing_gw", GREY), s("Cloud contracts", "cloud_gw", ORANGE),
+               s("Owned", "owned_online_gw", BLUE)), (row, 0), y_title="GW", y_num_format="#,##0"),
+        Chart("stacked_column", "Owned capex by component (US$ bn)",
+              tuple(s(label, f"capex.{c}", palette[i]) for i, (c, label, _) in enumerate(comps)),
+              (row, 5), y_title="US$ bn", y_num_format="#,##0"),
+        Chart("line", "Revenue vs costs (US$ bn)",
+              (s("Revenue", "revenue_total", BLUE), s("Compute cost (cash)", "compute_cost", ORANGE),
+               s("Operating costs", "opex_total", GREY), s("EBITDA", "ebitda", GREEN)),
+              (row + 18, 0), y_title="US$ bn", y_num_format="#,##0"),
+        Chart("column", "Cash and funding need (US$ bn)",
+              (s("Closing cash", "cash_closing", BLUE), s("Free cash flow", "fcf", GREY),
+               s("Funding need", "funding_need", RED, line=True)),
+              (row + 18, 5), y_title="US$ bn", y_num_format="#,##0"),
+    ]
+    sheet.charts.extend(charts)
+
+
+def _sources_sheet(book: _Book, assumptions) -> Sheet:
+    sheet = Sheet("Sources")
+    _title(sheet, "Sources", "Every cited document, then every input with its basis and source.")
+    heads = ("Key", "Title", "URL", "As of")
+    for c, h in enumerate(heads):
+        sheet.put(YEAR_ROW, c, Cell(h, style=Style.HEADER))
+    row = FIRST_ROW
+    for key, src in assumptions.scenario.sources.items():
+        for c, v in enumerate((key, src.title, src.url or "", src.as_of or "")):
+            sheet.put(row, c, Cell(v, style=Style.TEXT if c == 1 else Style.NOTE))
+        row += 1
+    row += 1
+    sheet.put(row, 0, Cell("Deals (commitments.csv)", style=Style.SECTION))
+    row += 1
+    for c, h in enumerate(("Deal id", "Partner — deal", "Kind / status / include", "Basis", "Source", "URL", "As of", "Note")):
+        sheet.put(row, c, Cell(h, style=Style.HEADER))
+    row += 1
+    for d in assumptions.deals:
+        vals = (d.id, f"{d.partner} — {d.deal}", f"{d.kind.value} / {d.status} / "
+                f"{'included' if d.include else 'excluded'}", d.basis.value, d.source, d.source_url,
+                d.as_of, d.note)
+        for c, v in enumerate(vals):
+            sheet.put(row, c, Cell(v, style=Style.NOTE))
+        row += 1
+    row += 1
+    sheet.put(row, 0, Cell("Inputs", style=Style.SECTION))
+    row += 1
+    for c, h in enumerate(("Input path", "Label", "Unit", "Basis", "Source", "As of", "Note")):
+        sheet.put(row, c, Cell(h, style=Style.HEADER))
+    row += 1
+    for f in book.result.drivers.fields:
+        for c, v in enumerate((f.path, f.label, f.unit, f.basis or "", f.source or "", f.as_of or "", f.note or "")):
+            sheet.put(row, c, Cell(v, style=Style.NOTE))
+        row += 1
+    sheet.col_widths.update({0: 34, 1: 50, 2: 40, 3: 12, 4: 50, 5: 40, 6: 12, 7: 60})
+    return sheet
+
+
+def _about_sheet(assumptions, run: RunInfo) -> Sheet:
+    sheet = Sheet("About")
+    _title(sheet, "About this workbook", "The run record: how these numbers were made and how to make them again.")
+    rows = [("finmodel version", __version__), ("git commit", run.git_commit or "unknown"),
+            ("Scenario", assumptions.scenario.name), ("Command", run.command),
+            ("Created (UTC)", run.created_utc), ("Seed", "" if run.seed is None else str(run.seed)),
+            ("Overrides (--set)", "; ".join(run.overrides) or "none")]
+    rows += [(f"Input file: {p}", f"sha256 {h}") for p, h in run.files]
+    rows += [(f"Version: {k}", v) for k, v in run.versions]
+    rows += [("Conventions", "Money in US$ billions (nominal); capacity in GW of IT load; rates as "
+              "fractions per year; annual periods, end-of-period cash flows; NPV at the end of the "
+              "first (actual) year.")]
+    for i, (k, v) in enumerate(rows):
+        sheet.put(FIRST_ROW + i, 0, Cell(k, style=Style.LABEL))
+        sheet.put(FIRST_ROW + i, 1, Cell(v, style=Style.TEXT))
+    sheet.col_widths.update({0: 60, 1: 100})
+    return sheet
+
+
+def layout_workbook(result: Result, assumptions, run: RunInfo | None = None) -> WorkbookSpec:
+    """The scenario workbook for scenario 0 of ``result`` (pure: no I/O)."""
+    run = run or RunInfo()
+    sc = assumptions.scenario
+    spec = WorkbookSpec([], title=f"finmodel — {sc.name}", subject="AI compute build-out cash-flow model",
+                        comments=f"finmodel {__version__}")
+    book = _Book(result, spec)
+    inputs = _inputs_sheet(book)
+    calc = _place_calc_sheets(book)
+    valuation = _valuation_sheet(book)
+    for sheet in calc.values():
+        _fill_calc_sheet(book, sheet)
+    _fill_valuation(book, valuation)
+    checks = _checks_sheet(book)
+    summary = _summary_sheet(book, sc.name, sc.description)
+    spec.sheets = [summary, inputs, *calc.values(), valuation, checks, _calibration_sheet(book),
+                   _sources_sheet(book, assumptions), _about_sheet(assumptions, run)]
+    return spec
