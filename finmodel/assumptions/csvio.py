@@ -210,7 +210,7 @@ def parse_csv(text: str | bytes, required_columns: Sequence[str],
               optional_columns: Sequence[str] = (), file: str = "<string>") -> LocatedTable:
     """Parse CSV text (or UTF-8 bytes); see :func:`read_csv` for the rules and errors."""
     text = decode_text(text, file)
-    problems = control_character_problems(text, file)
+    problems = _control_problems(text, file)
     if problems:
         raise _invalid(file, problems)
     records, problems = _read_records(text, file)
@@ -237,6 +237,16 @@ def _invalid(file: str, problems: list[Problem]) -> AssumptionError:
     return input_error(file, sorted(problems, key=lambda p: (p.line or 0, p.col or 0)))
 
 
+def _control_problems(text: str, file: str) -> list[Problem]:
+    """Control characters, located by line; the character position goes in the message.
+
+    In CSV messages the column number is always a field number, so the character position
+    of a control character is given in words instead.
+    """
+    return [Problem(f"{p.message} (character {p.col} of the line)", file, p.line)
+            for p in control_character_problems(text, file)]
+
+
 def _read_records(text: str, file: str) -> tuple[list[tuple[int, list[str]]], list[Problem]]:
     """Split ``text`` into CSV records, each with its 1-based starting line.
 
@@ -251,10 +261,16 @@ def _read_records(text: str, file: str) -> tuple[list[tuple[int, list[str]]], li
             records.append((state["record_line"], row))
             state["at_start"] = True
     except csv.Error as exc:
-        message = (f"badly quoted field ({exc}); a field that contains a quote must be quoted "
-                   "as a whole, with the quote doubled (\"\")")
-        return records, [Problem(message, file, state["record_line"], None)]
+        return records, [Problem(_quote_message(str(exc)), file, state["record_line"], None)]
     return records, []
+
+
+def _quote_message(error: str) -> str:
+    """Explain a quoting error reported by the csv module."""
+    if "unexpected end of data" in error:
+        return ("a quoted field that starts in this row is never closed (missing closing '\"')")
+    return (f"badly quoted field ({error}); a field that contains a quote must be quoted "
+            "as a whole, with each quote inside doubled (\"\")")
 
 
 def _physical_lines(text: str, state: dict) -> Iterator[str]:
@@ -323,13 +339,16 @@ def _table(file: str, columns: list[str], header_line: int,
             continue
         rows.append({name: value.strip() for name, value in zip(columns, fields)})
         lines.append(line)
-    col_index = {name: index for index, name in reversed(list(enumerate(columns)))}
+    col_index: dict[str, int] = {}
+    for index, name in enumerate(columns):
+        col_index.setdefault(name, index)
     return LocatedTable(file, columns, rows, lines, col_index, header_line)
 
 
 def _width_problem(fields: list[str], expected: int, line: int, file: str) -> Problem:
     """Report a row with the wrong number of fields, hinting at decimal commas."""
-    message = f"row has {len(fields)} fields but the header has {expected} columns"
+    message = (f"row has {_count(len(fields), 'field')} but the header has "
+               f"{_count(expected, 'column')}")
     col = None
     if len(fields) > expected:
         col = expected + 1
@@ -340,3 +359,8 @@ def _width_problem(fields: list[str], expected: int, line: int, file: str) -> Pr
         else:
             message += "; quote fields that contain commas"
     return Problem(message, file, line, col)
+
+
+def _count(number: int, noun: str) -> str:
+    """``3 fields``, ``1 field``."""
+    return f"{number} {noun}" + ("" if number == 1 else "s")

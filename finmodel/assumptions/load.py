@@ -153,23 +153,18 @@ def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, yea
         if parts[2] not in DEAL_COLUMNS or parts[2] == "id":
             return Problem(f"no deal column {parts[2]!r}{_did_you_mean(parts[2], DEAL_COLUMNS)}",
                            "--set", path=text)
-        row[parts[2]] = value if isinstance(value, str) else ("true" if value is True else "false" if value is False else repr(value) if isinstance(value, float) else str(value))
+        row[parts[2]] = _as_text(value)
         return None
     node = data
     for i, part in enumerate(parts[:-1]):
         key = _key(node, part)
-        if isinstance(node, dict) and _is_quantity(node) and part == "value":
-            node = node["value"]
-            continue
         if not isinstance(node, dict) or key not in node:
             return _unknown(node, part, parts[:i + 1], text)
-        child = node[key]
-        if isinstance(child, (int, float)) and not isinstance(child, bool) and i == len(parts) - 2 \
-                and parts[-1].isdigit():
-            child = node[key] = {"value": child}
-        if _is_quantity(child) and parts[i + 1].isdigit():
-            return _set_year(child, int(parts[i + 1]), value, years, text)
-        node = child
+        if parts[i + 1].isdigit() and i + 2 == len(parts) and _is_number_or_series(node[key]):
+            q = node[key] if _is_quantity(node[key]) else {"value": node[key]}
+            node[key] = q
+            return _set_year(q, int(parts[i + 1]), value, years, text)
+        node = node[key]
     last = _key(node, parts[-1])
     if not isinstance(node, dict) or last not in node:
         return _unknown(node, parts[-1], parts, text)
@@ -180,6 +175,21 @@ def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, yea
     else:
         node[last] = value
     return None
+
+
+def _is_number_or_series(v: Any) -> bool:
+    if _is_quantity(v):
+        return True
+    if isinstance(v, dict):
+        return bool(v) and all(isinstance(k, int) for k in v)
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _as_text(value: Any) -> str:
+    """An override value as CSV text (the deal table is parsed from text)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 def _key(node: Any, part: str) -> Any:

@@ -312,7 +312,7 @@ class Located:
             With this file, the position from :meth:`where` and ``format_path(path)``.
         """
         line, col = self.where(path) or (None, None)
-        return Problem(message, self.file, line, col, format_path(path) or None)
+        return Problem(message, self.file, line, col, format_path(path, self.data) or None)
 
 
 def _loosen(path: tuple) -> tuple:
@@ -320,28 +320,45 @@ def _loosen(path: tuple) -> tuple:
     return tuple(str(part) for part in path)
 
 
-def format_path(path: tuple) -> str:
+def format_path(path: tuple, data: Any = None) -> str:
     """Write a path for messages: keys joined by dots, list indices in brackets.
+
+    Parameters
+    ----------
+    path : tuple
+        Mapping keys and list indices.
+    data : Any, optional
+        The document the path points into; with it, an integer is written as a key
+        (``growth.2030``) where the data holds a mapping and as an index (``deals[2]``) where it
+        holds a list. Without it every integer is written as an index.
+
+    Returns
+    -------
+    str
 
     Examples
     --------
     >>> format_path(("capex", "schedule", 2, "amount_usd_bn"))
     'capex.schedule[2].amount_usd_bn'
-    >>> format_path(("growth", "2030"))
+    >>> format_path(("growth", 2030), {"growth": {2030: 0.1}})
     'growth.2030'
-
-    Notes
-    -----
-    An ``int`` element is written as an index; integer year keys look the same in both forms
-    closely enough (``series[2030]``) for a message.
     """
-    text = ""
+    text, node = "", data
     for part in path:
-        if isinstance(part, int) and not isinstance(part, bool):
-            text += f"[{part}]"
-        else:
-            text += f".{part}" if text else str(part)
+        is_index = isinstance(node, list) or (node is None and isinstance(part, int)
+                                              and not isinstance(part, bool))
+        text += f"[{part}]" if is_index else (f".{part}" if text else str(part))
+        node = _child(node, part)
     return text
+
+
+def _child(node: Any, part: Any) -> Any:
+    """The child of ``node`` at ``part``, or ``None`` if there is none."""
+    if isinstance(node, dict):
+        return node.get(part)
+    if isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+        return node[part]
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -425,7 +442,7 @@ def parse_yaml(text: str | bytes, file: str = "<string>") -> Located:
 
 
 class _Stop(Exception):
-    """Parsing cannot go on (syntax error, second document, nesting too deep)."""
+    """Building cannot go on (nesting too deep); the problem is already recorded."""
 
 
 def _pos(event: Event) -> tuple[int, int]:
@@ -441,7 +458,6 @@ class _Builder:
         self.problems: list[Problem] = []
         self.locations: dict[tuple, tuple[int, int]] = {(): (1, 1)}
         self.value_locations: dict[tuple, tuple[int, int]] = {(): (1, 1)}
-        self.text = ""
         self.events: Iterator[Event] = iter(())
 
     def add(self, message: str, pos: tuple[int, int] | None, label: str = "") -> None:
@@ -451,7 +467,6 @@ class _Builder:
 
     def build(self, text: str) -> Any:
         """Parse ``text`` and return its single document as plain data (``None`` on failure)."""
-        self.text = text
         self.events = _events(text)
         try:
             return self.document()
@@ -485,10 +500,10 @@ class _Builder:
 
     def check_top(self, first: Event, data: Any) -> None:
         """Require a mapping at the top level."""
-        if isinstance(first, MappingStartEvent) or (isinstance(first, AliasEvent)):
+        if isinstance(first, (MappingStartEvent, AliasEvent)):
             return
         if data is None and isinstance(first, ScalarEvent):
-            self.add("file is empty (expected a mapping of settings)", _pos(first))
+            self.add("file is empty (expected a mapping of settings)", (1, 1))
             return
         self.value_locations[()] = _pos(first)
         self.add("expected a mapping of settings at the top level (lines of 'name: value'), "

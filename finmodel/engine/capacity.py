@@ -59,6 +59,10 @@ def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndar
     T = added_gw.shape[1]
     life = rounded_life(servers_life_years)
     refresh = np.asarray(refresh_it, dtype=float) > 0
+    if life.size == 1 and refresh.size == 1:  # one life for the batch: a matrix product
+        lag = np.arange(T)[None, :] - np.arange(T)[:, None]  # t - v
+        keep = (lag >= 0) & (refresh.item() | (lag < life.item()))
+        return added_gw @ keep.astype(float)
     n = np.broadcast_shapes(added_gw.shape[:1], np.shape(life)[:1], np.shape(refresh)[:1])[0]
     out = np.zeros((n, T))
     for lag in range(T):  # loop over periods, never scenarios

@@ -23,6 +23,10 @@ def purchases_gw(added_gw: np.ndarray, refresh_it: np.ndarray, life_years: np.nd
     T = added_gw.shape[1]
     life = rounded_life(life_years)
     refresh = (np.asarray(refresh_it, dtype=float) > 0).astype(float)
+    if life.size == 1 and refresh.size == 1:  # one life for the batch: a matrix product
+        lag = np.arange(T)[None, :] - np.arange(T)[:, None]  # t - v
+        due = (lag == 0) | ((lag > 0) & (np.mod(lag, life.item()) == 0) & (refresh.item() > 0))
+        return added_gw @ due.astype(float)
     out = added_gw * np.ones_like(life) * np.ones_like(refresh)
     for lag in range(1, T):
         due = refresh * (np.mod(lag, life) == 0)  # (n, 1)
@@ -55,6 +59,10 @@ def depreciation(capex: np.ndarray, life_years: np.ndarray, residual_fraction: n
     capex = np.asarray(capex, dtype=float)
     T = capex.shape[1]
     profile = depreciation_profile(life_years, T)
+    if profile.shape[0] == 1:  # one life for the batch: a single matrix product
+        lag = np.arange(T)[None, :] - np.arange(T)[:, None]  # t - v
+        conv = np.where(lag >= 0, profile[0, np.clip(lag, 0, T - 1)], 0.0)  # (v, t)
+        return (capex @ conv) * (1.0 - residual_fraction)
     n = np.broadcast_shapes(capex.shape[:1], profile.shape[:1], np.shape(residual_fraction)[:1])[0]
     out = np.zeros((n, T))
     for v in range(T):  # vintages: a loop over periods

@@ -87,28 +87,38 @@ def irr(flows: np.ndarray) -> "Metric":
     reason[~no_change & (roots == 0)] = 3
     ok = reason == 0
     if ok.any():
-        f = flows[ok]
-        k = np.argmax(crossings[ok], axis=1)
-        lo, hi = IRR_GRID[k], IRR_GRID[k + 1]
-        f_lo = scan[ok, k]
-        for _ in range(24):  # bisection keeps the bracket
-            mid = 0.5 * (lo + hi)
-            f_mid = npv(mid[:, None], f)[:, 0]
-            same = np.sign(f_mid) == np.sign(f_lo)
-            lo = np.where(same, mid, lo)
-            f_lo = np.where(same, f_mid, f_lo)
-            hi = np.where(same, hi, mid)
-        r = 0.5 * (lo + hi)
-        t = np.arange(1, f.shape[1] + 1, dtype=float)[None, :]
-        for _ in range(4):  # Newton polishes to machine precision
-            disc = (1.0 + r[:, None]) ** -t
-            val = np.sum(f * disc, axis=1)
-            der = np.sum(-t * f * disc / (1.0 + r[:, None]), axis=1)
-            step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
-            r_new = r - step
-            r = np.where((r_new > lo - 1e-6) & (r_new < hi + 1e-6), r_new, r)
-        value[ok] = r
+        value[ok] = _refine(flows[ok], IRR_GRID[np.argmax(crossings[ok], axis=1)],
+                            IRR_GRID[np.argmax(crossings[ok], axis=1) + 1])
     return Metric(value, reason, IRR_REASONS)
+
+
+def _npv_and_slope(f: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NPV = sum_t f_t x^t with x = 1/(1+r), and d NPV / d x, by Horner's rule (n,)."""
+    val = np.zeros_like(x)
+    der = np.zeros_like(x)
+    for t in range(f.shape[1] - 1, -1, -1):  # loop over periods
+        der = der * x + val
+        val = val * x + f[:, t]
+    return val * x, der * x + val  # NPV = x * P(x); d/dx (x P) = P + x P'
+
+
+def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The single IRR in each bracket [lo, hi]: bisection in x = 1/(1+r), then Newton."""
+    x_hi, x_lo = 1.0 / (1.0 + lo), 1.0 / (1.0 + hi)  # x decreases as r increases
+    f_lo, _ = _npv_and_slope(f, x_lo)
+    for _ in range(20):  # bisection keeps the bracket
+        mid = 0.5 * (x_lo + x_hi)
+        f_mid, _ = _npv_and_slope(f, mid)
+        same = np.sign(f_mid) == np.sign(f_lo)
+        x_lo, f_lo = np.where(same, mid, x_lo), np.where(same, f_mid, f_lo)
+        x_hi = np.where(same, x_hi, mid)
+    x = 0.5 * (x_lo + x_hi)
+    for _ in range(4):  # Newton polishes to machine precision, staying in the bracket
+        val, der = _npv_and_slope(f, x)
+        step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
+        x_new = x - step
+        x = np.where((x_new >= x_lo - 1e-9) & (x_new <= x_hi + 1e-9), x_new, x)
+    return 1.0 / x - 1.0
 
 
 def payback_year(flag: np.ndarray, years: np.ndarray) -> "Metric":

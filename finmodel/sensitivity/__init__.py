@@ -1,0 +1,1 @@
+"""Sensitivity and risk: sample -> evaluate (one vectorised engine call, chunked) -> analyse."""
