@@ -15,7 +15,7 @@ from typing import Any, Iterable, Mapping
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AssumptionError, InputMissingError, Problem
-from .csvio import read_csv
+from .csvio import parse_number, read_csv
 from .schema import Deal, Scenario
 from .yamlio import Located, read_yaml
 
@@ -323,50 +323,33 @@ def _read_deals(path: Path) -> tuple[list[dict], Any]:
 def _deal_values(row: dict, i: int, table: Any, problems: list[Problem]) -> dict:
     """Convert one CSV row's text to typed values, collecting problems."""
     out: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k in DEAL_COLUMNS}
+    name = f"deals[{out.get('id') or i + 1}]"
     for col in _DEAL_FLOATS + _DEAL_INTS:
-        text = out.get(col, "")
-        value, why = _number(text)
+        value, why = parse_number(out.get(col, ""))
         if why:
             line, c = table.where(i, col)
-            problems.append(Problem(f"{why} (got {text!r})", table.file, line, c, f"deals[{out.get('id') or i + 1}].{col}"))
+            problems.append(Problem(f"{why} (got {out.get(col, '')!r})", table.file, line, c,
+                                    f"{name}.{col}"))
         elif col in _DEAL_INTS and value != int(value):
             line, c = table.where(i, col)
-            problems.append(Problem(f"expected a whole number (got {text!r})", table.file, line, c,
-                                    f"deals[{out.get('id') or i + 1}].{col}"))
+            problems.append(Problem(f"expected a whole number (got {out[col]!r})", table.file, line, c,
+                                    f"{name}.{col}"))
         else:
             out[col] = int(value) if col in _DEAL_INTS else value
     inc = out.get("include", "").lower()
     if inc in ("true", "false"):
         out["include"] = inc == "true"
-    shares = out.get("shares", "")
     parsed = []
-    for part in shares.split():
-        value, why = _number(part)
+    for part in out.get("shares", "").split():
+        value, why = parse_number(part)
         if why:
             line, c = table.where(i, "shares")
             problems.append(Problem(f"ramp shares: {why} (got {part!r})", table.file, line, c,
-                                    f"deals[{out.get('id') or i + 1}].shares"))
+                                    f"{name}.shares"))
         else:
             parsed.append(value)
     out["shares"] = tuple(parsed)
     return out
-
-
-def _number(text: str) -> tuple[float | None, str | None]:
-    t = text.strip()
-    if not t:
-        return None, "a number is required"
-    if t.endswith("%"):
-        return None, "write percentages as fractions, e.g. 0.12"
-    if "," in t and t.replace(",", "").replace(".", "").lstrip("-").isdigit():
-        return None, "use a decimal point, not a comma"
-    try:
-        value = float(t)
-    except ValueError:
-        return None, "expected a number"
-    if value != value or value in (float("inf"), float("-inf")):
-        return None, "expected a finite number"
-    return value, None
 
 
 def _validate_deals(rows: list[dict], table: Any) -> tuple[list[Deal], list[Problem]]:
@@ -436,6 +419,9 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
         problem = _apply_override(data, rows, parts, value, years, text)
         if problem:
             problems.append(problem)
+        else:
+            key = tuple(int(p) if p.isdigit() else p for p in parts)
+            origins.at[key] = (f"--set {text}", None, None)
 
     scenario = None
     try:

@@ -21,7 +21,8 @@ anything else (``yes``, ``no``, ``on``,     ``str``
 Quoted and block (``|``, ``>``) scalars are always strings.
 
 The text-level helpers (:func:`read_input_bytes`, :func:`decode_text`,
-:func:`control_character_problems`, :func:`input_error`) are shared with :mod:`finmodel.assumptions.csvio`.
+:func:`control_character_problems`, :func:`input_error`) are shared with
+:mod:`finmodel.assumptions.csvio`.
 """
 from __future__ import annotations
 
@@ -35,9 +36,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
-    AliasEvent, DocumentEndEvent, DocumentStartEvent, Event, MappingEndEvent,
+    AliasEvent, DocumentStartEvent, Event, MappingEndEvent,
     MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent,
-    StreamStartEvent,
 )
 
 from finmodel.errors import AssumptionError, InputMissingError, Problem

@@ -22,8 +22,8 @@ CHUNK = 10_000  # rows per engine call: keeps every temporary array in cache-fri
 
 @dataclass(frozen=True)
 class Evaluation:
-    """values: output -> (n,) [unit of the output]; invalid: (n,) rows whose inputs left their
-    bounds; rows: line item -> (n, T) when asked for (fan charts)."""
+    """values: output -> (n,) [unit of the output], NaN where the output does not exist or the
+    row is invalid; invalid: (n,) rows whose inputs left their bounds; rows: line item -> (n, T) when asked for (fan charts)."""
 
     values: dict[str, np.ndarray]
     invalid: np.ndarray
@@ -93,8 +93,8 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
                                        {k: v[sl] for k, v in scales.items()})
         with np.errstate(all="ignore"):  # invalid rows may divide by zero; they are excluded
             result = run(batch)
-        for o in outputs:
-            values[o][sl] = output_values(result, o)
+        for o in outputs:  # rows whose inputs left their bounds are not results: NaN
+            values[o][sl] = np.where(batch.invalid, np.nan, output_values(result, o))
         for k in keep_rows:
             rows[k][sl] = result.line_items[k]
         invalid[sl] = batch.invalid

@@ -83,6 +83,11 @@ class Chart:
     height_px: int = 320
     gap: int | None = None  # gap between bars (bar/column), percent
     overlap: int | None = None
+    # Added for the writer (optional): number format of the category axis labels (years show
+    # as "2025" with General; for a scatter chart this is the horizontal value axis).
+    x_num_format: str = "General"
+    # bar (tornado) charts: value at which the bars start (the base case); None = 0.
+    value_axis_crossing: float | None = None
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,7 @@ class ConditionalFormat:
     criteria: str | None = None  # for kind "cell": e.g. "!=" ; value in ``value``
     value: float | str | None = None
     fmt: str | None = None       # for kind "cell": "bad" or "good"
+    reverse: bool = False        # for kind "3_color_scale": green (low) .. red (high)
 
 
 @dataclass
@@ -109,6 +115,8 @@ class Sheet:
     landscape: bool = True
     fit_width: bool = True  # print: fit all columns on one page width
     zoom: int = 90
+    hide_gridlines: bool = False  # hide gridlines on screen and in print (Summary-type sheets)
+    print_title_rows: tuple[int, int] | None = None  # (first, last) rows repeated on each page
 
     def put(self, row: int, col: int, cell: Cell) -> None:
         self.cells[(row, col)] = cell

@@ -227,7 +227,8 @@ def test_invalid_utf8_gives_byte_offset():
 
 def test_control_character_is_rejected_with_position():
     text = "id,partner,capex_usd_bn\nd1,x\x0b,1\n"
-    assert_at(error_of(text), 2, None, "U+000B", f"character {text.split(chr(10))[1].index(chr(11)) + 1}")
+    character = text.split("\n")[1].index("\x0b") + 1
+    assert_at(error_of(text), 2, None, "U+000B", f"character {character} of the line")
 
 
 def test_every_structural_problem_at_once():

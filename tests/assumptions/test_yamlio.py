@@ -1,4 +1,4 @@
-"""Tests for finmodel.assumptions.yamlio: plain data, locations, and one located error per bad input.
+"""Tests for finmodel.assumptions.yamlio: plain data, locations, one located error per bad input.
 
 Expected positions are computed from the text each test writes (``pos``), never typed by hand.
 """

@@ -1,0 +1,539 @@
+"""Write a :class:`~finmodel.workbook.spec.WorkbookSpec` to an ``.xlsx`` file.
+
+This is the only module in the package that imports XlsxWriter. It turns the plain-data spec
+into cells, formats, defined names, charts and conditional formats, and saves atomically:
+the workbook is written to a temporary file next to the target, flushed to disk and renamed
+onto the target, so a reader never sees a half-written file and a failed run leaves an
+existing file untouched.
+
+Writing rules
+-------------
+- Formula cells are written with their cached value (number, text or boolean) so readers
+  that do not recalculate still show the engine's numbers. A formula cell without a cached
+  value is a layout bug and raises :class:`ValueError`.
+- Literal ``str`` values are always written as text: ``"=1+1"``, ``"#N/A"`` or ``"@SUM(A1)"``
+  stay text.
+- NaN and infinite numbers are rejected with :class:`ValueError`; the layout must never
+  produce them (numbers that may not exist are reported as text such as ``"n/a"``).
+"""
+from __future__ import annotations
+
+import errno
+import math
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any, BinaryIO
+
+import numpy as np
+import xlsxwriter
+from xlsxwriter.exceptions import FileCreateError, XlsxWriterException
+
+from finmodel.errors import OutputError
+from finmodel.workbook.spec import (
+    Cell, Chart, ChartSeries, ConditionalFormat, Sheet, Style, WorkbookSpec, a1,
+)
+
+__all__ = ["write_workbook"]
+
+_WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_numbers": False,
+    "strings_to_urls": False,
+    "nan_inf_to_errors": False,
+    "in_memory": True,  # no temporary files outside the target folder
+    "use_future_functions": True,  # adds the _xlfn. prefix to post-2007 functions
+}
+
+_FONT = {"font_name": "Arial", "font_size": 10}
+_GREY = "#808080"
+_STYLE_PROPS: dict[Style, dict[str, Any]] = {
+    Style.DEFAULT: {},
+    Style.TITLE: {"bold": True, "font_size": 14},
+    Style.SUBTITLE: {"italic": True, "font_color": _GREY},
+    Style.HEADER: {"bold": True, "bg_color": "#DCE6F1", "bottom": 1, "align": "center"},
+    Style.SECTION: {"bold": True, "bg_color": "#EDEDED"},
+    Style.LABEL: {},
+    Style.UNIT: {"font_color": _GREY},
+    Style.INPUT: {"font_color": "#0000FF", "bg_color": "#FFF2CC", "border": 1,
+                  "border_color": "#BFBFBF"},
+    Style.CALC: {"font_color": "#000000"},
+    Style.TOTAL: {"bold": True, "top": 1},
+    Style.LINK: {"font_color": "#00803C"},
+    Style.CHECK: {"align": "center"},
+    Style.TEXT: {"text_wrap": True, "valign": "top"},
+    Style.NOTE: {"font_size": 8, "font_color": _GREY},
+}
+_HIGHLIGHTS = {
+    "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
+    "good": {"bg_color": "#C6EFCE", "font_color": "#006100"},
+}
+_SCALE_COLORS = ("#F8696B", "#FFEB84", "#63BE7B")  # red, yellow, green (low -> high)
+
+_CHART_TYPES = {
+    "column": {"type": "column"},
+    "stacked_column": {"type": "column", "subtype": "stacked"},
+    "line": {"type": "line"},
+    "bar": {"type": "bar"},
+    "scatter": {"type": "scatter", "subtype": "straight_with_markers"},
+}
+_LINE_KINDS = ("line", "scatter")
+_RANGE_RE = re.compile(
+    r"^(?:'(?P<quoted>(?:[^']|'')+)'|(?P<plain>[^'!]+))!"
+    r"\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?$"
+)
+_PAPER_A4 = 9
+
+
+def write_workbook(spec: WorkbookSpec, path: str | os.PathLike) -> Path:
+    """Write ``spec`` to ``path`` as an ``.xlsx`` workbook, atomically.
+
+    The workbook is written to a temporary file ``.<name>.<random>.tmp`` in the target's
+    folder, flushed and fsynced, given normal permissions (``0o666`` masked by the umask,
+    like a file created with ``open()``) and renamed onto the target with
+    :func:`os.replace`. On any exception (including :class:`KeyboardInterrupt`) the
+    temporary file is removed and an existing target is left untouched.
+
+    If the target is a symbolic link, the link itself is replaced by a regular file; the
+    file it pointed to is not modified.
+
+    Parameters
+    ----------
+    spec : WorkbookSpec
+        The workbook as plain data (see :mod:`finmodel.workbook.spec`).
+    path : str or os.PathLike
+        The ``.xlsx`` file to create or replace. Its folder must exist.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises
+    ------
+    OutputError
+        The folder does not exist, the target is a directory, the disk is full or the
+        file cannot be written for another operating-system reason.
+    ValueError
+        The spec is invalid: NaN/inf numbers, a formula cell without a cached value, an
+        unknown chart kind, a chart range naming a missing sheet, an invalid sheet or
+        defined name, and similar layout bugs.
+    """
+    target = Path(path)
+    _check_target(target)
+    try:
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                        dir=target.parent)
+    except OSError as exc:
+        raise OutputError(_os_message(target, exc)) from exc
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            _build(spec, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        os.replace(tmp, target)
+    except BaseException as exc:
+        _remove_quietly(tmp)
+        if isinstance(exc, OSError):
+            raise OutputError(_os_message(target, exc)) from exc
+        raise
+    _fsync_dir(target.parent)
+    return target
+
+
+# --- atomic save helpers --------------------------------------------------------------------
+
+def _check_target(target: Path) -> None:
+    """Raise OutputError if ``target`` cannot be a file in an existing folder."""
+    folder = target.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {target}: folder {folder} does not exist")
+    if target.is_dir() and not target.is_symlink():
+        raise OutputError(f"cannot write {target}: it is a directory")
+
+
+def _os_message(target: Path, exc: OSError) -> str:
+    """One-line description of an OS error while writing ``target``."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write {target}: disk full (no space left on device)"
+    if isinstance(exc, IsADirectoryError):
+        return f"cannot write {target}: it is a directory"
+    reason = exc.strerror or str(exc)
+    return f"cannot write {target}: {reason}"
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_quietly(path: Path) -> None:
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        pass
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable; not all platforms/filesystems allow it, so best effort."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+# --- building the workbook ------------------------------------------------------------------
+
+def _build(spec: WorkbookSpec, fh: BinaryIO) -> None:
+    """Write the whole workbook into the open binary file ``fh``."""
+    book = xlsxwriter.Workbook(fh, _WORKBOOK_OPTIONS)
+    try:
+        _populate(book, spec)
+        book.close()
+    except FileCreateError as exc:
+        cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
+        raise cause or OSError(str(exc)) from exc
+    except XlsxWriterException as exc:
+        raise ValueError(f"invalid workbook spec: {type(exc).__name__}: {exc}") from exc
+
+
+def _populate(book: xlsxwriter.Workbook, spec: WorkbookSpec) -> None:
+    formats = _Formats(book)
+    _set_properties(book, spec)
+    sheet_names = {s.name for s in spec.sheets}
+    worksheets = [(book.add_worksheet(s.name), s) for s in spec.sheets]
+    for name in spec.names:
+        ref = name.ref if name.ref.startswith("=") else "=" + name.ref
+        _check(book.define_name(name.name, ref), f"defined name {name.name!r} = {ref}")
+    for ws, sheet in worksheets:
+        _write_sheet(book, ws, sheet, formats, sheet_names)
+
+
+def _set_properties(book: xlsxwriter.Workbook, spec: WorkbookSpec) -> None:
+    props = {"title": spec.title, "subject": spec.subject, "comments": spec.comments}
+    book.set_properties({k: v for k, v in props.items() if v})
+
+
+def _check(code: int | None, what: str) -> None:
+    """XlsxWriter reports many problems as a negative return code plus a warning."""
+    if code is not None and code < 0:
+        raise ValueError(f"XlsxWriter rejected {what} (code {code})")
+
+
+class _Formats:
+    """XlsxWriter formats, created once per (style, number format)."""
+
+    def __init__(self, book: xlsxwriter.Workbook):
+        self._book = book
+        self._cells: dict[tuple[Style, str | None], Any] = {}
+        self._highlights: dict[str, Any] = {}
+
+    def cell(self, style: Style, num_format: str | None):
+        key = (Style(style), num_format)
+        if key not in self._cells:
+            props = {**_FONT, **_STYLE_PROPS[key[0]]}
+            if num_format:
+                props["num_format"] = num_format
+            self._cells[key] = self._book.add_format(props)
+        return self._cells[key]
+
+    def highlight(self, name: str):
+        if name not in _HIGHLIGHTS:
+            raise ValueError(f"conditional format fmt must be one of {sorted(_HIGHLIGHTS)}, "
+                             f"got {name!r}")
+        if name not in self._highlights:
+            self._highlights[name] = self._book.add_format(_HIGHLIGHTS[name])
+        return self._highlights[name]
+
+
+# --- sheets and cells -----------------------------------------------------------------------
+
+def _write_sheet(book, ws, sheet: Sheet, formats: _Formats, sheet_names: set[str]) -> None:
+    _setup_sheet(ws, sheet)
+    cells = {**_section_fill(sheet), **sheet.cells}
+    for (row, col), cell in sorted(cells.items()):
+        where = f"{sheet.name}!{a1(row, col)}"
+        _write_cell(ws, row, col, cell, formats.cell(cell.style, cell.num_format), where)
+        if cell.comment:
+            _check(ws.write_comment(row, col, cell.comment, _comment_size(cell.comment)),
+                   f"comment at {where}")
+    for cf in sheet.conditional_formats:
+        _add_conditional_format(ws, cf, formats, sheet.name)
+    for chart in sheet.charts:
+        _check(ws.insert_chart(*chart.anchor, _make_chart(book, chart, sheet_names)),
+               f"chart {chart.title!r} on {sheet.name}")
+
+
+def _setup_sheet(ws, sheet: Sheet) -> None:
+    for col, width in sheet.col_widths.items():
+        ws.set_column(col, col, width)
+    if sheet.freeze:
+        ws.freeze_panes(*sheet.freeze)
+    if sheet.tab_color:
+        ws.set_tab_color(sheet.tab_color)
+    ws.set_zoom(sheet.zoom)
+    if sheet.hide_gridlines:
+        ws.hide_gridlines(2)
+    _setup_print(ws, sheet)
+
+
+def _setup_print(ws, sheet: Sheet) -> None:
+    if sheet.landscape:
+        ws.set_landscape()
+    else:
+        ws.set_portrait()
+    ws.set_paper(_PAPER_A4)
+    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    if sheet.fit_width:
+        ws.fit_to_pages(1, 0)
+    if sheet.print_title_rows:
+        ws.repeat_rows(*sheet.print_title_rows)
+    ws.set_footer("&L&8&A&R&8Page &P of &N")
+
+
+def _section_fill(sheet: Sheet) -> dict[tuple[int, int], Cell]:
+    """Blank SECTION-styled cells so a section row's fill spans the sheet's used columns."""
+    last_col = max((c for _, c in sheet.cells), default=-1)
+    rows = {r for (r, _), cell in sheet.cells.items() if cell.style == Style.SECTION}
+    return {(r, c): Cell(style=Style.SECTION) for r in rows for c in range(last_col + 1)}
+
+
+def _comment_size(text: str) -> dict[str, int]:
+    lines = sum(1 + len(part) // 48 for part in text.splitlines() or [""])
+    return {"width": 320, "height": min(400, max(60, 16 * lines + 12))}
+
+
+def _write_cell(ws, row: int, col: int, cell: Cell, fmt, where: str) -> None:
+    if cell.formula is not None:
+        code = ws.write_formula(row, col, _formula(cell.formula, where), fmt,
+                                _cached_value(cell.value, where))
+    else:
+        code = _write_literal(ws, row, col, _plain(cell.value, where), fmt, where)
+    _check(code, f"cell {where}")
+
+
+def _write_literal(ws, row: int, col: int, value, fmt, where: str) -> int:
+    if isinstance(value, str):
+        return ws.write_string(row, col, value, fmt)
+    if isinstance(value, bool):
+        return ws.write_boolean(row, col, value, fmt)
+    if value is None:
+        return ws.write_blank(row, col, None, fmt)
+    return ws.write_number(row, col, _finite(value, where), fmt)
+
+
+def _formula(formula: str, where: str) -> str:
+    if not isinstance(formula, str) or not formula.startswith("=") or len(formula) < 2:
+        raise ValueError(f"{where}: a formula must be a string beginning with '=', "
+                         f"got {formula!r}")
+    return formula
+
+
+def _cached_value(value, where: str) -> float | int | str | bool:
+    value = _plain(value, where)
+    if value is None:
+        raise ValueError(f"{where}: formula cell has no cached value; every formula cell "
+                         "must carry the engine's value")
+    if isinstance(value, (str, bool)):
+        return value
+    return _finite(value, where)
+
+
+def _plain(value, where: str):
+    """Convert numpy scalars to Python ones and reject unsupported types."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    raise ValueError(f"{where}: unsupported cell value {value!r} of type "
+                     f"{type(value).__name__}")
+
+
+def _finite(value: int | float, where: str) -> int | float:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{where}: number is {value}; the layout must never produce NaN or "
+                         "infinite values (report them as text such as 'n/a')")
+    return value
+
+
+# --- conditional formats --------------------------------------------------------------------
+
+def _add_conditional_format(ws, cf: ConditionalFormat, formats: _Formats, sheet: str) -> None:
+    where = f"conditional format {sheet}!{a1(*cf.first)}:{a1(*cf.last)}"
+    if cf.kind == "3_color_scale":
+        low, mid, high = reversed(_SCALE_COLORS) if cf.reverse else _SCALE_COLORS
+        options = {"type": "3_color_scale", "min_color": low, "mid_color": mid,
+                   "max_color": high}
+    elif cf.kind == "cell":
+        if not cf.criteria:
+            raise ValueError(f"{where}: kind 'cell' needs criteria such as '!='")
+        options = {"type": "cell", "criteria": cf.criteria,
+                   "value": _criteria_value(cf.value, where),
+                   "format": formats.highlight(cf.fmt or "bad")}
+    else:
+        raise ValueError(f"{where}: unknown kind {cf.kind!r} "
+                         "(expected '3_color_scale' or 'cell')")
+    _check(ws.conditional_format(*cf.first, *cf.last, options), where)
+
+
+def _criteria_value(value, where: str) -> str | int | float:
+    """A criteria operand: numbers as numbers, booleans as TRUE/FALSE, ``"=..."`` as a
+    reference or formula, any other string as a quoted text literal."""
+    value = _plain(value, where)
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if value is None:
+        raise ValueError(f"{where}: kind 'cell' needs a value")
+    if isinstance(value, str):
+        if value.startswith("="):
+            return value[1:]
+        return '"' + value.replace('"', '""') + '"'
+    return _finite(value, where)
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+def _make_chart(book: xlsxwriter.Workbook, chart: Chart, sheet_names: set[str]):
+    """Build an XlsxWriter chart; column series with ``line=True`` become a combined line."""
+    if chart.kind not in _CHART_TYPES:
+        raise ValueError(f"chart {chart.title!r}: unknown kind {chart.kind!r} "
+                         f"(expected one of {sorted(_CHART_TYPES)})")
+    if not chart.series:
+        raise ValueError(f"chart {chart.title!r} has no series")
+    main = _new_chart(book, chart.kind)
+    combined = None
+    first = True
+    for series in chart.series:
+        as_line = series.line and chart.kind in ("column", "stacked_column")
+        if series.line and chart.kind == "bar":
+            raise ValueError(f"chart {chart.title!r}: a bar chart cannot have line series")
+        if as_line:
+            combined = combined or _new_chart(book, "line")
+            combined.add_series(_series_options(series, "line", chart, sheet_names))
+        else:
+            options = _series_options(series, chart.kind, chart, sheet_names)
+            if first:
+                options.update(_gap_overlap(chart))
+                first = False
+            main.add_series(options)
+    if first:
+        raise ValueError(f"chart {chart.title!r}: needs at least one non-line series")
+    if combined is not None:
+        main.combine(combined)
+    _style_chart(main, chart)
+    return main
+
+
+def _new_chart(book: xlsxwriter.Workbook, kind: str):
+    chart = book.add_chart(dict(_CHART_TYPES[kind]))
+    if kind in _LINE_KINDS:
+        _write_smoothing_explicitly(chart)
+    return chart
+
+
+def _write_smoothing_explicitly(chart) -> None:
+    """Always write ``<c:smooth val="0|1"/>``.
+
+    XlsxWriter omits the element when smoothing is off, and LibreOffice then draws
+    smoothed curves that overshoot. This patches the one private XlsxWriter method that
+    writes it (checked against XlsxWriter 3.3).
+    """
+    def write_c_smooth(smooth) -> None:
+        chart._xml_empty_tag("c:smooth", [("val", "1" if smooth else "0")])
+
+    chart._write_c_smooth = write_c_smooth
+
+
+def _gap_overlap(chart: Chart) -> dict[str, int]:
+    options = {}
+    overlap = chart.overlap
+    if overlap is None and chart.kind == "bar":
+        overlap = 100  # tornado: low and high bars of a driver on one line
+    if overlap is not None:
+        options["overlap"] = overlap
+    gap = chart.gap if chart.gap is not None else (50 if chart.kind == "bar" else None)
+    if gap is not None:
+        options["gap"] = gap
+    return options
+
+
+def _series_options(series: ChartSeries, kind: str, chart: Chart,
+                    sheet_names: set[str]) -> dict[str, Any]:
+    options: dict[str, Any] = {
+        "name": series.name,
+        "categories": _chart_range(series.categories, chart, sheet_names),
+        "values": _chart_range(series.values, chart, sheet_names),
+    }
+    color = {"color": series.color} if series.color else {}
+    if kind in _LINE_KINDS:
+        options["smooth"] = False
+        options["line"] = {"width": 2.0, **color}
+        options["marker"] = ({"type": "circle", "size": 5, "fill": color, "border": color}
+                             if kind == "scatter" else {"type": "none"})
+    elif color:
+        options["fill"] = color
+        options["border"] = color
+    return options
+
+
+def _chart_range(ref: str, chart: Chart, sheet_names: set[str]) -> str:
+    """Normalise ``'Sheet'!$A$1:$B$1`` (with or without '=') and check the sheet exists."""
+    text = ref[1:] if ref.startswith("=") else ref
+    match = _RANGE_RE.match(text)
+    if not match:
+        raise ValueError(f"chart {chart.title!r}: range {ref!r} is not like "
+                         "'Sheet'!$A$1:$D$1")
+    sheet = match["plain"] if match["plain"] is not None else match["quoted"].replace("''", "'")
+    if sheet not in sheet_names:
+        raise ValueError(f"chart {chart.title!r}: range {ref!r} names sheet {sheet!r}, "
+                         "which is not in the workbook")
+    return "=" + text
+
+
+def _style_chart(xl_chart, chart: Chart) -> None:
+    xl_chart.set_title({"name": chart.title, "name_font": {"size": 11, "bold": True}})
+    xl_chart.set_legend({"position": "bottom"})
+    xl_chart.set_size({"width": chart.width_px, "height": chart.height_px})
+    category_axis = {"name": chart.x_title, "num_format": chart.x_num_format}
+    value_axis = {"name": chart.y_title, "num_format": chart.y_num_format,
+                  "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    if chart.kind == "bar":
+        _style_tornado_axes(xl_chart, chart, category_axis, value_axis)
+    elif chart.kind == "scatter":
+        xl_chart.set_x_axis({**category_axis, "major_gridlines": {"visible": False}})
+        xl_chart.set_y_axis(value_axis)
+    else:
+        xl_chart.set_x_axis({**category_axis, "text_axis": True})
+        xl_chart.set_y_axis(value_axis)
+
+
+def _style_tornado_axes(xl_chart, chart: Chart, category_axis: dict, value_axis: dict) -> None:
+    """Bar chart: categories on the vertical axis, first category at the top, labels at
+    the left edge; bars start at ``value_axis_crossing`` (the base case) when given."""
+    # XlsxWriter: for bar charts x_axis is the horizontal (value) axis.
+    xl_chart.set_x_axis(value_axis)
+    vertical = {**category_axis, "reverse": True, "label_position": "low"}
+    vertical["crossing"] = "max"  # keep the value axis at the bottom despite the reversal
+    if chart.value_axis_crossing is not None:
+        value_axis = {**value_axis, "crossing": _finite(chart.value_axis_crossing,
+                                                          f"chart {chart.title!r}")}
+        xl_chart.set_x_axis(value_axis)
+    xl_chart.set_y_axis(vertical)
