@@ -568,11 +568,9 @@ def _sources_sheet(book: _Book, assumptions) -> Sheet:
     return sheet
 
 
-def _about_sheet(assumptions, run: RunInfo) -> Sheet:
-    sheet = Sheet("About")
-    _title(sheet, "About this workbook", "The run record: how these numbers were made and how to make them again.")
+def _about_rows(scenario: str, run: RunInfo) -> list[tuple[str, str]]:
     rows = [("finmodel version", __version__), ("git commit", run.git_commit or "unknown"),
-            ("Scenario", assumptions.scenario.name), ("Command", run.command),
+            ("Scenario", scenario), ("Command", run.command),
             ("Created (UTC)", run.created_utc), ("Seed", "" if run.seed is None else str(run.seed)),
             ("Overrides (--set)", "; ".join(run.overrides) or "none")]
     rows += [(f"Input file: {p}", f"sha256 {h}") for p, h in run.files]
@@ -580,7 +578,14 @@ def _about_sheet(assumptions, run: RunInfo) -> Sheet:
     rows += [("Conventions", "Money in US$ billions (nominal); capacity in GW of IT load; rates as "
               "fractions per year; annual periods, end-of-period cash flows; NPV at the end of the "
               "first (actual) year.")]
-    for i, (k, v) in enumerate(rows):
+    return rows
+
+
+def about_sheet(scenario: str, run: RunInfo, extra=()) -> Sheet:
+    """The About sheet: the run record (shared by every workbook finmodel writes)."""
+    sheet = Sheet("About")
+    _title(sheet, "About this workbook", "The run record: how these numbers were made and how to make them again.")
+    for i, (k, v) in enumerate(_about_rows(scenario, run) + list(extra)):
         sheet.put(FIRST_ROW + i, 0, Cell(k, style=Style.LABEL))
         sheet.put(FIRST_ROW + i, 1, Cell(v, style=Style.TEXT))
     sheet.col_widths.update({0: 60, 1: 100})
@@ -603,5 +608,5 @@ def layout_workbook(result: Result, assumptions, run: RunInfo | None = None) -> 
     checks = _checks_sheet(book)
     summary = _summary_sheet(book, sc.name, sc.description)
     spec.sheets = [summary, inputs, *calc.values(), valuation, checks, _calibration_sheet(book),
-                   _sources_sheet(book, assumptions), _about_sheet(assumptions, run)]
+                   _sources_sheet(book, assumptions), about_sheet(sc.name, run)]
     return spec

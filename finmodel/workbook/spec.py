@@ -70,6 +70,10 @@ class Chart:
 
     kind: "column", "stacked_column", "line", "bar" (horizontal; tornado) or "scatter".
     anchor: top-left cell (row, col) of the chart on its sheet.
+    Axis titles go by direction: ``x_title`` is the horizontal axis, ``y_title`` the
+    vertical one (on a "bar" chart the horizontal axis holds the values). Number formats go
+    by role: ``y_num_format`` formats the values, ``x_num_format`` the category labels (on a
+    "scatter" chart: the horizontal values).
     """
 
     kind: str
@@ -88,6 +92,9 @@ class Chart:
     x_num_format: str = "General"
     # bar (tornado) charts: value at which the bars start (the base case); None = 0.
     value_axis_crossing: float | None = None
+    # first category at the top of a bar chart (its sheet order); None = True for "bar",
+    # False otherwise (on column/line charts True runs the categories right to left).
+    reverse_categories: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -98,7 +105,7 @@ class ConditionalFormat:
     last: tuple[int, int]
     kind: str = "3_color_scale"
     criteria: str | None = None  # for kind "cell": e.g. "!=" ; value in ``value``
-    value: float | str | None = None
+    value: float | str | None = None  # a formula operand: 0, "FALSE", '"n/a"' (quoted text)
     fmt: str | None = None       # for kind "cell": "bad" or "good"
     reverse: bool = False        # for kind "3_color_scale": green (low) .. red (high)
 

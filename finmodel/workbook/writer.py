@@ -133,7 +133,7 @@ def write_workbook(spec: WorkbookSpec, path: str | os.PathLike) -> Path:
             _build(spec, fh)
             fh.flush()
             os.fsync(fh.fileno())
-            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0o600
         os.replace(tmp, target)
     except BaseException as exc:
         _remove_quietly(tmp)
@@ -150,7 +150,8 @@ def _check_target(target: Path) -> None:
     """Raise OutputError if ``target`` cannot be a file in an existing folder."""
     folder = target.parent
     if not folder.is_dir():
-        raise OutputError(f"cannot write {target}: folder {folder} does not exist")
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"cannot write {target}: {folder} {problem}")
     if target.is_dir() and not target.is_symlink():
         raise OutputError(f"cannot write {target}: it is a directory")
 
@@ -395,17 +396,16 @@ def _add_conditional_format(ws, cf: ConditionalFormat, formats: _Formats, sheet:
 
 
 def _criteria_value(value, where: str) -> str | int | float:
-    """A criteria operand: numbers as numbers, booleans as TRUE/FALSE, ``"=..."`` as a
-    reference or formula, any other string as a quoted text literal."""
+    """A criteria operand as XlsxWriter takes it: numbers as numbers, booleans as
+    TRUE/FALSE, strings as formula operands (``"FALSE"``, ``"$B$3"``, ``'"n/a"'`` for a
+    text literal; a leading ``=`` is dropped)."""
     value = _plain(value, where)
     if isinstance(value, bool):
         return "TRUE" if value else "FALSE"
-    if value is None:
+    if value is None or value == "":
         raise ValueError(f"{where}: kind 'cell' needs a value")
     if isinstance(value, str):
-        if value.startswith("="):
-            return value[1:]
-        return '"' + value.replace('"', '""') + '"'
+        return value[1:] if value.startswith("=") else value
     return _finite(value, where)
 
 
@@ -512,28 +512,33 @@ def _style_chart(xl_chart, chart: Chart) -> None:
     xl_chart.set_title({"name": chart.title, "name_font": {"size": 11, "bold": True}})
     xl_chart.set_legend({"position": "bottom"})
     xl_chart.set_size({"width": chart.width_px, "height": chart.height_px})
-    category_axis = {"name": chart.x_title, "num_format": chart.x_num_format}
-    value_axis = {"name": chart.y_title, "num_format": chart.y_num_format,
-                  "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
-    if chart.kind == "bar":
-        _style_tornado_axes(xl_chart, chart, category_axis, value_axis)
-    elif chart.kind == "scatter":
-        xl_chart.set_x_axis({**category_axis, "major_gridlines": {"visible": False}})
-        xl_chart.set_y_axis(value_axis)
-    else:
-        xl_chart.set_x_axis({**category_axis, "text_axis": True})
-        xl_chart.set_y_axis(value_axis)
-
-
-def _style_tornado_axes(xl_chart, chart: Chart, category_axis: dict, value_axis: dict) -> None:
-    """Bar chart: categories on the vertical axis, first category at the top, labels at
-    the left edge; bars start at ``value_axis_crossing`` (the base case) when given."""
-    # XlsxWriter: for bar charts x_axis is the horizontal (value) axis.
-    xl_chart.set_x_axis(value_axis)
-    vertical = {**category_axis, "reverse": True, "label_position": "low"}
-    vertical["crossing"] = "max"  # keep the value axis at the bottom despite the reversal
-    if chart.value_axis_crossing is not None:
-        value_axis = {**value_axis, "crossing": _finite(chart.value_axis_crossing,
-                                                          f"chart {chart.title!r}")}
-        xl_chart.set_x_axis(value_axis)
+    horizontal, vertical = _axes(chart)
+    xl_chart.set_x_axis(horizontal)  # XlsxWriter: x_axis is the horizontal axis, also for bar
     xl_chart.set_y_axis(vertical)
+
+
+def _axes(chart: Chart) -> tuple[dict[str, Any], dict[str, Any]]:
+    """XlsxWriter options of the (horizontal, vertical) axes.
+
+    Titles go by direction, number formats by role (see :class:`Chart`). Labels sit at the
+    "low" edge so they stay outside the plot when the other axis crosses at zero.
+    """
+    bar = chart.kind == "bar"
+    reverse = bar if chart.reverse_categories is None else chart.reverse_categories
+    category = {"num_format": chart.x_num_format, "label_position": "low", "reverse": reverse}
+    values = {"num_format": chart.y_num_format,
+              "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
+    if chart.kind == "scatter":
+        category = {**category, "major_gridlines": {"visible": False}}
+        values = {**values, "label_position": "low"}
+    elif bar:
+        # "max": the value axis stays at the bottom although the categories run top-down.
+        if reverse:
+            category["crossing"] = "max"
+        if chart.value_axis_crossing is not None:
+            values["crossing"] = _finite(chart.value_axis_crossing, f"chart {chart.title!r}")
+    else:
+        category["text_axis"] = True
+    if bar:
+        return {**values, "name": chart.x_title}, {**category, "name": chart.y_title}
+    return {**category, "name": chart.x_title}, {**values, "name": chart.y_title}

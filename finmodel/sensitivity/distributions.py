@@ -1,0 +1,586 @@
+"""Input distributions for sensitivity and Monte Carlo analysis, as validated data.
+
+Each distribution is a frozen pydantic model, tagged by its ``dist`` field, so a YAML
+assumption such as ``{dist: triangular, low: 8.0, mode: 10.0, high: 15.0}`` loads straight
+into :class:`Triangular` through :func:`parse_dist`. Models hold parameters only; the one
+computation each offers is the vectorised inverse CDF :meth:`ppf`, which turns uniforms in
+(0, 1) into draws, so Latin hypercube sampling and copulas treat every distribution alike.
+
+All parameters are in the unit of the variable being described (e.g. [USD bn] for a capex
+input), except ``sigma`` of the log-normal (the standard deviation of ``ln X`` [-]),
+``lamb`` of the PERT [-] and ``probabilities`` [-].
+
+YAML shapes (``mean``/``sd`` always describe the variable itself)::
+
+    {dist: normal, mean: .., sd: ..}                       # optional: low: .., high: ..
+    {dist: lognormal, median: .., sigma: ..}               # or: {dist: lognormal, mean: .., sd: ..}
+    {dist: triangular, low: .., mode: .., high: ..}
+    {dist: pert, low: .., mode: .., high: ..}              # optional: lamb: 4
+    {dist: uniform, low: .., high: ..}
+    {dist: discrete, values: [..], probabilities: [..]}
+
+Numbers are strict: booleans, strings, NaN and infinities are rejected. Every parameter
+problem is reported at the offending field (``exc.errors()[i]["loc"]`` ends with its YAML key),
+all problems of one distribution together.
+"""
+from __future__ import annotations
+
+import functools
+import math
+from enum import Enum
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
+from pydantic import ValidationError, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
+from scipy import special
+from scipy.interpolate import PchipInterpolator
+
+__all__ = [
+    "DistKind", "Normal", "LogNormal", "Triangular", "Pert", "Uniform", "Discrete", "Dist",
+    "DIST_MODELS", "DIST_ADAPTER", "parse_dist", "MIN_TRUNCATED_MASS", "PROBABILITY_SUM_TOL",
+]
+
+#: Smallest probability [-] the parent normal may give a truncation interval. Below it the
+#: bounds are almost certainly a typo (e.g. a unit slip), so they are rejected.
+MIN_TRUNCATED_MASS = 1e-9
+
+#: Largest accepted deviation [-] of ``sum(probabilities)`` from 1 for :class:`Discrete`.
+PROBABILITY_SUM_TOL = 1e-9
+
+# A number in the variable's unit: a real, finite float (ints accepted, bools rejected).
+Finite = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+Positive = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
+NonNegative = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
+
+
+class DistKind(str, Enum):
+    """The distribution families; the value is the YAML ``dist`` tag."""
+
+    NORMAL = "normal"
+    LOGNORMAL = "lognormal"
+    TRIANGULAR = "triangular"
+    PERT = "pert"
+    UNIFORM = "uniform"
+    DISCRETE = "discrete"
+
+
+def _g(x: float) -> str:
+    """Format a parameter for an error message."""
+    return f"{x:g}"
+
+
+class _Distribution(BaseModel):
+    """Shared behaviour: strict frozen data, located cross-field checks, the ppf interface."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", serialize_by_alias=True)
+
+    kind: ClassVar[DistKind]
+
+    def _problems(self) -> list[tuple[str, str]]:
+        """Cross-field problems as ``(attribute name, message)``; empty when samplable."""
+        return []
+
+    @model_validator(mode="after")
+    def _check_parameters(self) -> _Distribution:
+        problems = self._problems()
+        if problems:
+            fields = type(self).model_fields
+            details = [
+                InitErrorDetails(
+                    type=PydanticCustomError("invalid_parameter", "{reason}", {"reason": msg}),
+                    loc=(fields[attr].alias or attr,),
+                    input=getattr(self, attr),
+                )
+                for attr, msg in problems
+            ]
+            raise ValidationError.from_exception_data(type(self).__name__, details)
+        return self
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:  # pragma: no cover - abstract
+        """Inverse CDF of uniforms ``u`` in (0, 1); see the subclasses."""
+        raise NotImplementedError
+
+    def mean(self) -> float:  # pragma: no cover - abstract
+        """Expected value [unit of the variable]."""
+        raise NotImplementedError
+
+    def var(self) -> float:  # pragma: no cover - abstract
+        """Variance [unit of the variable squared]."""
+        raise NotImplementedError
+
+    def support(self) -> tuple[float, float]:  # pragma: no cover - abstract
+        """Smallest and largest possible value [unit of the variable]; may be infinite."""
+        raise NotImplementedError
+
+
+class Normal(_Distribution):
+    """Normal distribution, optionally truncated to ``[low, high]``.
+
+    Parameters
+    ----------
+    mean : float
+        Mean of the (parent, untruncated) normal [unit of the variable]. YAML key ``mean``;
+        the Python attribute is ``mean_value`` because :meth:`mean` is the moment.
+    sd : float
+        Standard deviation of the parent normal, > 0 [unit of the variable].
+    low, high : float, optional
+        Truncation bounds [unit of the variable]; either, both or neither. The interval must
+        carry at least :data:`MIN_TRUNCATED_MASS` of the parent's probability.
+
+    Notes
+    -----
+    With standardised bounds :math:`a = (low - mean)/sd`, :math:`b = (high - mean)/sd`,
+
+    .. math:: F^{-1}(u) = mean + sd\\,\\Phi^{-1}\\big(\\Phi(a) + u\\,(\\Phi(b) - \\Phi(a))\\big),
+
+    evaluated through the survival function when the interval lies above the mean, so
+    upper-tail truncations keep full precision. When truncated, :meth:`mean` and
+    :meth:`var` are those of the truncated distribution, not ``mean`` and ``sd**2``.
+
+    Examples
+    --------
+    >>> Normal(mean=10.0, sd=2.0, low=0.0).ppf(np.array([0.5]))  # doctest: +SKIP
+    array([10.00...])
+    """
+
+    kind: ClassVar[DistKind] = DistKind.NORMAL
+    dist: Literal[DistKind.NORMAL] = DistKind.NORMAL
+    mean_value: Finite = Field(alias="mean")
+    sd: Positive
+    low: Finite | None = None
+    high: Finite | None = None
+
+    def _standard_bounds(self) -> tuple[float, float]:
+        a = -math.inf if self.low is None else (self.low - self.mean_value) / self.sd
+        b = math.inf if self.high is None else (self.high - self.mean_value) / self.sd
+        return a, b
+
+    def _mass(self) -> float:
+        a, b = self._standard_bounds()
+        if a > 0:
+            return float(special.ndtr(-a) - special.ndtr(-b))
+        return float(special.ndtr(b) - special.ndtr(a))
+
+    def _problems(self) -> list[tuple[str, str]]:
+        if self.low is not None and self.high is not None and not self.low < self.high:
+            return [("high", f"high ({_g(self.high)}) must be greater than low ({_g(self.low)})")]
+        mass = self._mass()
+        if mass < MIN_TRUNCATED_MASS:
+            a, _ = self._standard_bounds()
+            attr = "low" if a > 0 else "high"
+            return [(attr, (
+                f"truncation interval [{_g(self.low if self.low is not None else -math.inf)}, "
+                f"{_g(self.high if self.high is not None else math.inf)}] has probability "
+                f"{mass:.3g} under normal(mean={_g(self.mean_value)}, sd={_g(self.sd)}); "
+                f"{attr} is outside the distribution's effective support (check the bounds "
+                "and their unit)"))]
+        return []
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF.
+
+        Parameters
+        ----------
+        u : ndarray
+            Probabilities in the open interval (0, 1) [-], any shape.
+
+        Returns
+        -------
+        ndarray
+            Draws, same shape as ``u`` [unit of the variable], within ``[low, high]``.
+        """
+        u = np.asarray(u, dtype=float)
+        a, b = self._standard_bounds()
+        if a > 0:  # interval entirely above the mean: work with survival probabilities
+            sa, sb = special.ndtr(-a), special.ndtr(-b)
+            z = -special.ndtri(sa - u * (sa - sb))
+        else:
+            pa, pb = special.ndtr(a), special.ndtr(b)
+            z = special.ndtri(pa + u * (pb - pa))
+        x = self.mean_value + self.sd * z
+        if self.low is not None or self.high is not None:
+            lo, hi = self.support()
+            x = np.clip(x, lo, hi)
+        return x
+
+    def mean(self) -> float:
+        """Expected value [unit of the variable], of the truncated distribution if truncated."""
+        m, _ = self._moments()
+        return m
+
+    def var(self) -> float:
+        """Variance [unit squared], of the truncated distribution if truncated."""
+        _, v = self._moments()
+        return v
+
+    def _moments(self) -> tuple[float, float]:
+        if self.low is None and self.high is None:
+            return self.mean_value, self.sd**2
+        from scipy.stats import truncnorm
+
+        a, b = self._standard_bounds()
+        m, v = truncnorm.stats(a, b, loc=self.mean_value, scale=self.sd, moments="mv")
+        return float(m), float(v)
+
+    def support(self) -> tuple[float, float]:
+        return (-math.inf if self.low is None else self.low,
+                math.inf if self.high is None else self.high)
+
+
+class LogNormal(_Distribution):
+    """Log-normal distribution: ``ln X`` is normal, ``X > 0``.
+
+    Give exactly one pair of parameters:
+
+    * ``median`` [unit of the variable] and ``sigma`` [-]: ``ln X ~ N(ln median, sigma**2)``;
+    * ``mean`` and ``sd`` of ``X`` itself [unit of the variable] (YAML keys ``mean``, ``sd``;
+      Python attributes ``mean_value``, ``sd``), converted by
+      ``sigma**2 = ln(1 + (sd/mean)**2)``, ``median = mean / sqrt(1 + (sd/mean)**2)``.
+
+    Notes
+    -----
+    :math:`F^{-1}(u) = median \\cdot \\exp(\\sigma\\,\\Phi^{-1}(u))`;
+    :math:`E[X] = median\\,e^{\\sigma^2/2}`,
+    :math:`Var[X] = (e^{\\sigma^2} - 1)\\,median^2 e^{\\sigma^2}`.
+
+    Examples
+    --------
+    >>> LogNormal(median=2.0, sigma=0.5).mean()  # doctest: +SKIP
+    2.266...
+    >>> LogNormal(mean=2.0, sd=0.5).log_params()  # doctest: +SKIP
+    (0.662..., 0.246...)
+    """
+
+    kind: ClassVar[DistKind] = DistKind.LOGNORMAL
+    dist: Literal[DistKind.LOGNORMAL] = DistKind.LOGNORMAL
+    median: Positive | None = None
+    sigma: Positive | None = None
+    mean_value: Positive | None = Field(default=None, alias="mean")
+    sd: Positive | None = None
+
+    def _problems(self) -> list[tuple[str, str]]:
+        given = {a for a in ("median", "sigma", "mean_value", "sd") if getattr(self, a) is not None}
+        quantile_pair, moment_pair = {"median", "sigma"}, {"mean_value", "sd"}
+        if given & quantile_pair and given & moment_pair:
+            return [("mean_value", "give either (median, sigma) or (mean, sd), not both")]
+        if not given:
+            return [("median", "required: give (median, sigma) or (mean, sd)"),
+                    ("sigma", "required: give (median, sigma) or (mean, sd)")]
+        pair = quantile_pair if given & quantile_pair else moment_pair
+        partner = {"median": "sigma", "sigma": "median", "mean_value": "sd", "sd": "mean_value"}
+        key = {"mean_value": "mean"}
+        return [(m, f"required together with {key.get(partner[m], partner[m])}")
+                for m in sorted(pair - given)]
+
+    def log_params(self) -> tuple[float, float]:
+        """Mean and standard deviation of ``ln X`` [-] (``ln X`` in log of the variable's unit)."""
+        if self.median is not None:
+            return math.log(self.median), float(self.sigma)
+        cv2 = (self.sd / self.mean_value) ** 2
+        s2 = math.log1p(cv2)
+        return math.log(self.mean_value) - 0.5 * s2, math.sqrt(s2)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF of ``u`` in (0, 1) [-]; same shape, [unit of the variable], > 0."""
+        mu, s = self.log_params()
+        return np.exp(mu + s * special.ndtri(np.asarray(u, dtype=float)))
+
+    def mean(self) -> float:
+        mu, s = self.log_params()
+        return math.exp(mu + 0.5 * s * s)
+
+    def var(self) -> float:
+        mu, s = self.log_params()
+        return math.expm1(s * s) * math.exp(2 * mu + s * s)
+
+    def support(self) -> tuple[float, float]:
+        return 0.0, math.inf
+
+
+class _Bounded(_Distribution):
+    """A distribution on ``[low, high]``; checks ``low < high``."""
+
+    def _problems(self) -> list[tuple[str, str]]:
+        if not self.low < self.high:
+            return [("high", f"high ({_g(self.high)}) must be greater than low ({_g(self.low)})")]
+        return []
+
+    def _mode_problems(self) -> list[tuple[str, str]]:
+        if not self.low <= self.mode <= self.high:
+            return [("mode", f"mode ({_g(self.mode)}) must lie in [low, high] = "
+                             f"[{_g(self.low)}, {_g(self.high)}]")]
+        return []
+
+    def support(self) -> tuple[float, float]:
+        return self.low, self.high
+
+
+class Uniform(_Bounded):
+    """Continuous uniform distribution on ``[low, high]`` [unit of the variable].
+
+    Notes
+    -----
+    :math:`F^{-1}(u) = low + u\\,(high - low)`; mean ``(low + high)/2``,
+    variance ``(high - low)**2 / 12``.
+    """
+
+    kind: ClassVar[DistKind] = DistKind.UNIFORM
+    dist: Literal[DistKind.UNIFORM] = DistKind.UNIFORM
+    low: Finite
+    high: Finite
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF of ``u`` in (0, 1) [-]; same shape, [unit], within ``[low, high]``."""
+        u = np.asarray(u, dtype=float)
+        return np.clip(self.low + u * (self.high - self.low), self.low, self.high)
+
+    def mean(self) -> float:
+        return 0.5 * (self.low + self.high)
+
+    def var(self) -> float:
+        return (self.high - self.low) ** 2 / 12.0
+
+
+class Triangular(_Bounded):
+    """Triangular distribution with minimum ``low``, mode ``mode``, maximum ``high``.
+
+    ``low <= mode <= high`` and ``low < high`` [unit of the variable].
+
+    Notes
+    -----
+    With :math:`c = (mode - low)/(high - low)`,
+
+    .. math:: F^{-1}(u) = \\begin{cases} low + \\sqrt{u\\,(high-low)(mode-low)} & u < c \\\\
+              high - \\sqrt{(1-u)(high-low)(high-mode)} & u \\ge c \\end{cases}
+
+    mean ``(low + mode + high)/3``, variance
+    ``(low² + mode² + high² - low·mode - low·high - mode·high)/18``.
+    """
+
+    kind: ClassVar[DistKind] = DistKind.TRIANGULAR
+    dist: Literal[DistKind.TRIANGULAR] = DistKind.TRIANGULAR
+    low: Finite
+    mode: Finite
+    high: Finite
+
+    def _problems(self) -> list[tuple[str, str]]:
+        return super()._problems() + self._mode_problems()
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF of ``u`` in (0, 1) [-]; same shape, [unit], within ``[low, high]``."""
+        u = np.asarray(u, dtype=float)
+        lo, m, hi = self.low, self.mode, self.high
+        width = hi - lo
+        c = (m - lo) / width
+        left = lo + np.sqrt(u * width * (m - lo))
+        right = hi - np.sqrt((1.0 - u) * width * (hi - m))
+        return np.clip(np.where(u < c, left, right), lo, hi)
+
+    def mean(self) -> float:
+        return (self.low + self.mode + self.high) / 3.0
+
+    def var(self) -> float:
+        lo, m, hi = self.low, self.mode, self.high
+        return (lo * lo + m * m + hi * hi - lo * m - lo * hi - m * hi) / 18.0
+
+
+# Nodes of the tabulated Beta inverse CDF: uniform in logit(u) over the whole double range.
+_BETA_TABLE_NODES = 4097
+_LOGIT_SPAN = 37.5  # logit(2**-54) ~ -37.4
+
+
+@functools.lru_cache(maxsize=256)
+def _beta_logit_inverse(alpha: float, beta: float) -> PchipInterpolator:
+    """Monotone interpolant of ``logit(x)`` against ``logit(u)`` for Beta(alpha, beta).
+
+    Nodes come from ``scipy.special.betaincinv``; the upper half is computed through the
+    mirrored distribution so both tails keep full relative precision.
+    """
+    w = np.linspace(-_LOGIT_SPAN, _LOGIT_SPAN, _BETA_TABLE_NODES)
+    y = np.empty_like(w)
+    lower = w <= 0
+    x = special.betaincinv(alpha, beta, special.expit(w[lower]))
+    y[lower] = np.log(x) - np.log1p(-x)
+    xc = special.betaincinv(beta, alpha, special.expit(-w[~lower]))  # 1 - x
+    y[~lower] = np.log1p(-xc) - np.log(xc)
+    y = np.maximum.accumulate(y)  # guard against round-off; PCHIP then stays monotone
+    return PchipInterpolator(w, y, extrapolate=True)
+
+
+class Pert(_Bounded):
+    """(Modified) PERT distribution: a Beta on ``[low, high]`` with the given mode.
+
+    Parameters
+    ----------
+    low, mode, high : float
+        Minimum, most likely and maximum value [unit of the variable].
+    lamb : float, default 4
+        Shape weight of the mode, > 0 [-]; 4 is the classic PERT.
+
+    Notes
+    -----
+    :math:`X = low + (high - low)\\,B` with :math:`B \\sim Beta(\\alpha, \\beta)`,
+    :math:`\\alpha = 1 + \\lambda (mode - low)/(high - low)`,
+    :math:`\\beta = 1 + \\lambda (high - mode)/(high - low)`; mean
+    ``(low + lamb·mode + high)/(lamb + 2)``, variance
+    ``(mean - low)(high - mean)/(lamb + 3)``.
+
+    :meth:`ppf` interpolates a cached monotone (PCHIP) table of the exact Beta inverse CDF
+    in logit coordinates (4,097 nodes), so a million draws take about 0.1 s instead of the
+    ~2 s of ``scipy.special.betaincinv``. Its absolute error is below ``1e-8 (high - low)``
+    (about ``1e-9`` measured for ``lamb`` from 0.01 to 1e4), and it is exactly monotone.
+    """
+
+    kind: ClassVar[DistKind] = DistKind.PERT
+    dist: Literal[DistKind.PERT] = DistKind.PERT
+    low: Finite
+    mode: Finite
+    high: Finite
+    lamb: Positive = 4.0
+
+    def _problems(self) -> list[tuple[str, str]]:
+        return super()._problems() + self._mode_problems()
+
+    def shape_params(self) -> tuple[float, float]:
+        """Beta shape parameters ``(alpha, beta)`` [-]."""
+        width = self.high - self.low
+        return (1.0 + self.lamb * (self.mode - self.low) / width,
+                1.0 + self.lamb * (self.high - self.mode) / width)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF of ``u`` in (0, 1) [-]; same shape, [unit], within ``[low, high]``."""
+        u = np.asarray(u, dtype=float)
+        table = _beta_logit_inverse(*self.shape_params())
+        with np.errstate(divide="ignore"):
+            x = special.expit(table(np.log(u) - np.log1p(-u)))
+        return np.clip(self.low + (self.high - self.low) * x, self.low, self.high)
+
+    def mean(self) -> float:
+        return (self.low + self.lamb * self.mode + self.high) / (self.lamb + 2.0)
+
+    def var(self) -> float:
+        m = self.mean()
+        return (m - self.low) * (self.high - m) / (self.lamb + 3.0)
+
+
+class Discrete(_Distribution):
+    """Finite discrete distribution: ``values[i]`` with probability ``probabilities[i]``.
+
+    Parameters
+    ----------
+    values : list of float
+        Distinct possible values, any order [unit of the variable].
+    probabilities : list of float
+        Their probabilities, each >= 0, summing to 1 within :data:`PROBABILITY_SUM_TOL` [-].
+
+    Notes
+    -----
+    :math:`F^{-1}(u) = \\min\\{v : F(v) \\ge u\\}` over the sorted values; values of zero
+    probability are never drawn.
+    """
+
+    kind: ClassVar[DistKind] = DistKind.DISCRETE
+    dist: Literal[DistKind.DISCRETE] = DistKind.DISCRETE
+    values: tuple[Finite, ...] = Field(min_length=1)
+    probabilities: tuple[NonNegative, ...] = Field(min_length=1)
+
+    def _problems(self) -> list[tuple[str, str]]:
+        problems = []
+        if len(set(self.values)) != len(self.values):
+            problems.append(("values", "values must be distinct"))
+        if len(self.probabilities) != len(self.values):
+            problems.append(("probabilities", (
+                f"has {len(self.probabilities)} entries but values has {len(self.values)}")))
+        total = math.fsum(self.probabilities)
+        if abs(total - 1.0) > PROBABILITY_SUM_TOL:
+            problems.append(("probabilities", f"must sum to 1, not {total:.12g}"))
+        return problems
+
+    def _sorted(self) -> tuple[np.ndarray, np.ndarray]:
+        v = np.asarray(self.values, dtype=float)
+        p = np.asarray(self.probabilities, dtype=float)
+        order = np.argsort(v, kind="stable")
+        cdf = np.cumsum(p[order])
+        return v[order], cdf / cdf[-1]
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """Inverse CDF of ``u`` in (0, 1) [-]; same shape, values from ``values``."""
+        v, cdf = self._sorted()
+        idx = np.searchsorted(cdf, np.asarray(u, dtype=float), side="left")
+        return v[np.minimum(idx, len(v) - 1)]
+
+    def mean(self) -> float:
+        v = np.asarray(self.values)
+        return float(np.dot(self.probabilities, v))
+
+    def var(self) -> float:
+        v = np.asarray(self.values)
+        return float(np.dot(self.probabilities, (v - self.mean()) ** 2))
+
+    def support(self) -> tuple[float, float]:
+        positive = [v for v, p in zip(self.values, self.probabilities) if p > 0]
+        return min(positive), max(positive)
+
+
+#: Registry of the model class for each family.
+DIST_MODELS: dict[DistKind, type[_Distribution]] = {
+    DistKind.NORMAL: Normal,
+    DistKind.LOGNORMAL: LogNormal,
+    DistKind.TRIANGULAR: Triangular,
+    DistKind.PERT: Pert,
+    DistKind.UNIFORM: Uniform,
+    DistKind.DISCRETE: Discrete,
+}
+
+
+def _dist_tag(value: Any) -> str | None:
+    """The union tag of raw input (a mapping) or of an already built model."""
+    if isinstance(value, _Distribution):
+        return value.kind.value
+    if isinstance(value, dict):
+        tag = value.get("dist")
+        return tag.value if isinstance(tag, DistKind) else tag if isinstance(tag, str) else None
+    return None
+
+
+_KINDS = ", ".join(k.value for k in DistKind)
+
+#: Any input distribution, discriminated by ``dist``. Validation errors are located as
+#: ``(<dist tag>, <field>, ...)``.
+Dist = Annotated[
+    Union[tuple(Annotated[model, Tag(kind.value)] for kind, model in DIST_MODELS.items())],
+    Discriminator(
+        _dist_tag,
+        custom_error_type="unknown_dist",
+        custom_error_message=f"'dist' must be one of: {_KINDS}",
+    ),
+]
+
+DIST_ADAPTER: TypeAdapter = TypeAdapter(Dist)
+
+
+def parse_dist(data: Any) -> Dist:
+    """Validate a mapping (e.g. loaded from YAML) into a distribution model.
+
+    Parameters
+    ----------
+    data : mapping
+        ``{dist: <kind>, <parameters>...}``; see the module docstring for the shapes.
+
+    Returns
+    -------
+    Normal | LogNormal | Triangular | Pert | Uniform | Discrete
+
+    Raises
+    ------
+    pydantic.ValidationError
+        Listing every problem, each located at ``(<dist>, <field>)``.
+
+    Examples
+    --------
+    >>> parse_dist({"dist": "triangular", "low": 8, "mode": 10, "high": 15}).mean()
+    11.0
+    """
+    return DIST_ADAPTER.validate_python(data)

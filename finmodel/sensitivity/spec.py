@@ -1,0 +1,197 @@
+"""The sensitivity spec (``assumptions/sensitivity.yaml``): inputs to vary, outputs to report.
+
+Read and validated like every assumption file: every problem at once, located.
+"""
+from __future__ import annotations
+
+import difflib
+import math
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, ValidationError, model_validator
+
+from ..assumptions.yamlio import read_yaml
+from ..drivers import Drivers
+from ..errors import AssumptionError, Problem
+from ..lineitems import build_catalogue
+from .distributions import Dist as Distribution
+from .evaluate import check_outputs
+from .oneway import Variation
+
+__all__ = ["InputSpec", "Probabilities", "SensitivitySpec", "load_spec", "variations",
+           "resolve_path"]
+
+_YEAR = re.compile(r"^(.*)\.(\d{4})$")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class InputSpec(_Frozen):
+    """One varied input.
+
+    For the one-way analyses give ``low``/``high`` (absolute values; factors when ``scale``)
+    or ``change`` (a fraction: low = base x (1 - change), high = base x (1 + change)). For
+    Monte Carlo give ``distribution`` (absolute values; factors when ``scale``).
+    """
+
+    path: str = Field(min_length=1, max_length=200)
+    label: str | None = Field(default=None, max_length=80)
+    low: StrictFloat | None = None
+    high: StrictFloat | None = None
+    change: StrictFloat | None = Field(default=None, gt=0, le=10)
+    scale: StrictBool = False
+    distribution: Distribution | None = None
+    source: str = Field(min_length=1, max_length=500)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ints(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            v = {k: (float(x) if k in ("low", "high", "change") and isinstance(x, int)
+                     and not isinstance(x, bool) else x) for k, x in v.items()}
+        return v
+
+    @model_validator(mode="after")
+    def _range(self) -> "InputSpec":
+        if self.change is not None and (self.low is not None or self.high is not None):
+            raise ValueError("give either change or low/high, not both")
+        if (self.low is None) != (self.high is None):
+            raise ValueError("give both low and high")
+        if self.low is not None and self.low == self.high:
+            raise ValueError(f"low and high are equal ({self.low:g})")
+        return self
+
+
+class Probabilities(_Frozen):
+    """Thresholds of the Monte Carlo probabilities."""
+
+    npv_below_usd_bn: StrictFloat = 0.0
+    peak_funding_above_usd_bn: StrictFloat = 500.0
+    payback_after_year: int = 2035
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ints(cls, v: Any) -> Any:
+        if isinstance(v, dict):
+            v = {k: (float(x) if k.endswith("_usd_bn") and isinstance(x, int) and not isinstance(x, bool)
+                     else x) for k, x in v.items()}
+        return v
+
+
+class SensitivitySpec(_Frozen):
+    outputs: list[str] = Field(min_length=1, max_length=30)
+    inputs: dict[str, InputSpec] = Field(min_length=1, max_length=100)
+    correlations: list[tuple[str, str, StrictFloat]] = Field(default_factory=list)
+    probabilities: Probabilities = Field(default_factory=Probabilities)
+    montecarlo_method: str = Field(default="iman_conover", pattern="^(iman_conover|gaussian_copula)$")
+
+    def correlation_matrix(self, names: list[str]) -> np.ndarray | None:
+        if not self.correlations:
+            return None
+        idx = {n: i for i, n in enumerate(names)}
+        m = np.eye(len(names))
+        for a, b, rho in self.correlations:
+            m[idx[a], idx[b]] = m[idx[b], idx[a]] = rho
+        return m
+
+
+@dataclass(frozen=True)
+class LoadedSpec:
+    spec: SensitivitySpec
+    file: str
+    path: Path
+
+
+def resolve_path(drivers: Drivers, path: str) -> tuple[str | None, float | None, str | None]:
+    """(input path, base value, problem) for a spec or CLI path; base is 1.0 for scale inputs."""
+    paths = [f.path for f in drivers.fields]
+    m = _YEAR.match(path)
+    if path in paths:
+        f = drivers.field(path)
+        return path, (None if f.series else float(f.value)), None
+    if m and m.group(1) in paths and drivers.field(m.group(1)).series:
+        f = drivers.field(m.group(1))
+        year = int(m.group(2))
+        if year not in drivers.years:
+            return None, None, f"year {year} is outside the timeline {drivers.years[0]}-{drivers.years[-1]}"
+        return path, float(f.value[list(drivers.years).index(year)]), None
+    close = difflib.get_close_matches(path, paths, n=1, cutoff=0.6)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return None, None, f"no input {path!r}{hint}"
+
+
+def variations(spec: SensitivitySpec, drivers: Drivers) -> tuple[list[Variation], list[Problem]]:
+    """One :class:`Variation` per spec input, with its base value from the scenario."""
+    out, problems = [], []
+    for name, inp in spec.inputs.items():
+        path, base, why = resolve_path(drivers, inp.path)
+        if why:
+            problems.append(Problem(why, path=f"inputs.{name}.path"))
+            continue
+        if base is None and not inp.scale:
+            problems.append(Problem("a per-year input: vary one year (PATH.YEAR) or set scale: true "
+                                    "to multiply every year", path=f"inputs.{name}.path"))
+            continue
+        base = 1.0 if inp.scale else base
+        if inp.change is not None:
+            low, high = base * (1 - inp.change), base * (1 + inp.change)
+        elif inp.low is not None:
+            low, high = inp.low, inp.high
+        else:
+            low = high = base
+        field = drivers.field(_base_path(drivers, path))
+        integer = bool(not inp.scale and field.bounds and field.bounds.integer)
+        out.append(Variation(name, inp.label or field.label,
+                             path, base, low, high, inp.scale, integer, inp.source))
+    return out, problems
+
+
+def _base_path(drivers: Drivers, path: str) -> str:
+    paths = {f.path for f in drivers.fields}
+    return path if path in paths else _YEAR.sub(r"\1", path)
+
+
+def load_spec(path: str | Path, drivers: Drivers) -> tuple[SensitivitySpec, list[Variation]]:
+    """Read, validate and resolve a sensitivity spec against a scenario's inputs."""
+    doc = read_yaml(path)
+    problems: list[Problem] = []
+    spec = None
+    try:
+        spec = SensitivitySpec.model_validate(doc.data)
+    except ValidationError as err:
+        for e in err.errors():
+            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in (
+                "normal", "lognormal", "triangular", "pert", "uniform", "discrete")))
+            msg = e["msg"].removeprefix("Value error, ")
+            if e["type"] == "extra_forbidden":
+                msg = f"unknown key {loc[-1]!r}"
+            elif e["type"] == "missing":
+                msg = "missing required field"
+            elif "got" not in msg:
+                msg += f" (got {str(e.get('input'))[:60]!r})"
+            problems.append(doc.problem(loc, msg))
+    if spec is None:
+        raise AssumptionError(f"{len(problems)} problem(s) in {path}", problems)
+    vars_, vproblems = variations(spec, drivers)
+    for p in vproblems:
+        loc = tuple(int(x) if x.isdigit() else x for x in p.path.split("."))
+        problems.append(doc.problem(loc[:2] + ("path",), p.message))
+    keys = [li.key for li in build_catalogue(drivers.structure).items]
+    for why in check_outputs(spec.outputs, keys, list(drivers.years)):
+        problems.append(doc.problem(("outputs",), why))
+    names = list(spec.inputs)
+    for i, (a, b, rho) in enumerate(spec.correlations):
+        for n in (a, b):
+            if n not in names:
+                problems.append(doc.problem(("correlations", i), f"unknown input {n!r} in a correlation"))
+        if not -1 <= rho <= 1 or (a == b and rho != 1):
+            problems.append(doc.problem(("correlations", i), f"a correlation must lie in [-1, 1] (got {rho:g})"))
+    if problems:
+        raise AssumptionError(f"{len(problems)} problem(s) in {path}", problems)
+    return spec, vars_
