@@ -50,31 +50,85 @@ def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) ->
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> Path:
     """Write through ``write(fileobj)`` into a temp file beside ``path``, then rename.
 
-    On any failure (including KeyboardInterrupt) the temp file is removed and an existing
-    ``path`` is left untouched. A symlink at ``path`` is replaced by a regular file.
+    The temporary file ``.<name>.<random>.tmp`` is flushed, fsynced, given normal
+    permissions (0o666 masked by the umask, like ``open()``) and renamed onto ``path``. On any
+    failure (including KeyboardInterrupt) it is removed and an existing ``path`` is left
+    untouched. A symlink at ``path`` is replaced by a regular file (its target is untouched).
+
+    Raises
+    ------
+    OutputError
+        the folder is missing, ``path`` is a directory, the disk is full, or another OS error.
     """
-    path = Path(path)
+    target = Path(path)
+    _check_target(target)
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     except OSError as exc:
-        raise OutputError(f"cannot create {path}: {exc.strerror or exc}") from exc
+        raise OutputError(_os_message(target, exc)) from exc
+    tmp = Path(tmp_name)
     try:
-        with os.fdopen(fd, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, path)
+        with os.fdopen(fd, "wb") as fh:
+            write(fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0o600
+        os.replace(tmp, target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
         if isinstance(exc, OSError):
-            reason = "disk full" if exc.errno == errno.ENOSPC else (exc.strerror or str(exc))
-            raise OutputError(f"cannot write {path}: {reason}") from exc
+            raise OutputError(_os_message(target, exc)) from exc
         raise
-    return path
+    _fsync_dir(target.parent)
+    return target
+
+
+def _check_target(target: Path) -> None:
+    """Raise OutputError if ``target`` cannot be a file in an existing folder."""
+    folder = target.parent
+    if not folder.is_dir():
+        problem = "is not a folder" if folder.exists() else "does not exist"
+        raise OutputError(f"cannot write {target}: {folder} {problem}")
+    if target.is_dir() and not target.is_symlink():
+        raise OutputError(f"cannot write {target}: it is a directory")
+
+
+def _os_message(target: Path, exc: OSError) -> str:
+    """One-line description of an OS error while writing ``target``."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return f"cannot write {target}: disk full (no space left on device)"
+    if isinstance(exc, IsADirectoryError):
+        return f"cannot write {target}: it is a directory"
+    return f"cannot write {target}: {exc.strerror or exc}"
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the OS allows."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _fsync_dir(folder: Path) -> None:
+    """Make the rename durable where the filesystem allows (best effort)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def write_text(path: Path, text: str) -> Path:

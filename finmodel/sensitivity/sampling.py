@@ -188,7 +188,7 @@ def uniforms(n: int, k: int, seed: int, lhs: bool = False) -> np.ndarray:
     Examples
     --------
     >>> u = uniforms(4, 2, seed=1, lhs=True)
-    >>> sorted(np.floor(u[:, 0] * 4).astype(int))
+    >>> np.sort(np.floor(u[:, 0] * 4).astype(int)).tolist()
     [0, 1, 2, 3]
     """
     n, k = _check_count(n, "n"), _check_count(k, "k")

@@ -18,11 +18,9 @@ Writing rules
 """
 from __future__ import annotations
 
-import errno
 import math
 import os
 import re
-import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -30,7 +28,7 @@ import numpy as np
 import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError, XlsxWriterException
 
-from finmodel.errors import OutputError
+from finmodel.outputs import atomic_write
 from finmodel.workbook.spec import (
     Cell, Chart, ChartSeries, ConditionalFormat, Sheet, Style, WorkbookSpec, a1,
 )
@@ -120,85 +118,7 @@ def write_workbook(spec: WorkbookSpec, path: str | os.PathLike) -> Path:
         unknown chart kind, a chart range naming a missing sheet, an invalid sheet or
         defined name, and similar layout bugs.
     """
-    target = Path(path)
-    _check_target(target)
-    try:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                        dir=target.parent)
-    except OSError as exc:
-        raise OutputError(_os_message(target, exc)) from exc
-    tmp = Path(tmp_name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _build(spec, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp creates 0o600
-        os.replace(tmp, target)
-    except BaseException as exc:
-        _remove_quietly(tmp)
-        if isinstance(exc, OSError):
-            raise OutputError(_os_message(target, exc)) from exc
-        raise
-    _fsync_dir(target.parent)
-    return target
-
-
-# --- atomic save helpers --------------------------------------------------------------------
-
-def _check_target(target: Path) -> None:
-    """Raise OutputError if ``target`` cannot be a file in an existing folder."""
-    folder = target.parent
-    if not folder.is_dir():
-        problem = "is not a folder" if folder.exists() else "does not exist"
-        raise OutputError(f"cannot write {target}: {folder} {problem}")
-    if target.is_dir() and not target.is_symlink():
-        raise OutputError(f"cannot write {target}: it is a directory")
-
-
-def _os_message(target: Path, exc: OSError) -> str:
-    """One-line description of an OS error while writing ``target``."""
-    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return f"cannot write {target}: disk full (no space left on device)"
-    if isinstance(exc, IsADirectoryError):
-        return f"cannot write {target}: it is a directory"
-    reason = exc.strerror or str(exc)
-    return f"cannot write {target}: {reason}"
-
-
-def _umask() -> int:
-    """The process umask, read without changing it where the OS allows."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError, IndexError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _remove_quietly(path: Path) -> None:
-    try:
-        path.unlink()
-    except FileNotFoundError:
-        pass
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable; not all platforms/filesystems allow it, so best effort."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+    return atomic_write(Path(path), lambda fh: _build(spec, fh))
 
 
 # --- building the workbook ------------------------------------------------------------------

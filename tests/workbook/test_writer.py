@@ -23,6 +23,7 @@ import openpyxl
 import pytest
 
 from finmodel.errors import OutputError
+from finmodel import outputs
 from finmodel.workbook import writer
 from finmodel.workbook.spec import (
     Cell, Chart, ChartSeries, ConditionalFormat, DefinedName, Sheet, Style, WorkbookSpec,
@@ -529,7 +530,7 @@ def test_interrupt_mid_write_leaves_existing_target_untouched(existing, monkeypa
 def test_disk_full_is_an_output_error(existing, monkeypatch, function):
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
-    monkeypatch.setattr(writer.os, function, full)
+    monkeypatch.setattr(outputs.os, function, full)
     with pytest.raises(OutputError, match="disk full") as info:
         write_workbook(build_spec(), existing)
     assert "\n" not in str(info.value)
@@ -540,7 +541,7 @@ def test_disk_full_is_an_output_error(existing, monkeypatch, function):
 def test_unwritable_folder_is_an_output_error(existing, monkeypatch):
     def denied(*args, **kwargs):
         raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
-    monkeypatch.setattr(writer.tempfile, "mkstemp", denied)
+    monkeypatch.setattr(outputs.tempfile, "mkstemp", denied)
     with pytest.raises(OutputError, match="Permission denied"):
         write_workbook(build_spec(), existing)
     _assert_untouched(existing)

@@ -1,0 +1,293 @@
+"""Summary statistics of Monte Carlo output, each with its sampling uncertainty.
+
+The "analyse" step: pure functions of arrays of draws, vectorised over columns (axis 0 is
+the draw, axis 1 — if present — an output such as a year or a metric).
+
+Valid draws only
+----------------
+These functions do not drop NaN. A draw for which the engine returned NaN (e.g. an IRR
+that does not exist) is a fact to report, not to average over silently: the caller decides
+— typically ``x[np.isfinite(x)]`` per output, plus a count of the excluded draws — and
+passes only valid draws. NaN input raises ``ValueError``; so does an empty input.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import special
+from scipy.stats import binom
+
+__all__ = [
+    "DEFAULT_PERCENTILES", "PercentileTable", "MeanEstimate", "ProbabilityEstimate",
+    "percentiles", "mean_with_se", "probability",
+]
+
+#: Percentiles reported by default [%].
+DEFAULT_PERCENTILES = (5, 10, 25, 50, 75, 90, 95)
+
+
+@dataclass(frozen=True)
+class PercentileTable:
+    """Percentile estimates with distribution-free confidence intervals.
+
+    Attributes
+    ----------
+    q : ndarray, shape (p,)
+        Percentiles [%].
+    estimate : ndarray, shape (p,) or (p, m)
+        Sample percentiles (linear interpolation, as numpy's default and Excel's
+        ``PERCENTILE.INC``) [unit of x].
+    lower, upper : ndarray, same shape as ``estimate``
+        Confidence bounds [unit of x]; ``-inf``/``+inf`` where ``n`` is too small for the
+        requested confidence at that percentile.
+    confidence : float
+        Nominal coverage of each interval [-].
+    n : int
+        Number of draws used.
+    lower_rank, upper_rank : ndarray of int, shape (p,)
+        1-based order statistics used as bounds (0 / n+1 mean unbounded).
+    """
+
+    q: np.ndarray
+    estimate: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    confidence: float
+    n: int
+    lower_rank: np.ndarray
+    upper_rank: np.ndarray
+
+
+@dataclass(frozen=True)
+class MeanEstimate:
+    """Sample mean and its standard error.
+
+    Attributes
+    ----------
+    mean : float or ndarray, shape (m,)
+        Sample mean [unit of x].
+    se : float or ndarray, shape (m,)
+        Standard error ``s / sqrt(n)`` with ``s`` the ``ddof=1`` standard deviation
+        [unit of x]; NaN when ``n == 1``.
+    n : int
+        Number of draws.
+    """
+
+    mean: float | np.ndarray
+    se: float | np.ndarray
+    n: int
+
+    def interval(self, confidence: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+        """Normal-approximation interval ``mean ± z se`` [unit of x]."""
+        z = special.ndtri(0.5 + 0.5 * _check_confidence(confidence))
+        return self.mean - z * self.se, self.mean + z * self.se
+
+
+@dataclass(frozen=True)
+class ProbabilityEstimate:
+    """Estimated probability of an event with a Wilson score interval.
+
+    Attributes
+    ----------
+    estimate : float or ndarray, shape (m,)
+        Share of draws where the event occurred [-].
+    lower, upper : float or ndarray, shape (m,)
+        Wilson score confidence bounds [-], within [0, 1].
+    count : int or ndarray, shape (m,)
+        Number of draws where the event occurred.
+    n : int
+        Number of draws.
+    confidence : float
+        Nominal coverage [-].
+    """
+
+    estimate: float | np.ndarray
+    lower: float | np.ndarray
+    upper: float | np.ndarray
+    count: int | np.ndarray
+    n: int
+    confidence: float
+
+
+def _check_confidence(confidence: float) -> float:
+    if isinstance(confidence, bool) or not 0.0 < float(confidence) < 1.0:
+        raise ValueError(f"confidence must lie strictly between 0 and 1, got {confidence!r}")
+    return float(confidence)
+
+
+def _check_draws(x: np.ndarray, name: str) -> np.ndarray:
+    x = np.asarray(x)
+    if x.ndim not in (1, 2):
+        raise ValueError(f"{name} must be 1-D (draws) or 2-D (draws, outputs), got {x.ndim}-D")
+    if x.shape[0] == 0 or x.size == 0:
+        raise ValueError(f"{name} is empty: no valid draws to summarise")
+    return x
+
+
+def _check_values(x: np.ndarray) -> np.ndarray:
+    x = _check_draws(x, "x")
+    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
+        raise ValueError(f"x must be real numbers, got dtype {x.dtype}")
+    x = x.astype(float, copy=False)
+    if np.isnan(x).any():
+        raise ValueError("x contains NaN: pass only valid draws (e.g. x[np.isfinite(x)]) and "
+                         "report how many were excluded")
+    return x
+
+
+def percentiles(
+    x: np.ndarray,
+    qs: Sequence[float] = DEFAULT_PERCENTILES,
+    confidence: float = 0.95,
+) -> PercentileTable:
+    """Sample percentiles with distribution-free (order-statistic) confidence intervals.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, m)
+        Valid draws of one output, or of ``m`` outputs column-wise [unit of x].
+    qs : sequence of float, default (5, 10, 25, 50, 75, 90, 95)
+        Percentiles in [0, 100] [%].
+    confidence : float, default 0.95
+        Nominal coverage of each interval, in (0, 1) [-].
+
+    Returns
+    -------
+    PercentileTable
+
+    Raises
+    ------
+    ValueError
+        Empty input, NaN in ``x``, percentiles outside [0, 100], confidence outside (0, 1).
+
+    Notes
+    -----
+    For the true ``p``-quantile :math:`\\xi_p` of a continuous distribution, the number
+    of draws below it is :math:`B \\sim Bin(n, p)`, and
+    :math:`P(X_{(l)} \\le \\xi_p \\le X_{(u)}) = P(l \\le B \\le u - 1)`. With
+    :math:`\\alpha = 1 - confidence`, :math:`l = F_B^{-1}(\\alpha/2)` and
+    :math:`u = F_B^{-1}(1 - \\alpha/2) + 1` give coverage of at least ``confidence``
+    whatever the distribution (equal-tailed, conservative because ``B`` is discrete).
+
+    Examples
+    --------
+    >>> t = percentiles(np.arange(1000.0), qs=(50,))
+    >>> float(t.estimate[0]), float(t.lower[0]), float(t.upper[0])
+    (499.5, 468.0, 531.0)
+    """
+    x = _check_values(x)
+    confidence = _check_confidence(confidence)
+    q = np.asarray(qs, dtype=float).reshape(-1)
+    if q.size == 0 or np.isnan(q).any() or (q < 0).any() or (q > 100).any():
+        raise ValueError(f"percentiles must lie in [0, 100], got {list(qs)!r}")
+    n = x.shape[0]
+    s = np.sort(x, axis=0)
+    p = q / 100.0
+
+    h = (n - 1) * p
+    lo = np.floor(h).astype(int)
+    hi = np.minimum(lo + 1, n - 1)
+    frac = (h - lo).reshape((-1,) + (1,) * (x.ndim - 1))
+    estimate = s[lo] + frac * (s[hi] - s[lo])
+
+    alpha = 1.0 - confidence
+    lower_rank = binom.ppf(alpha / 2.0, n, p).astype(int)
+    upper_rank = binom.ppf(1.0 - alpha / 2.0, n, p).astype(int) + 1
+    lower = np.where(_expand(lower_rank >= 1, x), s[np.clip(lower_rank - 1, 0, n - 1)], -np.inf)
+    upper = np.where(_expand(upper_rank <= n, x), s[np.clip(upper_rank - 1, 0, n - 1)], np.inf)
+    return PercentileTable(q, estimate, lower, upper, confidence, n, lower_rank, upper_rank)
+
+
+def _expand(flags: np.ndarray, x: np.ndarray) -> np.ndarray:
+    return flags.reshape((-1,) + (1,) * (x.ndim - 1))
+
+
+def mean_with_se(x: np.ndarray) -> MeanEstimate:
+    """Sample mean and its standard error.
+
+    Parameters
+    ----------
+    x : array_like, shape (n,) or (n, m)
+        Valid draws [unit of x].
+
+    Returns
+    -------
+    MeanEstimate
+        ``mean``, ``se = std(x, ddof=1) / sqrt(n)`` (NaN for ``n == 1``), ``n``; scalars for
+        1-D input, arrays of shape (m,) for 2-D.
+
+    Raises
+    ------
+    ValueError
+        Empty input or NaN in ``x``.
+
+    Examples
+    --------
+    >>> e = mean_with_se([1.0, 2.0, 3.0, 4.0])
+    >>> float(e.mean), round(float(e.se), 4)
+    (2.5, 0.6455)
+    """
+    x = _check_values(x)
+    n = x.shape[0]
+    mean = x.mean(axis=0)
+    if n > 1:
+        se = x.std(axis=0, ddof=1) / np.sqrt(n)
+    else:
+        se = np.full_like(mean, np.nan)
+    if x.ndim == 1:
+        return MeanEstimate(float(mean), float(se), n)
+    return MeanEstimate(mean, se, n)
+
+
+def probability(mask: np.ndarray, confidence: float = 0.95) -> ProbabilityEstimate:
+    """Probability of an event from a boolean mask of draws, with a Wilson score interval.
+
+    Parameters
+    ----------
+    mask : array_like of bool, shape (n,) or (n, m)
+        True where the event occurred (e.g. ``npv < 0``), for valid draws only.
+    confidence : float, default 0.95
+        Nominal coverage, in (0, 1) [-].
+
+    Returns
+    -------
+    ProbabilityEstimate
+
+    Raises
+    ------
+    ValueError
+        Empty input, non-boolean mask, confidence outside (0, 1).
+
+    Notes
+    -----
+    With :math:`\\hat p = k/n` and :math:`z = \\Phi^{-1}(1 - \\alpha/2)`:
+
+    .. math:: \\frac{\\hat p + z^2/2n \\pm z\\sqrt{\\hat p(1-\\hat p)/n + z^2/4n^2}}{1 + z^2/n}
+
+    (Wilson 1927). Unlike ``p ± z se`` it stays in [0, 1] and is sensible at k = 0 or n.
+
+    Examples
+    --------
+    >>> e = probability(np.arange(263) < 81)   # Newcombe (1998), example (a)
+    >>> round(float(e.lower), 4), round(float(e.upper), 4)
+    (0.2553, 0.3662)
+    """
+    mask = _check_draws(mask, "mask")
+    if mask.dtype != np.bool_:
+        raise ValueError(f"mask must be boolean (e.g. npv < 0), got dtype {mask.dtype}")
+    confidence = _check_confidence(confidence)
+    n = mask.shape[0]
+    count = mask.sum(axis=0)
+    p = count / n
+    z = special.ndtri(0.5 + 0.5 * confidence)
+    z2n = z * z / n
+    centre = (p + z2n / 2.0) / (1.0 + z2n)
+    half = z * np.sqrt(p * (1.0 - p) / n + z2n / (4.0 * n)) / (1.0 + z2n)
+    lower = np.clip(centre - half, 0.0, 1.0)
+    upper = np.clip(centre + half, 0.0, 1.0)
+    if mask.ndim == 1:
+        return ProbabilityEstimate(float(p), float(lower), float(upper), int(count), n,
+                                   confidence)
+    return ProbabilityEstimate(p, lower, upper, count, n, confidence)
