@@ -27,7 +27,8 @@ _UNITS = (
     ("_usd_per_mwh", "$/MWh"), ("_usd_bn", "US$ bn"), ("_gw", "GW"), ("_fraction", "fraction"),
     ("_per_year", "fraction / yr"), ("_years", "years"), ("_rate", "fraction / yr"),
     ("_growth", "fraction / yr"), ("pue", "ratio"), ("refresh_it", "flag"),
-    ("it_equipment", "flag"), ("schedule", "fraction"), ("schedule_max", "fraction"),
+    ("it_equipment", "flag"), ("renew_cloud", "flag"), ("schedule", "fraction"),
+    ("schedule_max", "fraction"), ("renewal_share", "fraction"), ("end_year", "year"),
     ("first_year", "year"),
 )
 _WORDS = {"usd": "US$", "bn": "bn", "gw": "GW", "pue": "PUE", "it": "IT", "mwh": "MWh",
@@ -101,7 +102,7 @@ def _quantity_fields(model: BaseModel, prefix: str, section: str, years: list[in
                              v.basis.value if v.basis else None,
                              (src.title if src else v.source), (src.as_of if src else v.as_of) or v.as_of,
                              v.note)
-        elif isinstance(v, bool) and name in ("refresh_it",):
+        elif isinstance(v, bool) and name in ("refresh_it", "renew_cloud"):
             yield InputField(path, humanise(name), "flag", section, 1.0 if v else 0.0, False,
                              Bounds(ge=0, le=1))
 
@@ -142,6 +143,11 @@ def input_fields(scenario: Scenario, deals: Iterable[Deal]) -> list[InputField]:
                               "fraction", value=tuple(sched), series=True, **common))
         out.append(InputField(f"deals.{d.id}.schedule_max", "Largest yearly share", "fraction",
                               value=max(d.schedule()), series=False, **common))
+        if d.kind is DealKind.CLOUD:
+            out.append(InputField(f"deals.{d.id}.end_year", "Last year of the term", "year",
+                                  value=float(d.start_year + d.term_years - 1), series=False, **common))
+            out.append(InputField(f"deals.{d.id}.renewal_share", "Yearly share when renewed",
+                                  "fraction", value=d.schedule()[-1], series=False, **common))
     return out
 
 

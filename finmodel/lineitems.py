@@ -108,13 +108,20 @@ def _sum(key, label, unit, sheet, refs: tuple, fmt=USD, **kw) -> LineItem:
 def _deals(cat: Catalogue, s: Structure) -> None:
     for i, (d, label, kind) in enumerate(s.deals):
         sec = "Deal schedules (included deals; shares shifted by the delay)" if i == 0 else None
-        cat.add(LineItem(
-            f"deal.{d}.share", f"{label}: share of deal", "fraction", "Deals",
-            capacity.shifted_share,
-            {"schedule": f"in:deals.{d}.schedule", "delay_years": "in:commitments.delay_years",
-             "period": "period"},
-            "=IF({period}-{delay_years}>=1,INDEX({schedule.row},1,{period}-{delay_years}),0)",
-            fmt=PCT, section=sec))
+        shifted = "IF({period}-{delay_years}>=1,INDEX({schedule.row},1,{period}-{delay_years}),0)"
+        args = {"schedule": f"in:deals.{d}.schedule", "delay_years": "in:commitments.delay_years",
+                "period": "period"}
+        if kind == "owned":
+            cat.add(LineItem(f"deal.{d}.share", f"{label}: share of deal", "fraction", "Deals",
+                             capacity.shifted_share, args, "=" + shifted, fmt=PCT, section=sec))
+        else:
+            cat.add(LineItem(
+                f"deal.{d}.share", f"{label}: share of deal (renewed after term)", "fraction", "Deals",
+                capacity.cloud_share,
+                args | {"renew_cloud": "in:commitments.renew_cloud", "year": "year",
+                        "end_year": f"in:deals.{d}.end_year", "renewal_share": f"in:deals.{d}.renewal_share"},
+                "=" + shifted + "+({renew_cloud}>0)*({year}-{delay_years}>{end_year})*{renewal_share}",
+                fmt=PCT, section=sec))
         if kind == "owned":
             cat.add(LineItem(
                 f"deal.{d}.gw_added", f"{label}: GW added", "GW", "Deals", capacity.scaled,
@@ -405,9 +412,11 @@ def _cash(cat: Catalogue, s: Structure) -> None:
 METRIC_FORMULAS = {
     "npv_explicit_usd_bn": ("=NPV({rate},{fcf.fcst})",
                             {"rate": "in:valuation.discount_rate", "fcf": "li:fcf"}),
-    "terminal_value_usd_bn": ("={fcf.last}*(1+{g})/({rate}-{g})",
+    "terminal_value_usd_bn": ("=SUMPRODUCT(({period.row}>COUNT({period.row})-{k})*{fcf.row})/{k}"
+                              "*(1+{g})/({rate}-{g})",
                               {"fcf": "li:fcf", "g": "in:valuation.terminal_growth",
-                               "rate": "in:valuation.discount_rate"}),
+                               "rate": "in:valuation.discount_rate", "period": "period",
+                               "k": "in:valuation.terminal_fcf_years"}),
     "npv_usd_bn": ("={m:npv_explicit_usd_bn}+{m:terminal_value_usd_bn}/(1+{rate})^COUNT({fcf.fcst})",
                    {"rate": "in:valuation.discount_rate", "fcf": "li:fcf"}),
     "irr": ('=IF(OR(MIN({fcf.fcst})>=0,MAX({fcf.fcst})<=0),"n/a: no sign change",'

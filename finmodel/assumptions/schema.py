@@ -202,6 +202,7 @@ class Commitments(_Frozen):
     file: str = Field(default="commitments.csv", min_length=1, max_length=300)
     realisation_fraction: Q(ge=0, le=1.5, kind="fraction")
     delay_years: Q(ge=0, le=10, integer=True)
+    renew_cloud: StrictBool  # re-contract a cloud deal's final-year capacity when its term ends
 
 
 class ExistingFleet(_Frozen):
@@ -366,6 +367,7 @@ class Valuation(_Frozen):
 
     discount_rate: Q(gt=-1, le=1, kind="fraction")
     terminal_growth: Q(gt=-1, le=0.5, kind="fraction")
+    terminal_fcf_years: Q(ge=1, le=10, integer=True)  # years of FCF averaged for the terminal value
 
     @model_validator(mode="after")
     def _gordon(self) -> "Valuation":

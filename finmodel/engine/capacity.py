@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shifted_share", "scaled", "cloud_gw_in_use", "owned_online_gw", "rounded_life"]
+__all__ = ["shifted_share", "cloud_share", "scaled", "cloud_gw_in_use", "owned_online_gw", "rounded_life"]
 
 
 def rounded_life(life_years: np.ndarray) -> np.ndarray:
@@ -32,6 +32,16 @@ def shifted_share(schedule: np.ndarray, delay_years: np.ndarray, period: np.ndar
     valid = idx >= 1
     take = np.clip(idx, 1, schedule.shape[1]).astype(np.intp) - 1
     return np.where(valid, schedule[0, take], 0.0)
+
+
+def cloud_share(schedule, delay_years, period, renew_cloud, year, end_year, renewal_share) -> np.ndarray:
+    """Share of a cloud deal in each period: the (delayed) contract, then — when renewal is on —
+    the final year's share again every year after the (delayed) term ends [fraction of value].
+
+    share(t) = shifted(t) + renew * [year - delay > end_year] * renewal_share
+    """
+    renewed = ((np.asarray(renew_cloud) > 0) & (year - np.floor(delay_years) > end_year))
+    return shifted_share(schedule, delay_years, period) + renewed * renewal_share
 
 
 def scaled(amount: np.ndarray, realisation_fraction: np.ndarray, share: np.ndarray) -> np.ndarray:

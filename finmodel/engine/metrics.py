@@ -55,9 +55,17 @@ def npv(rate, flows) -> np.ndarray:
     return np.sum(flows * (1.0 + rate) ** -t, axis=1, keepdims=True)
 
 
-def terminal_value(last_flow, rate, growth) -> np.ndarray:
-    """Gordon-growth value at the end of the last period: f_m (1 + g) / (r - g) [US$ bn]."""
-    return last_flow * (1.0 + growth) / (rate - growth)
+def terminal_value(flows, rate, growth, years_averaged) -> np.ndarray:
+    """Gordon-growth value at the end of the last period on normalised FCF [US$ bn].
+
+    TV = mean(f over the last k periods) (1 + g) / (r - g); averaging over k years (e.g. one
+    IT refresh cycle) keeps a light- or heavy-capex final year from setting the value.
+    """
+    flows = np.asarray(flows, dtype=float)
+    m = flows.shape[1]
+    last = np.arange(1, m + 1)[None, :] > m - years_averaged  # (n, m)
+    base = np.sum(flows * last, axis=1, keepdims=True) / years_averaged
+    return base * (1.0 + growth) / (rate - growth)
 
 
 def npv_at_rates(flows: np.ndarray, rates: np.ndarray = IRR_GRID) -> np.ndarray:

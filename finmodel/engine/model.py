@@ -21,7 +21,7 @@ __all__ = ["Result", "run", "METRICS"]
 METRICS = {
     "npv_usd_bn": ("NPV at the discount rate, with terminal value", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
     "npv_explicit_usd_bn": ("NPV of forecast FCF only (no terminal value)", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
-    "terminal_value_usd_bn": ("Terminal value at the last year (Gordon growth)", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
+    "terminal_value_usd_bn": ("Terminal value at the last year (Gordon growth, averaged FCF)", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
     "irr": ("IRR of forecast FCF", "fraction", "0.0%"),
     "payback_year": ("Payback year (cumulative FCF >= 0)", "year", "0"),
     "peak_funding_need_usd_bn": ("Peak funding need (below minimum cash)", "US$ bn", "#,##0.0"),
@@ -123,7 +123,8 @@ def compute_metrics(drivers: Drivers, li: dict) -> dict:
     rate = np.broadcast_to(drivers.values["valuation.discount_rate"], (n, 1))
     growth = np.broadcast_to(drivers.values["valuation.terminal_growth"], (n, 1))
     fcf = li["fcf"][:, 1:]
-    tv = m.terminal_value(fcf[:, -1:], rate, growth)
+    k = np.broadcast_to(drivers.values["valuation.terminal_fcf_years"], (n, 1))
+    tv = m.terminal_value(li["fcf"], rate, growth, k)
     npv_ex = m.npv(rate, fcf)
     horizon = fcf.shape[1]
     peak, peak_year = m.peak_and_year(li["funding_need"], years)

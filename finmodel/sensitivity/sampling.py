@@ -363,7 +363,15 @@ def sample(
     Notes
     -----
     Both methods impose the Pearson correlation :math:`r = 2\\sin(\\pi\\rho/6)` on normal
-    scores, which gives Spearman correlation :math:`\\rho` for a bivariate normal.
+    scores, which gives Spearman correlation :math:`\\rho` for a bivariate normal (if the
+    converted matrix is not PSD it is repaired too, and the report says so).
+
+    Warnings
+    --------
+    * Inputs with ties (``discrete``) cannot reach the full target: their achieved Spearman
+      correlation is attenuated towards 0 (by several hundredths for a three-valued input).
+    * With ``gaussian_copula`` and ``lhs=True`` only the first input keeps its Latin
+      hypercube stratification; use ``iman_conover`` to keep it for every input.
 
     Examples
     --------

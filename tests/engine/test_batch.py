@@ -25,10 +25,13 @@ RANGES = {
     "commitments.realisation_fraction": (0.5, 1.2),
     "commitments.delay_years": (0, 3),
     "capex.refresh_it": (0, 1),
+    "commitments.renew_cloud": (0, 1),
+    "valuation.terminal_fcf_years": (1, 5),
     "deals.chip-a.capacity_gw": (1.0, 8.0),
     "tax.rate_fraction": (0.1, 0.3),
 }
-INTEGER = {"commitments.delay_years", "capex.refresh_it"}
+INTEGER = {"commitments.delay_years", "capex.refresh_it", "commitments.renew_cloud",
+           "valuation.terminal_fcf_years"}
 
 
 def draws(n: int, seed: int) -> dict[str, np.ndarray]:
@@ -66,9 +69,10 @@ def test_batch_rows_equal_runs_loaded_with_set_overrides(mini):
     ov = draws(12, seed=2)
     batch = run_engine(drivers_for(mini).with_overrides(ov))
     for i in range(12):
+        flags = ("capex.refresh_it", "commitments.renew_cloud")
         sets = [f"{k}={int(v[i]) if k in INTEGER else repr(float(v[i]))}" for k, v in ov.items()
-                if k != "capex.refresh_it"]
-        sets.append(f"capex.refresh_it={'true' if ov['capex.refresh_it'][i] else 'false'}")
+                if k not in flags]
+        sets += [f"{k}={'true' if ov[k][i] else 'false'}" for k in flags]
         single = run(load(MINI, sets)).result
         b_items, b_mets = flat(batch, i)
         s_items, s_mets = flat(single, 0)

@@ -1,0 +1,149 @@
+"""The scenario workbooks are live models that agree with the engine, proven by LibreOffice."""
+from __future__ import annotations
+
+import dataclasses
+import re
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from finmodel.api import load, run
+from finmodel.lineitems import SHEETS
+from finmodel.workbook.layout import layout_workbook
+from finmodel.workbook.output import write_scenario_workbook
+from finmodel.workbook.writer import write_workbook
+from libreoffice import compare, format_mismatches, formula_cells, recalculate, requires_soffice
+
+from conftest import BASE, MINI, ROOT
+
+SCENARIOS = {"base": BASE, "bull": ROOT / "assumptions/scenarios/bull.yaml",
+             "bear": ROOT / "assumptions/scenarios/bear.yaml", "mini": MINI}
+
+
+@pytest.fixture(scope="module")
+def books(tmp_path_factory):
+    """Every shipped scenario (and the fixture) written and recalculated in ONE soffice call."""
+    d = tmp_path_factory.mktemp("books")
+    written = {name: write_scenario_workbook(run(path), d / f"{name}.xlsx") for name, path in SCENARIOS.items()}
+    recalced = recalculate(list(written.values()), d / "recalc")
+    return {name: (written[name], out) for name, out in zip(written, recalced)}
+
+
+@requires_soffice
+@pytest.mark.parametrize("name", list(SCENARIOS))
+def test_every_formula_equals_the_engine_after_recalculation(books, name):
+    original, recalculated = books[name]
+    cells = formula_cells(original, recalculated)
+    assert len(cells) > 1000  # a live model, not a paste of values
+    mismatches = compare(original, recalculated)
+    assert mismatches == [], format_mismatches(mismatches)
+
+
+@requires_soffice
+def test_a_corrupted_cached_value_is_caught(tmp_path):
+    r = run(BASE)
+    spec = layout_workbook(r.result, r.assumptions)
+    sheet = spec.sheet("P&L")
+    key = next(k for k, c in sorted(sheet.cells.items()) if c.formula and isinstance(c.value, float)
+               and k[1] > 5 and abs(c.value) > 1)
+    sheet.cells[key] = dataclasses.replace(sheet.cells[key], value=sheet.cells[key].value * 1.001)
+    book = write_workbook(spec, tmp_path / "bad.xlsx")
+    (out,) = recalculate([book], tmp_path / "recalc")
+    bad = compare(book, out)
+    assert len(bad) == 1 and bad[0].sheet == "P&L"
+
+
+def _input_cell(wb, path: str, year: int | None = None):
+    """The Inputs cell of an input: its defined name for a scalar, its row and year column else."""
+    if year is None:
+        dn = wb.defined_names["in_" + re.sub(r"[^A-Za-z0-9_]", "_", path)]
+        sheet, coord = next(iter(dn.destinations))
+        return wb[sheet][coord.replace("$", "")]
+    ws = wb["Inputs"]
+    row = next(c.row for c in ws["A"] if c.comment is not None and c.comment.text.strip() == path)
+    col = next(c.column for c in ws[5] if c.value is not None and str(c.value).startswith("="))
+    first_year = int(load(MINI).scenario.timeline.first_year)
+    return ws.cell(row=row, column=col + year - first_year)
+
+
+@requires_soffice
+@pytest.mark.parametrize("scenario, path, year, value", [
+    (BASE, "valuation.discount_rate", None, 0.095),
+    (BASE, "capex.servers.cost_usd_bn_per_gw", None, 31.5),
+    (BASE, "commitments.delay_years", None, 1),
+    (MINI, "revenue.segments.api_other.growth_per_year", 2029, 0.55),
+    (MINI, "operations.power_price_usd_per_mwh", 2030, 95.0),
+])
+def test_editing_an_input_cell_recalculates_to_the_engine_with_the_same_override(
+        tmp_path, scenario, path, year, value):
+    book = write_scenario_workbook(run(scenario), tmp_path / "live.xlsx")
+    wb = openpyxl.load_workbook(book)
+    _input_cell(wb, path, year).value = value
+    wb.save(tmp_path / "edited.xlsx")
+    override = f"{path}.{year}={value}" if year else f"{path}={value}"
+    expected = write_scenario_workbook(run(scenario, [override]), tmp_path / "expected.xlsx")
+    edited, = recalculate([tmp_path / "edited.xlsx"], tmp_path / "recalc")
+    # the edited workbook, recalculated, must equal the engine run with --set: compare every
+    # formula cell of the recalculated edit with the cached engine values of the --set run
+    got = {(c.sheet, c.coord): c.recalculated_value for c in formula_cells(tmp_path / "edited.xlsx", edited)}
+    want = {(c.sheet, c.coord): c.cached_value for c in formula_cells(expected, expected)}
+    from libreoffice import values_equal
+    diffs = [(k, got[k], want[k]) for k in want if not values_equal(got.get(k), want[k])]
+    assert diffs == [], diffs[:10]
+    before = {(c.sheet, c.coord): c.cached_value for c in formula_cells(book, book)}
+    changed = [k for k in want if not values_equal(want[k], before[k])]
+    assert changed, "the override changed nothing: the test would prove nothing"
+
+
+def _formula_texts(spec):
+    for sheet in spec.sheets:
+        for (r, c), cell in sheet.cells.items():
+            if cell.formula:
+                yield sheet.name, (r, c), cell.formula
+
+
+def test_formulas_follow_the_workbook_contract(base_run):
+    spec = layout_workbook(base_run.result, base_run.assumptions)
+    assert [s.name for s in spec.sheets] == ["Summary", "Inputs", *SHEETS, "Valuation", "Checks",
+                                             "Calibration", "Sources", "About"]
+    for sheet, rc, f in _formula_texts(spec):
+        assert "OFFSET(" not in f and "INDIRECT(" not in f, (sheet, rc, f)
+        if sheet in SHEETS:
+            # no constants typed in calculation formulas: strip strings, sheet names, cell
+            # references and names; only the structural 0, 1 and 2 may remain
+            bare = re.sub(r'"[^"]*"', "", f)
+            bare = re.sub(r"'[^']*'!", "", bare)
+            bare = re.sub(r"\$?[A-Z]{1,3}\$?\d+", "", bare)
+            bare = re.sub(r"[A-Za-z_][A-Za-z0-9_.]*", "", bare)
+            numbers = set(re.findall(r"\d+\.?\d*", bare))
+            assert numbers <= {"0", "1", "2"}, (sheet, rc, f, numbers)
+
+
+def test_every_scalar_input_is_a_named_input_cell(base_run):
+    spec = layout_workbook(base_run.result, base_run.assumptions)
+    names = {n.name for n in spec.names}
+    for f in base_run.result.drivers.fields:
+        if not f.series:
+            assert "in_" + re.sub(r"[^A-Za-z0-9_]", "_", f.path) in names
+
+
+def test_one_formula_per_row_copied_across(base_run):
+    """Each calculation row has one formula: the same in R1C1 terms in every period column."""
+    spec = layout_workbook(base_run.result, base_run.assumptions)
+
+    def relative(formula: str, col: int) -> str:
+        def shift(m):
+            if m.group(1):  # absolute column
+                return m.group(0)
+            from openpyxl.utils import column_index_from_string
+            return f"C[{column_index_from_string(m.group(2)) - 1 - col}]{m.group(3)}"
+        return re.sub(r"(\$)?([A-Z]{1,3})(\$?\d+)", shift, formula)
+
+    for name in SHEETS:
+        sheet = spec.sheet(name)
+        rows: dict[int, set] = {}
+        for (r, c), cell in sheet.cells.items():
+            if cell.formula and c >= 4:
+                rows.setdefault(r, set()).add(relative(cell.formula, c))
+        assert rows and all(len(v) == 1 for v in rows.values()), name
