@@ -251,3 +251,56 @@ def solve_command(c: Common, targets: Sequence[str], varies: Sequence[str], boun
         elif not c.quiet:
             c.echo(f"{label} = {_fmt(s.achieved, unit)} when {s.target.vary.path} = {s.value:.10g}")
     return 0 if all(s.value is not None for s in solutions) else 1
+
+
+# --- Monte Carlo -------------------------------------------------------------------------------
+
+def montecarlo_command(c: Common, spec_path: Path, metrics: Sequence[str], draws: int,
+                       seed: int | None, lhs: bool) -> int:
+    from .sensitivity.montecarlo import montecarlo
+    from .sensitivity.sampling import entropy_seed
+    from .workbook.analysis import layout_montecarlo
+    a, outs = _plan(c, "montecarlo", ["draws"])
+    d = drivers_for(a)
+    spec, variations = load_spec(spec_path, d)
+    outputs = list(metrics) or spec.outputs
+    _check_outputs(a, outputs)
+    seed = entropy_seed() if seed is None else seed
+    cat = build_catalogue(d.structure)
+    with progress(draws, "Monte Carlo", c.quiet) as bar:
+        mc = montecarlo(d, spec, variations, outputs, draws, seed, lhs, cat, bar)
+    info = run_info(a, seed=seed)
+    book = layout_montecarlo(mc, a.path.stem, info)
+    _finish(c, a, outs, book, "montecarlo",
+            {"spec": str(spec_path), "metrics": list(metrics), "draws": draws, "seed": seed, "lhs": lhs},
+            {"csv": mc.table()}, seed=seed)
+    if not c.quiet:
+        c.echo("")
+        c.echo(montecarlo_text(mc))
+    return 0
+
+
+def montecarlo_text(mc) -> str:
+    lines = [f"{mc.draws:,} draws, {mc.valid:,} valid ({mc.draws - mc.valid:,} invalid, excluded); "
+             f"seed {mc.seed}{'; Latin hypercube' if mc.lhs else ''}",
+             f"correlation: {mc.correlation_note}", ""]
+    head = f"{'':44} {'mean':>10} {'+-se':>8} " + " ".join(f"{'P' + format(q, 'g'):>9}" for q in mc.quantiles)
+    lines.append(head + "   n/a")
+    for o, row in mc.percentiles.items():
+        unit = row["unit"]
+        cells = [f"{_fmt(row[f'p{q:g}'], unit):>9}" for q in mc.quantiles]
+        lines.append(f"{row['label'][:44]:44} {_fmt(row['mean'], unit):>10} {_fmt_se(row['se'], unit):>8} "
+                     + " ".join(cells) + f"   {row['missing']}")
+    lines.append("")
+    for p in mc.probabilities:
+        lines.append(f"{p['label']}: {p['p']:.1%} (95% CI {p['lo']:.1%}-{p['hi']:.1%})")
+    return "\n".join(lines)
+
+
+def _fmt_se(x: float, unit: str) -> str:
+    """A standard error: years and rates need more decimals than their values."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    if unit == "fraction":
+        return f"{x:.2%}"
+    return f"{x:,.2f}"

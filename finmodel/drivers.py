@@ -44,12 +44,20 @@ def unit_of(path: str) -> str:
     return "-"
 
 
+_UNIT_SUFFIXES = ("_usd_bn_per_gw_year", "_usd_bn_per_gw", "_usd_per_mwh", "_usd_bn", "_gw",
+                  "_fraction", "_years")
+
+
 def humanise(name: str) -> str:
     """``power_price_usd_per_mwh`` -> ``Power price`` (the unit column says the rest)."""
-    for suffix, _ in _UNITS:
+    for suffix in _UNIT_SUFFIXES:
         if name.endswith(suffix) and name != suffix.lstrip("_"):
             name = name[: -len(suffix)]
             break
+    if name == "fraction":
+        return "Share of revenue"
+    if name == "usd_bn":
+        return "Amount"
     words = [_WORDS.get(w, w) for w in name.split("_") if w]
     text = " ".join(w for w in words if w)
     return text[:1].upper() + text[1:]

@@ -388,9 +388,9 @@ def _cash(cat: Catalogue, s: Structure) -> None:
                      cashflow.cumulative_after_first, {"x": "li:fcf"},
                      "=IF({period}=1,0,{self.prev}+{x})",
                      refs={"x": "li:fcf", "period": "period"}, section="Valuation"))
-    cat.add(LineItem("payback_flag", "Payback reached (cumulative FCF >= 0)", "flag", C,
+    cat.add(LineItem("payback_flag", "Paid back (cumulative FCF >= 0 from here on)", "flag", C,
                      cashflow.payback_flag, {"cumulative": "li:cumulative_fcf", "period": "period"},
-                     "=IF(AND({period}>1,{cumulative}>=0),1,0)", fmt="0"))
+                     "=IF(AND({period}>1,MIN({cumulative}:{cumulative.last})>=0),1,0)", fmt="0"))
     cat.add(LineItem("discount_factor", "Discount factor to end of first year", "-", C,
                      cashflow.discount_factor,
                      {"rate": "in:valuation.discount_rate", "period": "period"},

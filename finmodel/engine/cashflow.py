@@ -53,5 +53,11 @@ def ratio(numerator, denominator) -> np.ndarray:
 
 
 def payback_flag(cumulative, period) -> np.ndarray:
-    """1 in forecast years whose cumulative FCF is >= 0, else 0 [flag]."""
-    return ((period > 1) & (np.asarray(cumulative) >= 0)).astype(float)
+    """1 in forecast years from which cumulative FCF stays >= 0 to the end of the horizon [flag].
+
+    A cumulative FCF that is positive only before the investment (and then turns negative) is
+    not a payback.
+    """
+    cumulative = np.asarray(cumulative, dtype=float)
+    stays = np.minimum.accumulate(cumulative[:, ::-1], axis=1)[:, ::-1] >= 0
+    return ((period > 1) & stays).astype(float)

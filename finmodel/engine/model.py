@@ -23,7 +23,7 @@ METRICS = {
     "npv_explicit_usd_bn": ("NPV of forecast FCF only (no terminal value)", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
     "terminal_value_usd_bn": ("Terminal value at the last year (Gordon growth, averaged FCF)", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
     "irr": ("IRR of forecast FCF", "fraction", "0.0%"),
-    "payback_year": ("Payback year (cumulative FCF >= 0)", "year", "0"),
+    "payback_year": ("Payback year (cumulative FCF stays >= 0)", "year", "0"),
     "peak_funding_need_usd_bn": ("Peak funding need (below minimum cash)", "US$ bn", "#,##0.0"),
     "peak_funding_year": ("Year of peak funding need", "year", "0"),
     "min_cash_usd_bn": ("Lowest closing cash balance", "US$ bn", "#,##0.0;[Red]-#,##0.0"),

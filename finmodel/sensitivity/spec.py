@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, ValidationError, model_validator
 
 from ..assumptions.yamlio import read_yaml
-from ..drivers import Drivers
+from ..drivers import Drivers, humanise
 from ..errors import AssumptionError, Problem
 from ..lineitems import build_catalogue
 from .distributions import Dist as Distribution
@@ -147,7 +147,7 @@ def variations(spec: SensitivitySpec, drivers: Drivers) -> tuple[list[Variation]
             low = high = base
         field = drivers.field(_base_path(drivers, path))
         integer = bool(not inp.scale and field.bounds and field.bounds.integer)
-        out.append(Variation(name, inp.label or field.label,
+        out.append(Variation(name, inp.label or humanise(name),
                              path, base, low, high, inp.scale, integer, inp.source))
     return out, problems
 

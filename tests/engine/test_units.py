@@ -120,6 +120,9 @@ def test_payback_and_peak():
     assert metrics.payback_year(flag, years).value[0] == 2028
     never = cashflow.payback_flag(np.array([[-1.0, -1.0, -1.0, -1.0]]), period_numbers(4))
     assert metrics.payback_year(never, years).text(0) == "not within horizon"
+    # positive early, negative after the investment, positive again in 2028: payback is 2028
+    dip = cashflow.payback_flag(np.array([[0.0, 2.0, -1.0, 3.0]]), period_numbers(4))
+    assert metrics.payback_year(dip, years).value[0] == 2028
     peak, year = metrics.peak_and_year(np.array([[0.0, 3.0, 5.0, 5.0], [0, 0, 0, 0.0]]), years)
     assert peak.value.tolist() == [5.0, 0.0]
     assert year.value[0] == 2027 and year.text(1) == "n/a: no funding need"

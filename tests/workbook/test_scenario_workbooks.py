@@ -107,8 +107,13 @@ def test_formulas_follow_the_workbook_contract(base_run):
     spec = layout_workbook(base_run.result, base_run.assumptions)
     assert [s.name for s in spec.sheets] == ["Summary", "Inputs", *SHEETS, "Valuation", "Checks",
                                              "Calibration", "Sources", "About"]
+    excel_2007 = {"SUM", "IF", "INDEX", "MATCH", "SUMPRODUCT", "NPV", "IRR", "MIN", "MAX", "ROUND",
+                  "MOD", "EXP", "COUNT", "ABS", "AND", "OR", "COLUMN", "ROW"}
     for sheet, rc, f in _formula_texts(spec):
         assert "OFFSET(" not in f and "INDIRECT(" not in f, (sheet, rc, f)
+        # the writer adds no _xlfn. prefixes: every function must exist in Excel 2007
+        used = set(re.findall(r"([A-Z][A-Z0-9.]*)\(", re.sub(r'"[^"]*"', "", f)))
+        assert used <= excel_2007, (sheet, rc, f, used - excel_2007)
         if sheet in SHEETS:
             # no constants typed in calculation formulas: strip strings, sheet names, cell
             # references and names; only the structural 0, 1 and 2 may remain
