@@ -421,7 +421,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
             problems.append(problem)
         else:
             key = tuple(int(p) if p.isdigit() else p for p in parts)
-            origins.at[key] = (f"--set {text}", None, None)
+            origins.at[key] = origins.at[key + ("value",)] = (f"--set {text}", None, None)
 
     scenario = None
     try:

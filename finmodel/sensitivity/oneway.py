@@ -5,6 +5,7 @@ base point (every varied input at its base value), so the base equals the base r
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -14,7 +15,7 @@ import pandas as pd
 from ..drivers import Drivers
 from .evaluate import Evaluation, evaluate
 
-__all__ = ["Variation", "TornadoResult", "tornado", "GridResult", "grid", "SPIDER_STEPS"]
+__all__ = ["Variation", "base_value", "TornadoResult", "tornado", "GridResult", "grid", "SPIDER_STEPS"]
 
 SPIDER_STEPS = 7  # points from low to high for each input of the spider chart
 
@@ -39,15 +40,27 @@ class Variation:
     rationale: str = ""
 
 
-def _rows(vars_: Sequence[Variation], points: list[dict[str, float]]) -> tuple[dict, dict]:
+def base_value(drivers: Drivers, v: Variation) -> float:
+    """The scenario's own value of a variation's input (1.0 for a scale factor).
+
+    Points leave an input at this value when they do not vary it, whatever ``v.base`` says, so
+    a base point always equals the base run exactly.
+    """
+    if v.scale:
+        return 1.0
+    m = re.match(r"^(.*)\.(\d{4})$", v.path)
+    if v.path in drivers.values:
+        return float(np.asarray(drivers.values[v.path]).reshape(-1)[0])
+    path, year = m.group(1), int(m.group(2))
+    return float(drivers.values[path][0, list(drivers.years).index(year)])
+
+
+def _rows(drivers: Drivers, vars_: Sequence[Variation], points: list[dict[str, float]]) -> tuple[dict, dict]:
     """Override and scale arrays for a list of points {variation name: value}."""
-    n = len(points)
     overrides, scales = {}, {}
     for v in vars_:
-        col = np.array([p.get(v.name, v.base) for p in points], dtype=float)
+        col = np.array([p.get(v.name, base_value(drivers, v)) for p in points], dtype=float)
         (scales if v.scale else overrides)[v.path] = col
-    if not overrides and not scales:
-        scales = {}
     return overrides, scales
 
 
@@ -107,9 +120,7 @@ def _spider_values(v: Variation) -> list[float]:
 
 
 def _evaluate(drivers, variations, points, outputs, progress) -> Evaluation:
-    overrides, scales = _rows(variations, points)
-    if not overrides and not scales:  # nothing varied: evaluate the base point alone
-        overrides = {}
+    overrides, scales = _rows(drivers, variations, points)
     return evaluate(drivers, overrides, outputs, scales, progress=progress)
 
 

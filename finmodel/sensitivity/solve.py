@@ -14,7 +14,7 @@ import numpy as np
 
 from ..drivers import Drivers
 from .evaluate import evaluate
-from .oneway import Variation
+from .oneway import Variation, base_value
 
 __all__ = ["Target", "Solution", "solve", "SCAN_POINTS", "MAX_ITERATIONS"]
 
@@ -44,7 +44,7 @@ def _rows(drivers: Drivers, targets: Sequence[Target], x: np.ndarray) -> np.ndar
     overrides, scales = {}, {}
     for j, t in enumerate(targets):
         bucket = scales if t.vary.scale else overrides
-        col = bucket.setdefault(t.vary.path, np.full(k, t.vary.base, dtype=float))
+        col = bucket.setdefault(t.vary.path, np.full(k, base_value(drivers, t.vary), dtype=float))
         col[j] = x[j]  # other targets' rows keep this input at its base value
     outs = sorted({t.output for t in targets})
     ev = evaluate(drivers, overrides, outs, scales)

@@ -18,7 +18,7 @@ from ..assumptions.yamlio import read_yaml
 from ..drivers import Drivers, humanise
 from ..errors import AssumptionError, Problem
 from ..lineitems import build_catalogue
-from .distributions import Dist as Distribution
+from .distributions import Dist as Distribution, DistKind
 from .evaluate import check_outputs
 from .oneway import Variation
 
@@ -26,6 +26,7 @@ __all__ = ["InputSpec", "Probabilities", "SensitivitySpec", "load_spec", "variat
            "resolve_path"]
 
 _YEAR = re.compile(r"^(.*)\.(\d{4})$")
+_DIST_TAGS = {k.value for k in DistKind}
 
 
 class _Frozen(BaseModel):
@@ -157,6 +158,26 @@ def _base_path(drivers: Drivers, path: str) -> str:
     return path if path in paths else _YEAR.sub(r"\1", path)
 
 
+def _raw_path_problems(doc, raw: dict, drivers: Drivers) -> list[Problem]:
+    """Unknown input paths and outputs, checked on the raw data so they are reported even when
+    other parts of the spec are invalid."""
+    out = []
+    inputs = raw.get("inputs") if isinstance(raw.get("inputs"), dict) else {}
+    for name, inp in inputs.items():
+        if isinstance(inp, dict) and isinstance(inp.get("path"), str):
+            _, base, why = resolve_path(drivers, inp["path"])
+            if not why and base is None and inp.get("scale") is not True:
+                why = ("a per-year input: vary one year (PATH.YEAR) or set scale: true to "
+                       "multiply every year")
+            if why:
+                out.append(doc.problem(("inputs", name, "path"), why))
+    outputs = raw.get("outputs")
+    if isinstance(outputs, list) and all(isinstance(o, str) for o in outputs):
+        keys = [li.key for li in build_catalogue(drivers.structure).items]
+        out += [doc.problem(("outputs",), why) for why in check_outputs(outputs, keys, list(drivers.years))]
+    return out
+
+
 def load_spec(path: str | Path, drivers: Drivers) -> tuple[SensitivitySpec, list[Variation]]:
     """Read, validate and resolve a sensitivity spec against a scenario's inputs."""
     doc = read_yaml(path)
@@ -166,8 +187,7 @@ def load_spec(path: str | Path, drivers: Drivers) -> tuple[SensitivitySpec, list
         spec = SensitivitySpec.model_validate(doc.data)
     except ValidationError as err:
         for e in err.errors():
-            loc = tuple(p for p in e["loc"] if not (isinstance(p, str) and p in (
-                "normal", "lognormal", "triangular", "pert", "uniform", "discrete")))
+            loc = tuple(p for p in e["loc"] if p not in _DIST_TAGS)  # drop union tags
             msg = e["msg"].removeprefix("Value error, ")
             if e["type"] == "extra_forbidden":
                 msg = f"unknown key {loc[-1]!r}"
@@ -176,15 +196,11 @@ def load_spec(path: str | Path, drivers: Drivers) -> tuple[SensitivitySpec, list
             elif "got" not in msg:
                 msg += f" (got {str(e.get('input'))[:60]!r})"
             problems.append(doc.problem(loc, msg))
+    raw = doc.data if isinstance(doc.data, dict) else {}
+    problems += _raw_path_problems(doc, raw, drivers)
     if spec is None:
         raise AssumptionError(f"{len(problems)} problem(s) in {path}", problems)
-    vars_, vproblems = variations(spec, drivers)
-    for p in vproblems:
-        loc = tuple(int(x) if x.isdigit() else x for x in p.path.split("."))
-        problems.append(doc.problem(loc[:2] + ("path",), p.message))
-    keys = [li.key for li in build_catalogue(drivers.structure).items]
-    for why in check_outputs(spec.outputs, keys, list(drivers.years)):
-        problems.append(doc.problem(("outputs",), why))
+    vars_, _ = variations(spec, drivers)  # path problems were reported from the raw data
     names = list(spec.inputs)
     for i, (a, b, rho) in enumerate(spec.correlations):
         for n in (a, b):
