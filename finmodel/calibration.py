@@ -34,11 +34,11 @@ ANCHORS = (
            "US$ bn", ("sum", "commitment_spend", 2026, 2033),
            "Sam Altman's $1.4 Trillion AI Infrastructure Bet",
            "https://imdpc.com/sam-altmans-14-trillion-ai-infrastructure-bet-20251029", "2025-10-29",
-           0.35, "~$1.4T over ~8 years (Altman, Nov 2025); owned capex here includes IT refresh."),
+           0.10, "~$1.4T over ~8 years (Altman, Nov 2025); owned capex here includes IT refresh."),
     Anchor("contracted_gw", "Contracted capacity of included deals", 30.0, "GW",
            ("contracted_gw",), "Sam Altman's $1.4 Trillion AI Infrastructure Bet",
            "https://imdpc.com/sam-altmans-14-trillion-ai-infrastructure-bet-20251029", "2025-10-29",
-           0.25),
+           0.15, "Nvidia's 10 GW LOI (never signed) and Stargate's headline are excluded as overlaps."),
     Anchor("revenue_2025", "Revenue 2025", 13.07, "US$ bn", ("at", "revenue_total", 2025),
            "OpenAI's $38.5B Loss and Triple-Digit Growth (leaked audited statements, FT)",
            "https://bizage.jp/en/articles/openai-2025-financials-news", "2026-06-18", 0.02),
@@ -53,13 +53,14 @@ ANCHORS = (
     Anchor("burn_2025_2029", "Cumulative cash burn 2025-2029", 115.0, "US$ bn",
            ("burn", "fcf", 2025, 2029), "OpenAI forecasts massive $115 billion cash burn through 2029",
            "https://www.techspot.com/news/109383-openai-forecasts-massive-115-billion-cash-burn-2029.html",
-           "2025-09-05", 10.0,
-           "The Sep 2025 plan predates most of the $1.4T commitments; a large gap is expected."),
+           "2025-09-05", 2.0,
+           "The Sep 2025 plan predates most of the $1.4T commitments; the model also pays stock "
+           "compensation in cash. A large gap is expected and shown, not hidden."),
     Anchor("compute_2025_2030", "Compute spend 2025-2030 (compute cost + owned capex)", 600.0,
            "US$ bn", ("sum", ("compute_cost", "capex_total"), 2025, 2030),
            "OpenAI expects compute spend of around $600 billion through 2030, source says",
            "https://indianexpress.com/article/technology/tech-news-technology/openai-expects-compute-spend-of-around-600-billion-through-2030-source-says-10543794/",
-           "2026-02-21", 0.6),
+           "2026-02-21", 0.4, "The base slips every deal two years to approach this guidance."),
 )
 
 

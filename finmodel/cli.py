@@ -141,6 +141,11 @@ def rerun(record, outdir, quiet) -> int:
     """Re-run the command recorded in a RECORD.json written beside an output.
 
     Says clearly when an input file has changed since the record was made.
+
+    \b
+    Examples:
+      finmodel rerun outputs/base.run.json
+      finmodel rerun outputs/base-montecarlo.run.json -o /tmp
     """
     from .commands import rerun_record
     return rerun_record(record, outdir, quiet, click.echo)

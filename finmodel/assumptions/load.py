@@ -63,11 +63,18 @@ class _Origins:
     """path tuple -> (file, line, col) for every key of the merged document."""
 
     at: dict[tuple, tuple[str, int | None, int | None]] = field(default_factory=dict)
+    keys: dict[tuple, tuple[str, int | None, int | None]] = field(default_factory=dict)
 
     def add(self, doc: Located, prefix: tuple = ()) -> None:
         for path in set(doc.locations) | set(doc.value_locations):
             line, col = doc.where(path) or (None, None)
             self.at[prefix + tuple(path)] = (doc.file, line, col)
+        for path, (line, col) in doc.locations.items():
+            self.keys[prefix + tuple(path)] = (doc.file, line, col)
+
+    def find_key(self, path: tuple) -> tuple[str | None, int | None, int | None]:
+        """Where the key of ``path`` is written (for an unknown key), else :meth:`find`."""
+        return self.keys.get(tuple(path)) or self.find(path)
 
     def find(self, path: tuple) -> tuple[str | None, int | None, int | None]:
         for cut in range(len(path), -1, -1):
@@ -116,7 +123,12 @@ def _read_chain(path: Path, origins: _Origins, files: list[Path], seen: tuple = 
         raise InputMissingError("input missing", [Problem(
             f"'extends' names {parent!r}, which does not exist (looked for {target})", doc.file,
             line, col, "extends")])
-    base = _read_chain(target, origins, files, seen + (resolved,))
+    chain = seen + (resolved,)
+    if target.resolve() in chain:
+        names = " -> ".join(str(p) for p in chain + (target.resolve(),))
+        raise AssumptionError("invalid input data", [Problem(
+            f"'extends' forms a cycle: {names}", doc.file, line, col, "extends")])
+    base = _read_chain(target, origins, files, chain)
     origins.add(doc)
     return _merge(base, data)
 
@@ -242,8 +254,9 @@ def _data_path(data: Any, loc: tuple) -> tuple:
         elif isinstance(node, (list, tuple)) and isinstance(part, int) and part < len(node):
             path.append(part)
             node = node[part]
-        elif not isinstance(node, dict) or part in ("value",):
-            continue
+        elif not isinstance(node, dict) or part in ("value",) or part in (node.get("path"),
+                                                                         node.get("mode")):
+            continue  # not a key of the data: a union member's tag (e.g. the path type)
         else:
             path.append(part)  # a missing or unknown key: keep it for the message
             node = None
@@ -287,7 +300,6 @@ def _problems_from(err: ValidationError, data: Any, origins: _Origins, model: ty
     out, seen = [], set()
     for e in err.errors():
         loc = _data_path(data, e["loc"])
-        path = prefix + loc
         msg = e["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
         if e["type"] == "extra_forbidden":
             parent = _model_at(model, data, loc[:-1]) if not prefix else model
@@ -295,15 +307,23 @@ def _problems_from(err: ValidationError, data: Any, origins: _Origins, model: ty
             msg = f"unknown key {loc[-1]!r}{_did_you_mean(loc[-1], known)}"
         elif e["type"] == "missing":
             msg = "missing required field"
-        elif e["type"] == "union_tag_invalid" or e["type"] == "union_tag_not_found":
-            msg = msg.replace("Input tag", "path type")
-        elif "got" not in msg and e["type"] not in ("missing",):
+        elif e["type"] == "union_tag_invalid":
+            ctx = e.get("ctx") or {}
+            tags = [s.strip(" '") for s in str(ctx.get("expected_tags", "")).split(",")]
+            loc += (ctx.get("discriminator", "").strip("'"),)
+            msg = (f"unknown {loc[-1]} {ctx.get('tag')!r}{_did_you_mean(ctx.get('tag'), tags)} "
+                   f"(expected one of: {', '.join(tags)})")
+        elif e["type"] == "union_tag_not_found":
+            loc += (str((e.get("ctx") or {}).get("discriminator", "")).strip("'"),)
+            msg = "missing required field"
+        elif "got" not in msg and not isinstance(e.get("input"), dict):
             msg += f" (got {_short(e.get('input'))})"
+        path = prefix + loc
         key = (path, msg)
         if key in seen or any(p == path for p, _ in seen) and "Input should be" in msg:
             continue
         seen.add(key)
-        file, line, col = origins.find(path)
+        file, line, col = (origins.find_key if e["type"] == "extra_forbidden" else origins.find)(path)
         out.append(Problem(msg, file, line, col, ".".join(str(p) for p in path) or None))
     return out
 
@@ -320,19 +340,17 @@ def _read_deals(path: Path) -> tuple[list[dict], Any]:
     return [dict(r) for r in table.rows], table
 
 
-def _deal_values(row: dict, i: int, table: Any, problems: list[Problem]) -> dict:
+def _deal_values(row: dict, i: int, where: Any, problems: list[Problem]) -> dict:
     """Convert one CSV row's text to typed values, collecting problems."""
     out: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k in DEAL_COLUMNS}
     name = f"deals[{out.get('id') or i + 1}]"
     for col in _DEAL_FLOATS + _DEAL_INTS:
         value, why = parse_number(out.get(col, ""))
         if why:
-            line, c = table.where(i, col)
-            problems.append(Problem(f"{why} (got {out.get(col, '')!r})", table.file, line, c,
-                                    f"{name}.{col}"))
+            got = "" if "got" in why else f" (got {out.get(col, '')!r})"
+            problems.append(Problem(f"{why}{got}", *where(i, col), f"{name}.{col}"))
         elif col in _DEAL_INTS and value != int(value):
-            line, c = table.where(i, col)
-            problems.append(Problem(f"expected a whole number (got {out[col]!r})", table.file, line, c,
+            problems.append(Problem(f"expected a whole number (got {out[col]!r})", *where(i, col),
                                     f"{name}.{col}"))
         else:
             out[col] = int(value) if col in _DEAL_INTS else value
@@ -343,39 +361,46 @@ def _deal_values(row: dict, i: int, table: Any, problems: list[Problem]) -> dict
     for part in out.get("shares", "").split():
         value, why = parse_number(part)
         if why:
-            line, c = table.where(i, "shares")
-            problems.append(Problem(f"ramp shares: {why} (got {part!r})", table.file, line, c,
-                                    f"{name}.shares"))
+            got = "" if "got" in why else f" (got {part!r})"
+            problems.append(Problem(f"ramp shares: {why}{got}", *where(i, "shares"), f"{name}.shares"))
         else:
             parsed.append(value)
     out["shares"] = tuple(parsed)
     return out
 
 
-def _validate_deals(rows: list[dict], table: Any) -> tuple[list[Deal], list[Problem]]:
+def _validate_deals(rows: list[dict], table: Any, set_at: Mapping[tuple[int, str], str] | None = None,
+                    ) -> tuple[list[Deal], list[Problem]]:
+    """Validate the deal rows; a value set by ``--set`` (``set_at[(row, column)]``) is located there."""
+    set_at = set_at or {}
+
+    def where(i: int, col: str) -> tuple[str, int | None, int | None]:
+        if (i, col) in set_at:
+            return (f"--set {set_at[(i, col)]}", None, None)
+        return (table.file, *table.where(i, col if col in table.col_index else DEAL_COLUMNS[0]))
+
     problems: list[Problem] = []
     deals, seen = [], {}
     for i, row in enumerate(rows):
-        values = _deal_values(row, i, table, problems)
+        before = len(problems)
+        values = _deal_values(row, i, where, problems)
         norm = "".join(values.get("id", "").split()).lower()
         if norm in seen:
-            line, c = table.where(i, "id")
             problems.append(Problem(f"duplicate deal id {values['id']!r} (first at line {seen[norm]})",
-                                    table.file, line, c, "deals.id"))
+                                    *where(i, "id"), "deals.id"))
             continue
         seen[norm] = table.lines[i]
-        if any(isinstance(p, Problem) and p.file == table.file and p.line == table.lines[i] for p in problems):
+        if len(problems) > before:
             continue
         try:
             deals.append(Deal.model_validate(values))
         except ValidationError as err:
             for e in err.errors():
                 col = next((p for p in e["loc"] if p in DEAL_COLUMNS), "id")
-                line, c = table.where(i, col if col in table.col_index else DEAL_COLUMNS[0])
                 msg = e["msg"].removeprefix("Value error, ")
                 if "got" not in msg:
                     msg += f" (got {_short(e.get('input'))})"
-                problems.append(Problem(msg, table.file, line, c, f"deals[{values.get('id') or i + 1}].{col}"))
+                problems.append(Problem(msg, *where(i, col), f"deals[{values.get('id') or i + 1}].{col}"))
     return deals, problems
 
 
@@ -414,11 +439,15 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
 
     overrides = tuple(overrides)
     years = _years(data)
+    set_at: dict[tuple[int, str], str] = {}
     for text in overrides:
         parts, value = parse_override(text)
         problem = _apply_override(data, rows, parts, value, years, text)
         if problem:
             problems.append(problem)
+        elif parts[0] == "deals":
+            row = next(i for i, r in enumerate(rows) if r.get("id", "").strip() == parts[1])
+            set_at[(row, parts[2])] = text
         else:
             key = tuple(int(p) if p.isdigit() else p for p in parts)
             origins.at[key] = origins.at[key + ("value",)] = (f"--set {text}", None, None)
@@ -430,7 +459,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
         problems += _problems_from(err, data, origins, Scenario)
     if scenario is not None:
         problems += _cross_problems(scenario, origins)
-    deals, deal_problems = _validate_deals(rows, table)
+    deals, deal_problems = _validate_deals(rows, table, set_at)
     problems += deal_problems
     if scenario is not None and not any(d.include for d in deals) and not deal_problems:
         problems.append(Problem("no deal has include = true", table.file))
