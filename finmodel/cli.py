@@ -167,6 +167,7 @@ def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv
     signal.signal(signal.SIGTERM, _raise_interrupt)
+    saved_argv, sys.argv = sys.argv, [sys.argv[0] if sys.argv else "finmodel", *argv]  # recorded
     try:
         code = cli.main(args=argv, prog_name="finmodel", standalone_mode=False)
     except click.exceptions.Abort:
@@ -189,6 +190,8 @@ def main(argv: list[str] | None = None) -> None:
         click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
                    "This is a bug in finmodel; run again with --debug for the traceback.", err=True)
         code = EXIT_INTERNAL
+    finally:
+        sys.argv = saved_argv
     sys.stdout.flush()
     sys.exit(code if isinstance(code, int) else 0)
 

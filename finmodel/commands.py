@@ -6,6 +6,7 @@ raised as :class:`~finmodel.errors.FinModelError` and mapped to exit codes by ``
 from __future__ import annotations
 
 import json
+import os
 import shlex
 from pathlib import Path
 from typing import Callable, Sequence
@@ -46,7 +47,8 @@ def run_scenarios(paths: Sequence[Path], overrides: Sequence[str], outdir: Path,
         if csv_:
             write_csv(outs["csv"], r.line_items)
             write_csv(outs["metrics_csv"], r.metrics)
-        write_text(outs["record"], record_json(info, a.path, "run", {"outputs": {k: str(v) for k, v in outs.items()}}))
+        write_text(outs["record"], record_json(info, a.path, "run", {
+            "outputs": {k: str(v) for k, v in outs.items()}, "cwd": os.getcwd()}))
         runs.append(r)
         if not quiet:
             echo(f"wrote {outs['xlsx']}" + (f", {outs['csv']}" if csv_ else ""))
@@ -94,7 +96,7 @@ def rerun_record(record: Path, outdir: Path, quiet: bool, echo: Callable[..., No
         raise UsageError(f"{record} is not a finmodel run record")
     changed = []
     for path, digest in (doc.get("inputs") or {}).items():
-        p = Path(path)
+        p = _recorded_path(path, doc)
         if not p.is_file():
             changed.append(f"{path}: missing")
         elif file_sha256(p) != digest:
@@ -105,9 +107,20 @@ def rerun_record(record: Path, outdir: Path, quiet: bool, echo: Callable[..., No
         echo("inputs unchanged since the record was made (SHA-256 match)")
     analysis = doc.get("analysis", "run")
     overrides = tuple(doc.get("overrides") or ())
-    scenario = Path(doc["scenario"])
+    scenario = _recorded_path(doc["scenario"], doc)
     if analysis == "run":
-        return run_scenarios([scenario], overrides, outdir, False, quiet, echo,
-                             command=shlex.split(doc.get("command", "")) or None)
+        return run_scenarios([scenario], overrides, outdir, "csv" in (doc.get("outputs") or {}),
+                             quiet, echo, command=shlex.split(doc.get("command", "")) or None)
     from .analysis_cli import rerun_analysis
+    doc = {**doc, "scenario": str(scenario)}
+    if doc.get("spec"):
+        doc["spec"] = str(_recorded_path(doc["spec"], doc))
     return rerun_analysis(doc, outdir, quiet, echo)
+
+
+def _recorded_path(path: str, doc: dict) -> Path:
+    """A path from a run record: a relative one is taken from the folder the run was made in."""
+    p, cwd = Path(path), doc.get("cwd")
+    if p.is_absolute() or not cwd or Path(cwd).resolve() == Path.cwd().resolve():
+        return p
+    return Path(cwd) / p

@@ -174,7 +174,7 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal]) -> Structure:
                     for k in ("research_staff", "sales_marketing", "general_admin")),
         components=tuple((c, getattr(scenario.capex, c).label, getattr(scenario.capex, c).it_equipment)
                          for c in COMPONENTS),
-        deals=tuple((d.id, f"{d.partner} {d.deal}".strip(), d.kind.value) for d in deals if d.include),
+        deals=tuple((d.id, f"{d.partner} ({d.id})", d.kind.value) for d in deals if d.include),
     )
 
 

@@ -143,7 +143,7 @@ def _deals(cat: Catalogue, s: Structure) -> None:
                 {"capacity_gw": f"in:deals.{d}.capacity_gw",
                  "realisation_fraction": "in:commitments.realisation_fraction",
                  "share": f"li:deal.{d}.share", "schedule_max": f"in:deals.{d}.schedule_max"},
-                "={capacity_gw}*{realisation_fraction}*{share}/{schedule_max}", fmt=GW))
+                "={capacity_gw}*{realisation_fraction}/{schedule_max}*{share}", fmt=GW))
 
 
 # --- Capacity ---------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import contextlib
 import errno
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable, IO
@@ -20,11 +21,16 @@ from .errors import OutputError
 __all__ = ["atomic_write", "write_csv", "write_text", "check_output_path", "safe_text"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")  # "-699.2", "-3.5%": no formula
 
 
 def safe_text(x):
-    """Text for CSV: a leading formula character gets a ``'`` prefix; other values unchanged."""
-    if isinstance(x, str) and (x.startswith(_FORMULA_START) or x.strip() == "#N/A"):
+    """Text for CSV: a leading formula character gets a ``'`` prefix; other values unchanged.
+
+    A plain signed number written as text (``-699.2``) is left as it is: it cannot be a formula.
+    """
+    if isinstance(x, str) and (x.startswith(_FORMULA_START) or x.strip() == "#N/A") \
+            and not _PLAIN_NUMBER.fullmatch(x):
         return "'" + x
     return x
 
@@ -36,6 +42,9 @@ def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) ->
         raise OutputError(f"cannot create {path}: expected a {suffix} file name")
     if path.is_dir():
         raise OutputError(f"cannot create {path}: it is a folder")
+    if path.parent.exists() and not path.parent.is_dir():
+        raise OutputError(f"cannot create {path}: {path.parent} is a file, not a folder "
+                          "(-o/--output names a folder)")
     if not path.parent.is_dir():
         raise OutputError(f"cannot create {path}: folder {path.parent} does not exist")
     if not os.access(path.parent, os.W_OK):

@@ -14,7 +14,7 @@ from typing import Any, Iterable, Mapping
 
 from pydantic import BaseModel, ValidationError
 
-from ..errors import AssumptionError, InputMissingError, Problem
+from ..errors import AssumptionError, InputMissingError, Problem, UsageError
 from .csvio import parse_number, read_csv
 from .schema import Deal, Scenario
 from .yamlio import Located, read_yaml
@@ -121,7 +121,8 @@ def _read_chain(path: Path, origins: _Origins, files: list[Path], seen: tuple = 
     target = path.parent / parent
     if not target.is_file():
         raise InputMissingError("input missing", [Problem(
-            f"'extends' names {parent!r}, which does not exist (looked for {target})", doc.file,
+            f"'extends' names {parent!r}, which {'is not a file' if target.exists() else 'does not exist'} "
+            f"(looked for {target})", doc.file,
             line, col, "extends")])
     chain = seen + (resolved,)
     if target.resolve() in chain:
@@ -139,12 +140,13 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
     """``a.b.2030=0.3`` -> (("a", "b", "2030"), 0.3). Values use YAML scalar rules."""
     from .yamlio import parse_yaml
     if "=" not in text:
-        raise AssumptionError("invalid override", [Problem(
-            f"expected PATH=VALUE (got {text!r})", "--set")])
+        raise UsageError("invalid option --set", [Problem(
+            f"expected PATH=VALUE, e.g. valuation.discount_rate=0.10 (got {text!r})", "--set")])
     key, _, raw = text.partition("=")
     parts = tuple(p for p in key.strip().split("."))
     if not key.strip() or any(not p for p in parts):
-        raise AssumptionError("invalid override", [Problem(f"bad path {key!r}", "--set")])
+        raise UsageError("invalid option --set", [Problem(
+            f"bad path {key!r}: expected dotted names, e.g. valuation.discount_rate", "--set")])
     try:
         value = parse_yaml(f"v: {raw.strip() or 'null'}\n", "--set").data["v"]
     except AssumptionError:

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat,
-    StrictInt, model_validator,
+    StrictInt, ValidationInfo, field_validator, model_validator,
 )
 
 __all__ = [
@@ -46,8 +46,31 @@ class Basis(str, Enum):
     JUDGEMENT = "judgement"
 
 
+_HIDDEN = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+                     "\u2028\u2029\u2060-\u2064\u2066-\u2069\ufeff]")
+
+
+def hidden_character_problem(text: str) -> str | None:
+    """Why ``text`` may not be used as input text: an invisible control or bidi character."""
+    m = _HIDDEN.search(text)
+    if m is None:
+        return None
+    kind = "bidirectional-text control" if ord(m.group()) >= 0x61C else "control"
+    return (f"invisible {kind} character U+{ord(m.group()):04X} at character {m.start() + 1} is "
+            "not allowed (it can make text display differently from what is stored); delete it")
+
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*")
+    @classmethod
+    def _visible_text(cls, v: Any) -> Any:
+        """Every text field (names, labels, notes, sources) holds only visible characters."""
+        why = hidden_character_problem(v) if isinstance(v, str) else None
+        if why:
+            raise ValueError(why)
+        return v
 
 
 class Source(_Frozen):
@@ -135,11 +158,18 @@ def _coerce_numbers(v: Any) -> Any:
     if isinstance(v, dict) and "value" in v:
         val = v["value"]
         if isinstance(val, int) and not isinstance(val, bool):
-            v = {**v, "value": float(val)}
+            v = {**v, "value": _float(val)}
         elif isinstance(val, dict):
-            v = {**v, "value": {k: (float(x) if isinstance(x, int) and not isinstance(x, bool)
+            v = {**v, "value": {k: (_float(x) if isinstance(x, int) and not isinstance(x, bool)
                                     else x) for k, x in val.items()}}
     return v
+
+
+def _float(x: int) -> float:
+    try:
+        return float(x)
+    except OverflowError:
+        raise ValueError(f"number is too large ({len(str(abs(x)))} digits)") from None
 
 
 def _check(bounds: Bounds):
@@ -307,6 +337,12 @@ Segment = Annotated[Union[ExplicitPath, GrowthPath, DecayingGrowthPath, SCurvePa
                     Field(discriminator="path")]
 
 
+def _non_ascii(word: str) -> str:
+    """``; 'а' is U+0430, not ASCII`` for the first non-ASCII character of an id (look-alikes)."""
+    ch = next((c for c in word if not c.isascii()), None)
+    return f"; {ch!r} is U+{ord(ch):04X}, not an ASCII letter" if ch else ""
+
+
 class Revenue(_Frozen):
     """Revenue by segment and the share paid to partners (e.g. Microsoft's 20% to 2030)."""
 
@@ -317,7 +353,8 @@ class Revenue(_Frozen):
     def _ids(self) -> "Revenue":
         bad = [k for k in self.segments if not SLUG.match(k)]
         if bad:
-            raise ValueError(f"segment ids must be lower-case letters, digits, '-' or '_' (got {bad[0]!r})")
+            raise ValueError(f"segment ids must be lower-case ASCII letters, digits, '-' or '_' "
+                             f"(got {bad[0]!r}{_non_ascii(bad[0])})")
         return self
 
 
@@ -395,6 +432,14 @@ class Scenario(_Frozen):
     financing: Financing
     valuation: Valuation
 
+    @model_validator(mode="after")
+    def _source_ids(self) -> "Scenario":
+        bad = [k for k in self.sources if not SLUG.match(k)]
+        if bad:
+            raise ValueError(f"source ids must be lower-case ASCII letters, digits, '-' or '_' "
+                             f"(got {bad[0]!r}{_non_ascii(bad[0])})")
+        return self
+
 
 # --- the deal table (commitments.csv) -------------------------------------------------------
 
@@ -431,19 +476,22 @@ class Deal(_Frozen):
     as_of: str = Field(min_length=1, max_length=40)
     note: str = Field(default="", max_length=1000)
 
-    @model_validator(mode="after")
-    def _shares(self) -> "Deal":
-        if self.ramp is RampKind.EXPLICIT:
-            if len(self.shares) != self.term_years:
-                raise ValueError(f"an explicit ramp needs {self.term_years} shares, one per year of "
-                                 f"the term (got {len(self.shares)})")
-            if any(s < 0 or not math.isfinite(s) for s in self.shares):
+    @field_validator("shares")
+    @classmethod
+    def _shares(cls, shares: tuple[float, ...], info: ValidationInfo) -> tuple[float, ...]:
+        """Checked on the field (so the error points at the shares column); needs ramp and term."""
+        ramp, term = info.data.get("ramp"), info.data.get("term_years")
+        if ramp is RampKind.EXPLICIT and term is not None:
+            if len(shares) != term:
+                raise ValueError(f"an explicit ramp needs {term} shares, one per year of "
+                                 f"the term (got {len(shares)})")
+            if any(s < 0 or not math.isfinite(s) for s in shares):
                 raise ValueError("ramp shares must be finite and >= 0")
-            if abs(sum(self.shares) - 1) > 1e-6:
-                raise ValueError(f"ramp shares must sum to 1 (got {sum(self.shares):.6g})")
-        elif self.shares:
-            raise ValueError("shares are only given with ramp 'explicit'")
-        return self
+            if abs(sum(shares) - 1) > 1e-6:
+                raise ValueError(f"ramp shares must sum to 1 (got {sum(shares):.6g})")
+        elif ramp is not None and ramp is not RampKind.EXPLICIT and shares:
+            raise ValueError(f"shares are only given with ramp 'explicit' (the ramp is {ramp.value!r})")
+        return shares
 
     def schedule(self) -> list[float]:
         """Share of the deal in each year of its term (sums to 1)."""

@@ -45,17 +45,20 @@ def cloud_share(schedule, delay_years, period, renew_cloud, year, end_year, rene
 
 
 def scaled(amount: np.ndarray, realisation_fraction: np.ndarray, share: np.ndarray) -> np.ndarray:
-    """A deal's amount in each period: amount x realisation x share [unit of amount]."""
-    return amount * realisation_fraction * share
+    """A deal's amount in each period: amount x realisation x share [unit of amount].
+
+    The (n, 1) factors are multiplied first so only one (n, T) product is formed.
+    """
+    return (amount * realisation_fraction) * share
 
 
 def cloud_gw_in_use(capacity_gw, realisation_fraction, share, schedule_max) -> np.ndarray:
     """Cloud capacity in use: payments are proportional to capacity in use, so the year with
     the largest share uses the full contracted capacity [GW].
 
-    gw(t) = capacity x realisation x share(t) / max(schedule)
+    gw(t) = capacity x realisation / max(schedule) x share(t)
     """
-    return capacity_gw * realisation_fraction * share / schedule_max
+    return (capacity_gw * realisation_fraction / schedule_max) * share
 
 
 def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndarray,

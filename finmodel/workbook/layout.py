@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
@@ -179,8 +180,7 @@ def _inputs_sheet(book: _Book) -> Sheet:
         c = FIRST_COL + t
         sheet.put(YEAR_ROW, c, Cell(int(year), f"={name_of('in.timeline.first_year')}+COLUMN()-COLUMN({abs_a1(YEAR_ROW, FIRST_COL)})",
                                     Style.HEADER, "0"))
-    sheet.put(YEAR_ROW, src_col, Cell("Source", style=Style.HEADER))
-    sheet.put(YEAR_ROW, src_col + 1, Cell("Note", style=Style.HEADER))
+    sheet.put(YEAR_ROW, src_col, Cell("Source (note: cell comment and Sources sheet)", style=Style.HEADER))
     row, section = FIRST_ROW - 1, None
     for f in book.result.drivers.fields:
         if f.section != section:
@@ -206,8 +206,8 @@ def _inputs_sheet(book: _Book) -> Sheet:
                                            comment=comment))
             book.spec.names.append(DefinedName(name_of("in." + f.path),
                                                f"=Inputs!{abs_a1(row, VALUE_COL)}"))
-        sheet.put(row, src_col, Cell(source, style=Style.NOTE))
-        sheet.put(row, src_col + 1, Cell(f.note or "", style=Style.NOTE))
+        short = source if len(source) <= 95 else source[:94] + "…"  # full text: comment, Sources
+        sheet.put(row, src_col, Cell(short, style=Style.NOTE))
         row += 1
     row += 1
     sheet.put(row, 0, Cell("Constants (fixed by the method; not assumptions)", style=Style.SECTION))
@@ -218,7 +218,7 @@ def _inputs_sheet(book: _Book) -> Sheet:
         sheet.put(row, VALUE_COL, Cell(value, style=Style.CALC, num_format="General"))
         book.spec.names.append(DefinedName(name_of("k." + key), f"=Inputs!{abs_a1(row, VALUE_COL)}"))
         row += 1
-    sheet.col_widths.update({0: 40, 1: 14, VALUE_COL: 11, 3: 9, src_col: 70, src_col + 1: 60})
+    sheet.col_widths.update({0: 40, 1: 14, VALUE_COL: 11, 3: 9, src_col: 60})
     sheet.col_widths.update({FIRST_COL + t: 9 for t in range(T)})
     sheet.freeze = (YEAR_ROW + 1, 1)
     return sheet
@@ -354,7 +354,7 @@ def _fill_valuation(book: _Book, sheet: Sheet) -> None:
         sheet.put(row, 0, Cell(label, style=Style.LABEL))
         sheet.put(row, 1, Cell(unit, style=Style.UNIT))
         sheet.put(row, col, Cell(_metric_cell(book, key), book.render(formula, refs, "Valuation", col),
-                                 Style.TOTAL, fmt))
+                                 Style.CALC, fmt))
     _, roots_row, _ = book.cells["scan:roots"]
     top = roots_row - len(IRR_GRID) - 1
     sheet.put(top - 2, 0, Cell("IRR root scan: NPV of forecast FCF at each rate; a sign change "
@@ -371,7 +371,7 @@ def _fill_valuation(book: _Book, sheet: Sheet) -> None:
         r = top + g
         sheet.put(r, 0, Cell(float(rate), style=Style.NOTE, num_format="0.0%"))
         sheet.put(r, 1, Cell("US$ bn", style=Style.UNIT))
-        sheet.put(r, VALUE_COL, Cell(float(scan[g]), f"=NPV({a1(r, 0)},{fcf})", Style.CALC, USD))
+        sheet.put(r, VALUE_COL, Cell(float(scan[g]), f"=NPV({a1(r, 0)},{fcf})", Style.CALC, "0.00E+00"))
         if g < G - 1:
             sheet.put(r, 3, Cell(flags[g], f"=IF({a1(r, VALUE_COL)}*{a1(r + 1, VALUE_COL)}<0,1,0)",
                                  Style.CALC, "0"))
@@ -433,11 +433,13 @@ def _calibration_sheet(book: _Book) -> Sheet:
         sheet.put(row, 4, Cell(model - anchor.reported, f"={a1(row, 2)}-{a1(row, 3)}", Style.CALC, USD))
         sheet.put(row, 5, Cell((model - anchor.reported) / anchor.reported,
                                f"={a1(row, 4)}/{a1(row, 3)}", Style.CALC, "0%;[Red]-0%"))
-        sheet.put(row, 6, Cell(f"{anchor.source} — {anchor.url}", style=Style.NOTE))
+        sheet.put(row, 6, Cell(f"{anchor.source} — {anchor.url}", style=Style.TEXT))
         sheet.put(row, 7, Cell(anchor.as_of, style=Style.NOTE))
-        sheet.put(row, 8, Cell(anchor.note, style=Style.NOTE))
+        sheet.put(row, 8, Cell(anchor.note, style=Style.TEXT))
+        sheet.row_heights[row] = 13.0 * max(2, math.ceil(max(len(anchor.source) + len(anchor.url) + 3,
+                                                             len(anchor.note)) / 55))
         row += 1
-    sheet.col_widths.update({0: 52, 1: 9, 2: 11, 3: 11, 4: 11, 5: 12, 6: 70, 7: 11, 8: 60})
+    sheet.col_widths.update({0: 52, 1: 9, 2: 11, 3: 11, 4: 11, 5: 12, 6: 55, 7: 11, 8: 55})
     return sheet
 
 
@@ -462,9 +464,13 @@ def _anchor_formula(book: _Book, measure: tuple) -> str:
 
 def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     sheet = Sheet("Summary", tab_color="#1F4E79")
-    _title(sheet, f"finmodel — {scenario_name}", description or "AI compute build-out cash-flow model")
-    sheet.put(3, 0, Cell("Headline metrics", style=Style.SECTION))
-    row = 4
+    lines = textwrap.wrap(description or "AI compute build-out cash-flow model", 140) or [""]
+    _title(sheet, f"finmodel — {scenario_name}", lines[0])
+    for i, line in enumerate(lines[1:]):
+        sheet.put(2 + i, 0, Cell(line, style=Style.SUBTITLE))
+    row = 3 + len(lines)
+    sheet.put(row, 0, Cell("Headline metrics", style=Style.SECTION))
+    row += 1
     for key, (label, unit, fmt) in METRICS.items():
         sheet_name, r, c = book.cells[f"m:{key}"]
         sheet.put(row, 0, Cell(label, style=Style.LABEL))
@@ -497,7 +503,7 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
         row += 1
     sheet.col_widths.update({0: 48, 1: 9})
     sheet.col_widths.update({2 + j: 11 for j in range(max(len(years), 1))})
-    _summary_charts(book, sheet, row + 1)
+    _summary_charts(book, sheet, 3, 2 + max(len(years), 1) + 1)  # a 2 x 2 grid right of the tables
     return sheet
 
 
@@ -506,7 +512,7 @@ def _rng(book: _Book, key: str) -> str:
     return f"={quote_sheet(sheet)}!{abs_a1(row, FIRST_COL)}:{abs_a1(row, book.last_col)}"
 
 
-def _summary_charts(book: _Book, sheet: Sheet, row: int) -> None:
+def _summary_charts(book: _Book, sheet: Sheet, row: int, col: int) -> None:
     cats = f"={quote_sheet(TIMELINE_HOME)}!{abs_a1(YEAR_ROW, FIRST_COL)}:{abs_a1(YEAR_ROW, book.last_col)}"
     s = lambda name, key, color, line=False: ChartSeries(name, cats, _rng(book, key), color, line)  # noqa: E731
     comps = book.result.drivers.structure.components
@@ -514,18 +520,19 @@ def _summary_charts(book: _Book, sheet: Sheet, row: int) -> None:
     charts = [
         Chart("stacked_column", "Capacity in use by kind (GW)",
               (s("Existing fleet", "existing_gw", GREY), s("Cloud contracts", "cloud_gw", ORANGE),
-               s("Owned", "owned_online_gw", BLUE)), (row, 0), y_title="GW", y_num_format="#,##0"),
+               s("Owned", "owned_online_gw", BLUE)), (row, col), y_title="GW", y_num_format="#,##0",
+              width_px=540, height_px=300),
         Chart("stacked_column", "Owned capex by component (US$ bn)",
               tuple(s(label, f"capex.{c}", palette[i]) for i, (c, label, _) in enumerate(comps)),
-              (row, 5), y_title="US$ bn", y_num_format="#,##0"),
+              (row, col + 9), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
         Chart("line", "Revenue vs costs (US$ bn)",
               (s("Revenue", "revenue_total", BLUE), s("Compute cost (cash)", "compute_cost", ORANGE),
                s("Operating costs", "opex_total", GREY), s("EBITDA", "ebitda", GREEN)),
-              (row + 18, 0), y_title="US$ bn", y_num_format="#,##0"),
+              (row + 17, col), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
         Chart("column", "Cash and funding need (US$ bn)",
               (s("Closing cash", "cash_closing", BLUE), s("Free cash flow", "fcf", GREY),
                s("Funding need", "funding_need", RED, line=True)),
-              (row + 18, 5), y_title="US$ bn", y_num_format="#,##0"),
+              (row + 17, col + 9), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
     ]
     sheet.charts.extend(charts)
 

@@ -115,6 +115,7 @@ class Sheet:
     name: str
     cells: dict[tuple[int, int], Cell] = field(default_factory=dict)
     col_widths: dict[int, float] = field(default_factory=dict)
+    row_heights: dict[int, float] = field(default_factory=dict)  # points; for wrapped text
     freeze: tuple[int, int] | None = None
     charts: list[Chart] = field(default_factory=list)
     conditional_formats: list[ConditionalFormat] = field(default_factory=list)

@@ -206,6 +206,8 @@ def _write_sheet(book, ws, sheet: Sheet, formats: _Formats, sheet_names: set[str
 def _setup_sheet(ws, sheet: Sheet) -> None:
     for col, width in sheet.col_widths.items():
         ws.set_column(col, col, width)
+    for row, height in sheet.row_heights.items():
+        ws.set_row(row, height)
     if sheet.freeze:
         ws.freeze_panes(*sheet.freeze)
     if sheet.tab_color:
