@@ -256,7 +256,7 @@ def _data_path(data: Any, loc: tuple) -> tuple:
         elif isinstance(node, (list, tuple)) and isinstance(part, int) and part < len(node):
             path.append(part)
             node = node[part]
-        elif not isinstance(node, dict) or part in ("value",) or part in (node.get("path"),
+        elif not isinstance(node, dict) or part in ("value", "[key]") or part in (node.get("path"),
                                                                          node.get("mode")):
             continue  # not a key of the data: a union member's tag (e.g. the path type)
         else:
@@ -325,9 +325,16 @@ def _problems_from(err: ValidationError, data: Any, origins: _Origins, model: ty
         if key in seen or any(p == path for p, _ in seen) and "Input should be" in msg:
             continue
         seen.add(key)
-        file, line, col = (origins.find_key if e["type"] == "extra_forbidden" else origins.find)(path)
-        out.append(Problem(msg, file, line, col, ".".join(str(p) for p in path) or None))
+        at_key = e["type"] == "extra_forbidden" or "[key]" in e["loc"]
+        file, line, col = (origins.find_key if at_key else origins.find)(path)
+        out.append(Problem(msg, file, line, col, _dotted(path) or None))
     return out
+
+
+def _dotted(path: tuple) -> str:
+    """``a.b.2030`` for messages; invisible characters in a key are shown as ``\\uXXXX``."""
+    return ".".join("".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(p))
+                    for p in path)
 
 
 def _short(x: Any) -> str:
@@ -345,7 +352,7 @@ def _read_deals(path: Path) -> tuple[list[dict], Any]:
 def _deal_values(row: dict, i: int, where: Any, problems: list[Problem]) -> dict:
     """Convert one CSV row's text to typed values, collecting problems."""
     out: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k in DEAL_COLUMNS}
-    name = f"deals[{out.get('id') or i + 1}]"
+    name = f"deals[{_dotted((out.get('id') or i + 1,))}]"
     for col in _DEAL_FLOATS + _DEAL_INTS:
         value, why = parse_number(out.get(col, ""))
         if why:
@@ -402,7 +409,7 @@ def _validate_deals(rows: list[dict], table: Any, set_at: Mapping[tuple[int, str
                 msg = e["msg"].removeprefix("Value error, ")
                 if "got" not in msg:
                     msg += f" (got {_short(e.get('input'))})"
-                problems.append(Problem(msg, *where(i, col), f"deals[{values.get('id') or i + 1}].{col}"))
+                problems.append(Problem(msg, *where(i, col), f"deals[{_dotted((values.get('id') or i + 1,))}].{col}"))
     return deals, problems
 
 

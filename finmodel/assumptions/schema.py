@@ -343,19 +343,24 @@ def _non_ascii(word: str) -> str:
     return f"; {ch!r} is U+{ord(ch):04X}, not an ASCII letter" if ch else ""
 
 
+def _slug(kind: str):
+    def check(key: str) -> str:
+        if not SLUG.match(key):
+            raise ValueError(f"{kind} ids must be lower-case ASCII letters, digits, '-' or '_' "
+                             f"(got {key!r}{_non_ascii(key)})")
+        return key
+    return check
+
+
+SegmentId = Annotated[str, AfterValidator(_slug("segment"))]
+SourceId = Annotated[str, AfterValidator(_slug("source"))]
+
+
 class Revenue(_Frozen):
     """Revenue by segment and the share paid to partners (e.g. Microsoft's 20% to 2030)."""
 
-    segments: dict[str, Segment] = Field(min_length=1, max_length=10)
+    segments: dict[SegmentId, Segment] = Field(min_length=1, max_length=10)
     partner_share_fraction: S(ge=0, le=1, kind="fraction")
-
-    @model_validator(mode="after")
-    def _ids(self) -> "Revenue":
-        bad = [k for k in self.segments if not SLUG.match(k)]
-        if bad:
-            raise ValueError(f"segment ids must be lower-case ASCII letters, digits, '-' or '_' "
-                             f"(got {bad[0]!r}{_non_ascii(bad[0])})")
-        return self
 
 
 class CostMode(str, Enum):
@@ -420,7 +425,7 @@ class Scenario(_Frozen):
 
     name: str = Field(min_length=1, max_length=60)
     description: str = Field(default="", max_length=2000)
-    sources: dict[str, Source] = Field(default_factory=dict)
+    sources: dict[SourceId, Source] = Field(default_factory=dict)
     timeline: Timeline
     commitments: Commitments
     existing_fleet: ExistingFleet
@@ -431,14 +436,6 @@ class Scenario(_Frozen):
     tax: Tax
     financing: Financing
     valuation: Valuation
-
-    @model_validator(mode="after")
-    def _source_ids(self) -> "Scenario":
-        bad = [k for k in self.sources if not SLUG.match(k)]
-        if bad:
-            raise ValueError(f"source ids must be lower-case ASCII letters, digits, '-' or '_' "
-                             f"(got {bad[0]!r}{_non_ascii(bad[0])})")
-        return self
 
 
 # --- the deal table (commitments.csv) -------------------------------------------------------

@@ -77,8 +77,8 @@ def layout_tornado(result, variations, labels: dict[str, tuple[str, str]], scena
         table = result.swings[result.swings["output"] == o].sort_values("rank")
         base = result.base[o]
         tsheet.put(row, 0, Cell(f"{label} [{unit}] — base {_fmt_text(base, unit)}", style=Style.SECTION))
-        _header(tsheet, row + 1, ("Input", "Input low", "Input high", f"{label} at low",
-                                  f"{label} at high", "Swing", "Rank", "Change at low", "Change at high"))
+        _header(tsheet, row + 1, ("Input", "Input low", "Input high", "Output at low",
+                                  "Output at high", "Swing", "Rank", "Change at low", "Change at high"))
         top = row + 2
         for i, r in enumerate(table.itertuples()):
             rr = top + i
@@ -201,19 +201,29 @@ def layout_montecarlo(mc, scenario: str, run: RunInfo) -> WorkbookSpec:
            f"{mc.draws:,} draws ({mc.valid:,} valid, {mc.draws - mc.valid:,} excluded as invalid); seed "
            f"{mc.seed}; {'Latin hypercube' if mc.lhs else 'random'} sampling; correlation: {mc.correlation_note}")
     pct = mc.percentiles
-    heads = ["Output", "Unit", "Mean", "Std error of mean", "n/a draws"]
-    for q in mc.quantiles:
-        heads += [f"P{q:g}", f"P{q:g} CI low", f"P{q:g} CI high"]
+    heads = ["Output", "Unit", "Mean", "Std error", "n/a draws"] + [f"P{q:g}" for q in mc.quantiles]
     _header(summ, 3, heads)
+    ci_top = 4 + len(pct) + 2
+    summ.put(ci_top, 0, Cell("95% confidence intervals of the percentiles (order statistics)",
+                             style=Style.SECTION))
+    _header(summ, ci_top + 1, ["Output", "Unit", "", "", ""] +
+            [f"P{q:g} {side}" for q in mc.quantiles for side in ("low", "high")])
     for i, (o, row) in enumerate(pct.items()):
         fmt = number_format(row["unit"])
         vals = [row["label"], row["unit"], _val(row["mean"]), _val(row["se"]), row["missing"]]
-        for q in mc.quantiles:
-            vals += [_val(row[f"p{q:g}"]), _val(row[f"p{q:g}_lo"]), _val(row[f"p{q:g}_hi"])]
+        vals += [_val(row[f"p{q:g}"]) for q in mc.quantiles]
         for j, x in enumerate(vals):
+            se_fmt = "0.00" if row["unit"] == "year" else fmt  # a year's standard error needs decimals
             summ.put(4 + i, j, Cell(x, style=Style.LABEL if j == 0 else Style.CALC,
-                                    num_format=None if j in (0, 1) else ("0" if j == 4 else fmt)))
-    r = 4 + len(pct) + 2
+                                    num_format=None if j in (0, 1) else
+                                    ("0" if j == 4 else se_fmt if j == 3 else fmt)))
+        summ.put(ci_top + 2 + i, 0, Cell(row["label"], style=Style.LABEL))
+        summ.put(ci_top + 2 + i, 1, Cell(row["unit"], style=Style.UNIT))
+        for k, q in enumerate(mc.quantiles):
+            for m, side in enumerate(("lo", "hi")):
+                summ.put(ci_top + 2 + i, 5 + 2 * k + m, Cell(_val(row[f"p{q:g}_{side}"]), style=Style.CALC,
+                                                             num_format=fmt))
+    r = ci_top + 2 + len(pct) + 1
     summ.put(r, 0, Cell("Probabilities (with 95% Wilson interval)", style=Style.SECTION))
     _header(summ, r + 1, ("Event", "", "Probability", "CI low", "CI high", "Draws counted"))
     for i, p in enumerate(mc.probabilities):
@@ -222,7 +232,7 @@ def layout_montecarlo(mc, scenario: str, run: RunInfo) -> WorkbookSpec:
             summ.put(r + 2 + i, j, Cell(_val(x) if j in (2, 3, 4) else x, style=Style.CALC if j else Style.LABEL,
                                         num_format="0.0%" if j in (2, 3, 4) else None))
     summ.col_widths.update({0: 44, 1: 9})
-    summ.col_widths.update({j: 11 for j in range(2, len(heads))})
+    summ.col_widths.update({j: 10 for j in range(2, 5 + 2 * len(mc.quantiles))})
     fan = Sheet("Fan")
     _title(fan, "Per-year bands", "Percentiles of each line item across valid draws, by year.")
     row = 3

@@ -1,0 +1,154 @@
+"""Domain errors (numbers of the right type but impossible values) and numbers that may not exist.
+
+Bad values: exit 65, located, outputs untouched. Zero revenue and no IRR: the model runs and
+every ratio or rate that cannot exist reads "n/a ..." — never #DIV/0!, inf or NaN.
+"""
+from __future__ import annotations
+
+import math
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from relhelp import assert_fails, csv_pos, golden, mini, pos, run_main  # noqa: F401 (fixtures)
+
+Y = "assumptions/base.yaml"
+C = "assumptions/deals.csv"
+
+
+def _run_bad(mini, where, words=()):
+    before = mini.snapshot()
+    assert_fails(run_main("run"), 65, before, mini, where=where, words=words)
+
+
+def test_negative_capex_per_gw(mini):
+    text = mini.edit("base.yaml", "cost_usd_bn_per_gw: 25,", "cost_usd_bn_per_gw: -25,")
+    line, col = pos(text, "-25,")
+    _run_bad(mini, f"{Y}:{line}:{col}: capex.servers.cost_usd_bn_per_gw", words=(">= 0", "got -25"))
+
+
+def test_negative_deal_capacity(mini):
+    text = mini.edit("deals.csv", "cloud-b,Neo,Neocloud,cloud,0.5,", "cloud-b,Neo,Neocloud,cloud,-0.5,")
+    line, col = csv_pos(text, "cloud-b,", "capacity_gw")
+    _run_bad(mini, f"{C}:{line}:{col}: deals[cloud-b].capacity_gw", words=("greater than or equal to 0",))
+
+
+def test_growth_of_minus_100_percent_in_one_year_of_a_series(mini):
+    text = mini.edit("base.yaml", "growth_per_year: {2025: 0.0, 2026: 1.0,", "growth_per_year: {2025: 0.0, 2026: -1.0,")
+    line, col = pos(text, "{2025: 0.0, 2026: -1.0")
+    _run_bad(mini, f"{Y}:{line}:{col}: revenue.segments.api_other.growth_per_year",
+             words=("year 2026", "> -1", "got -1"))
+
+
+@pytest.mark.parametrize("rate", ["-1", "-1.5"])
+def test_discount_rate_at_or_below_minus_100_percent(mini, rate):
+    text = mini.edit("base.yaml", "discount_rate: 0.12", f"discount_rate: {rate}")
+    line, col = pos(text, f"{rate}, terminal")
+    _run_bad(mini, f"{Y}:{line}:{col}: valuation.discount_rate", words=("> -1",))
+
+
+def test_terminal_growth_not_below_the_discount_rate(mini):
+    text = mini.edit("base.yaml", "terminal_growth: 0.03", "terminal_growth: 0.12")
+    line, col = pos(text, "{discount_rate")
+    _run_bad(mini, f"{Y}:{line}:{col}: valuation",
+             words=("terminal_growth (0.12) must be below discount_rate (0.12)",))
+
+
+@pytest.mark.parametrize("life", ["0", "-3"])
+def test_useful_life_not_positive(mini, life):
+    text = mini.edit("base.yaml", "life_years: 14,", f"life_years: {life},")
+    line, col = pos(text, f"{life}, residual")
+    _run_bad(mini, f"{Y}:{line}:{col}: capex.power_cooling.life_years", words=("> 0",))
+
+
+def test_deal_with_a_zero_year_term(mini):
+    text = mini.edit("deals.csv", "0.5,20,2025,4,front", "0.5,20,2025,0,front")
+    line, col = csv_pos(text, "cloud-b,", "term_years")
+    _run_bad(mini, f"{C}:{line}:{col}: deals[cloud-b].term_years", words=("greater than or equal to 1",))
+
+
+@pytest.mark.parametrize("shares, words", [
+    ("0.2 0.3 0.4", ("must sum to 1", "0.9")),
+    ("0.5 0.5", ("needs 3 shares",)),
+    ("0.6 0.6 -0.2", ("finite and >= 0",)),
+])
+def test_explicit_ramp_shares(mini, shares, words):
+    text = mini.edit("deals.csv", "0.2 0.3 0.5", shares)
+    line, col = csv_pos(text, "chip-b,", "shares")
+    _run_bad(mini, f"{C}:{line}:{col}: deals[chip-b].shares", words=words)
+
+
+def test_shares_without_an_explicit_ramp(mini):
+    text = mini.edit("deals.csv", "2026,4,back,,", "2026,4,back,0.25 0.25 0.25 0.25,")
+    line, col = csv_pos(text, "chip-a,", "shares")
+    _run_bad(mini, f"{C}:{line}:{col}: deals[chip-a].shares", words=("only given with ramp 'explicit'",))
+
+
+# --- numbers that may not exist ------------------------------------------------------------
+
+ZERO_SEGMENTS = """    consumer: {label: Consumer, path: explicit, usd_bn: 0}
+    enterprise: {label: Enterprise, path: explicit, usd_bn: 0.0}
+    api_other: {label: API and other, path: explicit, usd_bn: {2025: 0.0}}
+    ads: {label: Ads, path: explicit, usd_bn: {2025: 0.0, 2027: 0.0, 2030: 0.0}}
+"""
+
+
+@pytest.fixture()
+def zero_revenue(mini):
+    """The mini scenario with every revenue segment explicitly zero, run with --csv."""
+    text = mini.text("base.yaml")
+    start, end = text.index("    consumer:"), text.index("  partner_share_fraction")
+    mini.write("base.yaml", text[:start] + ZERO_SEGMENTS + text[end:])
+    res = run_main("run", "--csv")
+    assert res.code in (0, 1), res.err
+    assert "Traceback" not in res.err
+    return mini, res
+
+
+def _bad_cached(value) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    return isinstance(value, str) and (value.startswith("#") or value.lower() in ("inf", "-inf", "nan"))
+
+
+def test_zero_revenue_workbook_has_no_error_or_infinite_cell(zero_revenue):
+    project, _ = zero_revenue
+    path = project.outputs / "base.xlsx"
+    values = openpyxl.load_workbook(path, data_only=True)
+    formulas = openpyxl.load_workbook(path)
+    bad, guarded = [], 0
+    for ws in formulas:
+        for row in ws.iter_rows():
+            for cell in row:
+                cached = values[ws.title][cell.coordinate].value
+                if _bad_cached(cached):
+                    bad.append((ws.title, cell.coordinate, cached))
+                if isinstance(cell.value, str) and cell.value.startswith("=IF(") and '"n/a' in cell.value:
+                    guarded += 1
+                    assert cached is not None, (ws.title, cell.coordinate)
+    assert not bad, bad
+    assert guarded, "ratios that can divide by zero are written with an n/a guard"
+    # the revenue ratio in the cash-flow sheet shows n/a where its denominator is 0
+    texts = [c.value for ws in values for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(t.startswith("n/a") for t in texts)
+
+
+def test_zero_revenue_metrics_say_n_a_with_a_reason(zero_revenue):
+    project, res = zero_revenue
+    metrics = pd.read_csv(project.outputs / "base-metrics.csv", keep_default_na=False)
+    m = metrics.set_index("metric")
+    assert m.loc["irr", "text"].startswith("n/a: "), m.loc["irr", "text"]
+    assert m.loc["irr", "value"] == ""  # no silently chosen number
+    for text in m["text"]:
+        assert text.strip() and text.lower() not in ("nan", "inf", "-inf")
+        assert "#DIV/0!" not in text
+    assert "n/a: " in res.out  # the terminal table too
+    assert "nan" not in res.out.lower().replace("financ", "")
+
+
+def test_no_irr_is_n_a_in_the_workbook_summary(zero_revenue):
+    project, _ = zero_revenue
+    values = openpyxl.load_workbook(project.outputs / "base.xlsx", data_only=True)
+    texts = [c.value for row in values["Valuation"].iter_rows() for c in row]
+    assert any(isinstance(t, str) and t.startswith("n/a: no sign change") for t in texts)

@@ -1,0 +1,152 @@
+"""Free text is data, never code: formula-looking text is written as text (xlsx) or
+``'``-prefixed (CSV); invisible bidi controls and look-alike letters in identifiers are
+rejected at load with a located message.
+"""
+from __future__ import annotations
+
+import csv
+import re
+
+import openpyxl
+import pytest
+
+from relhelp import (  # noqa: F401 (fixtures)
+    assert_fails, csv_pos, golden, make_project, mini, pos, run_main, shipped,
+)
+
+Y = "assumptions/base.yaml"
+C = "assumptions/deals.csv"
+
+PAYLOADS = {
+    "partner": '=HYPERLINK("http://example.invalid","click")',
+    "deal": "+Neocloud",
+    "source": "-2+3",
+    "source_url": "@SUM(A1:A9)",
+    "note": "#N/A",
+}
+TITLE = "=cmd|' /C calc'!A0"  # DDE payload as a source title in the YAML
+
+
+@pytest.fixture(scope="module")
+def injected(tmp_path_factory, golden):
+    """The mini scenario with formula-looking free text everywhere, run with --csv."""
+    root = tmp_path_factory.mktemp("inject")
+    project = make_project(root, golden)
+    row = ("cloud-b,{partner},{deal},cloud,0.5,20,2025,4,front,,true,reported,estimate,"
+           "\"{source}\",{source_url},2026-01-01,{note}").format(**{
+               k: v.replace('"', '""') if k == "partner" else v for k, v in PAYLOADS.items()})
+    row = row.replace(PAYLOADS["partner"].replace('"', '""'), '"' + PAYLOADS["partner"].replace('"', '""') + '"')
+    project.edit("deals.csv", "cloud-b,Neo,Neocloud,cloud,0.5,20,2025,4,front,,true,reported,estimate,"
+                 "Test fixture,,2026-01-01,", row)
+    project.edit("base.yaml", 'test: {title: "Test fixture"', f'test: {{title: "{TITLE}"')
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        res = run_main("run", "--csv")
+    assert res.code in (0, 1), res.err
+    return project
+
+
+def _cells(path):
+    book = openpyxl.load_workbook(path)
+    return [(ws.title, c) for ws in book for row in ws.iter_rows() for c in row if c.value is not None]
+
+
+@pytest.mark.parametrize("column", list(PAYLOADS) + ["title"])
+def test_formula_looking_text_is_a_text_cell_in_the_workbook(injected, column):
+    payload = TITLE if column == "title" else PAYLOADS[column]
+    hits = [(s, c) for s, c in _cells(injected.outputs / "base.xlsx")
+            if isinstance(c.value, str) and payload in c.value]
+    assert hits, f"{payload!r} is not in the workbook"
+    for sheet, cell in hits:
+        assert cell.data_type == "s", (sheet, cell.coordinate, cell.value)
+    if column not in ("partner", "deal"):  # shown inside labels ("partner — deal")
+        assert any(c.value == payload for _, c in hits), [c.value for _, c in hits]
+
+
+def test_formula_looking_text_is_quote_prefixed_in_csv(injected):
+    seen = set()
+    for name in ("base.csv", "base-metrics.csv"):
+        with open(injected.outputs / name, newline="", encoding="utf-8") as fh:
+            for row in csv.reader(fh):
+                for field in row:
+                    if field.startswith(("=", "+", "@", "\t", "\r")) or field == "#N/A":
+                        pytest.fail(f"{name}: unprefixed formula-looking field {field!r}")
+                    if field.startswith("-"):
+                        assert re.fullmatch(r"-\d[\d,]*(\.\d+)?%?", field), (name, field)
+                    if field.startswith("'="):
+                        seen.add(field[:11])
+    assert "'=HYPERLINK" in seen
+
+
+# --- hidden characters and look-alikes ------------------------------------------------------
+
+def _rejected(project, where, words, code=65):
+    before = project.snapshot()
+    assert_fails(run_main("run"), code, before, project, where=where, words=words)
+
+
+def test_bidi_override_in_a_deal_note_is_rejected(mini):
+    text = mini.edit("deals.csv", ",overlaps chip-a", ",overlaps \u202echip-a")
+    line, col = csv_pos(text, "dup-x,", "note")
+    _rejected(mini, f"{C}:{line}:{col}: deals[dup-x].note", ("U+202E", "bidirectional"))
+
+
+def test_bidi_isolate_in_a_yaml_label_is_rejected(mini):
+    text = mini.edit("base.yaml", "label: Networking,", 'label: "Net\u2067working",')
+    line, col = pos(text, '"Net')
+    _rejected(mini, f"{Y}:{line}:{col}: capex.networking.label", ("U+2067",))
+
+
+def test_bidi_override_in_a_source_title_is_rejected(mini):
+    text = mini.edit("base.yaml", 'title: "Test fixture"', 'title: "Test \u202efixture"')
+    line, col = pos(text, '"Test ')
+    _rejected(mini, f"{Y}:{line}:{col}: sources.test.title", ("U+202E",))
+
+
+def test_cyrillic_letter_in_a_deal_id_is_rejected(mini):
+    text = mini.edit("deals.csv", "cloud-b,Neo", "cloud-\u0431,Neo")
+    line, col = csv_pos(text, "cloud-\u0431,", "id")
+    _rejected(mini, f"{C}:{line}:{col}: deals[cloud-\u0431].id", ("should match pattern",))
+
+
+def test_cyrillic_letter_in_a_segment_id_is_rejected(mini):
+    text = mini.edit("base.yaml", "    ads: {label", "    \u0430ds: {label")
+    line, col = pos(text, "\u0430ds:")
+    _rejected(mini, f"{Y}:{line}:{col}: revenue.segments.\u0430ds",
+              ("segment ids", "U+0430, not an ASCII letter"))
+
+
+def test_bidi_control_in_a_segment_id_is_rejected_and_shown_escaped(mini):
+    text = mini.edit("base.yaml", "    ads: {label", "    ads\u202e: {label")
+    line, col = pos(text, "ads\u202e:")
+    before = mini.snapshot()
+    res = run_main("run")
+    assert_fails(res, 65, before, mini, where=f"{Y}:{line}:{col}: revenue.segments.ads\\u202e",
+                 words=("segment ids", "U+202E"))
+    assert "\u202e" not in res.err  # never printed raw: it would reorder the terminal line
+
+
+def test_cyrillic_letter_in_a_source_id_is_rejected(mini):
+    text = mini.edit("base.yaml", "  test: {title", "  t\u0435st: {title")
+    mini.edit("base.yaml", "source: test}", "source: t\u0435st}")
+    line, col = pos(text, "t\u0435st:")
+    _rejected(mini, f"{Y}:{line}:{col}: sources.t\u0435st", ("source ids", "U+0435"))
+
+
+def test_non_ascii_free_text_is_kept(mini):
+    mini.edit("deals.csv", ",overlaps chip-a", ",\u00e9tude \u2014 \u20ac5bn \u4e2d\u6587")
+    res = run_main("run", "-q")
+    assert res.code == 0, res.err
+    values = [c.value for _, c in _cells(mini.outputs / "base.xlsx")]
+    assert "\u00e9tude \u2014 \u20ac5bn \u4e2d\u6587" in values
+
+
+@pytest.mark.xfail(reason="sensitivity input names are checked in finmodel/sensitivity/spec.py, "
+                          "outside this change: it accepts any text as a name", strict=False)
+def test_look_alike_sensitivity_input_name_is_rejected(shipped):
+    text = shipped.edit("sensitivity.yaml", "  discount_rate:\n    path:", "  disc\u043eunt_rate:\n    path:")
+    line, col = pos(text, "disc\u043eunt_rate")
+    before = shipped.snapshot()
+    res = run_main("sensitivity", "tornado", "-q")
+    assert_fails(res, 65, before, shipped,
+                 where=f"assumptions/sensitivity.yaml:{line}:{col}: inputs.disc\u043eunt_rate")
