@@ -61,6 +61,33 @@ def cloud_gw_in_use(capacity_gw, realisation_fraction, share, schedule_max) -> n
     return (capacity_gw * realisation_fraction / schedule_max) * share
 
 
+def by_life_group(added_gw: np.ndarray, life: np.ndarray, refresh: np.ndarray,
+                  matrix) -> np.ndarray:
+    """``added_gw @ matrix(L, refresh)`` for each scenario's whole-year life and refresh flag.
+
+    Lives are rounded to whole years, so a batch holds few distinct (life, refresh) pairs:
+    one matrix product per pair, never a loop over scenarios.
+    """
+    added_gw = np.asarray(added_gw, dtype=float)
+    n = np.broadcast_shapes(added_gw.shape[:1], np.shape(life)[:1], np.shape(refresh)[:1])[0]
+    key = (np.broadcast_to(life, (n, 1)) * 2 + np.broadcast_to(refresh, (n, 1)))[:, 0]
+    groups = np.unique(key)
+    if groups.size == 1:
+        k = groups[0]
+        return added_gw @ matrix(k // 2, bool(k % 2))
+    added_gw = np.broadcast_to(added_gw, (n, added_gw.shape[1]))
+    out = np.empty((n, added_gw.shape[1]))
+    for k in groups:  # few groups: distinct whole-year lives
+        rows = key == k
+        out[rows] = added_gw[rows] @ matrix(k // 2, bool(k % 2))
+    return out
+
+
+def _lags(T: int) -> np.ndarray:
+    """t - v for vintage v (rows) and period t (columns)."""
+    return np.arange(T)[None, :] - np.arange(T)[:, None]
+
+
 def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndarray,
                     servers_life_years: np.ndarray) -> np.ndarray:
     """Owned capacity online: every vintage stays online if IT is refreshed, else until its
@@ -68,17 +95,11 @@ def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndar
 
     online(t) = sum_v added(v) * [v <= t] * (refresh or t - v < L), L = rounded servers life.
     """
-    added_gw = np.asarray(added_gw, dtype=float)
-    T = added_gw.shape[1]
-    life = rounded_life(servers_life_years)
-    refresh = np.asarray(refresh_it, dtype=float) > 0
-    if life.size == 1 and refresh.size == 1:  # one life for the batch: a matrix product
-        lag = np.arange(T)[None, :] - np.arange(T)[:, None]  # t - v
-        keep = (lag >= 0) & (refresh.item() | (lag < life.item()))
-        return added_gw @ keep.astype(float)
-    n = np.broadcast_shapes(added_gw.shape[:1], np.shape(life)[:1], np.shape(refresh)[:1])[0]
-    out = np.zeros((n, T))
-    for lag in range(T):  # loop over periods, never scenarios
-        keep = refresh | (lag < life)  # (n, 1)
-        out[:, lag:] += added_gw[:, :T - lag] * keep
-    return out
+    T = np.shape(added_gw)[1]
+    lag = _lags(T)
+
+    def keep(life: float, refresh: bool) -> np.ndarray:
+        return ((lag >= 0) & (refresh | (lag < life))).astype(float)
+
+    return by_life_group(added_gw, rounded_life(servers_life_years),
+                         (np.asarray(refresh_it, dtype=float) > 0).astype(float), keep)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .capacity import rounded_life
+from .capacity import _lags, by_life_group, rounded_life
 
 __all__ = ["price_index", "purchases_gw", "component_capex", "depreciation"]
 
@@ -19,19 +19,14 @@ def purchases_gw(added_gw: np.ndarray, refresh_it: np.ndarray, life_years: np.nd
 
     p(t) = added(t) + refresh * sum_{v<t} added(v) * [(t - v) mod L == 0]
     """
-    added_gw = np.asarray(added_gw, dtype=float)
-    T = added_gw.shape[1]
-    life = rounded_life(life_years)
-    refresh = (np.asarray(refresh_it, dtype=float) > 0).astype(float)
-    if life.size == 1 and refresh.size == 1:  # one life for the batch: a matrix product
-        lag = np.arange(T)[None, :] - np.arange(T)[:, None]  # t - v
-        due = (lag == 0) | ((lag > 0) & (np.mod(lag, life.item()) == 0) & (refresh.item() > 0))
-        return added_gw @ due.astype(float)
-    out = added_gw * np.ones_like(life) * np.ones_like(refresh)
-    for lag in range(1, T):
-        due = refresh * (np.mod(lag, life) == 0)  # (n, 1)
-        out[:, lag:] += added_gw[:, :T - lag] * due
-    return out
+    T = np.shape(added_gw)[1]
+    lag = _lags(T)
+
+    def due(life: float, refresh: bool) -> np.ndarray:
+        return ((lag == 0) | ((lag > 0) & (np.mod(lag, life) == 0) & refresh)).astype(float)
+
+    return by_life_group(added_gw, rounded_life(life_years),
+                         (np.asarray(refresh_it, dtype=float) > 0).astype(float), due)
 
 
 def component_capex(purchases: np.ndarray, cost_usd_bn_per_gw: np.ndarray,
