@@ -471,7 +471,9 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
     deals, deal_problems = _validate_deals(rows, table, set_at)
     problems += deal_problems
     if scenario is not None and not any(d.include for d in deals) and not deal_problems:
-        problems.append(Problem("no deal has include = true", table.file))
+        col = table.col_index["include"] + 1 if "include" in table.col_index else None
+        problems.append(Problem("no deal has include = true (the model needs at least one deal)",
+                                table.file, table.header_line, col, "deals.include"))
     if problems:
         raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
                               "assumptions", problems)

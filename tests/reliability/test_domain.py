@@ -152,3 +152,11 @@ def test_no_irr_is_n_a_in_the_workbook_summary(zero_revenue):
     values = openpyxl.load_workbook(project.outputs / "base.xlsx", data_only=True)
     texts = [c.value for row in values["Valuation"].iter_rows() for c in row]
     assert any(isinstance(t, str) and t.startswith("n/a: no sign change") for t in texts)
+
+
+def test_no_included_deal_is_located_at_the_include_column(mini):
+    text = mini.text("deals.csv").replace(",true,", ",false,")
+    mini.write("deals.csv", text)
+    line, _ = csv_pos(text, "id,", "id")
+    col = text.splitlines()[line - 1].split(",").index("include") + 1
+    _run_bad(mini, f"{C}:{line}:{col}: deals.include", words=("no deal has include = true",))

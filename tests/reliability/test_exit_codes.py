@@ -1,0 +1,65 @@
+"""Exit codes of the real console script (``main()`` maps errors to codes): bad data 65,
+missing input 66, cannot create output 73, usage 2 — each with a message and no traceback,
+and no output created or changed.
+"""
+from __future__ import annotations
+
+import pytest
+
+from relhelp import assert_fails, golden, mini, pos, run_console, run_main, shipped  # noqa: F401
+
+
+@pytest.mark.parametrize("args, code, words", [
+    (["run", "--set", "valuation.discount_rate=12"], 65, ("--set valuation.discount_rate=12: valuation.discount_rate",
+                                                           "did you mean 0.12")),
+    (["run", "nosuch"], 66, ("no scenario 'nosuch'", "known: base")),
+    (["run", "-o", "missing-folder"], 73, ("folder missing-folder does not exist",)),
+    (["run", "--bogus"], 2, ("No such option", "--bogus")),
+    (["run", "--set", "valuation.discount_rate"], 2, ("expected PATH=VALUE",)),
+    (["montecarlo", "--draws", "5"], 2, ("--draws",)),
+], ids=["data", "no-input", "cant-create", "unknown-option", "set-without-equals", "draws-range"])
+def test_console_script_exit_codes(mini, args, code, words):
+    before = mini.snapshot()
+    assert_fails(run_console(*args, cwd=mini.root), code, before, mini, words=words)
+
+
+def test_console_script_reports_a_located_yaml_problem(mini):
+    text = mini.edit("base.yaml", "refresh_it: true", "refresh_it: yes")
+    line, col = pos(text, "yes")
+    before = mini.snapshot()
+    assert_fails(run_console("run", cwd=mini.root), 65, before, mini,
+                 where=f"assumptions/base.yaml:{line}:{col}: capex.refresh_it",
+                 words=("boolean",))
+
+
+def test_scenario_path_that_is_a_folder(mini):
+    (mini.root / "folder.yaml").mkdir()
+    before = mini.snapshot()
+    assert_fails(run_main("validate", "folder.yaml"), 66, before, mini,
+                 words=("scenario file not found: folder.yaml",))
+
+
+def test_missing_commitments_file_is_located_at_its_key(mini):
+    text = mini.edit("base.yaml", "file: deals.csv", "file: deal.csv")
+    line, col = pos(text, "deal.csv")
+    before = mini.snapshot()
+    assert_fails(run_main("run"), 66, before, mini,
+                 where=f"assumptions/base.yaml:{line}:{col}: commitments.file",
+                 words=("'deal.csv' not found",))
+
+
+def test_bad_input_to_an_analysis_writes_nothing(shipped):
+    before = shipped.snapshot()
+    assert_fails(run_main("sensitivity", "tornado", "--set", "capex.servers.life_years=0"), 65,
+                 before, shipped, where="--set capex.servers.life_years=0: capex.servers.life_years",
+                 words=("> 0",))
+
+
+def test_bad_sensitivity_spec_is_located_and_writes_nothing(shipped):
+    text = shipped.edit("sensitivity.yaml", "path: valuation.discount_rate",
+                        "path: valuation.discount_rat")
+    line, col = pos(text, "valuation.discount_rat\n")
+    before = shipped.snapshot()
+    assert_fails(run_main("montecarlo", "--draws", "100", "--seed", "1"), 65, before, shipped,
+                 where=f"assumptions/sensitivity.yaml:{line}:{col}: inputs.discount_rate.path",
+                 words=("did you mean 'valuation.discount_rate'",))

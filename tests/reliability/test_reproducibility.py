@@ -1,0 +1,155 @@
+"""Every run can be reproduced: the About sheet and ``<name>.run.json`` record versions, git
+commit, input hashes, command line, overrides and seed; ``finmodel rerun`` makes the same
+numbers, and says clearly when an input changed since the record was made.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+import finmodel
+from relhelp import (  # noqa: F401 (fixtures)
+    ROOT, assert_fails, golden, mini, run_console, run_main, shipped,
+)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _about(path: Path) -> dict[str, str]:
+    ws = openpyxl.load_workbook(path, data_only=True)["About"]
+    return {r[0]: r[1] for r in ws.iter_rows(values_only=True) if r[0] is not None and len(r) > 1}
+
+
+def _head_commit() -> str | None:
+    try:
+        out = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=10)
+    except OSError:
+        return None
+    return out.stdout.strip() if out.returncode == 0 else None
+
+
+def _numbers(path: Path) -> dict:
+    """Every cached value of every sheet but About (which holds the run's time and command)."""
+    book = openpyxl.load_workbook(path, data_only=True)
+    return {(ws.title, c.coordinate): c.value for ws in book if ws.title != "About"
+            for row in ws.iter_rows() for c in row if c.value is not None}
+
+
+def test_record_and_about_sheet_hold_everything_needed_to_reproduce(mini):
+    res = run_main("run", "-q", "--set", "valuation.discount_rate=0.1")
+    assert res.code == 0, res.err
+    record = json.loads((mini.outputs / "base.run.json").read_text())
+    inputs = {"assumptions/base.yaml": _sha(mini.assumptions / "base.yaml"),
+              "assumptions/deals.csv": _sha(mini.assumptions / "deals.csv")}
+    assert record["inputs"] == inputs
+    assert record["command"] == "finmodel run -q --set valuation.discount_rate=0.1"
+    assert record["overrides"] == ["valuation.discount_rate=0.1"]
+    assert "seed" in record and record["seed"] is None  # a base run draws nothing
+    versions = record["versions"]
+    assert versions["finmodel"] == finmodel.__version__
+    assert versions["python"] == platform.python_version()
+    for lib in ("numpy", "pandas", "pydantic", "XlsxWriter", "openpyxl", "click", "ruamel.yaml"):
+        assert re.match(r"\d", versions[lib]), (lib, versions[lib])
+    head = _head_commit()
+    if head:
+        assert record["git_commit"].startswith(head)
+    about = _about(mini.outputs / "base.xlsx")
+    assert about["finmodel version"] == finmodel.__version__
+    assert about["Command"] == record["command"]
+    assert about["Overrides (--set)"] == "valuation.discount_rate=0.1"
+    assert about["git commit"] == (record["git_commit"] or "unknown")
+    for path, digest in inputs.items():
+        assert about[f"Input file: {path}"] == f"sha256 {digest}"
+    for lib, version in versions.items():
+        assert about[f"Version: {lib}"] == version
+    assert "Seed" in about
+
+
+def test_monte_carlo_record_holds_its_seed_and_draws(shipped):
+    res = run_main("montecarlo", "--draws", "200", "--seed", "11", "-q")
+    assert res.code == 0, res.err
+    record = json.loads((shipped.outputs / "base-montecarlo.run.json").read_text())
+    assert record["seed"] == 11 and record["draws"] == 200
+    assert record["command"] == "finmodel montecarlo --draws 200 --seed 11 -q"
+    assert _about(shipped.outputs / "base-montecarlo.xlsx")["Seed"] == "11"
+
+
+@pytest.mark.xfail(reason="analysis records hash only the scenario files; the sensitivity spec "
+                          "is added in finmodel/analysis_commands.py, outside this change", strict=False)
+def test_monte_carlo_record_hashes_the_sensitivity_spec(shipped):
+    assert run_main("montecarlo", "--draws", "100", "--seed", "1", "-q").code == 0
+    record = json.loads((shipped.outputs / "base-montecarlo.run.json").read_text())
+    assert any(p.endswith("sensitivity.yaml") for p in record["inputs"])
+
+
+def test_rerun_reproduces_the_same_numbers(mini):
+    assert run_main("run", "-q", "--csv", "--set", "tax.rate_fraction=0.25").code == 0
+    (mini.root / "again").mkdir()
+    res = run_console("rerun", "outputs/base.run.json", "-o", "again", cwd=mini.root)
+    assert res.code == 0 and "Traceback" not in res.err, res.err
+    assert "inputs unchanged" in res.out
+    pd.testing.assert_frame_equal(pd.read_csv(mini.outputs / "base-metrics.csv"),
+                                  pd.read_csv(mini.root / "again" / "base-metrics.csv"))
+    assert _numbers(mini.outputs / "base.xlsx") == _numbers(mini.root / "again" / "base.xlsx")
+    again = json.loads((mini.root / "again" / "base.run.json").read_text())
+    assert again["overrides"] == ["tax.rate_fraction=0.25"]
+
+
+def test_rerun_warns_when_an_input_changed_and_still_runs(mini):
+    assert run_main("run", "-q").code == 0
+    first = _numbers(mini.outputs / "base.xlsx")
+    mini.edit("base.yaml", "discount_rate: 0.12", "discount_rate: 0.14")
+    (mini.root / "again").mkdir()
+    res = run_main("rerun", "outputs/base.run.json", "-o", "again")
+    assert res.code == 0, res.err
+    assert "warning: assumptions/base.yaml: changed since the record was made" in res.err
+    assert "the numbers may differ" in res.err
+    assert "deals.csv" not in res.err  # only the changed file is named
+    assert _numbers(mini.root / "again" / "base.xlsx") != first
+
+
+def test_rerun_from_another_working_folder(mini, monkeypatch):
+    assert run_main("run", "-q").code == 0
+    elsewhere = mini.root / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    res = run_main("rerun", str(mini.outputs / "base.run.json"), "-o", ".")
+    assert res.code == 0, res.err
+    assert "warning" not in res.err and "inputs unchanged" in res.out
+    assert _numbers(elsewhere / "base.xlsx") == _numbers(mini.outputs / "base.xlsx")
+
+
+def test_rerun_with_a_missing_input_warns_and_fails_cleanly(mini):
+    assert run_main("run", "-q").code == 0
+    shutil.move(mini.assumptions / "deals.csv", mini.root / "deals.csv")
+    (mini.root / "again").mkdir()
+    res = run_main("rerun", "outputs/base.run.json", "-o", "again")
+    assert res.code == 66 and "Traceback" not in res.err, res.err
+    assert "warning: assumptions/deals.csv: missing" in res.err
+    assert "commitments.file" in res.err and "deals.csv" in res.err
+    assert not any((mini.root / "again").iterdir())
+
+
+@pytest.mark.parametrize("content, code, words", [
+    (None, 66, "run record not found"),
+    ("{not json", 66, "cannot read run record"),
+    ('{"hello": 1}', 2, "is not a finmodel run record"),
+], ids=["missing", "corrupt", "not-a-record"])
+def test_rerun_of_a_bad_record(mini, content, code, words):
+    record = mini.root / "record.json"
+    if content is not None:
+        record.write_text(content)
+    before = mini.snapshot()
+    assert_fails(run_main("rerun", "record.json"), code, before, mini, words=(words,))
