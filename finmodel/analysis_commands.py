@@ -84,8 +84,7 @@ def _check_outputs(a: Assumptions, outputs: Sequence[str]) -> None:
 
 
 def _finish(c: Common, a: Assumptions, outs: dict[str, Path], spec, analysis: str, record: dict,
-            tables: dict[str, pd.DataFrame], seed: int | None = None) -> None:
-    info = run_info(a, seed=seed)
+            tables: dict[str, pd.DataFrame], info) -> None:
     write_workbook(spec, outs["xlsx"])
     for key, frame in tables.items():
         if key in outs:
@@ -107,10 +106,11 @@ def tornado_command(c: Common, spec_path: Path, metrics: Sequence[str]) -> int:
     with progress(1 + 2 * len(variations), "tornado", c.quiet) as bar:
         result = tornado(d, variations, outputs, bar)
     labels = _labels(a, outputs)
-    book = layout_tornado(result, variations, labels, a.path.stem, run_info(a))
+    info = run_info(a, extra_files=(spec_path,))
+    book = layout_tornado(result, variations, labels, a.path.stem, info)
     _finish(c, a, outs, book, "tornado",
             {"spec": str(spec_path), "metrics": list(metrics)},
-            {"csv": result.swings, "spider": result.spider})
+            {"csv": result.swings, "spider": result.spider}, info)
     if not c.quiet:
         c.echo("")
         c.echo(tornado_text(result, labels))
@@ -173,8 +173,9 @@ def grid_command(c: Common, x: str, y: str, metric: str) -> int:
     with progress(nx * ny + 1, "grid", c.quiet) as bar:
         g = grid(d, vx, vy, nx, ny, metric, bar)
     label = _labels(a, [metric])[metric]
-    book = layout_grid(g, label, a.path.stem, run_info(a))
-    _finish(c, a, outs, book, "grid", {"x": x, "y": y, "metric": metric}, {"csv": g.tidy()})
+    info = run_info(a)
+    book = layout_grid(g, label, a.path.stem, info)
+    _finish(c, a, outs, book, "grid", {"x": x, "y": y, "metric": metric}, {"csv": g.tidy()}, info)
     if not c.quiet:
         c.echo("")
         c.echo(f"{label[0]} [{label[1]}]; rows {vy.path}, columns {vx.path}; base {_fmt(g.base, label[1])}")
@@ -237,13 +238,14 @@ def solve_command(c: Common, targets: Sequence[str], varies: Sequence[str], boun
         tlist.append(Target(output, value, Variation(path, field.label, resolved, base, lo, hi, scale)))
     solutions = solve(d, tlist)
     labels = _labels(a, [o for o, _ in parsed])
-    book = layout_solve(solutions, labels, a.path.stem, run_info(a))
+    info = run_info(a)
+    book = layout_solve(solutions, labels, a.path.stem, info)
     table = pd.DataFrame([{"output": s.target.output, "target": s.target.value,
                            "input": s.target.vary.path, "lower_bound": s.target.vary.low,
                            "upper_bound": s.target.vary.high, "solution": s.value,
                            "achieved": s.achieved, "result": s.message} for s in solutions])
     _finish(c, a, outs, book, "solve", {"targets": list(targets), "varies": list(varies),
-                                         "bounds": list(bounds)}, {"csv": table})
+                                         "bounds": list(bounds)}, {"csv": table}, info)
     for s in solutions:
         label, unit = labels[s.target.output]
         if s.value is None:
@@ -269,11 +271,11 @@ def montecarlo_command(c: Common, spec_path: Path, metrics: Sequence[str], draws
     cat = build_catalogue(d.structure)
     with progress(draws, "Monte Carlo", c.quiet) as bar:
         mc = montecarlo(d, spec, variations, outputs, draws, seed, lhs, cat, bar)
-    info = run_info(a, seed=seed)
+    info = run_info(a, seed=seed, extra_files=(spec_path,))
     book = layout_montecarlo(mc, a.path.stem, info)
     _finish(c, a, outs, book, "montecarlo",
             {"spec": str(spec_path), "metrics": list(metrics), "draws": draws, "seed": seed, "lhs": lhs},
-            {"csv": mc.table()}, seed=seed)
+            {"csv": mc.table()}, info)
     if not c.quiet:
         c.echo("")
         c.echo(montecarlo_text(mc))

@@ -6,7 +6,6 @@ raised as :class:`~finmodel.errors.FinModelError` and mapped to exit codes by ``
 from __future__ import annotations
 
 import json
-import os
 import shlex
 from pathlib import Path
 from typing import Callable, Sequence
@@ -48,7 +47,7 @@ def run_scenarios(paths: Sequence[Path], overrides: Sequence[str], outdir: Path,
             write_csv(outs["csv"], r.line_items)
             write_csv(outs["metrics_csv"], r.metrics)
         write_text(outs["record"], record_json(info, a.path, "run", {
-            "outputs": {k: str(v) for k, v in outs.items()}, "cwd": os.getcwd()}))
+            "outputs": {k: str(v) for k, v in outs.items()}}))
         runs.append(r)
         if not quiet:
             echo(f"wrote {outs['xlsx']}" + (f", {outs['csv']}" if csv_ else ""))

@@ -6,6 +6,7 @@ Shown on every workbook's About sheet and written beside it as JSON so that
 from __future__ import annotations
 
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -47,12 +48,16 @@ def git_commit() -> str | None:
     return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
 
-def run_info(assumptions, command: list[str] | None = None, seed: int | None = None) -> RunInfo:
+def run_info(assumptions, command: list[str] | None = None, seed: int | None = None,
+             extra_files: tuple[Path, ...] = ()) -> RunInfo:
+    """The run record of a run on ``assumptions`` (plus ``extra_files`` such as a sensitivity
+    spec, hashed like the scenario files)."""
     cmd = command if command is not None else ["finmodel", *sys.argv[1:]]
+    from .assumptions.load import file_sha256
     return RunInfo(
         command=" ".join(cmd),
         created_utc=datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        files=tuple(assumptions.hashes().items()),
+        files=tuple(assumptions.hashes().items()) + tuple((str(p), file_sha256(Path(p))) for p in extra_files),
         versions=(("finmodel", __version__),) + library_versions(),
         overrides=assumptions.overrides,
         seed=seed,
@@ -73,6 +78,7 @@ def record_json(info: RunInfo, scenario_path: Path, analysis: str, extra: dict |
         "inputs": {p: h for p, h in info.files},
         "overrides": list(info.overrides),
         "seed": info.seed,
+        "cwd": os.getcwd(),  # relative paths above are relative to this folder
     }
     doc.update(extra or {})
     return json.dumps(doc, indent=2) + "\n"

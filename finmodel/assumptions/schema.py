@@ -352,8 +352,14 @@ def _slug(kind: str):
     return check
 
 
-SegmentId = Annotated[str, AfterValidator(_slug("segment"))]
-SourceId = Annotated[str, AfterValidator(_slug("source"))]
+def slug_id(kind: str):
+    """A text type for ids: lower-case ASCII slugs (rejects look-alike letters)."""
+    return Annotated[str, AfterValidator(_slug(kind))]
+
+
+SegmentId = slug_id("segment")
+SourceId = slug_id("source")
+FrozenModel = _Frozen  # the base of every input model: frozen, extra="forbid", visible text only
 
 
 class Revenue(_Frozen):

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, ValidationError, model_validator
+from pydantic import Field, StrictBool, StrictFloat, ValidationError, model_validator
 
+from ..assumptions.schema import FrozenModel, slug_id
 from ..assumptions.yamlio import read_yaml
 from ..drivers import Drivers, humanise
 from ..errors import AssumptionError, Problem
@@ -29,8 +30,8 @@ _YEAR = re.compile(r"^(.*)\.(\d{4})$")
 _DIST_TAGS = {k.value for k in DistKind}
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+_Frozen = FrozenModel  # frozen, extra="forbid", only visible characters in text
+InputName = slug_id("sensitivity input")
 
 
 class InputSpec(_Frozen):
@@ -87,7 +88,7 @@ class Probabilities(_Frozen):
 
 class SensitivitySpec(_Frozen):
     outputs: list[str] = Field(min_length=1, max_length=30)
-    inputs: dict[str, InputSpec] = Field(min_length=1, max_length=100)
+    inputs: dict[InputName, InputSpec] = Field(min_length=1, max_length=100)
     correlations: list[tuple[str, str, StrictFloat]] = Field(default_factory=list)
     probabilities: Probabilities = Field(default_factory=Probabilities)
     montecarlo_method: str = Field(default="iman_conover", pattern="^(iman_conover|gaussian_copula)$")

@@ -141,8 +141,6 @@ def test_non_ascii_free_text_is_kept(mini):
     assert "\u00e9tude \u2014 \u20ac5bn \u4e2d\u6587" in values
 
 
-@pytest.mark.xfail(reason="sensitivity input names are checked in finmodel/sensitivity/spec.py, "
-                          "outside this change: it accepts any text as a name", strict=False)
 def test_look_alike_sensitivity_input_name_is_rejected(shipped):
     text = shipped.edit("sensitivity.yaml", "  discount_rate:\n    path:", "  disc\u043eunt_rate:\n    path:")
     line, col = pos(text, "disc\u043eunt_rate")

@@ -86,8 +86,6 @@ def test_monte_carlo_record_holds_its_seed_and_draws(shipped):
     assert _about(shipped.outputs / "base-montecarlo.xlsx")["Seed"] == "11"
 
 
-@pytest.mark.xfail(reason="analysis records hash only the scenario files; the sensitivity spec "
-                          "is added in finmodel/analysis_commands.py, outside this change", strict=False)
 def test_monte_carlo_record_hashes_the_sensitivity_spec(shipped):
     assert run_main("montecarlo", "--draws", "100", "--seed", "1", "-q").code == 0
     record = json.loads((shipped.outputs / "base-montecarlo.run.json").read_text())
