@@ -159,6 +159,15 @@ def _base_path(drivers: Drivers, path: str) -> str:
     return path if path in paths else _YEAR.sub(r"\1", path)
 
 
+def _located(doc, loc: tuple, msg: str) -> Problem:
+    """A problem at ``loc``; a bad mapping KEY (pydantic's "[key]") is located at the key."""
+    if "[key]" not in loc:
+        return doc.problem(loc, msg)
+    path = tuple(p for p in loc if p != "[key]")
+    line, col = doc.locations.get(path) or doc.where(path) or (None, None)
+    return Problem(msg, doc.file, line, col, ".".join(str(p) for p in path))
+
+
 def _raw_path_problems(doc, raw: dict, drivers: Drivers) -> list[Problem]:
     """Unknown input paths and outputs, checked on the raw data so they are reported even when
     other parts of the spec are invalid."""
@@ -196,7 +205,7 @@ def load_spec(path: str | Path, drivers: Drivers) -> tuple[SensitivitySpec, list
                 msg = "missing required field"
             elif "got" not in msg:
                 msg += f" (got {str(e.get('input'))[:60]!r})"
-            problems.append(doc.problem(loc, msg))
+            problems.append(_located(doc, loc, msg))
     raw = doc.data if isinstance(doc.data, dict) else {}
     problems += _raw_path_problems(doc, raw, drivers)
     if spec is None:
