@@ -24,9 +24,10 @@ from .lineitems import build_catalogue
 from .outputs import check_output_path, write_csv, write_text
 from .record import record_json, run_info
 from .sensitivity.evaluate import check_outputs, output_label
+from .tables import format_value
 from .sensitivity.oneway import Variation, grid, tornado
 from .sensitivity.solve import Target, solve
-from .sensitivity.spec import load_spec, resolve_path
+from .sensitivity.spec import load_spec, make_variation
 from .workbook.analysis import layout_grid, layout_solve, layout_tornado
 from .workbook.writer import write_workbook
 
@@ -121,23 +122,13 @@ def tornado_text(result, labels: dict[str, tuple[str, str]], top: int = 8) -> st
     lines = []
     for o, (label, unit) in labels.items():
         t = result.swings[result.swings["output"] == o].head(top)
-        lines.append(f"{label} [{unit}]: base {_fmt(result.base[o], unit)}")
+        lines.append(f"{label} [{unit}]: base {format_value(result.base[o], unit)}")
         width = max((len(x) for x in t["label"]), default=10)
         for r in t.itertuples():
-            lines.append(f"  {r.rank:>2}. {r.label.ljust(width)}  low {_fmt(r.output_low, unit):>10}"
-                         f"  high {_fmt(r.output_high, unit):>10}  swing {_fmt(r.swing, unit):>10}")
+            lines.append(f"  {r.rank:>2}. {r.label.ljust(width)}  low {format_value(r.output_low, unit):>10}"
+                         f"  high {format_value(r.output_high, unit):>10}  swing {format_value(r.swing, unit):>10}")
         lines.append("")
     return "\n".join(lines).rstrip()
-
-
-def _fmt(x: float, unit: str) -> str:
-    if x is None or not np.isfinite(x):
-        return "n/a"
-    if unit == "fraction":
-        return f"{x:.1%}"
-    if unit == "year":
-        return f"{x:.0f}"
-    return f"{x:,.1f}"
 
 
 # --- grid ----------------------------------------------------------------------------------------
@@ -153,16 +144,10 @@ def parse_axis(text: str, option: str, drivers) -> tuple[Variation, int]:
         raise UsageError(f"{option}: N must be between 2 and 200 (got {n})")
     if lo == hi:
         raise UsageError(f"{option}: LO and HI are equal")
-    resolved, base, why = resolve_path(drivers, path)
-    if why:
-        raise UsageError(f"{option}: {why}")
-    if base is None and not star:
-        raise UsageError(f"{option}: {path} is a per-year input: give a year (PATH.YEAR) or scale "
-                         "every year with PATH*=LO:HI:N")
-    scale = bool(star)
-    field = drivers.field(resolved if resolved in [f.path for f in drivers.fields] else resolved.rsplit(".", 1)[0])
-    integer = bool(not scale and field.bounds and field.bounds.integer)
-    return Variation(path, field.label, resolved, 1.0 if scale else base, lo, hi, scale, integer), n
+    try:
+        return make_variation(drivers, path, path, bool(star), lo, hi), n
+    except ValueError as why:
+        raise UsageError(f"{option}: {why}") from None
 
 
 def grid_command(c: Common, x: str, y: str, metric: str) -> int:
@@ -178,8 +163,8 @@ def grid_command(c: Common, x: str, y: str, metric: str) -> int:
     _finish(c, a, outs, book, "grid", {"x": x, "y": y, "metric": metric}, {"csv": g.tidy()}, info)
     if not c.quiet:
         c.echo("")
-        c.echo(f"{label[0]} [{label[1]}]; rows {vy.path}, columns {vx.path}; base {_fmt(g.base, label[1])}")
-        c.echo(g.table().to_string(float_format=lambda v: _fmt(v, label[1])))
+        c.echo(f"{label[0]} [{label[1]}]; rows {vy.path}, columns {vx.path}; base {format_value(g.base, label[1])}")
+        c.echo(g.table().to_string(float_format=lambda v: format_value(v, label[1])))
     return 0
 
 
@@ -223,19 +208,14 @@ def solve_command(c: Common, targets: Sequence[str], varies: Sequence[str], boun
     tlist = []
     for i, (output, value) in enumerate(parsed):
         vary = varies[0] if len(varies) == 1 else varies[i]
-        scale = vary.endswith("*")
-        path = vary.rstrip("*")
-        resolved, base, why = resolve_path(d, path)
-        if why:
-            raise UsageError(f"--vary: {why}")
-        if base is None and not scale:
-            raise UsageError(f"--vary: {path} is a per-year input: give a year (PATH.YEAR) or "
-                             "scale every year with PATH*")
-        base = 1.0 if scale else base
-        lo, hi = parse_bounds(bounds[0] if len(bounds) == 1 else bounds[i]) if bounds else \
-            default_bounds(base, scale)
-        field = d.field(resolved if resolved in [f.path for f in d.fields] else resolved.rsplit(".", 1)[0])
-        tlist.append(Target(output, value, Variation(path, field.label, resolved, base, lo, hi, scale)))
+        scale, path = vary.endswith("*"), vary.rstrip("*")
+        try:
+            base = make_variation(d, path, path, scale, None, None).base
+            lo, hi = parse_bounds(bounds[0] if len(bounds) == 1 else bounds[i]) if bounds else \
+                default_bounds(base, scale)
+            tlist.append(Target(output, value, make_variation(d, path, path, scale, lo, hi)))
+        except ValueError as why:
+            raise UsageError(f"--vary: {why}") from None
     solutions = solve(d, tlist)
     labels = _labels(a, [o for o, _ in parsed])
     info = run_info(a)
@@ -251,7 +231,7 @@ def solve_command(c: Common, targets: Sequence[str], varies: Sequence[str], boun
         if s.value is None:
             c.echo(f"{label} = {s.target.value:g}: {s.message}", err=True)
         elif not c.quiet:
-            c.echo(f"{label} = {_fmt(s.achieved, unit)} when {s.target.vary.path} = {s.value:.10g}")
+            c.echo(f"{label} = {format_value(s.achieved, unit)} when {s.target.vary.path} = {s.value:.10g}")
     return 0 if all(s.value is not None for s in solutions) else 1
 
 
@@ -290,8 +270,8 @@ def montecarlo_text(mc) -> str:
     lines.append(head + "   n/a")
     for o, row in mc.percentiles.items():
         unit = row["unit"]
-        cells = [f"{_fmt(row[f'p{q:g}'], unit):>9}" for q in mc.quantiles]
-        lines.append(f"{row['label'][:44]:44} {_fmt(row['mean'], unit):>10} {_fmt_se(row['se'], unit):>8} "
+        cells = [f"{format_value(row[f'p{q:g}'], unit):>9}" for q in mc.quantiles]
+        lines.append(f"{row['label'][:44]:44} {format_value(row['mean'], unit):>10} {_fmt_se(row['se'], unit):>8} "
                      + " ".join(cells) + f"   {row['missing']}")
     lines.append("")
     for p in mc.probabilities:

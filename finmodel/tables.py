@@ -6,7 +6,7 @@ import pandas as pd
 
 from .engine.model import METRICS, Result
 
-__all__ = ["line_items_table", "metrics_table", "checks_table"]
+__all__ = ["line_items_table", "metrics_table", "checks_table", "format_value"]
 
 
 def line_items_table(result: Result, scenario: int = 0) -> pd.DataFrame:
@@ -29,7 +29,7 @@ def metrics_table(result: Result, scenario: int = 0) -> pd.DataFrame:
         reason = m.text(scenario)
         value = float(m.value[scenario])
         rows.append({"metric": key, "label": label, "unit": unit,
-                     "value": np.nan if reason else value, "text": reason or format_metric(value, unit)})
+                     "value": np.nan if reason else value, "text": reason or format_value(value, unit)})
     return pd.DataFrame(rows)
 
 
@@ -40,8 +40,10 @@ def checks_table(result: Result, scenario: int = 0) -> pd.DataFrame:
                          for k, v in result.checks.items()])
 
 
-def format_metric(value: float, unit: str) -> str:
-    """A metric for the terminal: US$ bn with one decimal, rates as %, years as integers."""
+def format_value(value: float | None, unit: str) -> str:
+    """A value for people: US$ bn with one decimal, rates as %, years as integers, n/a for none."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
     if unit == "fraction":
         return f"{value:.1%}"
     if unit == "year":

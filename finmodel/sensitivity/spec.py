@@ -24,7 +24,7 @@ from .evaluate import check_outputs
 from .oneway import Variation
 
 __all__ = ["InputSpec", "Probabilities", "SensitivitySpec", "load_spec", "variations",
-           "resolve_path"]
+           "resolve_path", "make_variation"]
 
 _YEAR = re.compile(r"^(.*)\.(\d{4})$")
 _DIST_TAGS = {k.value for k in DistKind}
@@ -128,29 +128,41 @@ def resolve_path(drivers: Drivers, path: str) -> tuple[str | None, float | None,
     return None, None, f"no input {path!r}{hint}"
 
 
+PER_YEAR_HINT = "a per-year input: vary one year (PATH.YEAR) or scale every year (scale: true, or PATH* on the command line)"
+
+
+def make_variation(drivers: Drivers, name: str, path: str, scale: bool, low: float | None,
+                   high: float | None, change: float | None = None, label: str | None = None,
+                   rationale: str = "") -> Variation:
+    """A :class:`Variation` of one input, its base value taken from the scenario.
+
+    ``change`` (a fraction) gives low/high = base x (1 -/+ change). Raises ValueError with the
+    reason when the path is unknown or names a whole per-year input without ``scale``.
+    """
+    resolved, base, why = resolve_path(drivers, path)
+    if why:
+        raise ValueError(why)
+    if base is None and not scale:
+        raise ValueError(f"{path}: {PER_YEAR_HINT}")
+    base = 1.0 if scale else base
+    if change is not None:
+        low, high = base * (1 - change), base * (1 + change)
+    elif low is None:
+        low = high = base
+    field = drivers.field(_base_path(drivers, resolved))
+    integer = bool(not scale and field.bounds and field.bounds.integer)
+    return Variation(name, label or field.label, resolved, base, low, high, scale, integer, rationale)
+
+
 def variations(spec: SensitivitySpec, drivers: Drivers) -> tuple[list[Variation], list[Problem]]:
     """One :class:`Variation` per spec input, with its base value from the scenario."""
     out, problems = [], []
     for name, inp in spec.inputs.items():
-        path, base, why = resolve_path(drivers, inp.path)
-        if why:
-            problems.append(Problem(why, path=f"inputs.{name}.path"))
-            continue
-        if base is None and not inp.scale:
-            problems.append(Problem("a per-year input: vary one year (PATH.YEAR) or set scale: true "
-                                    "to multiply every year", path=f"inputs.{name}.path"))
-            continue
-        base = 1.0 if inp.scale else base
-        if inp.change is not None:
-            low, high = base * (1 - inp.change), base * (1 + inp.change)
-        elif inp.low is not None:
-            low, high = inp.low, inp.high
-        else:
-            low = high = base
-        field = drivers.field(_base_path(drivers, path))
-        integer = bool(not inp.scale and field.bounds and field.bounds.integer)
-        out.append(Variation(name, inp.label or humanise(name),
-                             path, base, low, high, inp.scale, integer, inp.source))
+        try:
+            out.append(make_variation(drivers, name, inp.path, inp.scale, inp.low, inp.high,
+                                      inp.change, inp.label or humanise(name), inp.source))
+        except ValueError as why:
+            problems.append(Problem(str(why), path=f"inputs.{name}.path"))
     return out, problems
 
 
@@ -177,8 +189,7 @@ def _raw_path_problems(doc, raw: dict, drivers: Drivers) -> list[Problem]:
         if isinstance(inp, dict) and isinstance(inp.get("path"), str):
             _, base, why = resolve_path(drivers, inp["path"])
             if not why and base is None and inp.get("scale") is not True:
-                why = ("a per-year input: vary one year (PATH.YEAR) or set scale: true to "
-                       "multiply every year")
+                why = PER_YEAR_HINT
             if why:
                 out.append(doc.problem(("inputs", name, "path"), why))
     outputs = raw.get("outputs")

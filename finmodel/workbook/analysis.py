@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from ..tables import format_value
 from .layout import RunInfo, about_sheet as _about
 from .spec import Cell, Chart, ChartSeries, ConditionalFormat, Sheet, Style, WorkbookSpec, abs_a1, quote_sheet
 
@@ -76,7 +77,7 @@ def layout_tornado(result, variations, labels: dict[str, tuple[str, str]], scena
         fmt = number_format(unit)
         table = result.swings[result.swings["output"] == o].sort_values("rank")
         base = result.base[o]
-        tsheet.put(row, 0, Cell(f"{label} [{unit}] — base {_fmt_text(base, unit)}", style=Style.SECTION))
+        tsheet.put(row, 0, Cell(f"{label} [{unit}] — base {format_value(base, unit)}", style=Style.SECTION))
         _header(tsheet, row + 1, ("Input", "Input low", "Input high", "Output at low",
                                   "Output at high", "Swing", "Rank", "Change at low", "Change at high"))
         top = row + 2
@@ -129,16 +130,6 @@ def layout_tornado(result, variations, labels: dict[str, tuple[str, str]], scena
                         title=f"finmodel tornado — {scenario}")
 
 
-def _fmt_text(x: float, unit: str) -> str:
-    if not math.isfinite(x):
-        return "n/a"
-    if unit == "fraction":
-        return f"{x:.1%}"
-    if unit == "year":
-        return f"{x:.0f}"
-    return f"{x:,.1f}"
-
-
 # --- grid ----------------------------------------------------------------------------------------
 
 def layout_grid(g, label: tuple[str, str], scenario: str, run: RunInfo) -> WorkbookSpec:
@@ -147,7 +138,7 @@ def layout_grid(g, label: tuple[str, str], scenario: str, run: RunInfo) -> Workb
     sheet = Sheet("Grid", tab_color="#1F4E79")
     _title(sheet, f"{out_label} — two-way table ({scenario})",
            f"Rows: {g.y.label} ({g.y.path}); columns: {g.x.label} ({g.x.path}). Heat map: red low, green high. "
-           f"Base point: {g.x.label} = {g.x.base:g}, {g.y.label} = {g.y.base:g} -> {_fmt_text(g.base, unit)}.")
+           f"Base point: {g.x.label} = {g.x.base:g}, {g.y.label} = {g.y.base:g} -> {format_value(g.base, unit)}.")
     sheet.put(3, 0, Cell(f"{g.y.label} \\ {g.x.label}", style=Style.HEADER))
     for j, x in enumerate(g.xs):
         sheet.put(3, 1 + j, Cell(float(x), style=Style.HEADER, num_format="General"))
@@ -161,8 +152,8 @@ def layout_grid(g, label: tuple[str, str], scenario: str, run: RunInfo) -> Workb
     sheet.conditional_formats.append(ConditionalFormat((4, 1), (last_r, last_c), "3_color_scale"))
     note = last_r + 2
     sheet.put(note, 0, Cell(f"Grid point nearest the base: row {g.ys[by]:g}, column {g.xs[bx]:g} "
-                            f"(value {_fmt_text(float(g.values[by, bx]), unit)}); exact base value "
-                            f"{_fmt_text(g.base, unit)}.", style=Style.NOTE))
+                            f"(value {format_value(float(g.values[by, bx]), unit)}); exact base value "
+                            f"{format_value(g.base, unit)}.", style=Style.NOTE))
     sheet.put(note + 1, 0, Cell(f"Invalid points (inputs outside their bounds, shown as n/a): {g.invalid_points}",
                                 style=Style.NOTE))
     sheet.col_widths.update({0: 22})
