@@ -19,6 +19,13 @@ metric_option = click.option(
          "peak_funding_need_usd_bn, or LINE_ITEM@YEAR such as revenue_total@2030.")
 
 
+def common_options(f):
+    """The options every analysis command takes, defined once."""
+    for option in reversed((set_option, output_option, assumptions_option, csv_option, quiet_option)):
+        f = option(f)
+    return f
+
+
 def _common(scenario, overrides, outdir, assumptions_dir, csv_, quiet):
     from .analysis_commands import Common
     return Common(resolve_scenario(scenario, assumptions_dir), tuple(overrides), Path(outdir),
@@ -38,11 +45,7 @@ def register(cli: click.Group) -> None:
     @click.argument("scenario", default="base")
     @spec_option
     @metric_option
-    @set_option
-    @output_option
-    @assumptions_option
-    @csv_option
-    @quiet_option
+    @common_options
     def tornado(scenario, spec_path, metrics, overrides, outdir, assumptions_dir, csv_, quiet):
         """Swing each input of the spec to its low and high; rank inputs by effect.
 
@@ -64,11 +67,7 @@ def register(cli: click.Group) -> None:
     @click.option("--y", "y", required=True, metavar="PATH=LO:HI:N", help="Row input and its range.")
     @click.option("--metric", "metric", default="npv_usd_bn", show_default=True, metavar="METRIC",
                   help="The output shown in the table.")
-    @set_option
-    @output_option
-    @assumptions_option
-    @csv_option
-    @quiet_option
+    @common_options
     def grid(scenario, x, y, metric, overrides, outdir, assumptions_dir, csv_, quiet):
         """A two-way data table of one metric, as a heat map with the base case marked.
 
@@ -91,11 +90,7 @@ def register(cli: click.Group) -> None:
                        "a whole per-year input.")
     @click.option("--bounds", "bounds", multiple=True, metavar="LO,HI",
                   help="Where to look (default: base/10..base*10, or factor 0.01..10).")
-    @set_option
-    @output_option
-    @assumptions_option
-    @csv_option
-    @quiet_option
+    @common_options
     def solve(scenario, targets, varies, bounds, overrides, outdir, assumptions_dir, csv_, quiet):
         """Break-even / goal seek: the input value at which a metric hits a target.
 
@@ -120,11 +115,7 @@ def register(cli: click.Group) -> None:
     @click.option("--lhs", is_flag=True, help="Latin hypercube sampling.")
     @spec_option
     @metric_option
-    @set_option
-    @output_option
-    @assumptions_option
-    @csv_option
-    @quiet_option
+    @common_options
     def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, overrides, outdir,
                    assumptions_dir, csv_, quiet):
         """Monte Carlo: percentiles, per-year bands and probabilities of the chosen metrics.

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
+from .assumptions.schema import RevenuePathKind
 from .engine import capacity, capex, cashflow, costs, revenue, tax, timeline
 
 __all__ = ["LineItem", "Structure", "Catalogue", "CONSTANTS", "build_catalogue", "SHEETS"]
@@ -221,47 +222,56 @@ def _capex(cat: Catalogue, s: Structure) -> None:
 
 # --- Revenue ----------------------------------------------------------------------------------
 
-def _segment(cat: Catalogue, seg: str, label: str, kind: str) -> None:
-    p = f"in:revenue.segments.{seg}"
-    key = f"revenue.{seg}"
-    grown = "=IF({period}=1,{start_usd_bn},{self.prev}*(1+{growth}))"
-    if kind == "explicit":
-        cat.add(_link(key, label, "US$ bn", "Revenue", f"{p}.usd_bn", total=True, section=label))
-    elif kind == "growth":
-        cat.add(_link(f"growth.{seg}", f"{label}: growth", "fraction", "Revenue",
-                      f"{p}.growth_per_year", fmt=PCT, section=label))
-        cat.add(LineItem(key, label, "US$ bn", "Revenue", revenue.grown,
-                         {"start_usd_bn": f"{p}.start_usd_bn", "growth": f"li:growth.{seg}"},
-                         grown, refs={"start_usd_bn": f"{p}.start_usd_bn",
-                                      "growth": f"li:growth.{seg}", "period": "period"},
-                         total=True))
-    elif kind == "decaying_growth":
-        cat.add(LineItem(
-            f"growth.{seg}", f"{label}: growth", "fraction", "Revenue",
-            revenue.decaying_growth_rate,
-            {"initial_growth": f"{p}.initial_growth", "decay_fraction": f"{p}.decay_fraction",
-             "long_run_growth": f"{p}.long_run_growth", "period": "period"},
-            "=IF({period}>=2,{long_run_growth}+({initial_growth}-{long_run_growth})"
-            "*(1-{decay_fraction})^MAX({period}-2,0),0)", fmt=PCT, section=label))
-        cat.add(LineItem(key, label, "US$ bn", "Revenue", revenue.grown,
-                         {"start_usd_bn": f"{p}.start_usd_bn", "growth": f"li:growth.{seg}"},
-                         grown, refs={"start_usd_bn": f"{p}.start_usd_bn",
-                                      "growth": f"li:growth.{seg}", "period": "period"},
-                         total=True))
-    elif kind == "s_curve":
-        cat.add(LineItem(
-            key, label, "US$ bn", "Revenue", revenue.s_curve,
-            {"start_usd_bn": f"{p}.start_usd_bn", "ceiling_usd_bn": f"{p}.ceiling_usd_bn",
-             "steepness_per_year": f"{p}.steepness_per_year", "period": "period"},
-            "={ceiling_usd_bn}/(1+({ceiling_usd_bn}/{start_usd_bn}-1)"
-            "*EXP(-{steepness_per_year}*({period}-1)))", total=True, section=label))
-    else:  # pragma: no cover - the schema admits only the kinds above
-        raise ValueError(kind)
+def _grown(seg: str, label: str, p: str) -> LineItem:
+    """Revenue grown year on year by the segment's growth row (growth path types)."""
+    return LineItem(f"revenue.{seg}", label, "US$ bn", "Revenue", revenue.grown,
+                    {"start_usd_bn": f"{p}.start_usd_bn", "growth": f"li:growth.{seg}"},
+                    "=IF({period}=1,{start_usd_bn},{self.prev}*(1+{growth}))",
+                    refs={"start_usd_bn": f"{p}.start_usd_bn", "growth": f"li:growth.{seg}",
+                          "period": "period"}, total=True)
+
+
+def _explicit_path(seg: str, label: str, p: str) -> list[LineItem]:
+    return [_link(f"revenue.{seg}", label, "US$ bn", "Revenue", f"{p}.usd_bn", total=True, section=label)]
+
+
+def _growth_path(seg: str, label: str, p: str) -> list[LineItem]:
+    return [_link(f"growth.{seg}", f"{label}: growth", "fraction", "Revenue", f"{p}.growth_per_year",
+                  fmt=PCT, section=label), _grown(seg, label, p)]
+
+
+def _decaying_growth_path(seg: str, label: str, p: str) -> list[LineItem]:
+    growth = LineItem(
+        f"growth.{seg}", f"{label}: growth", "fraction", "Revenue", revenue.decaying_growth_rate,
+        {"initial_growth": f"{p}.initial_growth", "decay_fraction": f"{p}.decay_fraction",
+         "long_run_growth": f"{p}.long_run_growth", "period": "period"},
+        "=IF({period}>=2,{long_run_growth}+({initial_growth}-{long_run_growth})"
+        "*(1-{decay_fraction})^MAX({period}-2,0),0)", fmt=PCT, section=label)
+    return [growth, _grown(seg, label, p)]
+
+
+def _s_curve_path(seg: str, label: str, p: str) -> list[LineItem]:
+    return [LineItem(
+        f"revenue.{seg}", label, "US$ bn", "Revenue", revenue.s_curve,
+        {"start_usd_bn": f"{p}.start_usd_bn", "ceiling_usd_bn": f"{p}.ceiling_usd_bn",
+         "steepness_per_year": f"{p}.steepness_per_year", "period": "period"},
+        "={ceiling_usd_bn}/(1+({ceiling_usd_bn}/{start_usd_bn}-1)"
+        "*EXP(-{steepness_per_year}*({period}-1)))", total=True, section=label)]
+
+
+# Revenue path type -> the line items that compute it (one registry, no if/elif chain).
+REVENUE_PATHS = {
+    RevenuePathKind.EXPLICIT: _explicit_path,
+    RevenuePathKind.GROWTH: _growth_path,
+    RevenuePathKind.DECAYING_GROWTH: _decaying_growth_path,
+    RevenuePathKind.S_CURVE: _s_curve_path,
+}
 
 
 def _revenue(cat: Catalogue, s: Structure) -> None:
     for seg, label, kind in s.segments:
-        _segment(cat, seg, label, kind)
+        for item in REVENUE_PATHS[RevenuePathKind(kind)](seg, label, f"in:revenue.segments.{seg}"):
+            cat.add(item)
     cat.add(_sum("revenue_total", "Revenue", "US$ bn", "Revenue",
                  tuple(f"li:revenue.{seg}" for seg, _, _ in s.segments), total=True,
                  section="Total"))
