@@ -148,7 +148,7 @@ def _spearman(x: np.ndarray) -> np.ndarray:
 def _correlations(s, names: list[str], specified: np.ndarray | None):
     if specified is None:
         return None, "none imposed (inputs independent)"
-    achieved = _spearman(s.values[: min(len(s.values), 200_000)])
+    achieved = _spearman(s.values[: min(len(s.values), 50_000)])  # sampling error ~0.005
     used = s.correlation
     rows = []
     for i in range(len(names)):
