@@ -19,7 +19,7 @@ import pandas as pd
 
 from .api import drivers_for
 from .assumptions.load import Assumptions, load
-from .errors import AssumptionError, Problem, UsageError
+from .errors import Problem, UsageError
 from .lineitems import build_catalogue
 from .outputs import check_output_path, write_csv, write_text
 from .record import record_json, run_info

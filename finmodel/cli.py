@@ -6,7 +6,6 @@ Errors become exit codes in one place (:func:`main`): 0 ok, 1 model checks faile
 """
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import traceback

@@ -12,7 +12,7 @@ from typing import Callable, Sequence
 
 from .api import ModelRun, run
 from .assumptions.load import file_sha256, load
-from .errors import InputMissingError, OutputError, UsageError
+from .errors import InputMissingError, UsageError
 from .outputs import check_output_path, write_csv, write_text
 from .record import record_json, run_info
 

@@ -17,7 +17,6 @@ from pydantic import BaseModel
 from .assumptions.schema import (
     COMPONENTS, Bounds, Deal, DealKind, Quantity, Scenario, field_bounds,
 )
-from .errors import AssumptionError, Problem
 from .lineitems import Structure
 
 __all__ = ["InputField", "Drivers", "build_drivers", "expand_series", "unit_of", "humanise"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from finmodel.api import load, run
+from finmodel.api import run
 from finmodel.calibration import ANCHORS, model_value
 
 from conftest import BASE, ROOT

@@ -5,7 +5,6 @@ Read and validated like every assumption file: every problem at once, located.
 from __future__ import annotations
 
 import difflib
-import math
 import re
 from dataclasses import dataclass
 from pathlib import Path

@@ -9,7 +9,6 @@ import math
 from typing import Sequence
 
 import numpy as np
-import pandas as pd
 
 from ..tables import format_value
 from .layout import RunInfo, about_sheet as _about

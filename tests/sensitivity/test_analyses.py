@@ -1,7 +1,6 @@
 """Tornado, grid, solve and Monte Carlo agree with single runs loaded with --set overrides."""
 from __future__ import annotations
 
-import json
 
 import numpy as np
 import pytest
