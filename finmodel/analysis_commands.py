@@ -266,12 +266,12 @@ def montecarlo_text(mc) -> str:
     lines = [f"{mc.draws:,} draws, {mc.valid:,} valid ({mc.draws - mc.valid:,} invalid, excluded); "
              f"seed {mc.seed}{'; Latin hypercube' if mc.lhs else ''}",
              f"correlation: {mc.correlation_note}", ""]
-    head = f"{'':44} {'mean':>10} {'+-se':>8} " + " ".join(f"{'P' + format(q, 'g'):>9}" for q in mc.quantiles)
+    head = f"{'':48} {'mean':>10} {'+-se':>8} " + " ".join(f"{'P' + format(q, 'g'):>9}" for q in mc.quantiles)
     lines.append(head + "   n/a")
     for o, row in mc.percentiles.items():
         unit = row["unit"]
         cells = [f"{format_value(row[f'p{q:g}'], unit):>9}" for q in mc.quantiles]
-        lines.append(f"{row['label'][:44]:44} {format_value(row['mean'], unit):>10} {_fmt_se(row['se'], unit):>8} "
+        lines.append(f"{row['label'][:48]:48} {format_value(row['mean'], unit):>10} {_fmt_se(row['se'], unit):>8} "
                      + " ".join(cells) + f"   {row['missing']}")
     lines.append("")
     for p in mc.probabilities:

@@ -208,3 +208,21 @@ def test_unknown_output_is_rejected_with_a_suggestion(drivers, tmp_path):
     with pytest.raises(AssumptionError) as err:
         load_spec(spec_file, drivers)
     assert "did you mean 'npv_usd_bn'" in str(err.value) and "revenue_total" in str(err.value)
+
+
+def test_an_impossible_correlation_matrix_is_repaired_and_reported(drivers, tmp_path):
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(
+        "outputs: [npv_usd_bn]\n"
+        "inputs:\n"
+        "  a: {path: valuation.discount_rate, change: 0.1, source: t, distribution: {dist: uniform, low: 0.1, high: 0.14}}\n"
+        "  b: {path: capex.servers.life_years, change: 0.1, source: t, distribution: {dist: uniform, low: 4, high: 6}}\n"
+        "  c: {path: operations.pue.2030, change: 0.1, source: t, distribution: {dist: uniform, low: 1.1, high: 1.3}}\n"
+        "correlations:\n  - [a, b, 0.9]\n  - [b, c, 0.9]\n  - [a, c, -0.9]\n")
+    spec, variations = load_spec(spec_file, drivers)
+    mc = montecarlo(drivers, spec, variations, ["npv_usd_bn"], 20000, 1, False, build_catalogue(drivers.structure))
+    assert "repaired" in mc.correlation_note.lower()
+    achieved = {(a, b): got for a, b, _, used, got in mc.correlation_table}
+    used = {(a, b): u for a, b, _, u, _ in mc.correlation_table}
+    for k in achieved:  # the repaired (used) correlations are recovered within sampling error
+        assert achieved[k] == pytest.approx(used[k], abs=0.03)
