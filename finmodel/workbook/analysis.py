@@ -146,11 +146,13 @@ def layout_grid(g, label: tuple[str, str], scenario: str, run: RunInfo) -> Workb
     for i, y in enumerate(g.ys):
         sheet.put(4 + i, 0, Cell(float(y), style=Style.HEADER, num_format="General"))
         for j in range(len(g.xs)):
-            sheet.put(4 + i, 1 + j, Cell(_val(g.values[i, j]), style=Style.CALC, num_format=fmt))
+            base_cell = (i, j) == (by, bx)  # the grid point nearest the base: bold
+            sheet.put(4 + i, 1 + j, Cell(_val(g.values[i, j]), style=Style.TOTAL if base_cell else Style.CALC,
+                                         num_format=fmt))
     last_r, last_c = 4 + len(g.ys) - 1, len(g.xs)
     sheet.conditional_formats.append(ConditionalFormat((4, 1), (last_r, last_c), "3_color_scale"))
     note = last_r + 2
-    sheet.put(note, 0, Cell(f"Grid point nearest the base: row {g.ys[by]:g}, column {g.xs[bx]:g} "
+    sheet.put(note, 0, Cell(f"Bold: the grid point nearest the base, row {g.ys[by]:g}, column {g.xs[bx]:g} "
                             f"(value {format_value(float(g.values[by, bx]), unit)}); exact base value "
                             f"{format_value(g.base, unit)}.", style=Style.NOTE))
     sheet.put(note + 1, 0, Cell(f"Invalid points (inputs outside their bounds, shown as n/a): {g.invalid_points}",
