@@ -114,7 +114,8 @@ def run(scenarios, all_, overrides, outdir, assumptions_dir, csv_, quiet) -> int
 def validate(paths, overrides, assumptions_dir, quiet) -> int:
     """Check scenario files (and their deal tables) without running the model.
 
-    Every problem is listed at once as file:line:col: field.path: message.
+    With no PATH, every scenario and the sensitivity spec of the assumptions folder are
+    checked. Every problem is listed at once as file:line:col: field.path: message.
 
     \b
     Examples:
@@ -129,6 +130,13 @@ def validate(paths, overrides, assumptions_dir, quiet) -> int:
         if not quiet:
             included = sum(d.include for d in a.deals)
             click.echo(f"{path}: ok ({len(a.deals)} deals, {included} included)")
+    spec = Path(assumptions_dir) / "sensitivity.yaml"
+    if not paths and spec.is_file():
+        from .api import drivers_for
+        from .sensitivity.spec import load_spec
+        _, variations = load_spec(spec, drivers_for(load(targets[0], overrides)))
+        if not quiet:
+            click.echo(f"{spec}: ok ({len(variations)} inputs)")
     return 0
 
 
