@@ -26,7 +26,7 @@ CHUNK = 10_000  # rows per engine call: keeps every temporary array in cache-fri
 @dataclass(frozen=True)
 class Evaluation:
     """values: output -> (n,) [unit of the output], NaN where the output does not exist or the
-    row is invalid; invalid: (n,) rows whose inputs left their bounds; rows: line item -> (n, T) when asked for (fan charts)."""
+    row is invalid; invalid: (n,) rows whose inputs left their bounds; rows: line item -> (n, T) when asked for (fan charts); a transposed view of year-major storage."""
 
     values: dict[str, np.ndarray]
     invalid: np.ndarray
@@ -96,8 +96,8 @@ def _run_chunks(drivers: Drivers, overrides, scales, outputs, keep_rows, chunk, 
             result = run(batch)
         for o in outputs:  # rows whose inputs left their bounds are not results: NaN
             values[o][sl] = np.where(batch.invalid, np.nan, output_values(result, o))
-        for k in keep_rows:
-            rows[k][sl] = result.line_items[k]
+        for k in keep_rows:  # stored year-major: per-year percentiles then need no copy
+            rows[k][:, sl] = result.line_items[k].T
         invalid[sl] = batch.invalid
         done(sl.stop - sl.start)
 
@@ -122,7 +122,7 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
     parallel = workers > 1 and "fork" in mp.get_all_start_methods()
     alloc = _shared if parallel else (lambda shape, dtype=float: np.empty(shape, dtype))
     values = {o: alloc((n,)) for o in outputs}
-    rows = {k: alloc((n, drivers.periods)) for k in keep_rows}
+    rows = {k: alloc((drivers.periods, n)) for k in keep_rows}
     invalid = alloc((n,), np.bool_)
     starts = list(range(0, n, chunk))
     args = (drivers, overrides, scales, outputs, keep_rows, chunk)
@@ -130,7 +130,7 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
         _run_chunks(*args, starts, n, values, rows, invalid, progress or (lambda k: None))
     else:
         _run_parallel(args, starts, n, workers, values, rows, invalid, progress)
-    return Evaluation(values, invalid, rows, drivers.years)
+    return Evaluation(values, invalid, {k: v.T for k, v in rows.items()}, drivers.years)
 
 
 def _worker(*args) -> None:
