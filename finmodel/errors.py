@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "Problem", "FinModelError", "AssumptionError", "InputMissingError", "OutputError",
-    "ModelCheckError", "UsageError", "EXIT_CODES",
+    "UsageError",
 ]
 
 
@@ -74,19 +74,7 @@ class OutputError(FinModelError):
     exit_code = 73
 
 
-class ModelCheckError(FinModelError):
-    """The model ran but one of its checks failed (exit 1)."""
-
-    exit_code = 1
-
-
 class UsageError(FinModelError):
     """The command line is wrong (exit 2)."""
 
     exit_code = 2
-
-
-EXIT_CODES = {
-    "ok": 0, "checks_failed": 1, "usage": 2, "data": 65, "no_input": 66,
-    "cant_create": 73, "interrupted": 130,
-}

@@ -203,8 +203,6 @@ def S(**kw):
     return Q(series=True, **kw)
 
 
-Fraction = Q(ge=0, le=1, kind="fraction")
-UsdBn = Q(ge=0, le=10_000, kind="usd_bn")
 
 
 class Timeline(_Frozen):

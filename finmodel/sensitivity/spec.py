@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,13 +99,6 @@ class SensitivitySpec(_Frozen):
         for a, b, rho in self.correlations:
             m[idx[a], idx[b]] = m[idx[b], idx[a]] = rho
         return m
-
-
-@dataclass(frozen=True)
-class LoadedSpec:
-    spec: SensitivitySpec
-    file: str
-    path: Path
 
 
 def resolve_path(drivers: Drivers, path: str) -> tuple[str | None, float | None, str | None]:

@@ -129,10 +129,6 @@ class Sheet:
     def put(self, row: int, col: int, cell: Cell) -> None:
         self.cells[(row, col)] = cell
 
-    @property
-    def max_row(self) -> int:
-        return max((r for r, _ in self.cells), default=-1)
-
 
 @dataclass(frozen=True)
 class DefinedName:
