@@ -98,9 +98,9 @@ def register(cli: click.Group) -> None:
 
         \b
         Examples:
-          finmodel solve --target npv_explicit_usd_bn=0 --vary valuation.discount_rate --bounds 0,1
+          finmodel solve bull --target npv_explicit_usd_bn=0 --vary valuation.discount_rate --bounds 0.05,1
           finmodel solve --target npv_usd_bn=0 --vary revenue.segments.consumer.initial_growth
-          finmodel solve --target peak_funding_need_usd_bn=300 --vary capex.servers.cost_usd_bn_per_gw --bounds 5,40
+          finmodel solve --target peak_funding_need_usd_bn=500 --vary capex.servers.cost_usd_bn_per_gw --bounds 5,40
         """
         from .analysis_commands import solve_command
         return solve_command(_common(scenario, overrides, outdir, assumptions_dir, csv_, quiet),

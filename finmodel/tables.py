@@ -44,6 +44,7 @@ def format_value(value: float | None, unit: str) -> str:
     """A value for people: US$ bn with one decimal, rates as %, years as integers, n/a for none."""
     if value is None or not np.isfinite(value):
         return "n/a"
+    value = value + 0.0 if abs(value) >= 1e-9 else 0.0  # no "-0.0" for a solved zero
     if unit == "fraction":
         return f"{value:.1%}"
     if unit == "year":

@@ -100,7 +100,11 @@ def solve(drivers: Drivers, targets: Sequence[Target], tolerance: float = 1e-10)
 def _no_root_message(t: Target, col: np.ndarray) -> str:
     lo_v, hi_v = col[0] + t.value, col[-1] + t.value
     fmt = lambda v: "n/a" if not np.isfinite(v) else f"{v:,.4g}"  # noqa: E731
+    missing = int((~np.isfinite(col)).sum())
+    why = (f"; {missing} of {SCAN_POINTS} scan points have no value (an input outside its bounds, "
+           "e.g. terminal growth >= discount rate, or the output does not exist there)"
+           if missing else "")
     return (f"no solution for {t.output} = {t.value:g} with {t.vary.path} in "
             f"[{t.vary.low:g}, {t.vary.high:g}]: {t.output} is {fmt(lo_v)} at {t.vary.low:g} and "
-            f"{fmt(hi_v)} at {t.vary.high:g} (no crossing found in {SCAN_POINTS} scan points); "
-            "widen --bounds")
+            f"{fmt(hi_v)} at {t.vary.high:g} (no crossing found in {SCAN_POINTS} scan points{why}); "
+            "widen --bounds or change the target")
