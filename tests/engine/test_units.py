@@ -126,3 +126,20 @@ def test_payback_and_peak():
     peak, year = metrics.peak_and_year(np.array([[0.0, 3.0, 5.0, 5.0], [0, 0, 0, 0.0]]), years)
     assert peak.value.tolist() == [5.0, 0.0]
     assert year.value[0] == 2027 and year.text(1) == "n/a: no funding need"
+
+
+def test_cloud_contract_is_renewed_at_its_final_year_share_after_the_term():
+    # a 3-year contract from period 1 (shares 0.2, 0.3, 0.5) on a 6-year timeline, delayed 1 year
+    sched = np.array([[0.2, 0.3, 0.5, 0.0, 0.0, 0.0]])
+    years = np.arange(2025, 2031)[None, :].astype(float)
+    on = capacity.cloud_share(sched, np.array([[1.0]]), period_numbers(6), np.array([[1.0]]), years, 2027.0, 0.5)
+    off = capacity.cloud_share(sched, np.array([[1.0]]), period_numbers(6), np.array([[0.0]]), years, 2027.0, 0.5)
+    assert off[0].tolist() == [0.0, 0.2, 0.3, 0.5, 0.0, 0.0]
+    assert on[0].tolist() == [0.0, 0.2, 0.3, 0.5, 0.5, 0.5]  # term ends 2027 + 1 year delay
+
+
+def test_terminal_value_grows_the_average_of_the_last_years():
+    flows = np.array([[-5.0, 1.0, 2.0, 3.0, 10.0]])
+    # average of the last 3 flows = 5; TV = 5 * 1.02 / (0.10 - 0.02) = 63.75
+    tv = metrics.terminal_value(flows, np.array([[0.10]]), np.array([[0.02]]), np.array([[3.0]]))
+    assert tv[0, 0] == pytest.approx(63.75, rel=1e-12)
