@@ -7,6 +7,7 @@ n = 1; a sensitivity or Monte Carlo batch replaces some inputs by n values at on
 """
 from __future__ import annotations
 
+import difflib
 import re
 from dataclasses import dataclass, field, replace
 from typing import Iterable, Mapping
@@ -201,6 +202,33 @@ class Drivers:
                 return f
         raise KeyError(path)
 
+    def locate(self, key: str) -> tuple[InputField, int | None]:
+        """The input a key names and, for ``PATH.YEAR``, the year's column (else None).
+
+        The one place that reads ``PATH.YEAR`` keys. Raises KeyError with a message for users
+        (unknown input with "did you mean", a year outside the timeline, a year of a scalar).
+        """
+        paths = [f.path for f in self.fields]
+        if key in paths:
+            return self.field(key), None
+        m = _YEAR.match(key)
+        if m and m.group(1) in paths:
+            f, year = self.field(m.group(1)), int(m.group(2))
+            if not f.series:
+                raise KeyError(f"{m.group(1)!r} is a single number, not a per-year input")
+            if year not in self.years:
+                raise KeyError(f"year {year} is outside the timeline {self.years[0]}-{self.years[-1]}")
+            return f, int(np.searchsorted(self.years, year))
+        close = difflib.get_close_matches(key, paths, n=1, cutoff=0.6)
+        raise KeyError(f"no input {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+
+    def base_value(self, key: str) -> float | None:
+        """Scenario 0's value of a scalar input or of one year of a series; None for a whole series."""
+        f, col = self.locate(key)
+        if col is None:
+            return None if f.series else float(f.value)
+        return float(f.value[col])
+
     def with_overrides(self, overrides: Mapping[str, np.ndarray],
                        scales: Mapping[str, np.ndarray] | None = None) -> "Drivers":
         """A batch of ``n`` scenarios: each override is n values for an input.
@@ -210,40 +238,31 @@ class Drivers:
         multiplies a whole input by n factors. Rows whose values leave an input's bounds are
         flagged in ``invalid`` (the engine still runs them; callers exclude them).
         """
-        by_path = {f.path: f for f in self.fields}
         values = dict(self.values)
         sizes = {np.shape(v)[0] for v in list(overrides.values()) + list((scales or {}).values())}
         if len(sizes) > 1:
             raise ValueError(f"overrides of different lengths: {sorted(sizes)}")
         n = sizes.pop() if sizes else self.n
-        T = self.periods
-        touched = set(scales or {})
+        touched = {}
         for key, arr in overrides.items():
             arr = np.asarray(arr, dtype=float)
-            path, year = key, None
-            if key not in by_path and (m := _YEAR.match(key)) and m.group(1) in by_path:
-                path, year = m.group(1), int(m.group(2))
-            f = by_path.get(path)
-            if f is None:
-                raise KeyError(f"unknown input {key!r}")
-            base = np.broadcast_to(values[path], (n, values[path].shape[1])).copy()
-            if year is not None:
-                if not f.series or year not in self.years:
-                    raise KeyError(f"{key!r}: not a year of a per-year input")
-                base[:, int(np.searchsorted(self.years, year))] = arr.reshape(n)
-            elif arr.ndim == 2 and arr.shape[1] == T and f.series:
+            f, col = self.locate(key)
+            base = np.broadcast_to(values[f.path], (n, values[f.path].shape[1])).copy()
+            if col is not None:
+                base[:, col] = arr.reshape(n)
+            elif arr.ndim == 2 and arr.shape[1] == self.periods and f.series:
                 base = arr.copy()
             else:
                 base[:] = arr.reshape(n, 1)
-            values[path] = base
-            touched.add(path)
-        for path, factor in (scales or {}).items():
-            if path not in by_path:
-                raise KeyError(f"unknown input {path!r}")
-            values[path] = np.asarray(values[path], dtype=float) * np.asarray(factor, dtype=float).reshape(n, 1)
+            values[f.path] = base
+            touched[f.path] = f
+        for key, factor in (scales or {}).items():
+            f, _ = self.locate(key)
+            values[f.path] = np.asarray(values[f.path], dtype=float) * np.asarray(factor, dtype=float).reshape(n, 1)
+            touched[f.path] = f
         bad = np.zeros(n, dtype=bool)
-        for path in touched:
-            bad |= _out_of_bounds(by_path[path], values[path], n)
+        for path, f in touched.items():
+            bad |= _out_of_bounds(f, values[path], n)
         bad |= _cross_invalid(values, n)
         return replace(self, values=values, n=n, invalid=bad)
 

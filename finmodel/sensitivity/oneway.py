@@ -5,7 +5,6 @@ base point (every varied input at its base value), so the base equals the base r
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
@@ -46,13 +45,7 @@ def base_value(drivers: Drivers, v: Variation) -> float:
     Points leave an input at this value when they do not vary it, whatever ``v.base`` says, so
     a base point always equals the base run exactly.
     """
-    if v.scale:
-        return 1.0
-    m = re.match(r"^(.*)\.(\d{4})$", v.path)
-    if v.path in drivers.values:
-        return float(np.asarray(drivers.values[v.path]).reshape(-1)[0])
-    path, year = m.group(1), int(m.group(2))
-    return float(drivers.values[path][0, list(drivers.years).index(year)])
+    return 1.0 if v.scale else drivers.base_value(v.path)
 
 
 def _rows(drivers: Drivers, vars_: Sequence[Variation], points: list[dict[str, float]]) -> tuple[dict, dict]:

@@ -4,8 +4,6 @@ Read and validated like every assumption file: every problem at once, located.
 """
 from __future__ import annotations
 
-import difflib
-import re
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +22,6 @@ from .oneway import Variation
 __all__ = ["InputSpec", "Probabilities", "SensitivitySpec", "load_spec", "variations",
            "resolve_path", "make_variation"]
 
-_YEAR = re.compile(r"^(.*)\.(\d{4})$")
 _DIST_TAGS = {k.value for k in DistKind}
 
 
@@ -102,21 +99,12 @@ class SensitivitySpec(_Frozen):
 
 
 def resolve_path(drivers: Drivers, path: str) -> tuple[str | None, float | None, str | None]:
-    """(input path, base value, problem) for a spec or CLI path; base is 1.0 for scale inputs."""
-    paths = [f.path for f in drivers.fields]
-    m = _YEAR.match(path)
-    if path in paths:
-        f = drivers.field(path)
-        return path, (None if f.series else float(f.value)), None
-    if m and m.group(1) in paths and drivers.field(m.group(1)).series:
-        f = drivers.field(m.group(1))
-        year = int(m.group(2))
-        if year not in drivers.years:
-            return None, None, f"year {year} is outside the timeline {drivers.years[0]}-{drivers.years[-1]}"
-        return path, float(f.value[list(drivers.years).index(year)]), None
-    close = difflib.get_close_matches(path, paths, n=1, cutoff=0.6)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    return None, None, f"no input {path!r}{hint}"
+    """(input path, base value, problem) for a spec or CLI path; the base value is None for a
+    whole per-year input."""
+    try:
+        return path, drivers.base_value(path), None
+    except KeyError as err:
+        return None, None, err.args[0]
 
 
 PER_YEAR_HINT = "a per-year input: vary one year (PATH.YEAR) or scale every year (scale: true, or PATH* on the command line)"
@@ -140,7 +128,7 @@ def make_variation(drivers: Drivers, name: str, path: str, scale: bool, low: flo
         low, high = base * (1 - change), base * (1 + change)
     elif low is None:
         low = high = base
-    field = drivers.field(_base_path(drivers, resolved))
+    field, _ = drivers.locate(resolved)
     integer = bool(not scale and field.bounds and field.bounds.integer)
     return Variation(name, label or field.label, resolved, base, low, high, scale, integer, rationale)
 
@@ -155,11 +143,6 @@ def variations(spec: SensitivitySpec, drivers: Drivers) -> tuple[list[Variation]
         except ValueError as why:
             problems.append(Problem(str(why), path=f"inputs.{name}.path"))
     return out, problems
-
-
-def _base_path(drivers: Drivers, path: str) -> str:
-    paths = {f.path for f in drivers.fields}
-    return path if path in paths else _YEAR.sub(r"\1", path)
 
 
 def _located(doc, loc: tuple, msg: str) -> Problem:
