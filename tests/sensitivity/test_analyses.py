@@ -164,18 +164,24 @@ def test_montecarlo_draws_equal_single_runs(drivers, spec_and_vars):
         assert mc.values["npv_usd_bn"][i] == pytest.approx(one, rel=1e-12)
 
 
-def test_montecarlo_counts_and_excludes_invalid_draws(drivers, tmp_path):
+def npv_montecarlo(drivers, tmp_path, spec_text: str, draws: int, seed: int):
+    """A Monte Carlo of NPV on a spec written for the test."""
     spec_file = tmp_path / "spec.yaml"
-    spec_file.write_text(
+    spec_file.write_text(spec_text)
+    spec, variations = load_spec(spec_file, drivers)
+    return montecarlo(drivers, spec, variations, ["npv_usd_bn"], draws, seed, False,
+                      build_catalogue(drivers.structure))
+
+
+def test_montecarlo_counts_and_excludes_invalid_draws(drivers, tmp_path):
+    mc = npv_montecarlo(drivers, tmp_path,
         "outputs: [npv_usd_bn]\n"
         "inputs:\n"
         "  g:\n"
         "    path: valuation.terminal_growth\n"
         "    low: 0.0\n    high: 0.2\n"
         "    distribution: {dist: uniform, low: 0.0, high: 0.2}\n"
-        "    source: test\n")
-    spec, variations = load_spec(spec_file, drivers)
-    mc = montecarlo(drivers, spec, variations, ["npv_usd_bn"], 4000, 3, False, build_catalogue(drivers.structure))
+        "    source: test\n", 4000, 3)
     # terminal growth >= the 12% discount rate is invalid: ~40% of uniform(0, 0.2) draws
     assert 0.3 < 1 - mc.valid / mc.draws < 0.5
     assert mc.values["npv_usd_bn"].size == mc.valid and np.isfinite(mc.values["npv_usd_bn"]).all()
@@ -211,16 +217,13 @@ def test_unknown_output_is_rejected_with_a_suggestion(drivers, tmp_path):
 
 
 def test_an_impossible_correlation_matrix_is_repaired_and_reported(drivers, tmp_path):
-    spec_file = tmp_path / "spec.yaml"
-    spec_file.write_text(
+    mc = npv_montecarlo(drivers, tmp_path,
         "outputs: [npv_usd_bn]\n"
         "inputs:\n"
         "  a: {path: valuation.discount_rate, change: 0.1, source: t, distribution: {dist: uniform, low: 0.1, high: 0.14}}\n"
         "  b: {path: capex.servers.life_years, change: 0.1, source: t, distribution: {dist: uniform, low: 4, high: 6}}\n"
         "  c: {path: operations.pue.2030, change: 0.1, source: t, distribution: {dist: uniform, low: 1.1, high: 1.3}}\n"
-        "correlations:\n  - [a, b, 0.9]\n  - [b, c, 0.9]\n  - [a, c, -0.9]\n")
-    spec, variations = load_spec(spec_file, drivers)
-    mc = montecarlo(drivers, spec, variations, ["npv_usd_bn"], 20000, 1, False, build_catalogue(drivers.structure))
+        "correlations:\n  - [a, b, 0.9]\n  - [b, c, 0.9]\n  - [a, c, -0.9]\n", 20000, 1)
     assert "repaired" in mc.correlation_note.lower()
     achieved = {(a, b): got for a, b, _, used, got in mc.correlation_table}
     used = {(a, b): u for a, b, _, u, _ in mc.correlation_table}
