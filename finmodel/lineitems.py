@@ -405,9 +405,9 @@ def _cash(cat: Catalogue, s: Structure) -> None:
                      cashflow.discount_factor,
                      {"rate": "in:valuation.discount_rate", "period": "period"},
                      "=IF({period}>1,(1+{rate})^-({period}-1),0)", fmt="0.0000"))
-    cat.add(LineItem("pv_fcf", "Present value of FCF", "US$ bn", C, costs.share_of,
-                     {"base": "li:fcf", "fraction": "li:discount_factor"},
-                     "={base}*{fraction}", total=True))
+    cat.add(LineItem("pv_fcf", "Present value of FCF", "US$ bn", C, cashflow.present_value,
+                     {"flow": "li:fcf", "factor": "li:discount_factor"},
+                     "={flow}*{factor}", total=True))
     cat.add(LineItem("commitment_spend", "Compute commitments paid (cloud + owned capex)", "US$ bn",
                      C, timeline.link, {"x": ("li:cloud_payments", "li:capex_total")},
                      "={x}", total=True, section="Coverage"))

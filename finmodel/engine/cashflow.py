@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["difference", "free_cash_flow", "cash_closing", "funding_need", "cumulative_after_first",
-           "discount_factor", "ratio", "payback_flag"]
+           "discount_factor", "present_value", "ratio", "payback_flag"]
 
 
 def difference(a, b) -> np.ndarray:
@@ -42,6 +42,11 @@ def discount_factor(rate, period) -> np.ndarray:
     """Discount factor to the end of the first year: (1 + r)^-(period - 1); 0 for the first
     (actual) year, which is not valued [-]."""
     return np.where(period > 1, (1.0 + rate) ** -(period - 1.0), 0.0)
+
+
+def present_value(flow, factor) -> np.ndarray:
+    """Present value of a flow: flow x discount factor [US$ bn]."""
+    return flow * factor
 
 
 def ratio(numerator, denominator) -> np.ndarray:
