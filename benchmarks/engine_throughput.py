@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from finmodel.api import drivers_for, load  # noqa: E402
-from finmodel.engine.model import run  # noqa: E402
+from finmodel.model.result import run  # noqa: E402
 from finmodel.sensitivity.evaluate import evaluate  # noqa: E402
 
 INPUTS = {  # varied per scenario: scalars, a per-year series, a delay, a life

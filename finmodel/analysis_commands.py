@@ -20,7 +20,7 @@ import pandas as pd
 from .api import drivers_for
 from .assumptions.load import Assumptions, load
 from .errors import Problem, UsageError
-from .lineitems import build_catalogue
+from .model.catalogue import build_catalogue
 from .outputs import check_output_path, write_csv, write_text
 from .record import record_json, run_info
 from .sensitivity.evaluate import check_outputs, output_label

@@ -9,8 +9,8 @@ from typing import Iterable
 import pandas as pd
 
 from .assumptions.load import Assumptions, load
-from .drivers import Drivers, build_drivers
-from .engine.model import Result, run as run_engine
+from .model.drivers import Drivers, build_drivers
+from .model.result import Result, run as run_engine
 from .tables import checks_table, line_items_table, metrics_table
 
 __all__ = ["ModelRun", "load", "run", "drivers_for"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .engine.model import METRICS, Result
+from .model.result import METRICS, Result
 
 __all__ = ["line_items_table", "metrics_table", "checks_table", "format_value"]
 
@@ -34,7 +34,7 @@ def metrics_table(result: Result, scenario: int = 0) -> pd.DataFrame:
 
 
 def checks_table(result: Result, scenario: int = 0) -> pd.DataFrame:
-    from .lineitems import check_formulas
+    from .model.catalogue import check_formulas
     labels = {k: v[0] for k, v in check_formulas(result.drivers.structure).items()}
     return pd.DataFrame([{"check": k, "label": labels[k], "ok": bool(v[scenario])}
                          for k, v in result.checks.items()])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from finmodel.api import run
-from finmodel.calibration import ANCHORS, model_value
+from finmodel.model.calibration import ANCHORS, model_value
 
 from conftest import BASE, ROOT
 

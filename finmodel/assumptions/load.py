@@ -218,7 +218,7 @@ def _set_year(q: dict, year: int, value: Any, years: list[int], text: str) -> Pr
                        path=text)
     current = q["value"]
     if isinstance(current, dict):
-        from ..drivers import expand_series
+        from ..model.drivers import expand_series
         try:
             full = dict(zip(years, expand_series(current, years)))
         except (TypeError, ValueError):
@@ -489,7 +489,7 @@ def _years(data: dict) -> list[int]:
 
 
 def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
-    from ..drivers import check_series_years
+    from ..model.drivers import check_series_years
     out = []
     for path, msg in check_series_years(scenario):
         f, line, col = origins.find(path)

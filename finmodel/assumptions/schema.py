@@ -14,7 +14,7 @@ or as a bare number. A *per-year series* is a number (the same every year) or a 
 key (step, no interpolation).
 
 Bounds are declared once, on the field, with :func:`Q`; the same bounds check vectorised
-overrides in Monte Carlo draws (see ``finmodel.drivers``).
+overrides in Monte Carlo draws (see ``finmodel.model.drivers``).
 """
 from __future__ import annotations
 

@@ -16,8 +16,8 @@ from typing import Callable, Mapping, Sequence
 
 import numpy as np
 
-from ..drivers import Drivers
-from ..engine.model import METRICS, Result, run
+from ..model.drivers import Drivers
+from ..model.result import METRICS, Result, run
 
 __all__ = ["Evaluation", "evaluate", "output_values", "check_outputs", "output_label", "CHUNK"]
 

@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..drivers import Drivers
+from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem
 from .evaluate import evaluate, output_label
 from .oneway import Variation

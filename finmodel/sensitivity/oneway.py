@@ -11,7 +11,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..drivers import Drivers
+from ..model.drivers import Drivers
 from .evaluate import Evaluation, evaluate
 
 __all__ = ["Variation", "base_value", "TornadoResult", "tornado", "GridResult", "grid", "SPIDER_STEPS"]

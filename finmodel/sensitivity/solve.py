@@ -12,7 +12,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..drivers import Drivers
+from ..model.drivers import Drivers
 from .evaluate import evaluate
 from .oneway import Variation, base_value
 

@@ -12,9 +12,9 @@ from pydantic import Field, StrictBool, StrictFloat, ValidationError, model_vali
 
 from ..assumptions.schema import FrozenModel, slug_id
 from ..assumptions.yamlio import read_yaml
-from ..drivers import Drivers, humanise
+from ..model.drivers import Drivers, humanise
 from ..errors import AssumptionError, Problem
-from ..lineitems import build_catalogue
+from ..model.catalogue import build_catalogue
 from .distributions import Dist as Distribution, DistKind
 from .evaluate import check_outputs
 from .oneway import Variation

@@ -17,12 +17,12 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import __version__
-from ..calibration import ANCHORS, model_value
-from ..drivers import InputField
+from ..model.calibration import ANCHORS, model_value
+from ..model.drivers import InputField
 from ..engine import capex as capex_engine
 from ..engine.metrics import IRR_GRID, npv_at_rates
-from ..engine.model import METRICS, Result
-from ..lineitems import CONSTANTS, METRIC_FORMULAS, SHEETS, LineItem, check_formulas
+from ..model.result import METRICS, Result
+from ..model.catalogue import CONSTANTS, METRIC_FORMULAS, SHEETS, LineItem, check_formulas
 from .spec import (
     Cell, Chart, ChartSeries, ConditionalFormat, DefinedName, Sheet, Style, WorkbookSpec, a1,
     abs_a1, col_letter, quote_sheet,

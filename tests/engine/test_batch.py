@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from finmodel.api import drivers_for, load, run
-from finmodel.engine.model import run as run_engine
+from finmodel.model.result import run as run_engine
 from finmodel.sensitivity.evaluate import evaluate
 
 from conftest import MINI

@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from finmodel.api import drivers_for, load, run
 from finmodel.errors import AssumptionError
-from finmodel.lineitems import build_catalogue
+from finmodel.model.catalogue import build_catalogue
 from finmodel.sensitivity.evaluate import output_values
 from finmodel.sensitivity.montecarlo import montecarlo
 from finmodel.sensitivity.oneway import Variation, grid, tornado
@@ -124,7 +124,7 @@ def test_solve_without_a_solution_says_why(drivers):
 def test_solver_property_any_reachable_target_is_hit(drivers, factor):
     """Revenue 2030 rises strictly with the consumer growth factor, so every value it takes on
     the bounds is a reachable target: the solver must hit it."""
-    from finmodel.engine.model import run as run_engine
+    from finmodel.model.result import run as run_engine
     path = "revenue.segments.consumer.initial_growth"
     target = float(run_engine(drivers.with_overrides({}, {path: np.array([factor])})).at("revenue_total", 2030)[0])
     (sol,) = solve(drivers, [Target("revenue_total@2030", target,
@@ -147,7 +147,7 @@ def test_montecarlo_same_seed_identical_and_other_seed_differs(drivers, spec_and
 
 def test_montecarlo_draws_equal_single_runs(drivers, spec_and_vars):
     """A few draws re-run one by one through the engine give the same NPV."""
-    from finmodel.engine.model import run as run_engine
+    from finmodel.model.result import run as run_engine
     from finmodel.sensitivity.sampling import sample
     spec, variations = spec_and_vars
     chosen = [v for v in variations if spec.inputs[v.name].distribution is not None]

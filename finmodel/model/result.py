@@ -10,10 +10,10 @@ from functools import cached_property
 
 import numpy as np
 
-from ..drivers import Drivers
-from ..lineitems import CONSTANTS, Catalogue, build_catalogue
-from . import metrics as m
-from .timeline import period_numbers
+from .drivers import Drivers
+from .catalogue import CONSTANTS, Catalogue, build_catalogue
+from ..engine import metrics as m
+from ..engine.timeline import period_numbers
 
 __all__ = ["Result", "run", "METRICS"]
 

@@ -15,10 +15,10 @@ from typing import Iterable, Mapping
 import numpy as np
 from pydantic import BaseModel
 
-from .assumptions.schema import (
+from ..assumptions.schema import (
     COMPONENTS, Bounds, Deal, DealKind, Quantity, Scenario, field_bounds,
 )
-from .lineitems import Structure
+from .catalogue import Structure
 
 __all__ = ["InputField", "Drivers", "build_drivers", "expand_series", "unit_of", "humanise"]
 

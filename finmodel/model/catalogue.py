@@ -2,7 +2,7 @@
 
 Each :class:`LineItem` names the engine function that computes it, binds that function's
 arguments to other line items, inputs and constants, and gives the spreadsheet formula that
-computes the same thing from the same references. The engine (``engine.model``) evaluates
+computes the same thing from the same references. The model (``model.result``) evaluates
 the bindings with numpy; the workbook layout renders the formula; LibreOffice proves in the
 tests that both agree.
 
@@ -19,8 +19,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Callable, Union
 
-from .assumptions.schema import RevenuePathKind
-from .engine import capacity, capex, cashflow, costs, revenue, tax, timeline
+from ..assumptions.schema import RevenuePathKind
+from ..engine import capacity, capex, cashflow, costs, revenue, tax, timeline
 
 __all__ = ["LineItem", "Structure", "Catalogue", "CONSTANTS", "build_catalogue", "SHEETS"]
 
@@ -453,7 +453,7 @@ METRIC_FORMULAS = {
 def check_formulas(s: Structure) -> dict[str, tuple[str, str, dict]]:
     """Model checks as spreadsheet formulas: key -> (label, formula, refs). TRUE = passes.
 
-    The engine computes the same checks in ``engine.model.model_checks``.
+    The engine computes the same checks in ``model.result.model_checks``.
     """
     dep = ",".join(
         f"SUM({{dep_{c}.row}})<=SUM({{capex_{c}.row}})*(1-{{res_{c}}})+{{tol}}" for c, _, _ in s.components)
