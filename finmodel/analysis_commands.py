@@ -78,8 +78,7 @@ def _labels(a: Assumptions, outputs: Sequence[str]) -> dict[str, tuple[str, str]
 
 def _check_outputs(a: Assumptions, outputs: Sequence[str]) -> None:
     d = drivers_for(a)
-    keys = [li.key for li in build_catalogue(d.structure).items]
-    problems = check_outputs(outputs, keys, list(d.years))
+    problems = check_outputs(outputs, build_catalogue(d.structure), list(d.years))
     if problems:
         raise UsageError("invalid --metric", [Problem(p, "--metric") for p in problems])
 

@@ -55,4 +55,4 @@ def run(scenario: str | Path | Assumptions, overrides: Iterable[str] = ()) -> Mo
     >>> r.metrics.set_index("metric").loc["npv_usd_bn", "value"]  # doctest: +SKIP
     """
     a = scenario if isinstance(scenario, Assumptions) else load(scenario, overrides)
-    return ModelRun(a, run_engine(drivers_for(a)))
+    return ModelRun(a, run_engine(drivers_for(a), a.anchors))

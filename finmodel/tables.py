@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .model.result import METRICS, Result
+from .model.result import Result
 
 __all__ = ["line_items_table", "metrics_table", "checks_table", "format_value"]
 
@@ -24,7 +24,8 @@ def line_items_table(result: Result, scenario: int = 0) -> pd.DataFrame:
 def metrics_table(result: Result, scenario: int = 0) -> pd.DataFrame:
     """One row per metric: metric, label, unit, value (NaN when n/a), text ("n/a: ..." or the value)."""
     rows = []
-    for key, (label, unit, _) in METRICS.items():
+    for key, md in result.catalogue.metrics.items():
+        label, unit = md.label, md.unit
         m = result.metrics[key]
         reason = m.text(scenario)
         value = float(m.value[scenario])
@@ -34,9 +35,7 @@ def metrics_table(result: Result, scenario: int = 0) -> pd.DataFrame:
 
 
 def checks_table(result: Result, scenario: int = 0) -> pd.DataFrame:
-    from .model.catalogue import check_formulas
-    labels = {k: v[0] for k, v in check_formulas(result.drivers.structure).items()}
-    return pd.DataFrame([{"check": k, "label": labels[k], "ok": bool(v[scenario])}
+    return pd.DataFrame([{"check": k, "label": result.catalogue.checks[k].label, "ok": bool(v[scenario])}
                          for k, v in result.checks.items()])
 
 

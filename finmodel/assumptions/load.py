@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
+import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from ..errors import AssumptionError, InputMissingError, Problem, UsageError
 from .csvio import parse_number, read_csv
-from .schema import Deal, Scenario
+from .fields import check_series_years, expand_series, input_fields
+from .rules import breaches
+from .schema import Anchor, Calibration, Deal, Scenario
 from .yamlio import Located, read_yaml
 
 __all__ = ["Assumptions", "load", "parse_override", "DEAL_COLUMNS", "file_sha256"]
@@ -31,6 +34,17 @@ MAX_EXTENDS_DEPTH = 10
 
 
 @dataclass(frozen=True)
+class LocatedAnchor:
+    """A calibration anchor with its id and where it is written (for located errors)."""
+
+    key: str
+    anchor: Anchor
+    file: str
+    line: int | None
+    col: int | None
+
+
+@dataclass(frozen=True)
 class Assumptions:
     """A validated scenario with its deal table and the record of where it came from."""
 
@@ -39,6 +53,7 @@ class Assumptions:
     path: Path
     files: tuple[Path, ...]          # every file read, in order
     overrides: tuple[str, ...] = ()  # the --set arguments applied
+    anchors: tuple[LocatedAnchor, ...] = ()  # calibration anchors, when the scenario names a file
 
     @property
     def name(self) -> str:
@@ -218,7 +233,6 @@ def _set_year(q: dict, year: int, value: Any, years: list[int], text: str) -> Pr
                        path=text)
     current = q["value"]
     if isinstance(current, dict):
-        from ..model.drivers import expand_series
         try:
             full = dict(zip(years, expand_series(current, years)))
         except (TypeError, ValueError):
@@ -470,14 +484,51 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
         problems += _cross_problems(scenario, origins)
     deals, deal_problems = _validate_deals(rows, table, set_at)
     problems += deal_problems
+    if scenario is not None and not problems:
+        problems += _rule_problems(scenario, deals, origins)
     if scenario is not None and not any(d.include for d in deals) and not deal_problems:
         col = table.col_index["include"] + 1 if "include" in table.col_index else None
         problems.append(Problem("no deal has include = true (the model needs at least one deal)",
                                 table.file, table.header_line, col, "deals.include"))
+    anchors: tuple[LocatedAnchor, ...] = ()
+    if scenario is not None and scenario.calibration is not None:
+        anchors, anchor_problems = _read_calibration(scenario, origins, files, path)
+        problems += anchor_problems
     if problems:
         raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
                               "assumptions", problems)
-    return Assumptions(scenario, tuple(deals), path, tuple(files), overrides)
+    return Assumptions(scenario, tuple(deals), path, tuple(files), overrides, anchors)
+
+
+def _read_calibration(scenario: Scenario, origins: _Origins, files: list[Path],
+                      path: Path) -> tuple[tuple[LocatedAnchor, ...], list[Problem]]:
+    """Read and validate the calibration file the scenario names; sources must be known."""
+    where = origins.find(("calibration", "file"))
+    src = where[0] if where[0] and not where[0].startswith("--set") else str(path)
+    cal_path = Path(src).parent / scenario.calibration.file
+    if not cal_path.is_file():
+        raise InputMissingError("input missing", [Problem(
+            f"calibration file {scenario.calibration.file!r} not found (looked for {cal_path})",
+            *where, "calibration.file")])
+    doc = read_yaml(cal_path)
+    files.append(cal_path)
+    cal_origins = _Origins()
+    cal_origins.add(doc)
+    try:
+        cal = Calibration.model_validate(doc.data)
+    except ValidationError as err:
+        return (), _problems_from(err, doc.data, cal_origins, Calibration)
+    out, problems = [], []
+    for key, anchor in cal.anchors.items():
+        f, line, col = cal_origins.find(("anchors", key))
+        if anchor.source not in scenario.sources:
+            sf, sl, sc = cal_origins.find(("anchors", key, "source"))
+            problems.append(Problem(f"unknown source {anchor.source!r}"
+                                    f"{_did_you_mean(anchor.source, scenario.sources)}; add it to "
+                                    "the scenario's sources block", sf, sl, sc,
+                                    f"anchors.{key}.source"))
+        out.append(LocatedAnchor(key, anchor, f, line, col))
+    return tuple(out), problems
 
 
 def _years(data: dict) -> list[int]:
@@ -489,7 +540,6 @@ def _years(data: dict) -> list[int]:
 
 
 def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
-    from ..model.drivers import check_series_years
     out = []
     for path, msg in check_series_years(scenario):
         f, line, col = origins.find(path)
@@ -500,6 +550,21 @@ def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
             out.append(Problem(f"unknown source {key!r}{_did_you_mean(key, scenario.sources)}; "
                                "add it to the sources block", f, line, col,
                                ".".join(map(str, path)) + ".source"))
+    return out
+
+
+def _rule_problems(scenario: Scenario, deals: list[Deal], origins: _Origins) -> list[Problem]:
+    """Rules between inputs (``rules.RULES``), located at the input a ``--set`` changed, else at
+    the rule's own input."""
+    values = {f.path: np.asarray(f.value, dtype=float).reshape(1, -1)
+              for f in input_fields(scenario, deals)}
+    out = []
+    for b in breaches(values):
+        keys = [tuple(int(p) if p.isdigit() else p for p in path.split(".")) for path in b.paths]
+        by_set = [k for k in keys if origins.at.get(k, ("",))[0].startswith("--set")]
+        at = by_set[0] if by_set else keys[b.paths.index(b.located_at)]
+        f, line, col = origins.find(at)
+        out.append(Problem(b.message, f, line, col, ".".join(map(str, at))))
     return out
 
 

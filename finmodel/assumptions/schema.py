@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
 
+import numpy as np
 from pydantic import (
     AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat,
     StrictInt, ValidationInfo, field_validator, model_validator,
@@ -34,7 +35,8 @@ __all__ = [
     "Component", "Capex", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
     "DecayingGrowthPath", "SCurvePath", "Revenue", "CostMode", "ShareOfRevenueCost",
     "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
-    "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds",
+    "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds", "INPUT_FLAG", "Flag", "Anchor", "Measure",
+    "MeasureKind", "Calibration", "FileRef",
 ]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -97,6 +99,20 @@ class Bounds:
     kind: str = ""
     series: bool = False
 
+    def outside(self, arr) -> "np.ndarray":
+        """Per row of ``arr`` (n, k): True where any value is outside the bounds (vectorised;
+        the same test as :meth:`problem` applies to one number)."""
+        arr = np.asarray(arr, dtype=float)
+        bad = np.zeros(arr.shape[0], dtype=bool)
+        with np.errstate(invalid="ignore"):
+            for limit, test in ((self.ge, np.less), (self.gt, np.less_equal),
+                                (self.le, np.greater), (self.lt, np.greater_equal)):
+                if limit is not None:
+                    bad |= test(arr, limit).any(axis=1)
+            if self.integer:
+                bad |= (arr != np.floor(arr)).any(axis=1)
+        return bad
+
     def problem(self, x: float) -> str | None:
         """Return a message if ``x`` is outside the bounds, else None."""
         if isinstance(x, bool) or not isinstance(x, (int, float)):
@@ -105,9 +121,7 @@ class Bounds:
             return f"expected a finite number (got {x})"
         if self.integer and x != int(x):
             return f"expected a whole number (got {x})"
-        bad = ((self.ge is not None and x < self.ge) or (self.gt is not None and x <= self.gt)
-               or (self.le is not None and x > self.le) or (self.lt is not None and x >= self.lt))
-        if not bad:
+        if not self.outside([[float(x)]])[0]:
             return None
         return f"{self.describe()} (got {x:g}){self.hint(x)}"
 
@@ -203,6 +217,18 @@ def S(**kw):
     return Q(series=True, **kw)
 
 
+class _InputFlag:
+    """Marks a yes/no setting that is a model input (0/1 on the Inputs sheet, variable in a
+    batch), as opposed to a structural switch such as a component's ``it_equipment``."""
+
+    def __repr__(self) -> str:
+        return "INPUT_FLAG"
+
+
+INPUT_FLAG = _InputFlag()
+Flag = Annotated[StrictBool, INPUT_FLAG]
+
+
 
 
 class Timeline(_Frozen):
@@ -230,7 +256,7 @@ class Commitments(_Frozen):
     file: str = Field(default="commitments.csv", min_length=1, max_length=300)
     realisation_fraction: Q(ge=0, le=1.5, kind="fraction")
     delay_years: Q(ge=0, le=10, integer=True)
-    renew_cloud: StrictBool  # re-contract a cloud deal's final-year capacity when its term ends
+    renew_cloud: Flag  # re-contract a cloud deal's final-year capacity when its term ends
 
 
 class ExistingFleet(_Frozen):
@@ -261,7 +287,7 @@ class Capex(_Frozen):
     networking: Component
     power_cooling: Component
     building_land: Component
-    refresh_it: StrictBool
+    refresh_it: Flag
 
 
 class Operations(_Frozen):
@@ -324,11 +350,6 @@ class SCurvePath(_Segment):
     ceiling_usd_bn: Q(gt=0, le=100_000, kind="usd_bn")
     steepness_per_year: Q(gt=0, le=5)
 
-    @model_validator(mode="after")
-    def _ceiling(self) -> "SCurvePath":
-        if self.ceiling_usd_bn.value <= self.start_usd_bn.value:
-            raise ValueError("ceiling_usd_bn must be greater than start_usd_bn")
-        return self
 
 
 Segment = Annotated[Union[ExplicitPath, GrowthPath, DecayingGrowthPath, SCurvePath],
@@ -415,13 +436,65 @@ class Valuation(_Frozen):
     terminal_growth: Q(gt=-1, le=0.5, kind="fraction")
     terminal_fcf_years: Q(ge=1, le=10, integer=True)  # years of FCF averaged for the terminal value
 
+
+
+class FileRef(_Frozen):
+    """Where a companion file of the scenario is (relative to the file that names it)."""
+
+    file: str = Field(min_length=1, max_length=300)
+
+
+class MeasureKind(str, Enum):
+    AT = "at"          # line items in one year
+    SUM = "sum"        # line items summed over years [from, to]
+    BURN = "burn"      # the negative part of line items summed over years (cash burn)
+    METRIC = "metric"  # a headline metric
+
+
+class Measure(_Frozen):
+    """How the model's figure for an anchor is formed from line items or a metric."""
+
+    kind: MeasureKind
+    items: tuple[str, ...] = ()
+    metric: str | None = Field(default=None, max_length=60)
+    year: int | None = Field(default=None, ge=1990, le=2150)
+    years: tuple[int, int] | None = None
+
     @model_validator(mode="after")
-    def _gordon(self) -> "Valuation":
-        g, r = self.terminal_growth.value, self.discount_rate.value
-        if g >= r:
-            raise ValueError(f"terminal_growth ({g:g}) must be below discount_rate ({r:g}) "
-                             "for a Gordon-growth terminal value")
+    def _shape(self) -> "Measure":
+        needs = {MeasureKind.AT: ("items", "year"), MeasureKind.SUM: ("items", "years"),
+                 MeasureKind.BURN: ("items", "years"), MeasureKind.METRIC: ("metric",)}[self.kind]
+        missing = [f for f in needs if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"a {self.kind.value!r} measure needs {' and '.join(missing)}")
+        if self.years and self.years[0] > self.years[1]:
+            raise ValueError(f"years must be [from, to] with from <= to (got {list(self.years)})")
         return self
+
+
+class Anchor(_Frozen):
+    """A public figure the model is compared with (the Calibration sheet)."""
+
+    label: str = Field(min_length=1, max_length=120)
+    unit: str = Field(min_length=1, max_length=20)
+    reported: StrictFloat
+    measure: Measure
+    source: str = Field(min_length=1, max_length=60)  # a key of the scenario's sources block
+    tolerance_fraction: float = Field(ge=0, le=10)  # how far the base case may sit from it
+    note: str = Field(default="", max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ints(cls, v: Any) -> Any:
+        if isinstance(v, dict) and isinstance(v.get("reported"), int) and not isinstance(v["reported"], bool):
+            v = {**v, "reported": float(v["reported"])}
+        return v
+
+
+class Calibration(_Frozen):
+    """The calibration file: anchors by id."""
+
+    anchors: dict[Annotated[str, AfterValidator(lambda k: _slug("anchor")(k))], Anchor] = Field(max_length=50)
 
 
 class Scenario(_Frozen):
@@ -431,6 +504,7 @@ class Scenario(_Frozen):
     description: str = Field(default="", max_length=2000)
     sources: dict[SourceId, Source] = Field(default_factory=dict)
     timeline: Timeline
+    calibration: FileRef | None = None  # the calibration anchors (e.g. calibration.yaml)
     commitments: Commitments
     existing_fleet: ExistingFleet
     capex: Capex

@@ -11,7 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["Metric", "IRR_GRID", "npv", "terminal_value", "npv_at_rates", "irr", "payback_year",
-           "peak_and_year", "horizon_sum"]
+           "peak_and_year", "horizon_sum", "forecast", "npv_of_forecast", "npv_with_terminal",
+           "irr_of_forecast", "irr_scan", "peak", "peak_year", "lowest", "last", "plus", "coverage", "window_sum", "window_burn",
+           "contracted", "brackets"]
 
 # Rates at which NPV is scanned to count IRRs [fraction per year]. The workbook shows the same
 # scan (Inputs > constants), so both find the same roots.
@@ -88,7 +90,7 @@ def irr(flows: np.ndarray) -> "Metric":
     reason = np.zeros(n, dtype=np.int8)
     no_change = (flows.min(axis=1) >= 0) | (flows.max(axis=1) <= 0)
     scan = npv_at_rates(flows)
-    crossings = (scan[:, :-1] * scan[:, 1:]) < 0
+    crossings = brackets(scan)
     roots = crossings.sum(axis=1)
     reason[no_change] = 1
     reason[~no_change & (roots >= 2)] = 2
@@ -98,6 +100,11 @@ def irr(flows: np.ndarray) -> "Metric":
         value[ok] = _refine(flows[ok], IRR_GRID[np.argmax(crossings[ok], axis=1)],
                             IRR_GRID[np.argmax(crossings[ok], axis=1) + 1])
     return Metric(value, reason, IRR_REASONS)
+
+
+def brackets(scan: np.ndarray) -> np.ndarray:
+    """Where NPV changes sign between neighbouring rates of a scan (..., G-1) [bool]."""
+    return scan[..., :-1] * scan[..., 1:] < 0
 
 
 def _npv_and_slope(f: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,14 +141,14 @@ def payback_year(flag: np.ndarray, years: np.ndarray) -> "Metric":
     hit = flag > 0
     found = hit.any(axis=1)
     first = np.argmax(hit, axis=1)
-    value = np.where(found, np.asarray(years, dtype=float)[first], np.nan)
+    value = np.where(found, np.asarray(years, dtype=float).reshape(-1)[first], np.nan)
     return Metric(value, (~found).astype(np.int8), PAYBACK_REASONS)
 
 
 def peak_and_year(row: np.ndarray, years: np.ndarray) -> tuple["Metric", "Metric"]:
     """Peak of a non-negative row and the first year it occurs; "n/a" when the peak is 0."""
     peak = row.max(axis=1)
-    year = np.asarray(years, dtype=float)[np.argmax(row, axis=1)]
+    year = np.asarray(years, dtype=float).reshape(-1)[np.argmax(row, axis=1)]
     none = peak <= 0
     return (Metric.plain(peak),
             Metric(np.where(none, np.nan, year), none.astype(np.int8), FUNDING_REASONS))
@@ -150,3 +157,83 @@ def peak_and_year(row: np.ndarray, years: np.ndarray) -> tuple["Metric", "Metric
 def horizon_sum(row: np.ndarray) -> np.ndarray:
     """Sum over every period of the timeline [unit of row]."""
     return np.sum(row, axis=1)
+
+
+# --- metrics of whole rows (n, T): the first period is the last actual year, not valued ----------
+
+def forecast(row: np.ndarray) -> np.ndarray:
+    """The forecast periods 2..T of a row (n, T-1)."""
+    return np.asarray(row, dtype=float)[:, 1:]
+
+
+def npv_of_forecast(rate, flows) -> np.ndarray:
+    """NPV at the end of the first year of the forecast flows (periods 2..T) [US$ bn]."""
+    return npv(rate, forecast(flows))[:, 0]
+
+
+def npv_with_terminal(npv_explicit, terminal, rate, flows) -> np.ndarray:
+    """Explicit-period NPV plus the terminal value discounted from the last period [US$ bn]."""
+    horizon = np.shape(flows)[1] - 1
+    return (npv_explicit + terminal * (1.0 + rate) ** -horizon).reshape(-1)
+
+
+def irr_of_forecast(flows) -> "Metric":
+    """IRR of the forecast flows (periods 2..T); see :func:`irr`."""
+    return irr(forecast(flows))
+
+
+def irr_scan(flows) -> np.ndarray:
+    """NPV of the forecast flows at each rate of :data:`IRR_GRID` (n, G) [US$ bn]."""
+    return npv_at_rates(forecast(flows))
+
+
+def peak(row) -> np.ndarray:
+    """Largest value of a row [unit of row]."""
+    return np.max(row, axis=1)
+
+
+def peak_year(row, years) -> "Metric":
+    """First year of the peak of a non-negative row; "n/a" when the peak is 0 [year]."""
+    return peak_and_year(np.asarray(row, dtype=float), years)[1]
+
+
+def lowest(row) -> np.ndarray:
+    """Smallest value of a row [unit of row]."""
+    return np.min(row, axis=1)
+
+
+def last(row) -> np.ndarray:
+    """Value in the last period [unit of row]."""
+    return np.asarray(row, dtype=float)[:, -1]
+
+
+def plus(a, b) -> np.ndarray:
+    """a + b [same unit]."""
+    return np.asarray(a, dtype=float) + b
+
+
+COVERAGE_REASONS = ("", "n/a: no commitments paid")
+
+
+def coverage(numerator_row, denominator) -> "Metric":
+    """Sum of a row over the horizon / a total; "n/a" when the total is 0 [x]."""
+    den = np.asarray(denominator, dtype=float).reshape(-1)
+    num = horizon_sum(numerator_row)
+    value = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+    return Metric(value, np.isnan(value).astype(np.int8), COVERAGE_REASONS)
+
+
+def window_sum(row, years, first, last) -> np.ndarray:
+    """Sum of a row over calendar years first..last [unit of row]."""
+    mask = (np.asarray(years) >= first) & (np.asarray(years) <= last)
+    return np.sum(np.asarray(row, dtype=float)[:, mask], axis=1)
+
+
+def window_burn(row, years, first, last) -> np.ndarray:
+    """Sum of the negative part of a flow over calendar years first..last (cash burn) [US$ bn]."""
+    return window_sum(np.maximum(-np.asarray(row, dtype=float), 0.0), years, first, last)
+
+
+def contracted(capacity, realisation) -> np.ndarray:
+    """Capacity (constant across periods) x realisation, per scenario [GW]."""
+    return (np.asarray(capacity, dtype=float) * realisation)[:, 0]

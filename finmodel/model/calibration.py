@@ -1,88 +1,97 @@
-"""Public anchors the shipped base case is compared with (model vs reported, side by side).
+"""Calibration: the model's figure for each public anchor, and its spreadsheet formula.
 
-Each anchor says what it measures, the reported figure with its source, and how the model's
-figure is formed from line items: ``("sum", KEY, FROM, TO)`` sums a line item over calendar
-years; ``("at", KEY, YEAR)`` takes one year; ``("burn", KEY, FROM, TO)`` sums the negative
-part of a flow (cash burn); ``("contracted_gw",)`` is realisation x the capacity of included
-deals. The workbook's Calibration sheet writes the same as formulas.
+Anchors are data (``assumptions/calibration.yaml``, validated at load). Each measure kind is
+defined once here: how the engine forms the model's figure from line items or a metric, and
+the formula the Calibration sheet writes for the same figure. The layout supplies only the
+addresses (:class:`Addresser`); it computes nothing.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
 
-__all__ = ["Anchor", "ANCHORS", "model_value"]
+from ..assumptions.load import LocatedAnchor
+from ..assumptions.schema import Anchor, MeasureKind
+from ..engine import metrics as m
+from ..errors import AssumptionError, Problem
+
+__all__ = ["AnchorValue", "evaluate_anchors", "anchor_formula", "check_anchors", "Addresser"]
+
+
+class Addresser(Protocol):
+    """What a view supplies to render an anchor's formula."""
+
+    def cell(self, item: str, year: int) -> str: ...      # a line item in one year
+    def span(self, item: str, first: int, last: int) -> str: ...  # a line item over years
+    def metric(self, key: str) -> str: ...                # a metric's cell
 
 
 @dataclass(frozen=True)
-class Anchor:
+class AnchorValue:
+    """An anchor with the model's figure per scenario (n,) and whether it is within tolerance."""
+
     key: str
-    label: str
-    reported: float
-    unit: str
-    measure: tuple
-    source: str
-    url: str
-    as_of: str
-    tolerance_fraction: float  # how far the shipped base case may sit from the anchor
-    note: str = ""
+    anchor: Anchor
+    model: np.ndarray
+
+    @property
+    def gap(self) -> np.ndarray:
+        """(model - reported) / reported [fraction]."""
+        return (self.model - self.anchor.reported) / self.anchor.reported
+
+    @property
+    def within(self) -> np.ndarray:
+        return np.abs(self.gap) <= self.anchor.tolerance_fraction
 
 
-ANCHORS = (
-    Anchor("commitments_8y", "Compute commitments paid 2026-2033 (cloud + owned capex)", 1400.0,
-           "US$ bn", ("sum", "commitment_spend", 2026, 2033),
-           "Sam Altman's $1.4 Trillion AI Infrastructure Bet",
-           "https://imdpc.com/sam-altmans-14-trillion-ai-infrastructure-bet-20251029", "2025-10-29",
-           0.10, "~$1.4T over ~8 years (Altman, Nov 2025); owned capex here includes IT refresh."),
-    Anchor("contracted_gw", "Contracted capacity of included deals", 30.0, "GW",
-           ("contracted_gw",), "Sam Altman's $1.4 Trillion AI Infrastructure Bet",
-           "https://imdpc.com/sam-altmans-14-trillion-ai-infrastructure-bet-20251029", "2025-10-29",
-           0.15, "Nvidia's 10 GW LOI (never signed) and Stargate's headline are excluded as overlaps."),
-    Anchor("revenue_2025", "Revenue 2025", 13.07, "US$ bn", ("at", "revenue_total", 2025),
-           "OpenAI's $38.5B Loss and Triple-Digit Growth (leaked audited statements, FT)",
-           "https://bizage.jp/en/articles/openai-2025-financials-news", "2026-06-18", 0.02),
-    Anchor("revenue_2026", "Revenue 2026 (company target)", 30.0, "US$ bn",
-           ("at", "revenue_total", 2026),
-           "OpenAI's rapid consumer shift sparks questions over sustainability",
-           "https://ukai.makes.news/gb/en/regulation-policy/2025/09/19/openai-s-rapid-consumer-shift-sparks-questions-over-sustainability-and-regulation",
-           "2025-09-19", 0.15),
-    Anchor("revenue_2030", "Revenue 2030 (Sep 2025 projection)", 200.0, "US$ bn",
-           ("at", "revenue_total", 2030), "(newsbeep, citing The Information)",
-           "https://www.newsbeep.com/nz/8495", "2025-09-05", 0.15),
-    Anchor("burn_2025_2029", "Cumulative cash burn 2025-2029", 115.0, "US$ bn",
-           ("burn", "fcf", 2025, 2029), "OpenAI forecasts massive $115 billion cash burn through 2029",
-           "https://www.techspot.com/news/109383-openai-forecasts-massive-115-billion-cash-burn-2029.html",
-           "2025-09-05", 2.0,
-           "The Sep 2025 plan predates most of the $1.4T commitments; the model also pays stock "
-           "compensation in cash. A large gap is expected and shown, not hidden."),
-    Anchor("compute_2025_2030", "Compute spend 2025-2030 (compute cost + owned capex)", 600.0,
-           "US$ bn", ("sum", ("compute_cost", "capex_total"), 2025, 2030),
-           "OpenAI expects compute spend of around $600 billion through 2030, source says",
-           "https://indianexpress.com/article/technology/tech-news-technology/openai-expects-compute-spend-of-around-600-billion-through-2030-source-says-10543794/",
-           "2026-02-21", 0.4, "The base slips every deal two years to approach this guidance."),
-)
+def _rows(result, items) -> np.ndarray:
+    return sum(result.line_items[k] for k in items)
 
 
-def _keys(k) -> tuple:
-    return k if isinstance(k, tuple) else (k,)
+# kind -> (engine figure from a result, formula from an addresser)
+_MEASURES: dict[MeasureKind, tuple[Callable, Callable]] = {
+    MeasureKind.AT: (lambda r, ms: _rows(r, ms.items)[:, r.timeline.index(ms.year)],
+                     lambda a, ms: "=" + "+".join(a.cell(k, ms.year) for k in ms.items)),
+    MeasureKind.SUM: (lambda r, ms: m.window_sum(_rows(r, ms.items), r.years, *ms.years),
+                      lambda a, ms: "=" + "+".join(f"SUM({a.span(k, *ms.years)})" for k in ms.items)),
+    MeasureKind.BURN: (lambda r, ms: m.window_burn(_rows(r, ms.items), r.years, *ms.years),
+                       lambda a, ms: "=" + "+".join(
+                           f"SUMPRODUCT(({a.span(k, *ms.years)}<0)*-{a.span(k, *ms.years)})"
+                           for k in ms.items)),
+    MeasureKind.METRIC: (lambda r, ms: r.metrics[ms.metric].value,
+                         lambda a, ms: "=" + a.metric(ms.metric)),
+}
 
 
-def model_value(anchor: Anchor, result) -> np.ndarray:
-    """The model's figure for an anchor, per scenario (n,)."""
-    kind, *args = anchor.measure
-    years = result.years
-    if kind == "contracted_gw":
-        d = result.drivers
-        total = sum(np.broadcast_to(d.values[f"deals.{i}.capacity_gw"], (d.n, 1))[:, 0]
-                    for i, _, _ in d.structure.deals)
-        return total * np.broadcast_to(d.values["commitments.realisation_fraction"], (d.n, 1))[:, 0]
-    if kind == "at":
-        key, year = args
-        return sum(result.at(k, year) for k in _keys(key))
-    key, y0, y1 = args
-    mask = (years >= y0) & (years <= y1)
-    rows = sum(result.line_items[k] for k in _keys(key))
-    if kind == "burn":
-        return np.sum(np.maximum(-rows[:, mask], 0.0), axis=1)
-    return np.sum(rows[:, mask], axis=1)
+def evaluate_anchors(anchors: Sequence[LocatedAnchor], result) -> tuple[AnchorValue, ...]:
+    """The model's figure of every anchor for every scenario of ``result``."""
+    return tuple(AnchorValue(a.key, a.anchor,
+                             np.asarray(_MEASURES[a.anchor.measure.kind][0](result, a.anchor.measure),
+                                        dtype=float))
+                 for a in anchors)
+
+
+def anchor_formula(anchor: Anchor, addresser: Addresser) -> str:
+    """The spreadsheet formula of an anchor's model figure."""
+    return _MEASURES[anchor.measure.kind][1](addresser, anchor.measure)
+
+
+def check_anchors(anchors: Sequence[LocatedAnchor], catalogue, timeline) -> None:
+    """Raise a located AssumptionError when an anchor names an unknown line item, metric or year."""
+    problems = []
+    for a in anchors:
+        ms = a.anchor.measure
+        where = (a.file, a.line, a.col, f"anchors.{a.key}.measure")
+        for item in ms.items:
+            if item not in catalogue.line_items:
+                problems.append(Problem(f"unknown line item {item!r}", *where))
+        if ms.metric is not None and ms.metric not in catalogue.metrics:
+            problems.append(Problem(f"unknown metric {ms.metric!r}", *where))
+        for y in ([ms.year] if ms.year else []) + list(ms.years or ()):
+            if y not in timeline:
+                problems.append(Problem(f"year {y} is outside the timeline "
+                                        f"{timeline.first_year}-{timeline.last_year}", *where))
+    if problems:
+        raise AssumptionError("invalid calibration anchors", problems)

@@ -1,53 +1,49 @@
-"""The orchestrator: evaluate the line-item catalogue on drivers and compute the metrics.
+"""The orchestrator: evaluate the catalogue (line items, metrics, checks) on drivers.
 
 ``run(drivers)`` is pure: arrays in, a :class:`Result` out. It serves one scenario or a batch
-of a million in the same call; it loops over line items and periods, never over scenarios.
+of a million in the same call; it loops over catalogue entries and periods, never over
+scenarios. The result also carries what the views show beyond line items and metrics (the
+IRR root scan, depreciation by vintage, calibration figures), so no view computes.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any, Sequence
 
 import numpy as np
 
-from .drivers import Drivers
-from .catalogue import CONSTANTS, Catalogue, build_catalogue
+from ..engine import capex as capex_engine
 from ..engine import metrics as m
 from ..engine.timeline import period_numbers
+from .catalogue import Catalogue, build_catalogue
+from .defs import CONSTANTS
+from .drivers import Drivers
+from .timeline import Timeline
 
-__all__ = ["Result", "run", "METRICS"]
-
-# key -> (label, unit, number format)
-METRICS = {
-    "npv_usd_bn": ("NPV at the discount rate, with terminal value", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
-    "npv_explicit_usd_bn": ("NPV of forecast FCF only (no terminal value)", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
-    "terminal_value_usd_bn": ("Terminal value at the last year (Gordon growth, averaged FCF)", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
-    "irr": ("IRR of forecast FCF", "fraction", "0.0%"),
-    "payback_year": ("Payback year (cumulative FCF stays >= 0)", "year", "0"),
-    "peak_funding_need_usd_bn": ("Peak funding need (below minimum cash)", "US$ bn", "#,##0.0"),
-    "peak_funding_year": ("Year of peak funding need", "year", "0"),
-    "min_cash_usd_bn": ("Lowest closing cash balance", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
-    "cumulative_fcf_usd_bn": ("Cumulative FCF over the forecast", "US$ bn", "#,##0.0;[Red]-#,##0.0"),
-    "cumulative_capex_usd_bn": ("Cumulative owned capex", "US$ bn", "#,##0.0"),
-    "cumulative_cloud_usd_bn": ("Cumulative cloud contract payments", "US$ bn", "#,##0.0"),
-    "cumulative_commitments_usd_bn": ("Cumulative compute commitments paid", "US$ bn", "#,##0.0"),
-    "revenue_coverage": ("Revenue / commitments paid, whole horizon", "x", "0.00"),
-}
+__all__ = ["Result", "run", "metric_value"]
 
 
 @dataclass(frozen=True)
 class Result:
     """Engine output for ``n`` scenarios.
 
-    line_items : key -> (n, T) array in the item's unit (``catalogue[key].unit``)
-    metrics    : key -> :class:`~finmodel.engine.metrics.Metric` (n,), units in :data:`METRICS`
-    years      : (T,) calendar years
+    line_items : key -> (n, T) array in the item's unit (``catalogue.line_items[key].unit``)
+    metrics    : key -> :class:`~finmodel.engine.metrics.Metric` (n,), units in the catalogue
+    checks     : key -> (n,) bool, True = passes (computed on first use)
+    anchors    : the calibration anchors evaluated (see ``model.calibration``)
     """
 
     drivers: Drivers
     catalogue: Catalogue
     line_items: dict
     metrics: dict
+    _evaluator: Any = field(repr=False, compare=False)
+    anchors: tuple = ()
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.drivers.timeline
 
     @property
     def years(self) -> np.ndarray:
@@ -59,20 +55,55 @@ class Result:
 
     def at(self, key: str, year: int) -> np.ndarray:
         """Line item ``key`` in calendar ``year`` for every scenario: (n,)."""
-        return self.line_items[key][:, int(np.searchsorted(self.years, year))]
+        return self.line_items[key][:, self.timeline.index(year)]
 
     @cached_property
-    def checks(self) -> dict:
-        """Model checks: name -> (n,) bool (True = passes)."""
-        return model_checks(self)
+    def checks(self) -> dict[str, np.ndarray]:
+        """Model checks: key -> (n,) bool (True = passes)."""
+        ev = self._evaluator
+        return {key: np.broadcast_to(np.asarray(ev.call(chk), dtype=bool).reshape(-1), (self.n,))
+                for key, chk in self.catalogue.checks.items()}
+
+    @cached_property
+    def checks_pass(self) -> np.ndarray:
+        """(n,) bool: every check passes (the master check)."""
+        out = np.ones(self.n, dtype=bool)
+        for ok in self.checks.values():
+            out &= ok
+        return out
+
+    @cached_property
+    def irr_scan(self) -> np.ndarray:
+        """NPV of forecast FCF at each rate of ``engine.metrics.IRR_GRID`` for scenario 0 (G,)."""
+        return m.irr_scan(self.line_items["fcf"][:1])[0]
+
+    @cached_property
+    def irr_brackets(self) -> np.ndarray:
+        """(G-1,) bool for scenario 0: NPV changes sign between rates g and g+1 of the scan."""
+        return m.brackets(self.irr_scan)
+
+    def vintages(self, component: str) -> np.ndarray:
+        """Depreciation of scenario 0 by vintage (rows) and period (columns) (T, T) [US$ bn]."""
+        v = self.drivers.values
+        return capex_engine.vintage_matrix(self.line_items[f"capex.{component}"][0],
+                                           float(v[f"capex.{component}.life_years"][0, 0]),
+                                           float(v[f"capex.{component}.residual_fraction"][0, 0]))
+
+
+def metric_value(metric: m.Metric, i: int = 0) -> float | str:
+    """A metric of scenario ``i`` as shown to people: the number, or its "n/a: ..." reason."""
+    return metric.text(i) or float(metric.value[i])
 
 
 class _Evaluator:
+    """Resolves references and evaluates catalogue entries once each (memoised)."""
+
     def __init__(self, drivers: Drivers, catalogue: Catalogue):
         self.d = drivers
         self.cat = catalogue
         self.shape = (drivers.n, drivers.periods)
-        self.done: dict[str, np.ndarray] = {}
+        self.items: dict[str, np.ndarray] = {}
+        self.metrics: dict[str, m.Metric] = {}
         self.stack: list[str] = []
 
     def ref(self, ref):
@@ -92,82 +123,51 @@ class _Evaluator:
             return np.array([[CONSTANTS[name][0]]])
         if kind == "li":
             return self.item(name)
+        if kind == "m":
+            return self.metric(name).value[:, None]
         raise ValueError(f"bad reference {ref!r}")
 
-    def item(self, key: str) -> np.ndarray:
-        if key in self.done:
-            return self.done[key]
+    def call(self, entry):
+        return entry.fn(**{a: self.ref(r) for a, r in entry.args.items()})
+
+    def _guard(self, key: str):
         if key in self.stack:
-            raise RuntimeError(f"circular line items: {' -> '.join(self.stack + [key])}")
+            raise RuntimeError(f"circular catalogue entries: {' -> '.join(self.stack + [key])}")
         self.stack.append(key)
-        li = self.cat[key]
-        out = li.fn(**{a: self.ref(r) for a, r in li.args.items()})
-        self.stack.pop()
-        out = np.broadcast_to(np.asarray(out, dtype=float), self.shape)
-        self.done[key] = out
-        return out
+
+    def item(self, key: str) -> np.ndarray:
+        if key not in self.items:
+            self._guard(key)
+            out = self.call(self.cat.line_items[key])
+            self.stack.pop()
+            self.items[key] = np.broadcast_to(np.asarray(out, dtype=float), self.shape)
+        return self.items[key]
+
+    def metric(self, key: str) -> m.Metric:
+        if key not in self.metrics:
+            self._guard("m:" + key)
+            out = self.call(self.cat.metrics[key])
+            self.stack.pop()
+            if not isinstance(out, m.Metric):
+                out = m.Metric.plain(out)
+            n = self.d.n
+            self.metrics[key] = m.Metric(np.broadcast_to(out.value.reshape(-1), (n,)),
+                                         np.broadcast_to(out.reason.reshape(-1), (n,)), out.reasons)
+        return self.metrics[key]
 
 
-def run(drivers: Drivers) -> Result:
-    """Evaluate every line item and metric for all ``drivers.n`` scenarios."""
+def run(drivers: Drivers, anchors: Sequence = ()) -> Result:
+    """Evaluate every line item and metric for all ``drivers.n`` scenarios (checks on use).
+
+    ``anchors``: calibration anchors (``assumptions`` data) to evaluate beside the metrics.
+    """
+    from .calibration import check_anchors, evaluate_anchors
     cat = build_catalogue(drivers.structure)
+    check_anchors(anchors, cat, drivers.timeline)
     ev = _Evaluator(drivers, cat)
-    items = {li.key: ev.item(li.key) for li in cat.items}
-    return Result(drivers, cat, items, compute_metrics(drivers, items))
-
-
-def compute_metrics(drivers: Drivers, li: dict) -> dict:
-    """Headline metrics from the line items (n,) each."""
-    n = drivers.n
-    years = drivers.years
-    rate = np.broadcast_to(drivers.values["valuation.discount_rate"], (n, 1))
-    growth = np.broadcast_to(drivers.values["valuation.terminal_growth"], (n, 1))
-    fcf = li["fcf"][:, 1:]
-    k = np.broadcast_to(drivers.values["valuation.terminal_fcf_years"], (n, 1))
-    tv = m.terminal_value(li["fcf"], rate, growth, k)
-    npv_ex = m.npv(rate, fcf)
-    horizon = fcf.shape[1]
-    peak, peak_year = m.peak_and_year(li["funding_need"], years)
-    capex_sum = m.horizon_sum(li["capex_total"])
-    cloud_sum = m.horizon_sum(li["cloud_payments"])
-    commitments = capex_sum + cloud_sum
-    coverage = np.where(commitments != 0, m.horizon_sum(li["revenue_total"])
-                        / np.where(commitments != 0, commitments, 1.0), np.nan)
-    return {
-        "npv_usd_bn": m.Metric.plain(npv_ex + tv * (1.0 + rate) ** -horizon),
-        "npv_explicit_usd_bn": m.Metric.plain(npv_ex),
-        "terminal_value_usd_bn": m.Metric.plain(tv),
-        "irr": m.irr(fcf),
-        "payback_year": m.payback_year(li["payback_flag"], years),
-        "peak_funding_need_usd_bn": peak,
-        "peak_funding_year": peak_year,
-        "min_cash_usd_bn": m.Metric.plain(li["cash_closing"].min(axis=1)),
-        "cumulative_fcf_usd_bn": m.Metric.plain(li["cumulative_fcf"][:, -1]),
-        "cumulative_capex_usd_bn": m.Metric.plain(capex_sum),
-        "cumulative_cloud_usd_bn": m.Metric.plain(cloud_sum),
-        "cumulative_commitments_usd_bn": m.Metric.plain(commitments),
-        "revenue_coverage": m.Metric(coverage, np.isnan(coverage).astype(np.int8),
-                                     ("", "n/a: no commitments paid")),
-    }
-
-
-def model_checks(result: Result) -> dict:
-    """Identities that must hold: key -> (n,) bool, keys as ``lineitems.check_formulas``."""
-    li = result.line_items
-    v = result.drivers.values
-    tol = CONSTANTS["check_tolerance"][0]
-    cash_moves = li["cash_closing"] - li["cash_opening"] - li["fcf"] - li["equity"] - li["other_financing"]
-    dep_ok = np.ones(result.n, dtype=bool)
-    for c, _, _ in result.drivers.structure.components:
-        residual = np.broadcast_to(v[f"capex.{c}.residual_fraction"], (result.n, 1))[:, 0]
-        dep_ok &= (li[f"depreciation.{c}"].sum(axis=1)
-                   <= li[f"capex.{c}"].sum(axis=1) * (1 - residual) + tol)
-    npv_ex = result.metrics["npv_explicit_usd_bn"].value
-    return {
-        "cash_identity": np.abs(cash_moves).sum(axis=1) < tol,
-        "depreciation_bounded": dep_ok,
-        "capacity_non_negative": li["total_gw"].min(axis=1) >= -tol,
-        "loss_pool_non_negative": li["loss_pool_closing"].min(axis=1) >= -tol,
-        "tax_non_negative": li["tax"].min(axis=1) >= -tol,
-        "npv_matches_pv_rows": np.abs(npv_ex - li["pv_fcf"].sum(axis=1)) < tol,
-    }
+    items = {key: ev.item(key) for key in cat.line_items}
+    metrics = {key: ev.metric(key) for key in cat.metrics}
+    result = Result(drivers, cat, items, metrics, ev)
+    if anchors:
+        result = Result(drivers, cat, items, metrics, ev, evaluate_anchors(anchors, result))
+    return result

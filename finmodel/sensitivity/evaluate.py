@@ -17,7 +17,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from ..model.drivers import Drivers
-from ..model.result import METRICS, Result, run
+from ..model.result import Result, run
 
 __all__ = ["Evaluation", "evaluate", "output_values", "check_outputs", "output_label", "CHUNK"]
 
@@ -40,32 +40,33 @@ def _split(name: str) -> tuple[str, int | None]:
     return key, (int(year) if sep and year.isdigit() else None)
 
 
-def check_outputs(names: Sequence[str], catalogue_keys: Sequence[str], years: Sequence[int]) -> list[str]:
+def check_outputs(names: Sequence[str], catalogue, years: Sequence[int]) -> list[str]:
     """Problems with output names (unknown metric, line item or year), with "did you mean"."""
     problems = []
+    items, metrics = list(catalogue.line_items), list(catalogue.metrics)
     for name in names:
         key, year = _split(name)
         if "@" in name:
-            if key not in catalogue_keys:
-                close = difflib.get_close_matches(key, catalogue_keys, n=1)
+            if key not in items:
+                close = difflib.get_close_matches(key, items, n=1)
                 problems.append(f"unknown line item {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
             elif year is None or year not in years:
                 problems.append(f"{name!r}: year must be one of {years[0]}..{years[-1]}")
-        elif name not in METRICS:
-            close = difflib.get_close_matches(name, list(METRICS), n=1)
+        elif name not in metrics:
+            close = difflib.get_close_matches(name, metrics, n=1)
             problems.append(f"unknown metric {name!r}" + (f"; did you mean {close[0]!r}?" if close
-                                                           else f" (known: {', '.join(METRICS)})"))
+                                                           else f" (known: {', '.join(metrics)})"))
     return problems
 
 
-def output_label(name: str, result_or_catalogue=None) -> tuple[str, str]:
-    """(label, unit) of an output."""
+def output_label(name: str, catalogue) -> tuple[str, str]:
+    """(label, unit) of an output: a metric, or ``LINE_ITEM@YEAR``."""
     key, year = _split(name)
     if year is None:
-        label, unit, _ = METRICS[name]
-        return label, unit
-    li = result_or_catalogue[key] if result_or_catalogue is not None else None
-    return (f"{li.label} {year}" if li else name), (li.unit if li else "")
+        md = catalogue.metrics[name]
+        return md.label, md.unit
+    li = catalogue.line_items[key]
+    return f"{li.label} {year}", li.unit
 
 
 def output_values(result: Result, name: str) -> np.ndarray:

@@ -12,7 +12,8 @@ from pydantic import Field, StrictBool, StrictFloat, ValidationError, model_vali
 
 from ..assumptions.schema import FrozenModel, slug_id
 from ..assumptions.yamlio import read_yaml
-from ..model.drivers import Drivers, humanise
+from ..assumptions.fields import humanise
+from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem
 from ..model.catalogue import build_catalogue
 from .distributions import Dist as Distribution, DistKind
@@ -168,8 +169,8 @@ def _raw_path_problems(doc, raw: dict, drivers: Drivers) -> list[Problem]:
                 out.append(doc.problem(("inputs", name, "path"), why))
     outputs = raw.get("outputs")
     if isinstance(outputs, list) and all(isinstance(o, str) for o in outputs):
-        keys = [li.key for li in build_catalogue(drivers.structure).items]
-        out += [doc.problem(("outputs",), why) for why in check_outputs(outputs, keys, list(drivers.years))]
+        cat = build_catalogue(drivers.structure)
+        out += [doc.problem(("outputs",), why) for why in check_outputs(outputs, cat, list(drivers.years))]
     return out
 
 

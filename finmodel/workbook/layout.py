@@ -17,12 +17,12 @@ from typing import Any, Mapping
 import numpy as np
 
 from .. import __version__
-from ..model.calibration import ANCHORS, model_value
-from ..model.drivers import InputField
-from ..engine import capex as capex_engine
-from ..engine.metrics import IRR_GRID, npv_at_rates
-from ..model.result import METRICS, Result
-from ..model.catalogue import CONSTANTS, METRIC_FORMULAS, SHEETS, LineItem, check_formulas
+from ..assumptions.fields import InputField
+from ..engine.metrics import IRR_GRID
+from ..model.calibration import anchor_formula
+from ..model.defs import CONSTANTS, SHEETS, LineItem
+from ..model.result import Result, metric_value
+from .formats import PCT, USD, number_format
 from .spec import (
     Cell, Chart, ChartSeries, ConditionalFormat, DefinedName, Sheet, Style, WorkbookSpec, a1,
     abs_a1, col_letter, quote_sheet,
@@ -37,8 +37,6 @@ FIRST_ROW = 6      # row 7: first line item
 VALUE_COL = 2      # column C: scalar inputs, totals, metric values
 TIMELINE_HOME = "Cash flow"  # timeline used by formulas on sheets without one
 
-USD = "#,##0.0;[Red]-#,##0.0"
-PCT = "0.0%"
 BLUE, GREEN, ORANGE, GREY, RED, PURPLE = "#1F4E79", "#70AD47", "#ED7D31", "#A5A5A5", "#C00000", "#7030A0"
 
 
@@ -81,7 +79,20 @@ class _Book:
         return FIRST_COL + self.T - 1
 
     def col_of_year(self, year: int) -> int:
-        return FIRST_COL + int(np.searchsorted(self.result.years, year))
+        return FIRST_COL + self.result.timeline.index(year)
+
+    # -- model.calibration.Addresser: references written on the Calibration sheet ----------
+
+    def cell(self, item: str, year: int) -> str:
+        return self.address(f"li:{item}", "Calibration", self.col_of_year(year))
+
+    def span(self, item: str, first: int, last: int) -> str:
+        sheet, row = self.rows[item]
+        return (f"{quote_sheet(sheet)}!{abs_a1(row, self.col_of_year(first))}:"
+                f"{abs_a1(row, self.col_of_year(last))}")
+
+    def metric(self, key: str) -> str:
+        return self.address(f"m:{key}", "Calibration", 0)
 
     # -- references -------------------------------------------------------------------------
 
@@ -189,7 +200,7 @@ def _inputs_sheet(book: _Book) -> Sheet:
             sheet.put(row, 0, Cell(section, style=Style.SECTION))
             row += 1
         book.inputs[f.path] = (row, f)
-        fmt = _input_format(f)
+        fmt = number_format(f.unit, "input")
         sheet.put(row, 0, Cell(f.label, style=Style.LABEL, comment=f.path))
         sheet.put(row, 1, Cell(f.unit, style=Style.UNIT))
         sheet.put(row, 3, Cell(f.basis or "", style=Style.NOTE))
@@ -222,16 +233,6 @@ def _inputs_sheet(book: _Book) -> Sheet:
     sheet.col_widths.update({FIRST_COL + t: 9 for t in range(T)})
     sheet.freeze = (YEAR_ROW + 1, 1)
     return sheet
-
-
-def _input_format(f: InputField) -> str:
-    if f.unit.startswith("fraction"):
-        return PCT
-    if f.unit in ("year", "flag", "years"):
-        return "0.##" if f.unit == "years" else "0"
-    if f.unit == "GW":
-        return "#,##0.00"
-    return "#,##0.0##"
 
 
 def _comment(f: InputField) -> str | None:
@@ -296,19 +297,15 @@ def _item_row(book: _Book, sheet: Sheet, li: LineItem, row: int) -> None:
             formula = f"=SUM({a1(start, c)}:{a1(row - 1, c)})"
         else:
             formula = book.render(li.formula, li.formula_refs, sheet.name, c, li.key)
-        sheet.put(row, c, Cell(_cached(float(values[t])), formula, style, li.fmt))
+        sheet.put(row, c, Cell(_cached(float(values[t])), formula, style, number_format(li.unit)))
     if li.total:
         total = float(np.sum(values))
         sheet.put(row, VALUE_COL, Cell(total, f"=SUM({a1(row, FIRST_COL)}:{a1(row, book.last_col)})",
-                                       Style.TOTAL, li.fmt))
+                                       Style.TOTAL, number_format(li.unit)))
 
 
 def _vintage_block(book: _Book, sheet: Sheet, li: LineItem, start: int) -> None:
-    comp = li.key.split(".", 1)[1]
-    v = book.result.drivers.values
-    matrix = capex_engine.vintage_matrix(book.result.line_items[f"capex.{comp}"][0],
-                                         float(v[f"capex.{comp}.life_years"][0, 0]),
-                                         float(v[f"capex.{comp}.residual_fraction"][0, 0]))
+    matrix = book.result.vintages(li.key.split(".", 1)[1])
     first = name_of("in.timeline.first_year")
     for k in range(book.T):
         r = start + k
@@ -320,12 +317,7 @@ def _vintage_block(book: _Book, sheet: Sheet, li: LineItem, start: int) -> None:
             c = FIRST_COL + t
             formula = book.render(li.formula, li.formula_refs, sheet.name, c, li.key,
                                   extra={"r": str(r + 1)})
-            sheet.put(r, c, Cell(float(matrix[k, t]), formula, Style.CALC, li.fmt))
-
-
-def _metric_cell(book: _Book, key: str, i: int = 0) -> float | str:
-    m = book.result.metrics[key]
-    return m.text(i) or float(m.value[i])
+            sheet.put(r, c, Cell(float(matrix[k, t]), formula, Style.CALC, number_format(li.unit)))
 
 
 def _valuation_sheet(book: _Book) -> Sheet:
@@ -336,8 +328,7 @@ def _valuation_sheet(book: _Book) -> Sheet:
     sheet.put(YEAR_ROW, 1, Cell("Unit", style=Style.HEADER))
     sheet.put(YEAR_ROW, VALUE_COL, Cell("Value", style=Style.HEADER))
     row = FIRST_ROW
-    order = list(METRICS)
-    for key in order:
+    for key in book.result.catalogue.metrics:
         book.cells[f"m:{key}"] = ("Valuation", row, VALUE_COL)
         row += 1
     scan_top = row + 3
@@ -348,13 +339,13 @@ def _valuation_sheet(book: _Book) -> Sheet:
 
 
 def _fill_valuation(book: _Book, sheet: Sheet) -> None:
-    for key, (label, unit, fmt) in METRICS.items():
+    for key, md in book.result.catalogue.metrics.items():
         _, row, col = book.cells[f"m:{key}"]
-        formula, refs = METRIC_FORMULAS[key]
-        sheet.put(row, 0, Cell(label, style=Style.LABEL))
-        sheet.put(row, 1, Cell(unit, style=Style.UNIT))
-        sheet.put(row, col, Cell(_metric_cell(book, key), book.render(formula, refs, "Valuation", col),
-                                 Style.CALC, fmt))
+        sheet.put(row, 0, Cell(md.label, style=Style.LABEL))
+        sheet.put(row, 1, Cell(md.unit, style=Style.UNIT))
+        sheet.put(row, col, Cell(metric_value(book.result.metrics[key]),
+                                 book.render(md.formula, md.formula_refs, "Valuation", col),
+                                 Style.CALC, number_format(md.unit)))
     _, roots_row, _ = book.cells["scan:roots"]
     top = roots_row - len(IRR_GRID) - 1
     sheet.put(top - 2, 0, Cell("IRR root scan: NPV of forecast FCF at each rate; a sign change "
@@ -364,9 +355,9 @@ def _fill_valuation(book: _Book, sheet: Sheet) -> None:
     sheet.put(top - 1, VALUE_COL, Cell("NPV", style=Style.HEADER))
     sheet.put(top - 1, 3, Cell("Root", style=Style.HEADER))
     fcf = book.address("li:fcf", "Valuation", 0, "fcst")
-    scan = npv_at_rates(book.result.line_items["fcf"][:1, 1:])[0]
+    scan = book.result.irr_scan
     G = len(IRR_GRID)
-    flags = [1 if scan[g] * scan[g + 1] < 0 else 0 for g in range(G - 1)]
+    flags = [int(f) for f in book.result.irr_brackets]
     for g, rate in enumerate(IRR_GRID):
         r = top + g
         sheet.put(r, 0, Cell(float(rate), style=Style.NOTE, num_format="0.0%"))
@@ -397,12 +388,12 @@ def _checks_sheet(book: _Book) -> Sheet:
     checks = book.result.checks
     row = FIRST_ROW + 1
     first = row
-    for key, (label, formula, refs) in check_formulas(book.result.drivers.structure).items():
-        sheet.put(row, 0, Cell(label, style=Style.LABEL))
-        sheet.put(row, VALUE_COL, Cell(bool(checks[key][0]), book.render(formula, refs, "Checks", 0),
-                                       Style.CHECK))
+    for key, chk in book.result.catalogue.checks.items():
+        sheet.put(row, 0, Cell(chk.label, style=Style.LABEL))
+        sheet.put(row, VALUE_COL, Cell(bool(checks[key][0]),
+                                       book.render(chk.formula, chk.formula_refs, "Checks", 0), Style.CHECK))
         row += 1
-    master = all(bool(v[0]) for v in checks.values())
+    master = bool(book.result.checks_pass[0])
     sheet.put(FIRST_ROW - 1, 0, Cell("MASTER CHECK", style=Style.TOTAL))
     sheet.put(FIRST_ROW - 1, VALUE_COL, Cell(master, f"=AND({a1(first, VALUE_COL)}:{a1(row - 1, VALUE_COL)})",
                                              Style.CHECK))
@@ -415,7 +406,7 @@ def _checks_sheet(book: _Book) -> Sheet:
     return sheet
 
 
-def _calibration_sheet(book: _Book) -> Sheet:
+def _calibration_sheet(book: _Book, sources: Mapping) -> Sheet:
     sheet = Sheet("Calibration")
     _title(sheet, "Calibration against public figures",
            "Model vs reported, side by side. A gap is information: e.g. the Sep-2025 cash-burn plan "
@@ -424,42 +415,24 @@ def _calibration_sheet(book: _Book) -> Sheet:
     for c, h in enumerate(heads):
         sheet.put(YEAR_ROW, c, Cell(h, style=Style.HEADER))
     row = FIRST_ROW
-    for anchor in ANCHORS:
-        model = float(model_value(anchor, book.result)[0])
+    for av in book.result.anchors:
+        anchor = av.anchor
+        src = sources.get(anchor.source)
+        source = f"{src.title} — {src.url}" if src and src.url else (src.title if src else anchor.source)
+        model = float(av.model[0])
         sheet.put(row, 0, Cell(anchor.label, style=Style.LABEL))
         sheet.put(row, 1, Cell(anchor.unit, style=Style.UNIT))
-        sheet.put(row, 2, Cell(model, _anchor_formula(book, anchor.measure), Style.LINK, USD))
+        sheet.put(row, 2, Cell(model, anchor_formula(anchor, book), Style.LINK, USD))
         sheet.put(row, 3, Cell(anchor.reported, style=Style.NOTE, num_format=USD))
         sheet.put(row, 4, Cell(model - anchor.reported, f"={a1(row, 2)}-{a1(row, 3)}", Style.CALC, USD))
-        sheet.put(row, 5, Cell((model - anchor.reported) / anchor.reported,
-                               f"={a1(row, 4)}/{a1(row, 3)}", Style.CALC, "0%;[Red]-0%"))
-        sheet.put(row, 6, Cell(f"{anchor.source} — {anchor.url}", style=Style.TEXT))
-        sheet.put(row, 7, Cell(anchor.as_of, style=Style.NOTE))
+        sheet.put(row, 5, Cell(float(av.gap[0]), f"={a1(row, 4)}/{a1(row, 3)}", Style.CALC, "0%;[Red]-0%"))
+        sheet.put(row, 6, Cell(source, style=Style.TEXT))
+        sheet.put(row, 7, Cell((src.as_of if src else "") or "", style=Style.NOTE))
         sheet.put(row, 8, Cell(anchor.note, style=Style.TEXT))
-        sheet.row_heights[row] = 13.0 * max(2, math.ceil(max(len(anchor.source) + len(anchor.url) + 3,
-                                                             len(anchor.note)) / 55))
+        sheet.row_heights[row] = 13.0 * max(2, math.ceil(max(len(source), len(anchor.note)) / 55))
         row += 1
     sheet.col_widths.update({0: 52, 1: 9, 2: 11, 3: 11, 4: 11, 5: 12, 6: 55, 7: 11, 8: 55})
     return sheet
-
-
-def _anchor_formula(book: _Book, measure: tuple) -> str:
-    kind, *args = measure
-    if kind == "contracted_gw":
-        deals = [name_of(f"in.deals.{d}.capacity_gw") for d, _, _ in book.result.drivers.structure.deals]
-        return f"=({'+'.join(deals)})*{name_of('in.commitments.realisation_fraction')}"
-    keys = args[0] if isinstance(args[0], tuple) else (args[0],)
-    if kind == "at":
-        c = book.col_of_year(args[1])
-        return "=" + "+".join(book.address(f"li:{k}", "Calibration", c) for k in keys)
-    c0, c1 = book.col_of_year(args[1]), book.col_of_year(args[2])
-    ranges = []
-    for k in keys:
-        sheet, row = book.rows[k]
-        ranges.append(f"{quote_sheet(sheet)}!{abs_a1(row, c0)}:{abs_a1(row, c1)}")
-    if kind == "burn":
-        return f"=SUMPRODUCT(({ranges[0]}<0)*-{ranges[0]})"
-    return "=" + "+".join(f"SUM({r})" for r in ranges)
 
 
 def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
@@ -471,16 +444,17 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     row = 3 + len(lines)
     sheet.put(row, 0, Cell("Headline metrics", style=Style.SECTION))
     row += 1
-    for key, (label, unit, fmt) in METRICS.items():
+    for key, md in book.result.catalogue.metrics.items():
         sheet_name, r, c = book.cells[f"m:{key}"]
-        sheet.put(row, 0, Cell(label, style=Style.LABEL))
-        sheet.put(row, 1, Cell(unit, style=Style.UNIT))
-        sheet.put(row, 2, Cell(_metric_cell(book, key), f"={quote_sheet(sheet_name)}!{abs_a1(r, c)}",
-                               Style.LINK, fmt))
+        sheet.put(row, 0, Cell(md.label, style=Style.LABEL))
+        sheet.put(row, 1, Cell(md.unit, style=Style.UNIT))
+        sheet.put(row, 2, Cell(metric_value(book.result.metrics[key]),
+                               f"={quote_sheet(sheet_name)}!{abs_a1(r, c)}", Style.LINK,
+                               number_format(md.unit)))
         row += 1
     _, r, c = book.cells["check:master"]
     sheet.put(row, 0, Cell("Master check (all model checks pass)", style=Style.TOTAL))
-    sheet.put(row, 2, Cell(all(bool(v[0]) for v in book.result.checks.values()),
+    sheet.put(row, 2, Cell(bool(book.result.checks_pass[0]),
                            f"=Checks!{abs_a1(r, c)}", Style.CHECK))
     row += 2
     years = [y for y in (2025, 2026, 2027, 2028, 2030, 2033, 2035, 2040) if y in set(book.result.years.tolist())]
@@ -499,7 +473,8 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
         for j, y in enumerate(years):
             c = book.col_of_year(y)
             value = float(book.result.line_items[key][0, c - FIRST_COL])
-            sheet.put(row, 2 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c), Style.LINK, li.fmt))
+            sheet.put(row, 2 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c), Style.LINK,
+                                       number_format(li.unit)))
         row += 1
     sheet.col_widths.update({0: 48, 1: 9})
     sheet.col_widths.update({2 + j: 11 for j in range(max(len(years), 1))})
@@ -614,6 +589,6 @@ def layout_workbook(result: Result, assumptions, run: RunInfo | None = None) -> 
     _fill_valuation(book, valuation)
     checks = _checks_sheet(book)
     summary = _summary_sheet(book, sc.name, sc.description)
-    spec.sheets = [summary, inputs, *calc.values(), valuation, checks, _calibration_sheet(book),
+    spec.sheets = [summary, inputs, *calc.values(), valuation, checks, _calibration_sheet(book, sc.sources),
                    _sources_sheet(book, assumptions), about_sheet(sc.name, run)]
     return spec

@@ -50,9 +50,17 @@ def test_discount_rate_at_or_below_minus_100_percent(mini, rate):
 
 def test_terminal_growth_not_below_the_discount_rate(mini):
     text = mini.edit("base.yaml", "terminal_growth: 0.03", "terminal_growth: 0.12")
-    line, col = pos(text, "{discount_rate")
-    _run_bad(mini, f"{Y}:{line}:{col}: valuation",
+    line, col = pos(text, "0.12, terminal_fcf_years")
+    _run_bad(mini, f"{Y}:{line}:{col}: valuation.terminal_growth",
              words=("terminal_growth (0.12) must be below discount_rate (0.12)",))
+
+
+def test_a_rule_broken_by_set_is_located_at_set(mini):
+    """The rule between two inputs is blamed on the --set that broke it, not on the file."""
+    before = mini.snapshot()
+    res = run_main("run", "--set", "valuation.discount_rate=0.02")
+    assert_fails(res, 65, before, mini, where="--set valuation.discount_rate=0.02: valuation.discount_rate",
+                 words=("must be below discount_rate (0.02)",))
 
 
 @pytest.mark.parametrize("life", ["0", "-3"])

@@ -8,7 +8,7 @@ import openpyxl
 import pytest
 
 from finmodel.api import load, run
-from finmodel.model.catalogue import SHEETS
+from finmodel.model.defs import SHEETS
 from finmodel.workbook.layout import layout_workbook
 from finmodel.workbook.output import write_scenario_workbook
 from finmodel.workbook.writer import write_workbook

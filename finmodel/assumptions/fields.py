@@ -1,0 +1,202 @@
+"""A validated scenario flattened to its inputs: one :class:`InputField` per number.
+
+Every number of a scenario is an input named by its dotted path (the path ``--set`` takes),
+with its label, unit (from the suffix of its name: units live in names), section, bounds and
+provenance. The model turns these into arrays (``finmodel.model.drivers``); the workbook shows
+them on the Inputs sheet. The walk is generic: a new block of the schema needs no code here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable, Mapping
+
+import annotated_types as at
+from pydantic import BaseModel
+
+from .schema import INPUT_FLAG, Bounds, Deal, DealKind, Quantity, Scenario, field_bounds
+
+__all__ = ["InputField", "input_fields", "expand_series", "unit_of", "humanise",
+           "deal_schedule", "check_series_years", "deal_bounds"]
+
+# name suffix -> unit shown to people (first match wins: longer suffixes first)
+_UNITS = (
+    ("_usd_bn_per_gw_year", "US$ bn / GW-yr"), ("_usd_bn_per_gw", "US$ bn / GW"),
+    ("_usd_per_mwh", "$/MWh"), ("_usd_bn", "US$ bn"), ("_gw", "GW"), ("_fraction", "fraction"),
+    ("_per_year", "fraction / yr"), ("_years", "years"), ("_rate", "fraction / yr"),
+    ("_growth", "fraction / yr"), ("pue", "ratio"), ("schedule", "fraction"),
+    ("schedule_max", "fraction"), ("renewal_share", "fraction"), ("end_year", "year"),
+    ("first_year", "year"),
+)
+# name suffix -> the kind of unit mistake to hint at (rates as %, amounts in millions)
+_KINDS = (("_usd_bn", "usd_bn"), ("_usd_bn_per_gw", "usd_bn"), ("_usd_bn_per_gw_year", "usd_bn"),
+          ("_fraction", "fraction"), ("_rate", "fraction"), ("_growth", "fraction"))
+_WORDS = {"usd": "US$", "bn": "bn", "gw": "GW", "pue": "PUE", "it": "IT", "mwh": "MWh",
+          "opex": "opex", "fraction": "", "per": "per"}
+_UNIT_SUFFIXES = ("_usd_bn_per_gw_year", "_usd_bn_per_gw", "_usd_per_mwh", "_usd_bn", "_gw",
+                  "_fraction", "_years")
+
+
+def unit_of(path: str) -> str:
+    """Unit of an input from the suffix of its name (units live in names)."""
+    name = path.rsplit(".", 1)[-1]
+    return next((unit for suffix, unit in _UNITS if name.endswith(suffix)), "-")
+
+
+def humanise(name: str) -> str:
+    """``power_price_usd_per_mwh`` -> ``Power price`` (the unit column says the rest)."""
+    for suffix in _UNIT_SUFFIXES:
+        if name.endswith(suffix) and name != suffix.lstrip("_"):
+            name = name[: -len(suffix)]
+            break
+    if name == "fraction":
+        return "Share of revenue"
+    if name == "usd_bn":
+        return "Amount"
+    words = [_WORDS.get(w, w) for w in name.split("_") if w]
+    text = " ".join(w for w in words if w)
+    return text[:1].upper() + text[1:]
+
+
+@dataclass(frozen=True)
+class InputField:
+    """One input as shown on the Inputs sheet and fed to the engine."""
+
+    path: str
+    label: str
+    unit: str
+    section: str
+    value: float | tuple[float, ...]  # a number, or one value per timeline year
+    series: bool
+    bounds: Bounds | None = None
+    basis: str | None = None
+    source: str | None = None
+    as_of: str | None = None
+    note: str | None = None
+
+
+def expand_series(value: float | Mapping[int, float], years: list[int]) -> list[float]:
+    """A number or a step series ``{year: value}`` to one value per timeline year.
+
+    The caller has validated that the first key is the first year and all keys lie in the
+    timeline; each value holds until the next key.
+    """
+    if not isinstance(value, Mapping):
+        return [float(value)] * len(years)
+    out, current = [], None
+    for y in years:
+        if y in value:
+            current = float(value[y])
+        out.append(current)
+    return out
+
+
+def _section(path: str, model: BaseModel) -> str:
+    """``capex.servers`` with label "Servers" -> ``Capex: Servers``."""
+    head = humanise(path.split(".", 1)[0])
+    label = getattr(model, "label", None)
+    return f"{head}: {label}" if label and "." in path else head
+
+
+def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> Iterable[InputField]:
+    """The model's own numbers and flags (in declared order), then its sub-blocks'."""
+    section = _section(prefix, model)
+    children = []
+    for name, info in type(model).model_fields.items():
+        v = getattr(model, name)
+        path = f"{prefix}.{name}"
+        if isinstance(v, Quantity):
+            bounds = field_bounds(type(model), name)
+            series = bool(bounds and bounds.series)
+            value = tuple(expand_series(v.value, years)) if series else float(v.value)
+            src = sources.get(v.source) if v.source else None
+            yield InputField(path, humanise(name), unit_of(name), section, value, series, bounds,
+                             v.basis.value if v.basis else None,
+                             (src.title if src else v.source), (src.as_of if src else v.as_of) or v.as_of,
+                             v.note)
+        elif isinstance(v, bool) and INPUT_FLAG in info.metadata:
+            yield InputField(path, humanise(name), "flag", section, 1.0 if v else 0.0, False,
+                             Bounds(ge=0, le=1))
+        elif isinstance(v, BaseModel):
+            children.append((path, v))
+        elif isinstance(v, dict) and name != "sources":
+            children += [(f"{path}.{k}", item) for k, item in v.items() if isinstance(item, BaseModel)]
+    for path, child in children:
+        yield from _walk(child, path, years, sources)
+
+
+def deal_bounds(column: str) -> Bounds:
+    """Bounds of a numeric deal column, read from the :class:`Deal` schema (declared once there)."""
+    b: dict = {}
+    for m in Deal.model_fields[column].metadata:
+        for attr in ("ge", "gt", "le", "lt"):
+            if isinstance(m, getattr(at, attr.capitalize())):
+                b[attr] = getattr(m, attr)
+    kind = next((k for suffix, k in _KINDS if column.endswith(suffix)), "")
+    return Bounds(kind=kind, **b)
+
+
+def input_fields(scenario: Scenario, deals: Iterable[Deal]) -> list[InputField]:
+    """Every input of a scenario in Inputs-sheet order."""
+    years = scenario.timeline.years
+    out: list[InputField] = [InputField("timeline.first_year", "First year (last actual)", "year",
+                                        "Timeline", float(scenario.timeline.first_year), False)]
+    for name in type(scenario).model_fields:
+        block = getattr(scenario, name)
+        if isinstance(block, BaseModel) and name != "timeline":
+            out += _walk(block, name, years, scenario.sources)
+    for d in deals:
+        if not d.include:
+            continue
+        common = dict(section=f"Deal: {d.partner} — {d.deal}", basis=d.basis.value,
+                      source=d.source, as_of=d.as_of, note=d.note)
+        for col, label, unit in (("capacity_gw", "Capacity", "GW"), ("value_usd_bn", "Value", "US$ bn")):
+            out.append(InputField(f"deals.{d.id}.{col}", label, unit, value=getattr(d, col),
+                                  series=False, bounds=deal_bounds(col), **common))
+        out.append(InputField(f"deals.{d.id}.schedule",
+                              f"Schedule ({d.ramp.value}, {d.start_year}+{d.term_years}y)",
+                              "fraction", value=tuple(deal_schedule(d, years)), series=True, **common))
+        out.append(InputField(f"deals.{d.id}.schedule_max", "Largest yearly share", "fraction",
+                              value=max(d.schedule()), series=False, **common))
+        if d.kind is DealKind.CLOUD:
+            out.append(InputField(f"deals.{d.id}.end_year", "Last year of the term", "year",
+                                  value=float(d.start_year + d.term_years - 1), series=False, **common))
+            out.append(InputField(f"deals.{d.id}.renewal_share", "Yearly share when renewed",
+                                  "fraction", value=d.schedule()[-1], series=False, **common))
+    return out
+
+
+def deal_schedule(deal: Deal, years: list[int]) -> list[float]:
+    """The deal's shares placed on the timeline (parts outside the timeline are dropped)."""
+    shares = deal.schedule()
+    return [shares[y - deal.start_year] if 0 <= y - deal.start_year < len(shares) else 0.0
+            for y in years]
+
+
+def check_series_years(scenario: Scenario) -> list[tuple[tuple, str]]:
+    """Per-year series whose years do not fit the timeline: [(path tuple, message)]."""
+    years = scenario.timeline.years
+    problems = []
+
+    def walk(model: BaseModel, path: tuple):
+        for name in type(model).model_fields:
+            v = getattr(model, name)
+            if isinstance(v, Quantity) and isinstance(v.value, dict):
+                keys = list(v.value)
+                if keys != sorted(keys):
+                    problems.append((path + (name,), f"years must be in increasing order (got {keys})"))
+                elif keys[0] != years[0]:
+                    problems.append((path + (name, keys[0]),
+                                     f"a per-year series must start at the first timeline year "
+                                     f"{years[0]} (got {keys[0]})"))
+                for y in keys:
+                    if y < years[0] or y > years[-1]:
+                        problems.append((path + (name, y), f"year {y} is outside the timeline "
+                                         f"{years[0]}-{years[-1]}"))
+            elif isinstance(v, BaseModel):
+                walk(v, path + (name,))
+            elif isinstance(v, dict):
+                for k, item in v.items():
+                    if isinstance(item, BaseModel):
+                        walk(item, path + (name, k))
+    walk(scenario, ())
+    return problems

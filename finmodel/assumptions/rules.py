@@ -1,0 +1,100 @@
+"""Rules between inputs, defined once and checked vectorised.
+
+A rule reads input arrays by path (``valuation.discount_rate``; ``*`` matches one path part)
+and returns, per scenario, whether the rule is broken. The same rule runs at load on one
+scenario (a located error, exit 65) and on every row of a batch (the row is invalid: counted
+and excluded, see ``finmodel.model.drivers``). Bounds of single inputs are declared on their
+schema fields, not here.
+"""
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass
+from typing import Callable, Iterable, Mapping
+
+import numpy as np
+
+__all__ = ["Rule", "RULES", "broken", "Breach", "breaches"]
+
+Values = Mapping[str, np.ndarray]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """``bad(a, b, ...) -> (n,) bool`` on the inputs named by ``paths`` (scalars, (n, 1)).
+
+    ``paths`` may hold one ``*`` wildcard (the same part in every path); the rule then applies
+    to each match. ``message`` is formatted with the first scenario's values by position
+    (``{0}``, ``{1}``) and is located at ``paths[locate]``.
+    """
+
+    key: str
+    paths: tuple[str, ...]
+    bad: Callable[..., np.ndarray]
+    message: str
+    locate: int = 0
+
+    def instances(self, available: Iterable[str]) -> list[tuple[str, ...]]:
+        """The concrete path tuples this rule applies to among ``available`` inputs."""
+        if not any("*" in p for p in self.paths):
+            return [self.paths] if all(p in available for p in self.paths) else []
+        pattern = self.paths[0]
+        out = []
+        for p in sorted(available):
+            if fnmatch.fnmatchcase(p, pattern):
+                star = _star_part(pattern, p)
+                concrete = tuple(q.replace("*", star) for q in self.paths)
+                if all(q in available for q in concrete):
+                    out.append(concrete)
+        return out
+
+
+def _star_part(pattern: str, path: str) -> str:
+    parts, got = pattern.split("."), path.split(".")
+    return next(g for p, g in zip(parts, got) if p == "*")
+
+
+RULES = (
+    Rule("gordon_growth", ("valuation.terminal_growth", "valuation.discount_rate"),
+         lambda g, r: g >= r,
+         "terminal_growth ({0:g}) must be below discount_rate ({1:g}) for a Gordon-growth "
+         "terminal value"),
+    Rule("s_curve_ceiling", ("revenue.segments.*.ceiling_usd_bn", "revenue.segments.*.start_usd_bn"),
+         lambda ceiling, start: ceiling <= start,
+         "ceiling_usd_bn ({0:g}) must be greater than start_usd_bn ({1:g})"),
+)
+
+
+def _column(values: Values, path: str, n: int) -> np.ndarray:
+    return np.broadcast_to(values[path], (n, np.shape(values[path])[1]))[:, 0]
+
+
+def broken(values: Values, n: int, rules: Iterable[Rule] = RULES) -> np.ndarray:
+    """(n,) bool: rows that break any rule."""
+    bad = np.zeros(n, dtype=bool)
+    for rule in rules:
+        for paths in rule.instances(values.keys()):
+            bad |= np.asarray(rule.bad(*(_column(values, p, n) for p in paths)), dtype=bool)
+    return bad
+
+
+@dataclass(frozen=True)
+class Breach:
+    """A rule broken by scenario 0: where to locate it and what to say."""
+
+    rule: str
+    paths: tuple[str, ...]
+    located_at: str
+    message: str
+
+
+def breaches(values: Values, rules: Iterable[Rule] = RULES) -> list[Breach]:
+    """The rules scenario 0 breaks, with messages (for located errors at load)."""
+    out = []
+    for rule in rules:
+        for paths in rule.instances(values.keys()):
+            cols = [_column(values, p, 1) for p in paths]
+            if bool(np.asarray(rule.bad(*cols))[0]):
+                msg = rule.message.format(*(float(c[0]) for c in cols))
+                out.append(Breach(rule.key, paths, paths[rule.locate], msg))
+    return out

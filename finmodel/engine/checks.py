@@ -1,0 +1,27 @@
+"""Model checks as pure functions: (n,) bool, True where the model is consistent."""
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["rows_equal", "non_negative", "depreciation_within", "equals_sum"]
+
+
+def rows_equal(lhs, rhs, tolerance) -> np.ndarray:
+    """sum over periods of |lhs - rhs| < tolerance (an identity that holds every period)."""
+    return np.abs(np.asarray(lhs, dtype=float) - rhs).sum(axis=1) < np.reshape(tolerance, -1)
+
+
+def non_negative(row, tolerance) -> np.ndarray:
+    """min over periods of row >= -tolerance."""
+    return np.min(row, axis=1) >= -np.reshape(tolerance, -1)
+
+
+def depreciation_within(depreciation, capex, residual, tolerance) -> np.ndarray:
+    """Depreciation over the horizon <= capex x (1 - residual) + tolerance."""
+    return (np.sum(depreciation, axis=1)
+            <= np.sum(capex, axis=1) * (1.0 - np.reshape(residual, -1)) + np.reshape(tolerance, -1))
+
+
+def equals_sum(value, row, tolerance) -> np.ndarray:
+    """|value - sum(row)| < tolerance."""
+    return np.abs(np.reshape(value, -1) - np.sum(row, axis=1)) < np.reshape(tolerance, -1)

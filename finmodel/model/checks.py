@@ -1,0 +1,44 @@
+"""The model checks: identities and bounds that must hold, each with its engine function and
+the formula of its cell on the Checks sheet (TRUE = passes), defined once. The master check is
+the AND of all of them (engine: ``Result.checks_pass``; workbook: the MASTER CHECK cell).
+"""
+from __future__ import annotations
+
+from ..engine import checks as c
+from .defs import CheckDef, Structure
+
+__all__ = ["CHECK_PARTS"]
+
+TOL = "k:check_tolerance"
+
+
+def _identities(cat, s: Structure) -> None:
+    cat.add(CheckDef(
+        "cash_identity", "Cash identity holds each year (closing = opening + FCF + financing)",
+        c.rows_equal,
+        {"lhs": "li:cash_closing",
+         "rhs": ("li:cash_opening", "li:fcf", "li:equity", "li:other_financing"), "tolerance": TOL},
+        "=SUMPRODUCT(ABS({lhs.row}-{rhs.row}))<{tolerance}"))
+    for comp, label, _ in s.components:
+        cat.add(CheckDef(
+            f"depreciation_bounded.{comp}",
+            f"{label}: depreciation never exceeds depreciable capex (whole horizon)",
+            c.depreciation_within,
+            {"depreciation": f"li:depreciation.{comp}", "capex": f"li:capex.{comp}",
+             "residual": f"in:capex.{comp}.residual_fraction", "tolerance": TOL},
+            "=SUM({depreciation.row})<=SUM({capex.row})*(1-{residual})+{tolerance}"))
+    cat.add(CheckDef("npv_matches_pv_rows", "NPV() equals the sum of the present-value row",
+                     c.equals_sum, {"value": "m:npv_explicit_usd_bn", "row": "li:pv_fcf", "tolerance": TOL},
+                     "=ABS({value}-SUM({row.row}))<{tolerance}"))
+
+
+def _bounds(cat, s: Structure) -> None:
+    for key, label, row in (("capacity_non_negative", "Capacity is never negative", "li:total_gw"),
+                            ("loss_pool_non_negative", "Loss carry-forward pool is never negative",
+                             "li:loss_pool_closing"),
+                            ("tax_non_negative", "Tax is never negative", "li:tax")):
+        cat.add(CheckDef(key, label, c.non_negative, {"row": row, "tolerance": TOL},
+                         "=MIN({row.row})>=-{tolerance}"))
+
+
+CHECK_PARTS = (_identities, _bounds)

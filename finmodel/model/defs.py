@@ -1,0 +1,108 @@
+"""The kinds of catalogue entries: line items, metrics, checks; and what fixes a batch's shape.
+
+Each entry names the engine function that computes it, binds that function's arguments to
+line items, inputs, constants, metrics and the timeline, and gives the spreadsheet formula
+that computes the same thing from the same references, with its label and unit (the unit
+picks the number format, ``workbook.formats``). ``model.result.run`` evaluates the bindings
+with numpy; the workbook layout renders the formulas; LibreOffice proves in the tests that
+both agree. The definitions live beside this module: ``lineitems``, ``metrics``, ``checks``.
+
+References (``Ref``):
+  ``"li:KEY"``  a line item: for a line item the same period, for a metric or check the row
+  ``"in:PATH"`` an input (scalar or per-year)       ``"k:NAME"``  a constant (named cell)
+  ``"m:KEY"``   a metric's value                    ``"period"`` / ``"year"``  the timeline
+  a tuple of references: their sum
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+__all__ = ["Ref", "LineItem", "MetricDef", "CheckDef", "Structure", "CONSTANTS", "SHEETS"]
+
+Ref = Union[str, tuple]
+
+# Unit conversions and method settings shown as named constants on the Inputs sheet (never
+# typed inside formulas): key -> (value, unit, label).
+CONSTANTS = {
+    "hours_per_year": (8760.0, "hours", "Hours in a year"),
+    "usd_per_usd_bn_mwh_per_gwh": (1e6, "-", "Conversion: GWh x $/MWh to US$ bn (1e9 / 1,000)"),
+    "check_tolerance": (1e-6, "US$ bn", "Tolerance of the model checks"),
+}
+
+# Calculation sheets, left to right.
+SHEETS = ("Deals", "Capacity", "Capex", "Depreciation", "Revenue", "P&L", "Cash flow")
+
+
+@dataclass(frozen=True)
+class LineItem:
+    """One row: engine function + argument bindings + spreadsheet formula.
+
+    kind: "calc", "link" (shows another row or an input), "total" (sums rows), "vintage"
+    (a depreciation block: one row per purchase year above the total row).
+    """
+
+    key: str
+    label: str
+    unit: str
+    sheet: str
+    fn: Callable
+    args: dict[str, Ref]
+    formula: str
+    refs: dict[str, Ref] | None = None  # formula bindings when they differ from ``args``
+    total: bool = False  # show the sum over periods in the Total column
+    section: str | None = None  # a section heading shown above this row
+    kind: str = "calc"
+    note: str = ""
+
+    @property
+    def formula_refs(self) -> dict[str, Ref]:
+        return self.refs if self.refs is not None else self.args
+
+
+@dataclass(frozen=True)
+class MetricDef:
+    """A headline number per scenario: ``fn(**args)`` returns an engine ``Metric`` (a value
+    with an "n/a" reason) or an array of values; ``formula`` is its cell on the Valuation
+    sheet. Formula placeholders as for line items, plus ``{name.fcst}`` (the forecast periods
+    2..T), ``{m:KEY}`` (another metric's cell) and ``{scan:roots}``/``{scan:guess}`` (the IRR
+    root scan on the Valuation sheet)."""
+
+    key: str
+    label: str
+    unit: str
+    fn: Callable
+    args: dict[str, Ref]
+    formula: str
+    refs: dict[str, Ref] | None = None
+
+    @property
+    def formula_refs(self) -> dict[str, Ref]:
+        return self.refs if self.refs is not None else self.args
+
+
+@dataclass(frozen=True)
+class CheckDef:
+    """A model check: ``fn(**args)`` returns (n,) bool, True where the model is consistent;
+    ``formula`` returns TRUE in the workbook under the same condition."""
+
+    key: str
+    label: str
+    fn: Callable
+    args: dict[str, Ref]
+    formula: str
+    refs: dict[str, Ref] | None = None
+
+    @property
+    def formula_refs(self) -> dict[str, Ref]:
+        return self.refs if self.refs is not None else self.args
+
+
+@dataclass(frozen=True)
+class Structure:
+    """What is fixed for a whole batch: segments, cost modes, components and included deals."""
+
+    segments: tuple[tuple[str, str, str], ...]    # (id, label, path kind)
+    costs: tuple[tuple[str, str, str], ...]       # (key, label, mode)
+    components: tuple[tuple[str, str, bool], ...]  # (key, label, it_equipment)
+    deals: tuple[tuple[str, str, str], ...]       # (id, label, kind)

@@ -1,0 +1,80 @@
+"""The headline metrics: each one's engine function, bindings, label, unit and the formula of
+its cell on the Valuation sheet, defined once. Everything that shows a metric (workbook,
+terminal, CSV, sensitivity outputs) reads it from here through the catalogue.
+
+Formula placeholders: ``{name.fcst}`` the forecast periods 2..T, ``{name.row}`` all periods,
+``{name.last}`` the last period, ``{m:KEY}`` another metric's cell, ``{scan:roots}`` and
+``{scan:guess}`` the IRR root scan on the Valuation sheet (same rate grid as the engine).
+"""
+from __future__ import annotations
+
+from ..engine import metrics as m
+from .defs import MetricDef, Structure
+
+__all__ = ["METRIC_PARTS"]
+
+RATE = "in:valuation.discount_rate"
+
+
+def _valuation(cat, s: Structure) -> None:
+    add = cat.add
+    add(MetricDef("npv_usd_bn", "NPV at the discount rate, with terminal value", "US$ bn",
+                  m.npv_with_terminal,
+                  {"npv_explicit": "m:npv_explicit_usd_bn", "terminal": "m:terminal_value_usd_bn",
+                   "rate": RATE, "flows": "li:fcf"},
+                  "={m:npv_explicit_usd_bn}+{m:terminal_value_usd_bn}/(1+{rate})^COUNT({flows.fcst})"))
+    add(MetricDef("npv_explicit_usd_bn", "NPV of forecast FCF only (no terminal value)", "US$ bn",
+                  m.npv_of_forecast, {"rate": RATE, "flows": "li:fcf"},
+                  "=NPV({rate},{flows.fcst})"))
+    add(MetricDef("terminal_value_usd_bn",
+                  "Terminal value at the last year (Gordon growth, averaged FCF)", "US$ bn",
+                  m.terminal_value,
+                  {"flows": "li:fcf", "rate": RATE, "growth": "in:valuation.terminal_growth",
+                   "years_averaged": "in:valuation.terminal_fcf_years"},
+                  "=SUMPRODUCT(({period.row}>COUNT({period.row})-{k})*{flows.row})/{k}"
+                  "*(1+{growth})/({rate}-{growth})",
+                  refs={"flows": "li:fcf", "growth": "in:valuation.terminal_growth", "rate": RATE,
+                        "period": "period", "k": "in:valuation.terminal_fcf_years"}))
+    add(MetricDef("irr", "IRR of forecast FCF", "fraction", m.irr_of_forecast, {"flows": "li:fcf"},
+                  '=IF(OR(MIN({flows.fcst})>=0,MAX({flows.fcst})<=0),"n/a: no sign change",'
+                  'IF({scan:roots}>=2,"n/a: multiple IRRs",IF({scan:roots}=0,'
+                  '"n/a: no IRR between -99% and 1,000%",IRR({flows.fcst},{scan:guess}))))'))
+    add(MetricDef("payback_year", "Payback year (cumulative FCF stays >= 0)", "year",
+                  m.payback_year, {"flag": "li:payback_flag", "years": "year"},
+                  '=IF(SUM({flag.row})=0,"not within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))'))
+
+
+def _funding(cat, s: Structure) -> None:
+    add = cat.add
+    add(MetricDef("peak_funding_need_usd_bn", "Peak funding need (below minimum cash)", "US$ bn",
+                  m.peak, {"row": "li:funding_need"}, "=MAX({row.row})"))
+    add(MetricDef("peak_funding_year", "Year of peak funding need", "year", m.peak_year,
+                  {"row": "li:funding_need", "years": "year"},
+                  '=IF({m:peak_funding_need_usd_bn}<=0,"n/a: no funding need",'
+                  'INDEX({years.row},MATCH({m:peak_funding_need_usd_bn},{row.row},0)))'))
+    add(MetricDef("min_cash_usd_bn", "Lowest closing cash balance", "US$ bn", m.lowest,
+                  {"row": "li:cash_closing"}, "=MIN({row.row})"))
+    add(MetricDef("cumulative_fcf_usd_bn", "Cumulative FCF over the forecast", "US$ bn", m.last,
+                  {"row": "li:cumulative_fcf"}, "={row.last}"))
+
+
+def _commitments(cat, s: Structure) -> None:
+    add = cat.add
+    add(MetricDef("contracted_gw", "Contracted capacity of included deals (realised)", "GW",
+                  m.contracted,
+                  {"capacity": tuple(f"in:deals.{d}.capacity_gw" for d, _, _ in s.deals),
+                   "realisation": "in:commitments.realisation_fraction"},
+                  "={capacity}*{realisation}"))
+    add(MetricDef("cumulative_capex_usd_bn", "Cumulative owned capex", "US$ bn", m.horizon_sum,
+                  {"row": "li:capex_total"}, "=SUM({row.row})"))
+    add(MetricDef("cumulative_cloud_usd_bn", "Cumulative cloud contract payments", "US$ bn",
+                  m.horizon_sum, {"row": "li:cloud_payments"}, "=SUM({row.row})"))
+    add(MetricDef("cumulative_commitments_usd_bn", "Cumulative compute commitments paid", "US$ bn",
+                  m.plus, {"a": "m:cumulative_capex_usd_bn", "b": "m:cumulative_cloud_usd_bn"},
+                  "={a}+{b}"))
+    add(MetricDef("revenue_coverage", "Revenue / commitments paid, whole horizon", "x", m.coverage,
+                  {"numerator_row": "li:revenue_total", "denominator": "m:cumulative_commitments_usd_bn"},
+                  '=IF({denominator}=0,"n/a: no commitments paid",SUM({numerator_row.row})/{denominator})'))
+
+
+METRIC_PARTS = (_valuation, _funding, _commitments)
