@@ -5,6 +5,8 @@ from pathlib import Path
 
 import pytest
 
+import relhelp  # test support (not fixtures): projects in temporary folders, running the CLI
+
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "data" / "mini" / "scenario.yaml"
 BASE = ROOT / "assumptions" / "base.yaml"
@@ -32,3 +34,34 @@ def base():
 def base_run(base):
     from finmodel.api import run
     return run(base)
+
+
+# --- projects for the reliability tests: a copy of the inputs in a temporary working folder ---
+
+
+@pytest.fixture(scope="session")
+def golden(tmp_path_factory) -> dict[str, bytes]:
+    """``base.xlsx`` and ``base.run.json`` of a real run of the mini fixture, made once."""
+    root = tmp_path_factory.mktemp("golden")
+    project = relhelp.make_project(root, {})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(root)
+        res = relhelp.run_main("run", "-q")
+    assert res.code == 0, res.err
+    return {name: (project.outputs / name).read_bytes() for name in ("base.xlsx", "base.run.json")}
+
+
+@pytest.fixture()
+def mini_project(tmp_path, golden, monkeypatch) -> "relhelp.Project":
+    """The mini fixture as ``assumptions/base.yaml`` + ``deals.csv``; the working folder."""
+    project = relhelp.make_project(tmp_path, golden, "mini")
+    monkeypatch.chdir(tmp_path)
+    return project
+
+
+@pytest.fixture()
+def shipped_project(tmp_path, golden, monkeypatch) -> "relhelp.Project":
+    """A copy of the shipped assumptions (base, bull, bear, sensitivity); the working folder."""
+    project = relhelp.make_project(tmp_path, golden, "shipped")
+    monkeypatch.chdir(tmp_path)
+    return project

@@ -11,18 +11,14 @@ from typing import Sequence
 import numpy as np
 
 from ..tables import format_value
+from .formats import number_format
 from .layout import RunInfo, about_sheet as _about
 from .spec import Cell, Chart, ChartSeries, ConditionalFormat, Sheet, Style, WorkbookSpec, abs_a1, quote_sheet
 
-__all__ = ["layout_tornado", "layout_grid", "layout_solve", "layout_montecarlo", "number_format"]
+__all__ = ["layout_tornado", "layout_grid", "layout_solve", "layout_montecarlo"]
 
 PALETTE = ("#1F4E79", "#ED7D31", "#70AD47", "#A5A5A5", "#7030A0", "#C00000", "#FFC000",
            "#4472C4", "#264478", "#9E480E")
-
-
-def number_format(unit: str) -> str:
-    return {"fraction": "0.0%", "fraction / yr": "0.0%", "year": "0", "GW": "#,##0.00",
-            "x": "0.00"}.get(unit, "#,##0.0;[Red]-#,##0.0")
 
 
 def _val(x) -> float | str:

@@ -457,7 +457,7 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     sheet.put(row, 2, Cell(bool(book.result.checks_pass[0]),
                            f"=Checks!{abs_a1(r, c)}", Style.CHECK))
     row += 2
-    years = [y for y in (2025, 2026, 2027, 2028, 2030, 2033, 2035, 2040) if y in set(book.result.years.tolist())]
+    years = key_years(book.result)
     sheet.put(row, 0, Cell("Key figures by year", style=Style.SECTION))
     row += 1
     sheet.put(row, 0, Cell("Line item", style=Style.HEADER))
@@ -480,6 +480,25 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     sheet.col_widths.update({2 + j: 11 for j in range(max(len(years), 1))})
     _summary_charts(book, sheet, 3, 2 + max(len(years), 1) + 1)  # a 2 x 2 grid right of the tables
     return sheet
+
+
+MAX_KEY_YEARS = 8
+
+
+def key_years(result: Result) -> list[int]:
+    """Years shown on the Summary: the actual year, the first three forecast years, the peak
+    funding year and the last year, the rest spread evenly; at most :data:`MAX_KEY_YEARS`."""
+    years = list(result.timeline.years)
+    must = set(years[:4]) | {years[-1]}
+    peak = result.metrics["peak_funding_year"]
+    if not peak.reason[0]:
+        must.add(int(peak.value[0]))
+    rest = [y for y in years if y not in must]
+    room = max(MAX_KEY_YEARS - len(must), 0)
+    if rest and room:
+        step = len(rest) / room
+        must |= {rest[min(int((i + 0.5) * step), len(rest) - 1)] for i in range(room)}
+    return sorted(must)
 
 
 def _rng(book: _Book, key: str) -> str:

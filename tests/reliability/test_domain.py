@@ -11,69 +11,69 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from relhelp import assert_fails, csv_pos, golden, mini, pos, run_main  # noqa: F401 (fixtures)
+from relhelp import assert_fails, csv_pos, pos, run_main
 
 Y = "assumptions/base.yaml"
 C = "assumptions/deals.csv"
 
 
-def _run_bad(mini, where, words=()):
-    before = mini.snapshot()
-    assert_fails(run_main("run"), 65, before, mini, where=where, words=words)
+def _run_bad(mini_project, where, words=()):
+    before = mini_project.snapshot()
+    assert_fails(run_main("run"), 65, before, mini_project, where=where, words=words)
 
 
-def test_negative_capex_per_gw(mini):
-    text = mini.edit("base.yaml", "cost_usd_bn_per_gw: 25,", "cost_usd_bn_per_gw: -25,")
+def test_negative_capex_per_gw(mini_project):
+    text = mini_project.edit("base.yaml", "cost_usd_bn_per_gw: 25,", "cost_usd_bn_per_gw: -25,")
     line, col = pos(text, "-25,")
-    _run_bad(mini, f"{Y}:{line}:{col}: capex.servers.cost_usd_bn_per_gw", words=(">= 0", "got -25"))
+    _run_bad(mini_project, f"{Y}:{line}:{col}: capex.servers.cost_usd_bn_per_gw", words=(">= 0", "got -25"))
 
 
-def test_negative_deal_capacity(mini):
-    text = mini.edit("deals.csv", "cloud-b,Neo,Neocloud,cloud,0.5,", "cloud-b,Neo,Neocloud,cloud,-0.5,")
+def test_negative_deal_capacity(mini_project):
+    text = mini_project.edit("deals.csv", "cloud-b,Neo,Neocloud,cloud,0.5,", "cloud-b,Neo,Neocloud,cloud,-0.5,")
     line, col = csv_pos(text, "cloud-b,", "capacity_gw")
-    _run_bad(mini, f"{C}:{line}:{col}: deals[cloud-b].capacity_gw", words=("greater than or equal to 0",))
+    _run_bad(mini_project, f"{C}:{line}:{col}: deals[cloud-b].capacity_gw", words=("greater than or equal to 0",))
 
 
-def test_growth_of_minus_100_percent_in_one_year_of_a_series(mini):
-    text = mini.edit("base.yaml", "growth_per_year: {2025: 0.0, 2026: 1.0,", "growth_per_year: {2025: 0.0, 2026: -1.0,")
+def test_growth_of_minus_100_percent_in_one_year_of_a_series(mini_project):
+    text = mini_project.edit("base.yaml", "growth_per_year: {2025: 0.0, 2026: 1.0,", "growth_per_year: {2025: 0.0, 2026: -1.0,")
     line, col = pos(text, "{2025: 0.0, 2026: -1.0")
-    _run_bad(mini, f"{Y}:{line}:{col}: revenue.segments.api_other.growth_per_year",
+    _run_bad(mini_project, f"{Y}:{line}:{col}: revenue.segments.api_other.growth_per_year",
              words=("year 2026", "> -1", "got -1"))
 
 
 @pytest.mark.parametrize("rate", ["-1", "-1.5"])
-def test_discount_rate_at_or_below_minus_100_percent(mini, rate):
-    text = mini.edit("base.yaml", "discount_rate: 0.12", f"discount_rate: {rate}")
+def test_discount_rate_at_or_below_minus_100_percent(mini_project, rate):
+    text = mini_project.edit("base.yaml", "discount_rate: 0.12", f"discount_rate: {rate}")
     line, col = pos(text, f"{rate}, terminal")
-    _run_bad(mini, f"{Y}:{line}:{col}: valuation.discount_rate", words=("> -1",))
+    _run_bad(mini_project, f"{Y}:{line}:{col}: valuation.discount_rate", words=("> -1",))
 
 
-def test_terminal_growth_not_below_the_discount_rate(mini):
-    text = mini.edit("base.yaml", "terminal_growth: 0.03", "terminal_growth: 0.12")
+def test_terminal_growth_not_below_the_discount_rate(mini_project):
+    text = mini_project.edit("base.yaml", "terminal_growth: 0.03", "terminal_growth: 0.12")
     line, col = pos(text, "0.12, terminal_fcf_years")
-    _run_bad(mini, f"{Y}:{line}:{col}: valuation.terminal_growth",
+    _run_bad(mini_project, f"{Y}:{line}:{col}: valuation.terminal_growth",
              words=("terminal_growth (0.12) must be below discount_rate (0.12)",))
 
 
-def test_a_rule_broken_by_set_is_located_at_set(mini):
+def test_a_rule_broken_by_set_is_located_at_set(mini_project):
     """The rule between two inputs is blamed on the --set that broke it, not on the file."""
-    before = mini.snapshot()
+    before = mini_project.snapshot()
     res = run_main("run", "--set", "valuation.discount_rate=0.02")
-    assert_fails(res, 65, before, mini, where="--set valuation.discount_rate=0.02: valuation.discount_rate",
+    assert_fails(res, 65, before, mini_project, where="--set valuation.discount_rate=0.02: valuation.discount_rate",
                  words=("must be below discount_rate (0.02)",))
 
 
 @pytest.mark.parametrize("life", ["0", "-3"])
-def test_useful_life_not_positive(mini, life):
-    text = mini.edit("base.yaml", "life_years: 14,", f"life_years: {life},")
+def test_useful_life_not_positive(mini_project, life):
+    text = mini_project.edit("base.yaml", "life_years: 14,", f"life_years: {life},")
     line, col = pos(text, f"{life}, residual")
-    _run_bad(mini, f"{Y}:{line}:{col}: capex.power_cooling.life_years", words=("> 0",))
+    _run_bad(mini_project, f"{Y}:{line}:{col}: capex.power_cooling.life_years", words=("> 0",))
 
 
-def test_deal_with_a_zero_year_term(mini):
-    text = mini.edit("deals.csv", "0.5,20,2025,4,front", "0.5,20,2025,0,front")
+def test_deal_with_a_zero_year_term(mini_project):
+    text = mini_project.edit("deals.csv", "0.5,20,2025,4,front", "0.5,20,2025,0,front")
     line, col = csv_pos(text, "cloud-b,", "term_years")
-    _run_bad(mini, f"{C}:{line}:{col}: deals[cloud-b].term_years", words=("greater than or equal to 1",))
+    _run_bad(mini_project, f"{C}:{line}:{col}: deals[cloud-b].term_years", words=("greater than or equal to 1",))
 
 
 @pytest.mark.parametrize("shares, words", [
@@ -81,16 +81,16 @@ def test_deal_with_a_zero_year_term(mini):
     ("0.5 0.5", ("needs 3 shares",)),
     ("0.6 0.6 -0.2", ("finite and >= 0",)),
 ])
-def test_explicit_ramp_shares(mini, shares, words):
-    text = mini.edit("deals.csv", "0.2 0.3 0.5", shares)
+def test_explicit_ramp_shares(mini_project, shares, words):
+    text = mini_project.edit("deals.csv", "0.2 0.3 0.5", shares)
     line, col = csv_pos(text, "chip-b,", "shares")
-    _run_bad(mini, f"{C}:{line}:{col}: deals[chip-b].shares", words=words)
+    _run_bad(mini_project, f"{C}:{line}:{col}: deals[chip-b].shares", words=words)
 
 
-def test_shares_without_an_explicit_ramp(mini):
-    text = mini.edit("deals.csv", "2026,4,back,,", "2026,4,back,0.25 0.25 0.25 0.25,")
+def test_shares_without_an_explicit_ramp(mini_project):
+    text = mini_project.edit("deals.csv", "2026,4,back,,", "2026,4,back,0.25 0.25 0.25 0.25,")
     line, col = csv_pos(text, "chip-a,", "shares")
-    _run_bad(mini, f"{C}:{line}:{col}: deals[chip-a].shares", words=("only given with ramp 'explicit'",))
+    _run_bad(mini_project, f"{C}:{line}:{col}: deals[chip-a].shares", words=("only given with ramp 'explicit'",))
 
 
 # --- numbers that may not exist ------------------------------------------------------------
@@ -103,15 +103,15 @@ ZERO_SEGMENTS = """    consumer: {label: Consumer, path: explicit, usd_bn: 0}
 
 
 @pytest.fixture()
-def zero_revenue(mini):
+def zero_revenue(mini_project):
     """The mini scenario with every revenue segment explicitly zero, run with --csv."""
-    text = mini.text("base.yaml")
+    text = mini_project.text("base.yaml")
     start, end = text.index("    consumer:"), text.index("  partner_share_fraction")
-    mini.write("base.yaml", text[:start] + ZERO_SEGMENTS + text[end:])
+    mini_project.write("base.yaml", text[:start] + ZERO_SEGMENTS + text[end:])
     res = run_main("run", "--csv")
     assert res.code in (0, 1), res.err
     assert "Traceback" not in res.err
-    return mini, res
+    return mini_project, res
 
 
 def _bad_cached(value) -> bool:
@@ -162,9 +162,9 @@ def test_no_irr_is_n_a_in_the_workbook_summary(zero_revenue):
     assert any(isinstance(t, str) and t.startswith("n/a: no sign change") for t in texts)
 
 
-def test_no_included_deal_is_located_at_the_include_column(mini):
-    text = mini.text("deals.csv").replace(",true,", ",false,")
-    mini.write("deals.csv", text)
+def test_no_included_deal_is_located_at_the_include_column(mini_project):
+    text = mini_project.text("deals.csv").replace(",true,", ",false,")
+    mini_project.write("deals.csv", text)
     line, _ = csv_pos(text, "id,", "id")
     col = text.splitlines()[line - 1].split(",").index("include") + 1
-    _run_bad(mini, f"{C}:{line}:{col}: deals.include", words=("no deal has include = true",))
+    _run_bad(mini_project, f"{C}:{line}:{col}: deals.include", words=("no deal has include = true",))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from relhelp import assert_fails, golden, mini, pos, run_console, run_main, shipped  # noqa: F401
+from relhelp import assert_fails, pos, run_console, run_main
 
 
 @pytest.mark.parametrize("args, code, words", [
@@ -18,48 +18,48 @@ from relhelp import assert_fails, golden, mini, pos, run_console, run_main, ship
     (["run", "--set", "valuation.discount_rate"], 2, ("expected PATH=VALUE",)),
     (["montecarlo", "--draws", "5"], 2, ("--draws",)),
 ], ids=["data", "no-input", "cant-create", "unknown-option", "set-without-equals", "draws-range"])
-def test_console_script_exit_codes(mini, args, code, words):
-    before = mini.snapshot()
-    assert_fails(run_console(*args, cwd=mini.root), code, before, mini, words=words)
+def test_console_script_exit_codes(mini_project, args, code, words):
+    before = mini_project.snapshot()
+    assert_fails(run_console(*args, cwd=mini_project.root), code, before, mini_project, words=words)
 
 
-def test_console_script_reports_a_located_yaml_problem(mini):
-    text = mini.edit("base.yaml", "refresh_it: true", "refresh_it: yes")
+def test_console_script_reports_a_located_yaml_problem(mini_project):
+    text = mini_project.edit("base.yaml", "refresh_it: true", "refresh_it: yes")
     line, col = pos(text, "yes")
-    before = mini.snapshot()
-    assert_fails(run_console("run", cwd=mini.root), 65, before, mini,
+    before = mini_project.snapshot()
+    assert_fails(run_console("run", cwd=mini_project.root), 65, before, mini_project,
                  where=f"assumptions/base.yaml:{line}:{col}: capex.refresh_it",
                  words=("boolean",))
 
 
-def test_scenario_path_that_is_a_folder(mini):
-    (mini.root / "folder.yaml").mkdir()
-    before = mini.snapshot()
-    assert_fails(run_main("validate", "folder.yaml"), 66, before, mini,
+def test_scenario_path_that_is_a_folder(mini_project):
+    (mini_project.root / "folder.yaml").mkdir()
+    before = mini_project.snapshot()
+    assert_fails(run_main("validate", "folder.yaml"), 66, before, mini_project,
                  words=("scenario file not found: folder.yaml",))
 
 
-def test_missing_commitments_file_is_located_at_its_key(mini):
-    text = mini.edit("base.yaml", "file: deals.csv", "file: deal.csv")
+def test_missing_commitments_file_is_located_at_its_key(mini_project):
+    text = mini_project.edit("base.yaml", "file: deals.csv", "file: deal.csv")
     line, col = pos(text, "deal.csv")
-    before = mini.snapshot()
-    assert_fails(run_main("run"), 66, before, mini,
+    before = mini_project.snapshot()
+    assert_fails(run_main("run"), 66, before, mini_project,
                  where=f"assumptions/base.yaml:{line}:{col}: commitments.file",
                  words=("'deal.csv' not found",))
 
 
-def test_bad_input_to_an_analysis_writes_nothing(shipped):
-    before = shipped.snapshot()
+def test_bad_input_to_an_analysis_writes_nothing(shipped_project):
+    before = shipped_project.snapshot()
     assert_fails(run_main("sensitivity", "tornado", "--set", "capex.servers.life_years=0"), 65,
-                 before, shipped, where="--set capex.servers.life_years=0: capex.servers.life_years",
+                 before, shipped_project, where="--set capex.servers.life_years=0: capex.servers.life_years",
                  words=("> 0",))
 
 
-def test_bad_sensitivity_spec_is_located_and_writes_nothing(shipped):
-    text = shipped.edit("sensitivity.yaml", "path: valuation.discount_rate",
+def test_bad_sensitivity_spec_is_located_and_writes_nothing(shipped_project):
+    text = shipped_project.edit("sensitivity.yaml", "path: valuation.discount_rate",
                         "path: valuation.discount_rat")
     line, col = pos(text, "valuation.discount_rat\n")
-    before = shipped.snapshot()
-    assert_fails(run_main("montecarlo", "--draws", "100", "--seed", "1"), 65, before, shipped,
+    before = shipped_project.snapshot()
+    assert_fails(run_main("montecarlo", "--draws", "100", "--seed", "1"), 65, before, shipped_project,
                  where=f"assumptions/sensitivity.yaml:{line}:{col}: inputs.discount_rate.path",
                  words=("did you mean 'valuation.discount_rate'",))

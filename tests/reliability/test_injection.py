@@ -10,8 +10,8 @@ import re
 import openpyxl
 import pytest
 
-from relhelp import (  # noqa: F401 (fixtures)
-    assert_fails, csv_pos, golden, make_project, mini, pos, run_main, shipped,
+from relhelp import (
+    assert_fails, csv_pos, make_project, pos, run_main,
 )
 
 Y = "assumptions/base.yaml"
@@ -85,66 +85,66 @@ def _rejected(project, where, words, code=65):
     assert_fails(run_main("run"), code, before, project, where=where, words=words)
 
 
-def test_bidi_override_in_a_deal_note_is_rejected(mini):
-    text = mini.edit("deals.csv", ",overlaps chip-a", ",overlaps \u202echip-a")
+def test_bidi_override_in_a_deal_note_is_rejected(mini_project):
+    text = mini_project.edit("deals.csv", ",overlaps chip-a", ",overlaps \u202echip-a")
     line, col = csv_pos(text, "dup-x,", "note")
-    _rejected(mini, f"{C}:{line}:{col}: deals[dup-x].note", ("U+202E", "bidirectional"))
+    _rejected(mini_project, f"{C}:{line}:{col}: deals[dup-x].note", ("U+202E", "bidirectional"))
 
 
-def test_bidi_isolate_in_a_yaml_label_is_rejected(mini):
-    text = mini.edit("base.yaml", "label: Networking,", 'label: "Net\u2067working",')
+def test_bidi_isolate_in_a_yaml_label_is_rejected(mini_project):
+    text = mini_project.edit("base.yaml", "label: Networking,", 'label: "Net\u2067working",')
     line, col = pos(text, '"Net')
-    _rejected(mini, f"{Y}:{line}:{col}: capex.networking.label", ("U+2067",))
+    _rejected(mini_project, f"{Y}:{line}:{col}: capex.networking.label", ("U+2067",))
 
 
-def test_bidi_override_in_a_source_title_is_rejected(mini):
-    text = mini.edit("base.yaml", 'title: "Test fixture"', 'title: "Test \u202efixture"')
+def test_bidi_override_in_a_source_title_is_rejected(mini_project):
+    text = mini_project.edit("base.yaml", 'title: "Test fixture"', 'title: "Test \u202efixture"')
     line, col = pos(text, '"Test ')
-    _rejected(mini, f"{Y}:{line}:{col}: sources.test.title", ("U+202E",))
+    _rejected(mini_project, f"{Y}:{line}:{col}: sources.test.title", ("U+202E",))
 
 
-def test_cyrillic_letter_in_a_deal_id_is_rejected(mini):
-    text = mini.edit("deals.csv", "cloud-b,Neo", "cloud-\u0431,Neo")
+def test_cyrillic_letter_in_a_deal_id_is_rejected(mini_project):
+    text = mini_project.edit("deals.csv", "cloud-b,Neo", "cloud-\u0431,Neo")
     line, col = csv_pos(text, "cloud-\u0431,", "id")
-    _rejected(mini, f"{C}:{line}:{col}: deals[cloud-\u0431].id", ("should match pattern",))
+    _rejected(mini_project, f"{C}:{line}:{col}: deals[cloud-\u0431].id", ("should match pattern",))
 
 
-def test_cyrillic_letter_in_a_segment_id_is_rejected(mini):
-    text = mini.edit("base.yaml", "    ads: {label", "    \u0430ds: {label")
+def test_cyrillic_letter_in_a_segment_id_is_rejected(mini_project):
+    text = mini_project.edit("base.yaml", "    ads: {label", "    \u0430ds: {label")
     line, col = pos(text, "\u0430ds:")
-    _rejected(mini, f"{Y}:{line}:{col}: revenue.segments.\u0430ds",
+    _rejected(mini_project, f"{Y}:{line}:{col}: revenue.segments.\u0430ds",
               ("segment ids", "U+0430, not an ASCII letter"))
 
 
-def test_bidi_control_in_a_segment_id_is_rejected_and_shown_escaped(mini):
-    text = mini.edit("base.yaml", "    ads: {label", "    ads\u202e: {label")
+def test_bidi_control_in_a_segment_id_is_rejected_and_shown_escaped(mini_project):
+    text = mini_project.edit("base.yaml", "    ads: {label", "    ads\u202e: {label")
     line, col = pos(text, "ads\u202e:")
-    before = mini.snapshot()
+    before = mini_project.snapshot()
     res = run_main("run")
-    assert_fails(res, 65, before, mini, where=f"{Y}:{line}:{col}: revenue.segments.ads\\u202e",
+    assert_fails(res, 65, before, mini_project, where=f"{Y}:{line}:{col}: revenue.segments.ads\\u202e",
                  words=("segment ids", "U+202E"))
     assert "\u202e" not in res.err  # never printed raw: it would reorder the terminal line
 
 
-def test_cyrillic_letter_in_a_source_id_is_rejected(mini):
-    text = mini.edit("base.yaml", "  test: {title", "  t\u0435st: {title")
-    mini.edit("base.yaml", "source: test}", "source: t\u0435st}")
+def test_cyrillic_letter_in_a_source_id_is_rejected(mini_project):
+    text = mini_project.edit("base.yaml", "  test: {title", "  t\u0435st: {title")
+    mini_project.edit("base.yaml", "source: test}", "source: t\u0435st}")
     line, col = pos(text, "t\u0435st:")
-    _rejected(mini, f"{Y}:{line}:{col}: sources.t\u0435st", ("source ids", "U+0435"))
+    _rejected(mini_project, f"{Y}:{line}:{col}: sources.t\u0435st", ("source ids", "U+0435"))
 
 
-def test_non_ascii_free_text_is_kept(mini):
-    mini.edit("deals.csv", ",overlaps chip-a", ",\u00e9tude \u2014 \u20ac5bn \u4e2d\u6587")
+def test_non_ascii_free_text_is_kept(mini_project):
+    mini_project.edit("deals.csv", ",overlaps chip-a", ",\u00e9tude \u2014 \u20ac5bn \u4e2d\u6587")
     res = run_main("run", "-q")
     assert res.code == 0, res.err
-    values = [c.value for _, c in _cells(mini.outputs / "base.xlsx")]
+    values = [c.value for _, c in _cells(mini_project.outputs / "base.xlsx")]
     assert "\u00e9tude \u2014 \u20ac5bn \u4e2d\u6587" in values
 
 
-def test_look_alike_sensitivity_input_name_is_rejected(shipped):
-    text = shipped.edit("sensitivity.yaml", "  discount_rate:\n    path:", "  disc\u043eunt_rate:\n    path:")
+def test_look_alike_sensitivity_input_name_is_rejected(shipped_project):
+    text = shipped_project.edit("sensitivity.yaml", "  discount_rate:\n    path:", "  disc\u043eunt_rate:\n    path:")
     line, col = pos(text, "disc\u043eunt_rate")
-    before = shipped.snapshot()
+    before = shipped_project.snapshot()
     res = run_main("sensitivity", "tornado", "-q")
-    assert_fails(res, 65, before, shipped,
+    assert_fails(res, 65, before, shipped_project,
                  where=f"assumptions/sensitivity.yaml:{line}:{col}: inputs.disc\u043eunt_rate")

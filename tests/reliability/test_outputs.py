@@ -15,8 +15,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from relhelp import (  # noqa: F401 (fixtures)
-    assert_fails, finmodel_exe, golden, mini, run_console, run_main, shipped,
+from relhelp import (
+    assert_fails, finmodel_exe, run_console, run_main,
 )
 from finmodel.errors import OutputError
 from finmodel.outputs import check_output_path
@@ -27,23 +27,23 @@ def _no_temp_files(folder: Path) -> None:
     assert not left, left
 
 
-def test_missing_output_folder(mini):
-    before = mini.snapshot()
-    assert_fails(run_main("run", "-o", "nowhere"), 73, before, mini,
+def test_missing_output_folder(mini_project):
+    before = mini_project.snapshot()
+    assert_fails(run_main("run", "-o", "nowhere"), 73, before, mini_project,
                  words=("cannot create nowhere/base.xlsx", "folder nowhere does not exist"))
-    assert not (mini.root / "nowhere").exists()
+    assert not (mini_project.root / "nowhere").exists()
 
 
-def test_output_path_that_is_a_folder(mini):
-    (mini.outputs / "base.xlsx").unlink()
-    (mini.outputs / "base.xlsx").mkdir()
-    before = mini.snapshot()
-    assert_fails(run_main("run"), 73, before, mini, words=("outputs/base.xlsx: it is a folder",))
+def test_output_path_that_is_a_folder(mini_project):
+    (mini_project.outputs / "base.xlsx").unlink()
+    (mini_project.outputs / "base.xlsx").mkdir()
+    before = mini_project.snapshot()
+    assert_fails(run_main("run"), 73, before, mini_project, words=("outputs/base.xlsx: it is a folder",))
 
 
-def test_file_name_given_where_the_output_folder_belongs(mini):
-    before = mini.snapshot()
-    assert_fails(run_main("run", "-o", "outputs/base.xlsx"), 73, before, mini,
+def test_file_name_given_where_the_output_folder_belongs(mini_project):
+    before = mini_project.snapshot()
+    assert_fails(run_main("run", "-o", "outputs/base.xlsx"), 73, before, mini_project,
                  words=("outputs/base.xlsx is a file, not a folder", "-o/--output"))
 
 
@@ -53,47 +53,47 @@ def test_wrong_extension_for_a_workbook_is_refused(tmp_path, name):
         check_output_path(tmp_path / name, ".xlsx")
 
 
-def test_output_that_would_overwrite_an_input_file(mini):
-    shutil.copy(mini.assumptions / "base.yaml", mini.assumptions / "deals.yaml")
-    inputs = mini.snapshot(mini.assumptions)
-    before = mini.snapshot()
+def test_output_that_would_overwrite_an_input_file(mini_project):
+    shutil.copy(mini_project.assumptions / "base.yaml", mini_project.assumptions / "deals.yaml")
+    inputs = mini_project.snapshot(mini_project.assumptions)
+    before = mini_project.snapshot()
     # outputs of deals.yaml with --csv into assumptions/ include assumptions/deals.csv: an input
     assert_fails(run_main("run", "assumptions/deals.yaml", "--csv", "-o", "assumptions"), 73,
-                 before, mini, words=("assumptions/deals.csv: it is one of the input files",))
-    assert mini.snapshot(mini.assumptions) == inputs
+                 before, mini_project, words=("assumptions/deals.csv: it is one of the input files",))
+    assert mini_project.snapshot(mini_project.assumptions) == inputs
 
 
-def test_output_hard_linked_to_an_input_file(mini):
-    os.link(mini.assumptions / "deals.csv", mini.outputs / "base.csv")
-    inputs = mini.snapshot(mini.assumptions)
-    before = mini.snapshot()
-    assert_fails(run_main("run", "--csv"), 73, before, mini,
+def test_output_hard_linked_to_an_input_file(mini_project):
+    os.link(mini_project.assumptions / "deals.csv", mini_project.outputs / "base.csv")
+    inputs = mini_project.snapshot(mini_project.assumptions)
+    before = mini_project.snapshot()
+    assert_fails(run_main("run", "--csv"), 73, before, mini_project,
                  words=("outputs/base.csv: it is one of the input files",))
-    assert mini.snapshot(mini.assumptions) == inputs
+    assert mini_project.snapshot(mini_project.assumptions) == inputs
 
 
-def test_full_disk_fails_cleanly_and_keeps_the_old_output(mini, monkeypatch):
+def test_full_disk_fails_cleanly_and_keeps_the_old_output(mini_project, monkeypatch):
     def full(fd):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", full)
-    before = mini.snapshot()
-    assert_fails(run_main("run", "--csv"), 73, before, mini,
+    before = mini_project.snapshot()
+    assert_fails(run_main("run", "--csv"), 73, before, mini_project,
                  words=("outputs/base.xlsx", "disk full"))
-    _no_temp_files(mini.outputs)
+    _no_temp_files(mini_project.outputs)
 
 
-def test_interrupt_while_writing_keeps_the_old_output(mini, monkeypatch):
+def test_interrupt_while_writing_keeps_the_old_output(mini_project, monkeypatch):
     def interrupted(fd):
         raise KeyboardInterrupt
 
     monkeypatch.setattr(os, "fsync", interrupted)
-    before = mini.snapshot()
-    assert_fails(run_main("run"), 130, before, mini, words=("interrupted",))
-    _no_temp_files(mini.outputs)
+    before = mini_project.snapshot()
+    assert_fails(run_main("run"), 130, before, mini_project, words=("interrupted",))
+    _no_temp_files(mini_project.outputs)
 
 
-def test_failure_while_writing_the_record_leaves_the_record_intact(mini, monkeypatch):
+def test_failure_while_writing_the_record_leaves_the_record_intact(mini_project, monkeypatch):
     real = os.fsync
     calls = []
 
@@ -104,17 +104,17 @@ def test_failure_while_writing_the_record_leaves_the_record_intact(mini, monkeyp
         return real(fd)
 
     monkeypatch.setattr(os, "fsync", fail_second_file)
-    old_record = (mini.outputs / "base.run.json").read_bytes()
+    old_record = (mini_project.outputs / "base.run.json").read_bytes()
     res = run_main("run")
     assert res.code == 73 and "Traceback" not in res.err, res.err
     assert "outputs/base.run.json" in res.err
-    assert (mini.outputs / "base.run.json").read_bytes() == old_record
-    openpyxl.load_workbook(mini.outputs / "base.xlsx")  # the new workbook is whole
-    _no_temp_files(mini.outputs)
+    assert (mini_project.outputs / "base.run.json").read_bytes() == old_record
+    openpyxl.load_workbook(mini_project.outputs / "base.xlsx")  # the new workbook is whole
+    _no_temp_files(mini_project.outputs)
 
 
-def test_two_runs_writing_the_same_file_at_once(mini):
-    procs = [subprocess.Popen([finmodel_exe(), "run", "-q", "--csv"], cwd=mini.root,
+def test_two_runs_writing_the_same_file_at_once(mini_project):
+    procs = [subprocess.Popen([finmodel_exe(), "run", "-q", "--csv"], cwd=mini_project.root,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(2)]
     results = [(p.wait(timeout=120), p.stderr.read()) for p in procs]
@@ -125,33 +125,33 @@ def test_two_runs_writing_the_same_file_at_once(mini):
         assert "Traceback" not in err, err
         assert code == 0 or (code == 73 and "cannot" in err), (code, err)
     assert any(code == 0 for code, _ in results)
-    book = openpyxl.load_workbook(mini.outputs / "base.xlsx")
+    book = openpyxl.load_workbook(mini_project.outputs / "base.xlsx")
     assert "Summary" in book.sheetnames and "About" in book.sheetnames
-    assert (mini.outputs / "base.run.json").read_text().startswith("{")
-    _no_temp_files(mini.outputs)
+    assert (mini_project.outputs / "base.run.json").read_text().startswith("{")
+    _no_temp_files(mini_project.outputs)
 
 
-def test_symlink_at_the_output_is_replaced_and_its_target_untouched(mini):
-    target = mini.root / "elsewhere.xlsx"
+def test_symlink_at_the_output_is_replaced_and_its_target_untouched(mini_project):
+    target = mini_project.root / "elsewhere.xlsx"
     target.write_bytes(b"not to be touched")
-    (mini.outputs / "base.xlsx").unlink()
-    (mini.outputs / "base.xlsx").symlink_to(target)
+    (mini_project.outputs / "base.xlsx").unlink()
+    (mini_project.outputs / "base.xlsx").symlink_to(target)
     res = run_main("run", "-q")
     assert res.code == 0, res.err
-    out = mini.outputs / "base.xlsx"
+    out = mini_project.outputs / "base.xlsx"
     assert not out.is_symlink() and out.is_file()
     assert target.read_bytes() == b"not to be touched"
     openpyxl.load_workbook(out)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_interrupted_monte_carlo_exits_130_and_changes_nothing(shipped, sig):
-    existing = shipped.outputs / "base-montecarlo.xlsx"
-    shutil.copy(shipped.outputs / "base.xlsx", existing)
+def test_interrupted_monte_carlo_exits_130_and_changes_nothing(shipped_project, sig):
+    existing = shipped_project.outputs / "base-montecarlo.xlsx"
+    shutil.copy(shipped_project.outputs / "base.xlsx", existing)
     os.utime(existing, (1_600_000_000, 1_600_000_000))
-    before = shipped.snapshot()
+    before = shipped_project.snapshot()
     proc = subprocess.Popen([finmodel_exe(), "montecarlo", "--draws", "2000000", "--seed", "7"],
-                            cwd=shipped.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            cwd=shipped_project.root, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True)
     time.sleep(2.5)
     if proc.poll() is not None:
@@ -161,5 +161,5 @@ def test_interrupted_monte_carlo_exits_130_and_changes_nothing(shipped, sig):
     out, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, (proc.returncode, err)
     assert "Traceback" not in err and "interrupted" in err, err
-    assert shipped.snapshot() == before
-    _no_temp_files(shipped.outputs)
+    assert shipped_project.snapshot() == before
+    _no_temp_files(shipped_project.outputs)

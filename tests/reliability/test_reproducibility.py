@@ -17,8 +17,8 @@ import pandas as pd
 import pytest
 
 import finmodel
-from relhelp import (  # noqa: F401 (fixtures)
-    ROOT, assert_fails, golden, mini, run_console, run_main, shipped,
+from relhelp import (
+    ROOT, assert_fails, run_console, run_main,
 )
 
 
@@ -47,12 +47,12 @@ def _numbers(path: Path) -> dict:
             for row in ws.iter_rows() for c in row if c.value is not None}
 
 
-def test_record_and_about_sheet_hold_everything_needed_to_reproduce(mini):
+def test_record_and_about_sheet_hold_everything_needed_to_reproduce(mini_project):
     res = run_main("run", "-q", "--set", "valuation.discount_rate=0.1")
     assert res.code == 0, res.err
-    record = json.loads((mini.outputs / "base.run.json").read_text())
-    inputs = {"assumptions/base.yaml": _sha(mini.assumptions / "base.yaml"),
-              "assumptions/deals.csv": _sha(mini.assumptions / "deals.csv")}
+    record = json.loads((mini_project.outputs / "base.run.json").read_text())
+    inputs = {"assumptions/base.yaml": _sha(mini_project.assumptions / "base.yaml"),
+              "assumptions/deals.csv": _sha(mini_project.assumptions / "deals.csv")}
     assert record["inputs"] == inputs
     assert record["command"] == "finmodel run -q --set valuation.discount_rate=0.1"
     assert record["overrides"] == ["valuation.discount_rate=0.1"]
@@ -65,7 +65,7 @@ def test_record_and_about_sheet_hold_everything_needed_to_reproduce(mini):
     head = _head_commit()
     if head:
         assert record["git_commit"].startswith(head)
-    about = _about(mini.outputs / "base.xlsx")
+    about = _about(mini_project.outputs / "base.xlsx")
     assert about["finmodel version"] == finmodel.__version__
     assert about["Command"] == record["command"]
     assert about["Overrides (--set)"] == "valuation.discount_rate=0.1"
@@ -77,67 +77,67 @@ def test_record_and_about_sheet_hold_everything_needed_to_reproduce(mini):
     assert "Seed" in about
 
 
-def test_monte_carlo_record_holds_its_seed_and_draws(shipped):
+def test_monte_carlo_record_holds_its_seed_and_draws(shipped_project):
     res = run_main("montecarlo", "--draws", "200", "--seed", "11", "-q")
     assert res.code == 0, res.err
-    record = json.loads((shipped.outputs / "base-montecarlo.run.json").read_text())
+    record = json.loads((shipped_project.outputs / "base-montecarlo.run.json").read_text())
     assert record["seed"] == 11 and record["draws"] == 200
     assert record["command"] == "finmodel montecarlo --draws 200 --seed 11 -q"
-    assert _about(shipped.outputs / "base-montecarlo.xlsx")["Seed"] == "11"
+    assert _about(shipped_project.outputs / "base-montecarlo.xlsx")["Seed"] == "11"
 
 
-def test_monte_carlo_record_hashes_the_sensitivity_spec(shipped):
+def test_monte_carlo_record_hashes_the_sensitivity_spec(shipped_project):
     assert run_main("montecarlo", "--draws", "100", "--seed", "1", "-q").code == 0
-    record = json.loads((shipped.outputs / "base-montecarlo.run.json").read_text())
+    record = json.loads((shipped_project.outputs / "base-montecarlo.run.json").read_text())
     assert any(p.endswith("sensitivity.yaml") for p in record["inputs"])
 
 
-def test_rerun_reproduces_the_same_numbers(mini):
+def test_rerun_reproduces_the_same_numbers(mini_project):
     assert run_main("run", "-q", "--csv", "--set", "tax.rate_fraction=0.25").code == 0
-    (mini.root / "again").mkdir()
-    res = run_console("rerun", "outputs/base.run.json", "-o", "again", cwd=mini.root)
+    (mini_project.root / "again").mkdir()
+    res = run_console("rerun", "outputs/base.run.json", "-o", "again", cwd=mini_project.root)
     assert res.code == 0 and "Traceback" not in res.err, res.err
     assert "inputs unchanged" in res.out
-    pd.testing.assert_frame_equal(pd.read_csv(mini.outputs / "base-metrics.csv"),
-                                  pd.read_csv(mini.root / "again" / "base-metrics.csv"))
-    assert _numbers(mini.outputs / "base.xlsx") == _numbers(mini.root / "again" / "base.xlsx")
-    again = json.loads((mini.root / "again" / "base.run.json").read_text())
+    pd.testing.assert_frame_equal(pd.read_csv(mini_project.outputs / "base-metrics.csv"),
+                                  pd.read_csv(mini_project.root / "again" / "base-metrics.csv"))
+    assert _numbers(mini_project.outputs / "base.xlsx") == _numbers(mini_project.root / "again" / "base.xlsx")
+    again = json.loads((mini_project.root / "again" / "base.run.json").read_text())
     assert again["overrides"] == ["tax.rate_fraction=0.25"]
 
 
-def test_rerun_warns_when_an_input_changed_and_still_runs(mini):
+def test_rerun_warns_when_an_input_changed_and_still_runs(mini_project):
     assert run_main("run", "-q").code == 0
-    first = _numbers(mini.outputs / "base.xlsx")
-    mini.edit("base.yaml", "discount_rate: 0.12", "discount_rate: 0.14")
-    (mini.root / "again").mkdir()
+    first = _numbers(mini_project.outputs / "base.xlsx")
+    mini_project.edit("base.yaml", "discount_rate: 0.12", "discount_rate: 0.14")
+    (mini_project.root / "again").mkdir()
     res = run_main("rerun", "outputs/base.run.json", "-o", "again")
     assert res.code == 0, res.err
     assert "warning: assumptions/base.yaml: changed since the record was made" in res.err
     assert "the numbers may differ" in res.err
     assert "deals.csv" not in res.err  # only the changed file is named
-    assert _numbers(mini.root / "again" / "base.xlsx") != first
+    assert _numbers(mini_project.root / "again" / "base.xlsx") != first
 
 
-def test_rerun_from_another_working_folder(mini, monkeypatch):
+def test_rerun_from_another_working_folder(mini_project, monkeypatch):
     assert run_main("run", "-q").code == 0
-    elsewhere = mini.root / "elsewhere"
+    elsewhere = mini_project.root / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
-    res = run_main("rerun", str(mini.outputs / "base.run.json"), "-o", ".")
+    res = run_main("rerun", str(mini_project.outputs / "base.run.json"), "-o", ".")
     assert res.code == 0, res.err
     assert "warning" not in res.err and "inputs unchanged" in res.out
-    assert _numbers(elsewhere / "base.xlsx") == _numbers(mini.outputs / "base.xlsx")
+    assert _numbers(elsewhere / "base.xlsx") == _numbers(mini_project.outputs / "base.xlsx")
 
 
-def test_rerun_with_a_missing_input_warns_and_fails_cleanly(mini):
+def test_rerun_with_a_missing_input_warns_and_fails_cleanly(mini_project):
     assert run_main("run", "-q").code == 0
-    shutil.move(mini.assumptions / "deals.csv", mini.root / "deals.csv")
-    (mini.root / "again").mkdir()
+    shutil.move(mini_project.assumptions / "deals.csv", mini_project.root / "deals.csv")
+    (mini_project.root / "again").mkdir()
     res = run_main("rerun", "outputs/base.run.json", "-o", "again")
     assert res.code == 66 and "Traceback" not in res.err, res.err
     assert "warning: assumptions/deals.csv: missing" in res.err
     assert "commitments.file" in res.err and "deals.csv" in res.err
-    assert not any((mini.root / "again").iterdir())
+    assert not any((mini_project.root / "again").iterdir())
 
 
 @pytest.mark.parametrize("content, code, words", [
@@ -145,9 +145,9 @@ def test_rerun_with_a_missing_input_warns_and_fails_cleanly(mini):
     ("{not json", 66, "cannot read run record"),
     ('{"hello": 1}', 2, "is not a finmodel run record"),
 ], ids=["missing", "corrupt", "not-a-record"])
-def test_rerun_of_a_bad_record(mini, content, code, words):
-    record = mini.root / "record.json"
+def test_rerun_of_a_bad_record(mini_project, content, code, words):
+    record = mini_project.root / "record.json"
     if content is not None:
         record.write_text(content)
-    before = mini.snapshot()
-    assert_fails(run_main("rerun", "record.json"), code, before, mini, words=(words,))
+    before = mini_project.snapshot()
+    assert_fails(run_main("rerun", "record.json"), code, before, mini_project, words=(words,))

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 MINI = ROOT / "tests" / "data" / "mini"
 SHIPPED = ROOT / "assumptions"
 OLD = 1_600_000_000  # mtime (s) given to the outputs that exist before a run
@@ -146,34 +146,3 @@ def assert_fails(res: Result, code: int, before: dict, project: Project, *,
     for w in words:
         assert w in res.err, f"expected {w!r} in:\n{res.err}"
     assert project.snapshot() == before, "a failed run created or changed an output"
-
-
-# --- fixtures (imported by the test modules: this folder has no conftest.py, so that the
-# top-level tests/conftest.py stays the only module named ``conftest``) ----------------------
-
-@pytest.fixture(scope="session")
-def golden(tmp_path_factory) -> dict[str, bytes]:
-    """``base.xlsx`` and ``base.run.json`` of a real run of the mini fixture, made once."""
-    root = tmp_path_factory.mktemp("golden")
-    project = make_project(root, {})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.chdir(root)
-        res = run_main("run", "-q")
-    assert res.code == 0, res.err
-    return {name: (project.outputs / name).read_bytes() for name in ("base.xlsx", "base.run.json")}
-
-
-@pytest.fixture()
-def mini(tmp_path, golden, monkeypatch) -> Project:
-    """The mini fixture as ``assumptions/base.yaml`` + ``deals.csv``; the working folder."""
-    project = make_project(tmp_path, golden, "mini")
-    monkeypatch.chdir(tmp_path)
-    return project
-
-
-@pytest.fixture()
-def shipped(tmp_path, golden, monkeypatch) -> Project:
-    """A copy of the shipped assumptions (base, bull, bear, sensitivity); the working folder."""
-    project = make_project(tmp_path, golden, "shipped")
-    monkeypatch.chdir(tmp_path)
-    return project

@@ -1,0 +1,56 @@
+"""The orchestrator: metrics and checks from the catalogue, against hand and outside references."""
+from __future__ import annotations
+
+import numpy as np
+import numpy_financial as npf
+import pytest
+
+
+def test_metrics_match_outside_references(base_run):
+    r = base_run.result
+    fcf = r.line_items["fcf"][0]
+    rate = float(r.drivers.values["valuation.discount_rate"][0, 0])
+    # Excel-style NPV (first flow at t=1) equals numpy-financial's npv with a zero in front
+    assert r.metrics["npv_explicit_usd_bn"].value[0] == pytest.approx(npf.npv(rate, [0.0, *fcf[1:]]), rel=1e-12)
+    assert r.metrics["cumulative_capex_usd_bn"].value[0] == pytest.approx(r.line_items["capex_total"][0].sum())
+    assert r.metrics["min_cash_usd_bn"].value[0] == pytest.approx(r.line_items["cash_closing"][0].min())
+    assert r.metrics["cumulative_commitments_usd_bn"].value[0] == pytest.approx(
+        r.metrics["cumulative_capex_usd_bn"].value[0] + r.metrics["cumulative_cloud_usd_bn"].value[0])
+
+
+def test_irr_equals_numpy_financial_where_it_exists(mini_run):
+    m = mini_run.result.metrics["irr"]
+    fcf = mini_run.result.line_items["fcf"][0, 1:]
+    if m.reason[0] == 0:
+        assert m.value[0] == pytest.approx(npf.irr(fcf), rel=1e-9)
+    else:
+        assert np.isnan(m.value[0])
+
+
+def test_checks_pass_and_the_master_check_is_their_and(base_run):
+    r = base_run.result
+    assert set(r.checks) == set(r.catalogue.checks)
+    assert bool(r.checks_pass[0]) == all(bool(v[0]) for v in r.checks.values())
+    assert bool(r.checks_pass[0])
+
+
+def test_the_irr_scan_and_brackets_come_with_the_result(base_run):
+    r = base_run.result
+    from finmodel.engine.metrics import IRR_GRID
+    assert r.irr_scan.shape == IRR_GRID.shape
+    assert r.irr_brackets.shape == (len(IRR_GRID) - 1,)
+
+
+def test_vintage_columns_sum_to_depreciation(base_run):
+    r = base_run.result
+    for comp, _, _ in r.drivers.structure.components:
+        np.testing.assert_allclose(r.vintages(comp).sum(axis=0), r.line_items[f"depreciation.{comp}"][0],
+                                   rtol=1e-12, atol=1e-12)
+
+
+def test_anchors_are_evaluated_with_the_result(base_run):
+    r = base_run.result
+    keys = [a.key for a in r.anchors]
+    assert "revenue-2025" in keys
+    rev = next(a for a in r.anchors if a.key == "revenue-2025")
+    assert float(rev.model[0]) == pytest.approx(float(r.at("revenue_total", 2025)[0]))
