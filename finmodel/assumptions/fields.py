@@ -7,16 +7,19 @@ them on the Inputs sheet. The walk is generic: a new block of the schema needs n
 """
 from __future__ import annotations
 
+import typing
 from dataclasses import dataclass
 from typing import Iterable, Mapping
 
 import annotated_types as at
 from pydantic import BaseModel
 
-from .schema import INPUT_FLAG, Bounds, Deal, DealKind, Quantity, Scenario, field_bounds
+from .schema import (
+    INPUT_FLAG, Bounds, Deal, Quantity, RampKind, Scenario, ValueCovers, field_bounds,
+)
 
-__all__ = ["InputField", "input_fields", "expand_series", "unit_of", "humanise",
-           "deal_schedule", "check_series_years", "deal_bounds"]
+__all__ = ["InputField", "input_fields", "deal_fields", "expand_series", "unit_of", "humanise",
+           "check_series_years", "deal_bounds"]
 
 # name suffix -> unit shown to people (first match wins: longer suffixes first)
 _UNITS = (
@@ -37,9 +40,13 @@ _UNIT_SUFFIXES = ("_usd_bn_per_gw_year", "_usd_bn_per_gw", "_usd_per_mwh", "_usd
 
 
 def unit_of(path: str) -> str:
-    """Unit of an input from the suffix of its name (units live in names)."""
-    name = path.rsplit(".", 1)[-1]
-    return next((unit for suffix, unit in _UNITS if name.endswith(suffix)), "-")
+    """Unit of an input from the suffix of its name (units live in names); a name without one
+    (``status_delay_years.signed``) takes its parent's."""
+    for name in reversed(path.split(".")):
+        unit = next((unit for suffix, unit in _UNITS if name.endswith(suffix)), None)
+        if unit:
+            return unit
+    return "-"
 
 
 def humanise(name: str) -> str:
@@ -72,6 +79,7 @@ class InputField:
     source: str | None = None
     as_of: str | None = None
     note: str | None = None
+    informational: bool = False  # shown for the record; no formula reads it (not input-styled)
 
 
 def expand_series(value: float | Mapping[int, float], years: list[int]) -> list[float]:
@@ -132,7 +140,9 @@ def deal_bounds(column: str) -> Bounds:
             if isinstance(m, getattr(at, attr.capitalize())):
                 b[attr] = getattr(m, attr)
     kind = next((k for suffix, k in _KINDS if column.endswith(suffix)), "")
-    return Bounds(kind=kind, **b)
+    ann = Deal.model_fields[column].annotation
+    integer = ann is int or int in typing.get_args(ann)
+    return Bounds(kind=kind, integer=integer, **b)
 
 
 def input_fields(scenario: Scenario, deals: Iterable[Deal]) -> list[InputField]:
@@ -145,31 +155,39 @@ def input_fields(scenario: Scenario, deals: Iterable[Deal]) -> list[InputField]:
         if isinstance(block, BaseModel) and name != "timeline":
             out += _walk(block, name, years, scenario.sources)
     for d in deals:
-        if not d.include:
-            continue
-        common = dict(section=f"Deal: {d.partner} — {d.deal}", basis=d.basis.value,
-                      source=d.source, as_of=d.as_of, note=d.note)
-        for col, label, unit in (("capacity_gw", "Capacity", "GW"), ("value_usd_bn", "Value", "US$ bn")):
-            out.append(InputField(f"deals.{d.id}.{col}", label, unit, value=getattr(d, col),
-                                  series=False, bounds=deal_bounds(col), **common))
-        out.append(InputField(f"deals.{d.id}.schedule",
-                              f"Schedule ({d.ramp.value}, {d.start_year}+{d.term_years}y)",
-                              "fraction", value=tuple(deal_schedule(d, years)), series=True, **common))
-        out.append(InputField(f"deals.{d.id}.schedule_max", "Largest yearly share", "fraction",
-                              value=max(d.schedule()), series=False, **common))
-        if d.kind is DealKind.CLOUD:
-            out.append(InputField(f"deals.{d.id}.end_year", "Last year of the term", "year",
-                                  value=float(d.start_year + d.term_years - 1), series=False, **common))
-            out.append(InputField(f"deals.{d.id}.renewal_share", "Yearly share when renewed",
-                                  "fraction", value=d.schedule()[-1], series=False, **common))
+        if d.include:
+            out += deal_fields(d, len(years))
     return out
 
 
-def deal_schedule(deal: Deal, years: list[int]) -> list[float]:
-    """The deal's shares placed on the timeline (parts outside the timeline are dropped)."""
-    shares = deal.schedule()
-    return [shares[y - deal.start_year] if 0 <= y - deal.start_year < len(shares) else 0.0
-            for y in years]
+def deal_fields(d: Deal, periods: int) -> list[InputField]:
+    """The inputs of an included deal (its text columns are structure: ``model.drivers``)."""
+    common = dict(section=f"Deal: {d.partner} — {d.deal}", basis=d.basis.value, source=d.source,
+                  as_of=d.as_of, note=d.note)
+    p = f"deals.{d.id}"
+    out = [InputField(f"{p}.capacity_gw", "Capacity", "GW", value=d.capacity_gw, series=False,
+                      bounds=deal_bounds("capacity_gw"), **common),
+           InputField(f"{p}.value_usd_bn", f"Value ({d.value_covers.value.replace('_', '-')})",
+                      "US$ bn", value=d.value_usd_bn, series=False, bounds=deal_bounds("value_usd_bn"),
+                      informational=d.value_covers is ValueCovers.NONE, **common),
+           InputField(f"{p}.start_year", "Start year (as announced)", "year", value=float(d.start_year),
+                      series=False, bounds=deal_bounds("start_year"), **common),
+           InputField(f"{p}.term_years", f"Term ({d.ramp.value} ramp)", "years", value=float(d.term_years),
+                      series=False, bounds=deal_bounds("term_years"), **common)]
+    if d.ramp is RampKind.EXPLICIT:
+        shares = tuple(d.shares) + (0.0,) * (periods - len(d.shares))
+        out.append(InputField(f"{p}.shares", "Ramp shares by term year (1st, 2nd, ... from the first "
+                              "year column)", "fraction", value=shares, series=True,
+                              bounds=Bounds(ge=0, le=1), **common))
+    if d.delay_years is not None:
+        out.append(InputField(f"{p}.delay_years", "Slip (this deal's own)", "years",
+                              value=float(d.delay_years), series=False,
+                              bounds=deal_bounds("delay_years"), **common))
+    if d.realisation_fraction is not None:
+        out.append(InputField(f"{p}.realisation_fraction", "Realisation (this deal's own)", "fraction",
+                              value=d.realisation_fraction, series=False,
+                              bounds=deal_bounds("realisation_fraction"), **common))
+    return out
 
 
 def check_series_years(scenario: Scenario) -> list[tuple[tuple, str]]:

@@ -24,12 +24,13 @@ from .yamlio import Located, read_yaml
 
 __all__ = ["Assumptions", "load", "parse_override", "DEAL_COLUMNS", "file_sha256"]
 
-DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "start_year",
-                "term_years", "ramp", "shares", "include", "status", "basis", "source",
-                "source_url", "as_of", "note")
-_DEAL_OPTIONAL = ("shares", "source_url", "note")
-_DEAL_FLOATS = ("capacity_gw", "value_usd_bn")
-_DEAL_INTS = ("start_year", "term_years")
+DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "value_covers",
+                "start_year", "term_years", "ramp", "shares", "include", "status", "delay_years",
+                "realisation_fraction", "basis", "source", "source_url", "as_of", "note")
+_DEAL_OPTIONAL = ("shares", "delay_years", "realisation_fraction", "source_url", "note")
+_DEAL_FLOATS = ("capacity_gw", "value_usd_bn", "realisation_fraction")
+_DEAL_INTS = ("start_year", "term_years", "delay_years")
+_DEAL_BLANK_IS_NONE = ("delay_years", "realisation_fraction")  # blank: the status's value
 MAX_EXTENDS_DEPTH = 10
 
 
@@ -368,6 +369,9 @@ def _deal_values(row: dict, i: int, where: Any, problems: list[Problem]) -> dict
     out: dict[str, Any] = {k: (v or "").strip() for k, v in row.items() if k in DEAL_COLUMNS}
     name = f"deals[{_dotted((out.get('id') or i + 1,))}]"
     for col in _DEAL_FLOATS + _DEAL_INTS:
+        if col in _DEAL_BLANK_IS_NONE and not out.get(col):
+            out[col] = None
+            continue
         value, why = parse_number(out.get(col, ""))
         if why:
             got = "" if "got" in why else f" (got {out.get(col, '')!r})"

@@ -36,7 +36,8 @@ __all__ = [
     "DecayingGrowthPath", "SCurvePath", "Revenue", "CostMode", "ShareOfRevenueCost",
     "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
     "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds", "INPUT_FLAG", "Flag", "Anchor", "Measure",
-    "MeasureKind", "Calibration", "FileRef",
+    "MeasureKind", "Calibration", "FileRef", "Demand", "Expansion", "ValueCovers",
+    "DealStatus",
 ]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -250,13 +251,77 @@ class Timeline(_Frozen):
         return list(range(self.first_year, self.last_year + 1))
 
 
+class DealStatus(str, Enum):
+    """How firm a deal is: it sets the deal's slip and realisation (``commitments``)."""
+
+    SIGNED = "signed"          # a signed, binding contract
+    TERM_SHEET = "term_sheet"  # a term sheet: terms agreed, not binding
+    LOI = "loi"                # a letter of intent
+    REPORTED = "reported"      # reported by the press, not announced by the parties
+
+
+class StatusDelay(_Frozen):
+    """Years a deal slips beyond its announced start, by status."""
+
+    signed: Q(ge=0, le=10, integer=True)
+    term_sheet: Q(ge=0, le=10, integer=True)
+    loi: Q(ge=0, le=10, integer=True)
+    reported: Q(ge=0, le=10, integer=True)
+
+
+class StatusRealisation(_Frozen):
+    """Share of a deal that happens, by status."""
+
+    signed: Q(ge=0, le=1.5, kind="fraction")
+    term_sheet: Q(ge=0, le=1.5, kind="fraction")
+    loi: Q(ge=0, le=1.5, kind="fraction")
+    reported: Q(ge=0, le=1.5, kind="fraction")
+
+
 class Commitments(_Frozen):
-    """Where the deal table is and how much of it is realised."""
+    """Where the deal table is, how firm each deal is, and what cloud capacity costs.
+
+    A deal's delay = its own ``delay_years`` (deal table) or its status's, + ``delay_years`` here
+    (an extra slip for every deal, a scenario lever); its realisation = its own or its status's
+    x ``realisation_fraction`` here.
+    """
 
     file: str = Field(default="commitments.csv", min_length=1, max_length=300)
+    status_delay_years: StatusDelay
+    status_realisation_fraction: StatusRealisation
     realisation_fraction: Q(ge=0, le=1.5, kind="fraction")
     delay_years: Q(ge=0, le=10, integer=True)
     renew_cloud: Flag  # re-contract a cloud deal's final-year capacity when its term ends
+    cloud_price_factor: Q(gt=0, le=5)  # contract payments x this (1 = as signed)
+    renewal_price_factor: Q(gt=0, le=5)  # renewal price per GW-year / the final contract year's
+    renewal_escalator_per_year: Q(gt=-0.5, le=0.5, kind="fraction")
+
+
+class Rationing(str, Enum):
+    """Who is served first when demand exceeds usable capacity."""
+
+    PROPORTIONAL = "proportional"    # revenue and training cut in the same proportion
+    REVENUE_FIRST = "revenue_first"  # inference (revenue) first, training gets the rest
+    TRAINING_FIRST = "training_first"  # training first, inference (revenue) gets the rest
+
+
+class Demand(_Frozen):
+    """Compute that revenue needs (inference) and training and research compute [used GW]."""
+
+    rationing: Rationing = Rationing.PROPORTIONAL
+    inference_gw_per_usd_bn: Q(gt=0, le=1)  # used GW per US$ bn of revenue, first year
+    efficiency_gain_per_year: S(gt=-1, lt=1, kind="fraction")  # fall in GW per US$ of revenue
+    training_gw: S(ge=0, le=1000)  # used GW for training and research
+
+
+class Expansion(_Frozen):
+    """Generic capacity added when demand outgrows the announced deals (owned and rented)."""
+
+    enabled: Flag
+    lead_time_years: Q(ge=0, le=10, integer=True)  # years from the first year to the first addition
+    max_build_gw_per_year: S(ge=0, le=200)
+    owned_fraction: Q(ge=0, le=1, kind="fraction")  # the rest is rented
+    rent_usd_bn_per_gw_year: S(ge=0, le=200, kind="usd_bn")
 
 
 class ExistingFleet(_Frozen):
@@ -481,6 +546,8 @@ class Anchor(_Frozen):
     measure: Measure
     source: str = Field(min_length=1, max_length=60)  # a key of the scenario's sources block
     tolerance_fraction: float = Field(ge=0, le=10)  # how far the base case may sit from it
+    fitted: bool = False  # an input was fitted to this figure: it is shown, not a check
+    miss_reason: str = Field(default="", max_length=1000)  # why the base case misses it (if it does)
     note: str = Field(default="", max_length=1000)
 
     @model_validator(mode="before")
@@ -507,6 +574,8 @@ class Scenario(_Frozen):
     calibration: FileRef | None = None  # the calibration anchors (e.g. calibration.yaml)
     commitments: Commitments
     existing_fleet: ExistingFleet
+    demand: Demand
+    expansion: Expansion
     capex: Capex
     operations: Operations
     revenue: Revenue
@@ -521,6 +590,16 @@ class Scenario(_Frozen):
 class DealKind(str, Enum):
     OWNED = "owned"   # build or purchase: capex
     CLOUD = "cloud"   # cloud contract: take-or-pay payments
+
+
+class ValueCovers(str, Enum):
+    """What an owned deal's value pays for (it prices the deal's first IT purchase)."""
+
+    ALL_IN = "all_in"    # IT and facility: IT per GW = value / GW - facility cost per GW
+    IT = "it"            # servers and networking: IT per GW = value / GW
+    SERVERS = "servers"  # servers and accelerators: IT per GW = value / GW + networking cost
+    NONE = "none"        # an estimate shown for the record: IT at the generic cost per GW
+    CONTRACT = "contract"  # a cloud deal: the value is the contract's payments
 
 
 class RampKind(str, Enum):
@@ -543,8 +622,11 @@ class Deal(_Frozen):
     term_years: int = Field(ge=1, le=40)
     ramp: RampKind
     shares: tuple[float, ...] = ()
+    value_covers: ValueCovers
     include: bool
-    status: str = Field(min_length=1, max_length=40)
+    status: DealStatus
+    delay_years: int | None = Field(default=None, ge=0, le=10)  # blank: the status's slip
+    realisation_fraction: float | None = Field(default=None, ge=0, le=1.5, allow_inf_nan=False)
     basis: Basis
     source: str = Field(min_length=1, max_length=300)
     source_url: str = Field(default="", max_length=500)
@@ -567,6 +649,21 @@ class Deal(_Frozen):
         elif ramp is not None and ramp is not RampKind.EXPLICIT and shares:
             raise ValueError(f"shares are only given with ramp 'explicit' (the ramp is {ramp.value!r})")
         return shares
+
+    @field_validator("status", mode="before")
+    @classmethod
+    def _status_case(cls, v: Any) -> Any:
+        return v.strip().lower() if isinstance(v, str) else v
+
+    @field_validator("value_covers")
+    @classmethod
+    def _covers(cls, covers: ValueCovers, info: ValidationInfo) -> ValueCovers:
+        """Checked on the field (the error points at the value_covers column); needs kind."""
+        kind = info.data.get("kind")
+        if kind is not None and (kind is DealKind.CLOUD) != (covers is ValueCovers.CONTRACT):
+            want = "contract" if kind is DealKind.CLOUD else "all_in, it, servers or none"
+            raise ValueError(f"value_covers of a {kind.value} deal must be {want} (got {covers.value!r})")
+        return covers
 
     def schedule(self) -> list[float]:
         """Share of the deal in each year of its term (sums to 1)."""

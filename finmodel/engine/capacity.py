@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["shifted_share", "cloud_share", "scaled", "cloud_gw_in_use", "owned_online_gw", "rounded_life"]
+__all__ = ["shifted_share", "cloud_share", "renewed_share", "contract_payment", "renewal_payment", "scaled",
+           "cloud_gw_in_use", "owned_online_gw", "rounded_life"]
 
 
 def rounded_life(life_years: np.ndarray) -> np.ndarray:
@@ -42,6 +43,33 @@ def cloud_share(schedule, delay_years, period, renew_cloud, year, end_year, rene
     """
     renewed = ((np.asarray(renew_cloud) > 0) & (year - np.floor(delay_years) > end_year))
     return shifted_share(schedule, delay_years, period) + renewed * renewal_share
+
+
+def renewed_share(delay_years, renew_cloud, year, end_year, renewal_share) -> np.ndarray:
+    """Share of a cloud deal re-contracted each year after its (delayed) term, when renewal is
+    on: the final year's share again [fraction of value].
+
+    renewed(t) = renew x [year - delay > end_year] x renewal_share
+    """
+    after = (np.asarray(renew_cloud) > 0) & (year - np.floor(delay_years) > end_year)
+    return after * renewal_share
+
+
+def contract_payment(value_usd_bn, realisation_fraction, share, price_factor) -> np.ndarray:
+    """Take-or-pay payment of a cloud contract: value x realisation x share x price factor
+    (1 = as signed) [US$ bn]."""
+    return (value_usd_bn * realisation_fraction * price_factor) * share
+
+
+def renewal_payment(value_usd_bn, realisation_fraction, renewed, price_factor, escalator_per_year,
+                    year, delay_years, end_year) -> np.ndarray:
+    """Payment for renewed capacity: the contract's final-year price x a renewal price factor,
+    escalated each year after the first renewal year [US$ bn].
+
+    pay(t) = value x realisation x renewed(t) x factor x (1 + esc)^max(0, year - delay - end - 1)
+    """
+    years_after = np.maximum(year - np.floor(delay_years) - end_year - 1.0, 0.0)
+    return (value_usd_bn * realisation_fraction * price_factor) * renewed * (1.0 + escalator_per_year) ** years_after
 
 
 def scaled(amount: np.ndarray, realisation_fraction: np.ndarray, share: np.ndarray) -> np.ndarray:

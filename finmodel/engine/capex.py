@@ -5,7 +5,8 @@ import numpy as np
 
 from .capacity import _lags, by_life_group, rounded_life
 
-__all__ = ["price_index", "purchases_gw", "component_capex", "depreciation"]
+__all__ = ["price_index", "purchases_gw", "component_capex", "it_capex", "depreciation",
+           "value_per_gw_less", "value_per_gw_plus", "purchase_value"]
 
 
 def price_index(price_change_per_year: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -33,6 +34,38 @@ def component_capex(purchases: np.ndarray, cost_usd_bn_per_gw: np.ndarray,
                     index: np.ndarray) -> np.ndarray:
     """Capex of one component: GW bought x cost per GW x price index [US$ bn]."""
     return purchases * cost_usd_bn_per_gw * index
+
+
+def it_capex(purchases, added, priced_added, cost_usd_bn_per_gw, index) -> np.ndarray:
+    """Capex of an IT component when new capacity comes at deal prices: refreshes (purchases
+    - added) at the generic cost, new GW at their priced equivalent [US$ bn].
+
+    capex = (purchases - added + priced_added) x cost per GW x price index, where priced_added =
+    sum over deals of GW added x the deal's IT price factor (1 for generic capacity).
+    """
+    return (purchases - added + priced_added) * cost_usd_bn_per_gw * index
+
+
+def purchase_value(it_gw, facility_gw, it_unit_cost, facility_unit_cost) -> np.ndarray:
+    """A deal's first purchase: GW at its IT price x IT cost per GW + GW x facility cost per GW,
+    at this year's prices [US$ bn]."""
+    return it_gw * it_unit_cost + facility_gw * facility_unit_cost
+
+
+def value_per_gw_less(value_usd_bn, capacity_gw, less) -> np.ndarray:
+    """A deal's value per GW less what it does not cover (e.g. the facility) [US$ bn / GW]."""
+    return _per_gw(value_usd_bn, capacity_gw) - less
+
+
+def value_per_gw_plus(value_usd_bn, capacity_gw, plus) -> np.ndarray:
+    """A deal's value per GW plus what it does not cover (e.g. networking) [US$ bn / GW]."""
+    return _per_gw(value_usd_bn, capacity_gw) + plus
+
+
+def _per_gw(value, capacity) -> np.ndarray:
+    cap = np.asarray(capacity, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cap > 0, value / np.where(cap > 0, cap, 1.0), 0.0)
 
 
 def depreciation_profile(life_years: np.ndarray, n_periods: int) -> np.ndarray:

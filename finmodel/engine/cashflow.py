@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["difference", "free_cash_flow", "cash_closing", "funding_need", "cumulative_after_first",
-           "discount_factor", "present_value", "ratio", "payback_flag"]
+           "discount_factor", "present_value", "ratio", "payback_flag", "positive_flag"]
 
 
 def difference(a, b) -> np.ndarray:
@@ -55,6 +55,11 @@ def ratio(numerator, denominator) -> np.ndarray:
     den = np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+
+
+def positive_flag(x) -> np.ndarray:
+    """1 where x > 0, else 0 [flag]."""
+    return (np.asarray(x, dtype=float) > 0).astype(float)
 
 
 def payback_flag(cumulative, period) -> np.ndarray:

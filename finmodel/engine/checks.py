@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rows_equal", "non_negative", "depreciation_within", "equals_sum"]
+__all__ = ["rows_equal", "non_negative", "non_decreasing", "depreciation_within", "equals_sum"]
 
 
 def rows_equal(lhs, rhs, tolerance) -> np.ndarray:
@@ -25,3 +25,8 @@ def depreciation_within(depreciation, capex, residual, tolerance) -> np.ndarray:
 def equals_sum(value, row, tolerance) -> np.ndarray:
     """|value - sum(row)| < tolerance."""
     return np.abs(np.reshape(value, -1) - np.sum(row, axis=1)) < np.reshape(tolerance, -1)
+
+
+def non_decreasing(row, tolerance) -> np.ndarray:
+    """No period falls below the one before by more than the tolerance."""
+    return (np.diff(np.asarray(row, dtype=float), axis=1) >= -np.reshape(tolerance, (-1, 1))).all(axis=1)

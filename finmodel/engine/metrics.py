@@ -13,7 +13,7 @@ import numpy as np
 __all__ = ["Metric", "IRR_GRID", "npv", "terminal_value", "npv_at_rates", "irr", "payback_year",
            "peak_and_year", "horizon_sum", "forecast", "npv_of_forecast", "npv_with_terminal",
            "irr_of_forecast", "irr_scan", "peak", "peak_year", "lowest", "last", "plus", "coverage", "window_sum", "window_burn",
-           "contracted", "brackets"]
+           "first", "brackets", "first_flagged_year"]
 
 # Rates at which NPV is scanned to count IRRs [fraction per year]. The workbook shows the same
 # scan (Inputs > constants), so both find the same roots.
@@ -234,6 +234,14 @@ def window_burn(row, years, first, last) -> np.ndarray:
     return window_sum(np.maximum(-np.asarray(row, dtype=float), 0.0), years, first, last)
 
 
-def contracted(capacity, realisation) -> np.ndarray:
-    """Capacity (constant across periods) x realisation, per scenario [GW]."""
-    return (np.asarray(capacity, dtype=float) * realisation)[:, 0]
+def first(row) -> np.ndarray:
+    """Value in the first period [unit of row]."""
+    return np.asarray(row, dtype=float)[:, 0]
+
+
+def first_flagged_year(flag, years) -> "Metric":
+    """First year whose flag is 1, or "n/a: never" [year]."""
+    hit = np.asarray(flag) > 0
+    found = hit.any(axis=1)
+    value = np.where(found, np.asarray(years, dtype=float).reshape(-1)[np.argmax(hit, axis=1)], np.nan)
+    return Metric(value, (~found).astype(np.int8), ("", "never within horizon"))

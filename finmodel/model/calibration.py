@@ -43,7 +43,16 @@ class AnchorValue:
 
     @property
     def within(self) -> np.ndarray:
-        return np.abs(self.gap) <= self.anchor.tolerance_fraction
+        """(n,) bool: the model's figure is within the tolerance (False where it has none)."""
+        with np.errstate(invalid="ignore"):
+            return np.abs(self.gap) <= self.anchor.tolerance_fraction
+
+    @property
+    def status(self) -> str:
+        """Scenario 0 as shown on the Calibration sheet: fitted / within / miss."""
+        if self.anchor.fitted:
+            return "fitted"
+        return "within tolerance" if bool(self.within[0]) else "MISS"
 
 
 def _rows(result, items) -> np.ndarray:
@@ -61,7 +70,7 @@ _MEASURES: dict[MeasureKind, tuple[Callable, Callable]] = {
                            f"SUMPRODUCT(({a.span(k, *ms.years)}<0)*-{a.span(k, *ms.years)})"
                            for k in ms.items)),
     MeasureKind.METRIC: (lambda r, ms: r.metrics[ms.metric].value,
-                         lambda a, ms: "=" + a.metric(ms.metric)),
+                         lambda a, ms: "=" + a.metric(ms.metric))
 }
 
 

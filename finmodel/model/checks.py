@@ -41,4 +41,13 @@ def _bounds(cat, s: Structure) -> None:
                          "=MIN({row.row})>=-{tolerance}"))
 
 
-CHECK_PARTS = (_identities, _bounds)
+def _compute(cat, s: Structure) -> None:
+    cat.add(CheckDef("served_within_demand", "Revenue never exceeds revenue demand",
+                     c.non_negative, {"row": "li:unserved_revenue", "tolerance": TOL},
+                     "=MIN({row.row})>=-{tolerance}"))
+    cat.add(CheckDef("expansion_never_falls", "Expansion capacity is never taken down",
+                     c.non_decreasing, {"row": "li:expansion_gw", "tolerance": TOL},
+                     "=SUMPRODUCT(({row.fcst}<{row.lag}-{tolerance})*1)=0"))
+
+
+CHECK_PARTS = (_identities, _bounds, _compute)

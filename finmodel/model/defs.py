@@ -16,9 +16,9 @@ References (``Ref``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Union
+from typing import Callable, NamedTuple, Union
 
-__all__ = ["Ref", "LineItem", "MetricDef", "CheckDef", "Structure", "CONSTANTS", "SHEETS"]
+__all__ = ["Ref", "LineItem", "MetricDef", "CheckDef", "DealShape", "Structure", "CONSTANTS", "SHEETS"]
 
 Ref = Union[str, tuple]
 
@@ -31,7 +31,8 @@ CONSTANTS = {
 }
 
 # Calculation sheets, left to right.
-SHEETS = ("Deals", "Capacity", "Capex", "Depreciation", "Revenue", "P&L", "Cash flow")
+SHEETS = ("Deals", "Capacity", "Capex", "Depreciation", "Revenue", "P&L", "Cash flow",
+          "Unit economics")
 
 
 @dataclass(frozen=True)
@@ -98,6 +99,19 @@ class CheckDef:
         return self.refs if self.refs is not None else self.args
 
 
+class DealShape(NamedTuple):
+    """What of a deal fixes the catalogue's shape."""
+
+    id: str
+    label: str
+    kind: str    # "owned" or "cloud"
+    covers: str  # what an owned deal's value pays for (all_in, it, servers, none); cloud: contract
+    ramp: str    # linear, front, back, explicit
+    status: str  # signed, term_sheet, loi, reported: picks the status's slip and realisation
+    own_delay: bool = False        # the deal gives its own slip (else its status's)
+    own_realisation: bool = False  # the deal gives its own realisation (else its status's)
+
+
 @dataclass(frozen=True)
 class Structure:
     """What is fixed for a whole batch: segments, cost modes, components and included deals."""
@@ -105,4 +119,5 @@ class Structure:
     segments: tuple[tuple[str, str, str], ...]    # (id, label, path kind)
     costs: tuple[tuple[str, str, str], ...]       # (key, label, mode)
     components: tuple[tuple[str, str, bool], ...]  # (key, label, it_equipment)
-    deals: tuple[tuple[str, str, str], ...]       # (id, label, kind)
+    deals: tuple[DealShape, ...]
+    rationing: str = "proportional"  # who is served first when capacity is short

@@ -19,7 +19,7 @@ import numpy as np
 from ..assumptions.fields import InputField, input_fields
 from ..assumptions.rules import broken
 from ..assumptions.schema import COMPONENTS, Deal, Scenario
-from .catalogue import Structure
+from .defs import DealShape, Structure
 from .timeline import Timeline
 
 __all__ = ["Drivers", "build_drivers", "structure_of"]
@@ -34,7 +34,11 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal]) -> Structure:
                     for k in type(scenario.operating_costs).model_fields),
         components=tuple((c, getattr(scenario.capex, c).label, getattr(scenario.capex, c).it_equipment)
                          for c in COMPONENTS),
-        deals=tuple((d.id, f"{d.partner} ({d.id})", d.kind.value) for d in deals if d.include),
+        deals=tuple(DealShape(d.id, f"{d.partner} ({d.id})", d.kind.value, d.value_covers.value,
+                              d.ramp.value, d.status.value, d.delay_years is not None,
+                              d.realisation_fraction is not None)
+                    for d in deals if d.include),
+        rationing=scenario.demand.rationing.value,
     )
 
 

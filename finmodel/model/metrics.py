@@ -39,6 +39,9 @@ def _valuation(cat, s: Structure) -> None:
                   '=IF(OR(MIN({flows.fcst})>=0,MAX({flows.fcst})<=0),"n/a: no sign change",'
                   'IF({scan:roots}>=2,"n/a: multiple IRRs",IF({scan:roots}=0,'
                   '"n/a: no IRR between -99% and 1,000%",IRR({flows.fcst},{scan:guess}))))'))
+    add(MetricDef("first_profit_year", "First year of operating profit (EBIT > 0)", "year",
+                  m.first_flagged_year, {"flag": "li:profit_flag", "years": "year"},
+                  '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))'))
     add(MetricDef("payback_year", "Payback year (cumulative FCF stays >= 0)", "year",
                   m.payback_year, {"flag": "li:payback_flag", "years": "year"},
                   '=IF(SUM({flag.row})=0,"not within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))'))
@@ -61,20 +64,29 @@ def _funding(cat, s: Structure) -> None:
 def _commitments(cat, s: Structure) -> None:
     add = cat.add
     add(MetricDef("contracted_gw", "Contracted capacity of included deals (realised)", "GW",
-                  m.contracted,
-                  {"capacity": tuple(f"in:deals.{d}.capacity_gw" for d, _, _ in s.deals),
-                   "realisation": "in:commitments.realisation_fraction"},
-                  "={capacity}*{realisation}"))
-    add(MetricDef("cumulative_capex_usd_bn", "Cumulative owned capex", "US$ bn", m.horizon_sum,
-                  {"row": "li:capex_total"}, "=SUM({row.row})"))
-    add(MetricDef("cumulative_cloud_usd_bn", "Cumulative cloud contract payments", "US$ bn",
+                  m.first, {"row": "li:contracted_gw"}, "=INDEX({row.row},1,1)"))
+    add(MetricDef("cumulative_commitments_usd_bn", "Announced commitments paid (owned purchases + "
+                  "cloud contracts)", "US$ bn", m.horizon_sum, {"row": "li:announced_commitments_paid"},
+                  "=SUM({row.row})"))
+    add(MetricDef("cumulative_capex_usd_bn", "Cumulative owned capex (deals, refresh, expansion)",
+                  "US$ bn", m.horizon_sum, {"row": "li:capex_total"}, "=SUM({row.row})"))
+    add(MetricDef("cumulative_cloud_usd_bn", "Cumulative cloud payments (incl. renewals)", "US$ bn",
                   m.horizon_sum, {"row": "li:cloud_payments"}, "=SUM({row.row})"))
-    add(MetricDef("cumulative_commitments_usd_bn", "Cumulative compute commitments paid", "US$ bn",
-                  m.plus, {"a": "m:cumulative_capex_usd_bn", "b": "m:cumulative_cloud_usd_bn"},
-                  "={a}+{b}"))
-    add(MetricDef("revenue_coverage", "Revenue / commitments paid, whole horizon", "x", m.coverage,
-                  {"numerator_row": "li:revenue_total", "denominator": "m:cumulative_commitments_usd_bn"},
+    add(MetricDef("cumulative_capacity_spend_usd_bn", "Cumulative capacity spend (capex, cloud, rent)",
+                  "US$ bn", m.horizon_sum, {"row": "li:commitment_spend"}, "=SUM({row.row})"))
+    add(MetricDef("revenue_coverage", "Revenue / capacity spend, whole horizon", "x", m.coverage,
+                  {"numerator_row": "li:revenue_total", "denominator": "m:cumulative_capacity_spend_usd_bn"},
                   '=IF({denominator}=0,"n/a: no commitments paid",SUM({numerator_row.row})/{denominator})'))
 
 
-METRIC_PARTS = (_valuation, _funding, _commitments)
+def _compute(cat, s: Structure) -> None:
+    add = cat.add
+    add(MetricDef("unserved_revenue_usd_bn", "Revenue demand not served, whole horizon", "US$ bn",
+                  m.horizon_sum, {"row": "li:unserved_revenue"}, "=SUM({row.row})"))
+    add(MetricDef("peak_idle_gw", "Peak idle capacity", "GW", m.peak, {"row": "li:idle_gw"},
+                  "=MAX({row.row})"))
+    add(MetricDef("expansion_final_gw", "Expansion capacity beyond the deals, last year", "GW", m.last,
+                  {"row": "li:expansion_gw"}, "={row.last}"))
+
+
+METRIC_PARTS = (_valuation, _funding, _commitments, _compute)

@@ -104,6 +104,8 @@ class _Book:
             return pre + a1(row, col - 1)
         if suffix == "row":
             return f"{pre}{abs_a1(row, FIRST_COL)}:{abs_a1(row, self.last_col)}"
+        if suffix == "lag":  # periods 1..T-1: beside .fcst, each period's previous one
+            return f"{pre}{abs_a1(row, FIRST_COL)}:{abs_a1(row, self.last_col - 1)}"
         if suffix == "fcst":
             return f"{pre}{abs_a1(row, FIRST_COL + 1)}:{abs_a1(row, self.last_col)}"
         if suffix == "last":
@@ -260,13 +262,18 @@ def _place_calc_sheets(book: _Book) -> dict[str, Sheet]:
 
 
 _SUBTITLES = {
-    "Deals": "Each included deal's schedule (shifted by the delay), GW added (owned) or payments and GW in use (cloud).",
-    "Capacity": "GW of IT load in use by kind.",
-    "Capex": "Owned capex by component: GW bought (new capacity and IT refresh) x cost per GW x price index.",
+    "Deals": "Each included deal: its slip and realisation (by status), its share each year from start, term and ramp, "
+             "GW added and IT price (owned) or payments, renewals and GW in use (cloud).",
+    "Capacity": "Announced capacity, compute demand (inference from revenue, training), expansion beyond the deals, "
+                "and how much demand the capacity in use serves.",
+    "Capex": "Owned capex by component: GW bought (new capacity at its IT price, IT refresh) x cost per GW x price index.",
     "Depreciation": "Straight-line depreciation by vintage (one row per purchase year) down to the residual value.",
-    "Revenue": "Revenue by segment.",
-    "P&L": "Revenue, compute and operating costs, depreciation and tax with loss carry-forward.",
+    "Revenue": "Revenue demand by segment, and the revenue the capacity in use serves.",
+    "P&L": "Revenue, partner share, compute (inference = cost of revenue; training), operating costs, "
+           "EBIT, EBITDA and tax with loss carry-forward.",
     "Cash flow": "Free cash flow, financing, cash balance, funding need and discounting.",
+    "Unit economics": "Revenue and compute cost per GW and per US$ of revenue, margins, and the all-in cost of a "
+                      "GW-year owned vs rented.",
 }
 
 
@@ -409,9 +416,10 @@ def _checks_sheet(book: _Book) -> Sheet:
 def _calibration_sheet(book: _Book, sources: Mapping) -> Sheet:
     sheet = Sheet("Calibration")
     _title(sheet, "Calibration against public figures",
-           "Model vs reported, side by side. A gap is information: e.g. the Sep-2025 cash-burn plan "
-           "predates most of the commitments.")
-    heads = ("Figure", "Unit", "Model", "Reported", "Difference", "Difference %", "Source", "As of", "Note")
+           "Model vs reported, side by side. 'fitted': an input was fitted to the figure (not a check); "
+           "'MISS': outside the tolerance, with the reason.")
+    heads = ("Figure", "Unit", "Model", "Reported", "Difference", "Difference %", "Tolerance ±",
+             "Status", "Why it misses / note", "Source", "As of")
     for c, h in enumerate(heads):
         sheet.put(YEAR_ROW, c, Cell(h, style=Style.HEADER))
     row = FIRST_ROW
@@ -419,20 +427,42 @@ def _calibration_sheet(book: _Book, sources: Mapping) -> Sheet:
         anchor = av.anchor
         src = sources.get(anchor.source)
         source = f"{src.title} — {src.url}" if src and src.url else (src.title if src else anchor.source)
+        fmt = number_format(anchor.unit)
         model = float(av.model[0])
+        ms = anchor.measure
+        cached = (metric_value(book.result.metrics[ms.metric]) if ms.metric else
+                  ("n/a" if not math.isfinite(model) else model))
+        m, rep, diff, pct = (a1(row, c) for c in (2, 3, 4, 5))
         sheet.put(row, 0, Cell(anchor.label, style=Style.LABEL))
         sheet.put(row, 1, Cell(anchor.unit, style=Style.UNIT))
-        sheet.put(row, 2, Cell(model, anchor_formula(anchor, book), Style.LINK, USD))
-        sheet.put(row, 3, Cell(anchor.reported, style=Style.NOTE, num_format=USD))
-        sheet.put(row, 4, Cell(model - anchor.reported, f"={a1(row, 2)}-{a1(row, 3)}", Style.CALC, USD))
-        sheet.put(row, 5, Cell(float(av.gap[0]), f"={a1(row, 4)}/{a1(row, 3)}", Style.CALC, "0%;[Red]-0%"))
-        sheet.put(row, 6, Cell(source, style=Style.TEXT))
-        sheet.put(row, 7, Cell((src.as_of if src else "") or "", style=Style.NOTE))
-        sheet.put(row, 8, Cell(anchor.note, style=Style.TEXT))
-        sheet.row_heights[row] = 13.0 * max(2, math.ceil(max(len(source), len(anchor.note)) / 55))
+        sheet.put(row, 2, Cell(cached, anchor_formula(anchor, book), Style.LINK, fmt))
+        sheet.put(row, 3, Cell(anchor.reported, style=Style.NOTE, num_format=fmt))
+        sheet.put(row, 4, Cell(_cached(model - anchor.reported), f'=IF(ISNUMBER({m}),{m}-{rep},"n/a")',
+                               Style.CALC, fmt))
+        sheet.put(row, 5, Cell(_cached(float(av.gap[0])), f'=IF(ISNUMBER({diff}),{diff}/{rep},"n/a")',
+                               Style.CALC, "0%;[Red]-0%"))
+        sheet.put(row, 6, Cell(anchor.tolerance_fraction, style=Style.NOTE, num_format="0.0%"))
+        if anchor.fitted:
+            sheet.put(row, 7, Cell("fitted", style=Style.NOTE))
+        else:
+            sheet.put(row, 7, Cell(av.status, f'=IF(ISNUMBER({pct}),IF(ABS({pct})<={a1(row, 6)},'
+                                              f'"within tolerance","MISS"),"MISS")', Style.CALC))
+        why = anchor.miss_reason or anchor.note
+        sheet.put(row, 8, Cell(why, style=Style.TEXT))
+        sheet.put(row, 9, Cell(source, style=Style.TEXT))
+        sheet.put(row, 10, Cell((src.as_of if src else "") or "", style=Style.NOTE))
+        sheet.row_heights[row] = 13.0 * max(2, math.ceil(max(len(source) / 45, len(why) / 60)))
         row += 1
-    sheet.col_widths.update({0: 52, 1: 9, 2: 11, 3: 11, 4: 11, 5: 12, 6: 55, 7: 11, 8: 55})
+    sheet.conditional_formats.append(ConditionalFormat((FIRST_ROW, 7), (row - 1, 7), "cell", "==",
+                                                       '"MISS"', "bad"))
+    sheet.col_widths.update({0: 46, 1: 10, 2: 10, 3: 10, 4: 10, 5: 11, 6: 10, 7: 15, 8: 60, 9: 45, 10: 10})
     return sheet
+
+
+# Line items shown by year on the Summary.
+SUMMARY_ITEMS = ("total_gw", "expansion_in_use_gw", "compute_demand_gw", "revenue_total",
+                 "unserved_revenue", "gross_margin", "revenue_per_gw", "compute_cost", "ebitda",
+                 "capex_total", "fcf", "cash_closing", "funding_need")
 
 
 def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
@@ -463,16 +493,15 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     sheet.put(row, 0, Cell("Line item", style=Style.HEADER))
     sheet.put(row, 1, Cell("Unit", style=Style.HEADER))
     for j, y in enumerate(years):
-        sheet.put(row, 2 + j, Cell(str(y), style=Style.HEADER))
+        sheet.put(row, 2 + j, Cell(int(y), style=Style.HEADER, num_format="0"))
     row += 1
-    for key in ("total_gw", "revenue_total", "compute_cost", "ebitda", "capex_total", "fcf",
-                "cash_closing", "funding_need"):
+    for key in SUMMARY_ITEMS:
         li = book.result.catalogue[key]
         sheet.put(row, 0, Cell(li.label, style=Style.LABEL))
         sheet.put(row, 1, Cell(li.unit, style=Style.UNIT))
         for j, y in enumerate(years):
             c = book.col_of_year(y)
-            value = float(book.result.line_items[key][0, c - FIRST_COL])
+            value = _cached(float(book.result.line_items[key][0, c - FIRST_COL]))
             sheet.put(row, 2 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c), Style.LINK,
                                        number_format(li.unit)))
         row += 1
@@ -512,10 +541,12 @@ def _summary_charts(book: _Book, sheet: Sheet, row: int, col: int) -> None:
     comps = book.result.drivers.structure.components
     palette = (BLUE, ORANGE, GREEN, GREY, PURPLE)
     charts = [
-        Chart("stacked_column", "Capacity in use by kind (GW)",
+        Chart("stacked_column", "Capacity by kind vs what demand needs (GW)",
               (s("Existing fleet", "existing_gw", GREY), s("Cloud contracts", "cloud_gw", ORANGE),
-               s("Owned", "owned_online_gw", BLUE)), (row, col), y_title="GW", y_num_format="#,##0",
-              width_px=540, height_px=300),
+               s("Owned (deals)", "owned_deals_online_gw", BLUE),
+               s("Expansion beyond the deals", "expansion_in_use_gw", PURPLE),
+               s("Needed by demand", "installed_needed_gw", RED, line=True)),
+              (row, col), y_title="GW", y_num_format="#,##0", width_px=540, height_px=300),
         Chart("stacked_column", "Owned capex by component (US$ bn)",
               tuple(s(label, f"capex.{c}", palette[i]) for i, (c, label, _) in enumerate(comps)),
               (row, col + 9), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),

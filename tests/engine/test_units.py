@@ -11,7 +11,7 @@ from finmodel.engine.timeline import period_numbers, previous
 
 def test_power_cost_matches_hand_calculation():
     # 1 GW x 80% x PUE 1.2 x 8,760 h = 8,409.6 GWh = 8,409,600 MWh; x $70 = $588.672M = 0.588672 bn
-    got = costs.power_cost(np.array([[1.0]]), 0.8, 1.2, 8760.0, 70.0, 1e6)
+    got = costs.power_cost(np.array([[1.0 * 0.8]]), 1.2, 8760.0, 70.0, 1e6)  # 0.8 GW used
     assert got[0, 0] == pytest.approx(0.588672, rel=1e-12)
 
 

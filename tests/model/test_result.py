@@ -14,8 +14,9 @@ def test_metrics_match_outside_references(base_run):
     assert r.metrics["npv_explicit_usd_bn"].value[0] == pytest.approx(npf.npv(rate, [0.0, *fcf[1:]]), rel=1e-12)
     assert r.metrics["cumulative_capex_usd_bn"].value[0] == pytest.approx(r.line_items["capex_total"][0].sum())
     assert r.metrics["min_cash_usd_bn"].value[0] == pytest.approx(r.line_items["cash_closing"][0].min())
-    assert r.metrics["cumulative_commitments_usd_bn"].value[0] == pytest.approx(
-        r.metrics["cumulative_capex_usd_bn"].value[0] + r.metrics["cumulative_cloud_usd_bn"].value[0])
+    assert r.metrics["cumulative_capacity_spend_usd_bn"].value[0] == pytest.approx(
+        r.metrics["cumulative_capex_usd_bn"].value[0] + r.metrics["cumulative_cloud_usd_bn"].value[0]
+        + r.line_items["expansion_rent"][0].sum())
 
 
 def test_irr_equals_numpy_financial_where_it_exists(mini_run):

@@ -71,7 +71,7 @@ def test_useful_life_not_positive(mini_project, life):
 
 
 def test_deal_with_a_zero_year_term(mini_project):
-    text = mini_project.edit("deals.csv", "0.5,20,2025,4,front", "0.5,20,2025,0,front")
+    text = mini_project.edit("deals.csv", "0.5,20,contract,2025,4,front", "0.5,20,contract,2025,0,front")
     line, col = csv_pos(text, "cloud-b,", "term_years")
     _run_bad(mini_project, f"{C}:{line}:{col}: deals[cloud-b].term_years", words=("greater than or equal to 1",))
 
