@@ -36,7 +36,7 @@ from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 
 __all__ = ["load", "run", "tornado", "grid", "solve", "montecarlo", "drivers_for",
-           "resolve_scenario", "scenario_names", "spec_path", "load_spec", "ModelRun", "TornadoRun", "GridRun",
+           "resolve_scenario", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
            "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
 Scenario = Union[str, Path, Assumptions]
@@ -117,6 +117,12 @@ def load(scenario: Scenario, overrides: Overrides | None = (),
     if isinstance(scenario, Assumptions):
         return load_file(scenario.path, scenario.overrides + extra) if extra else scenario
     return load_file(resolve_scenario(scenario, assumptions_dir), extra)
+
+
+def metric_names() -> list[str]:
+    """The headline metrics (``--metric``, ``--target``); ``LINE_ITEM@YEAR`` works as well."""
+    from .model.result import METRICS
+    return list(METRICS)
 
 
 def drivers_for(assumptions: Assumptions) -> Drivers:

@@ -85,8 +85,8 @@ class BoundsType(_Parsed):
 
 
 def _complete_metric(ctx, param, incomplete: str) -> list[CompletionItem]:
-    from ..model.result import METRICS
-    return [CompletionItem(m) for m in METRICS if m.startswith(incomplete)]
+    from ..api import metric_names
+    return [CompletionItem(m) for m in metric_names() if m.startswith(incomplete)]
 
 
 # --- options every command takes -----------------------------------------------------------------
