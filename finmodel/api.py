@@ -95,6 +95,8 @@ def _override_texts(overrides: Overrides | None) -> tuple[str, ...]:
 
 def _value_text(v: object) -> str:
     """A Python value as the YAML scalar ``--set`` reads (``True`` -> ``true``, floats exact)."""
+    if v is None:
+        return "null"
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, float):

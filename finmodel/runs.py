@@ -9,6 +9,7 @@ writes its workbook (:meth:`write_workbook`) and knows the arguments that reprod
 """
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -119,7 +120,8 @@ class _Run:
         return "\n".join(lines)
 
     def _repr_html_(self) -> str:
-        title = f"<p><b>{type(self).__name__}</b> {self.scenario} — {self._summary_line()}</p>"
+        title = (f"<p><b>{type(self).__name__}</b> {html.escape(self.scenario)} — "
+                 f"{html.escape(self._summary_line())}</p>")
         return title + self.headline.to_html()
 
 

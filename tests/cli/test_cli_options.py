@@ -86,16 +86,6 @@ def test_bad_values_are_usage_errors_that_show_the_form(param_type, text, words)
     assert words in result.output, result.output
 
 
-@pytest.mark.parametrize("value", [
-    Axis("valuation.discount_rate", 0.08, 0.16, 9), Axis("a.b", -1e-7, 3.0, 2, scale=True),
-    Goal("revenue_total@2030", 200.5), Goal("irr", 0.1), Vary("a.b", True), Vary("a.b.2030"),
-    Bounds(0.05, 0.3), Bounds(-10.0, 1e12),
-])
-def test_text_form_round_trips(value):
-    """What a run record stores (``str``) reads back as the same value."""
-    assert type(value).parse(str(value)) == value
-
-
 @pytest.mark.parametrize("args, option, words", [
     (["sensitivity", "grid", "--x", "valuation.discount_rate=0.08-0.16", "--y", "a.b=1:2:3"], "--x",
      "expected PATH=LO:HI:N"),
