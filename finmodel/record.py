@@ -100,7 +100,12 @@ def read_record(path: Path) -> dict:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise InputMissingError(f"run record not found: {path}") from exc
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        beside = Path(path).with_suffix(".run.json")
+        hint = f"; did you mean {beside}?" if beside.is_file() and beside != Path(path) else \
+            " (a run record is the <name>.run.json written beside each output)"
+        raise InputMissingError(f"cannot read run record {path}: not JSON{hint}") from exc
+    except OSError as exc:
         raise InputMissingError(f"cannot read run record {path}: {exc}") from exc
     if not isinstance(doc, dict) or doc.get("finmodel_record") != 1 or not isinstance(doc.get("scenario"), str):
         raise UsageError(f"{path} is not a finmodel run record")
