@@ -72,9 +72,8 @@ def test_quiet_prints_nothing(project, invoke):
 
 
 def test_two_scenarios_writing_the_same_file_are_refused_before_any_work(project, invoke, main_cli):
-    (project / "other").mkdir()
-    (project / "other" / "base.yaml").write_text((project / "assumptions/base.yaml").read_text())
-    (project / "other" / "commitments.csv").write_text((project / "assumptions/commitments.csv").read_text())
+    import shutil
+    shutil.copytree(project / "assumptions", project / "other")
     code, _, err = main_cli("run", "base", "other/base.yaml")
     assert code == 2 and "would write the same file outputs/base.xlsx" in err
     assert not any((project / "outputs").iterdir())
@@ -93,7 +92,7 @@ def broken_engine(monkeypatch):
     """An internal error (a bug) inside the run."""
     import finmodel.api
 
-    def boom(drivers):
+    def boom(*args, **kwargs):
         raise RuntimeError("boom")
     monkeypatch.setattr(finmodel.api, "run_engine", boom)
 
