@@ -76,7 +76,7 @@ def main() -> None:
           f"{2501 / rate_loop / dt:,.0f}x)")
 
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-m", "finmodel.cli", "montecarlo", "--draws", str(args.draws),
+        cmd = [sys.executable, "-m", "finmodel", "montecarlo", "--draws", str(args.draws),
                "--seed", "1", "-q", "-o", out]
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         t = time.perf_counter()

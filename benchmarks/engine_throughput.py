@@ -72,7 +72,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:,.0f} MiB")
     with tempfile.TemporaryDirectory() as out:
-        cmd = [sys.executable, "-m", "finmodel.cli", "run", "-q", "-o", out]
+        cmd = [sys.executable, "-m", "finmodel", "run", "-q", "-o", out]
         walls = []
         for _ in range(3):
             t = time.perf_counter()

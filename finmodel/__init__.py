@@ -1,24 +1,32 @@
 """finmodel: cash-flow model of large AI-infrastructure investment programmes.
 
-Public API::
+Public API (:mod:`finmodel.api`)::
 
     import finmodel
-    a = finmodel.load("assumptions/base.yaml", overrides=["valuation.discount_rate=0.10"])
-    r = finmodel.run(a)                 # ModelRun: r.line_items, r.metrics (pandas), r.result
-    finmodel.write_workbook(r, "outputs/base.xlsx")
+    r = finmodel.run("bull", {"valuation.discount_rate": 0.10})   # ModelRun: r.metrics, r.line_items
+    r.write_workbook("outputs/bull-r10.xlsx")
+    t = finmodel.tornado("base", metrics=["npv_usd_bn"])           # TornadoRun: t.tables["swings"]
+    g = finmodel.grid("base", "valuation.discount_rate=0.08:0.16:9",
+                      "capex.servers.cost_usd_bn_per_gw=15:35:11")
+    s = finmodel.solve("base", "npv_usd_bn=0", vary="revenue.segments.consumer.initial_growth")
+    mc = finmodel.montecarlo("base", draws=10_000, seed=42)
 """
 __version__ = "0.1.0"
 
-__all__ = ["__version__", "load", "run", "write_workbook", "ModelRun", "FinModelError"]
+_API = ("load", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
+        "GridRun", "SolveRun", "MonteCarloRun")
+__all__ = ["__version__", *_API, "write_workbook", "FinModelError"]
+
+
+def write_workbook(result, path, run_info=None):
+    """Write the workbook of any result of the API (``result.write_workbook``)."""
+    return result.write_workbook(path, run_info)
 
 
 def __getattr__(name):  # lazy, so `finmodel --version` stays fast
-    if name in ("load", "run", "ModelRun"):
+    if name in _API:
         from . import api
         return getattr(api, name)
-    if name == "write_workbook":
-        from .workbook.output import write_scenario_workbook
-        return write_scenario_workbook
     if name == "FinModelError":
         from .errors import FinModelError
         return FinModelError

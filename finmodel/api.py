@@ -1,58 +1,358 @@
-"""The Python API: load a scenario, run it, write its workbook. The CLI is a thin layer on this."""
+"""The Python API: load a scenario, run it, run its analyses. The CLI is a thin layer on this.
+
+Every function takes a scenario as a name (``"base"``, ``"bull"``: looked up in
+``assumptions_dir``), a path to a scenario file, or loaded :class:`Assumptions`; overrides as
+``["PATH=VALUE", ...]`` or ``{PATH: VALUE}``; and returns a frozen result
+(:mod:`finmodel.runs`) with tidy tables, a short ``repr``, a notebook view and
+``write_workbook(path)``. Nothing here prints or exits: errors are raised as
+:class:`~finmodel.errors.FinModelError` subclasses (a usage mistake is a ``UsageError``).
+Drivers and the line-item catalogue are built once per call.
+
+Examples
+--------
+>>> import finmodel
+>>> r = finmodel.run("bull", {"valuation.discount_rate": 0.10})           # doctest: +SKIP
+>>> t = finmodel.tornado("base", metrics=["npv_usd_bn"])                   # doctest: +SKIP
+>>> g = finmodel.grid("base", "valuation.discount_rate=0.08:0.16:9",
+...                   "capex.servers.cost_usd_bn_per_gw=15:35:11")         # doctest: +SKIP
+>>> s = finmodel.solve("base", "npv_usd_bn=0", vary="revenue.segments.consumer.initial_growth",
+...                    bounds="0.1,3")                                      # doctest: +SKIP
+>>> mc = finmodel.montecarlo("base", draws=10_000, seed=42)                # doctest: +SKIP
+>>> mc.write_workbook("outputs/base-montecarlo.xlsx")                      # doctest: +SKIP
+"""
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Sequence, Union
 
-import pandas as pd
-
-from .assumptions.load import Assumptions, load
+from .arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Goal, Vary
+from .assumptions.load import Assumptions, load as load_file
+from .errors import InputMissingError, Problem, UsageError
+from .model.catalogue import Catalogue, build_catalogue
 from .model.drivers import Drivers, build_drivers
-from .model.result import Result, run as run_engine
-from .tables import checks_table, line_items_table, metrics_table
+from .model.result import run as run_engine
+from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 
-__all__ = ["ModelRun", "load", "run", "drivers_for"]
+__all__ = ["load", "run", "tornado", "grid", "solve", "montecarlo", "drivers_for",
+           "resolve_scenario", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
+           "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
+
+Scenario = Union[str, Path, Assumptions]
+Overrides = Union[str, Iterable[str], Mapping[str, object]]
+Progress = Callable[[int, str], ContextManager[Callable[[int], None]]]
+"""``progress(total, label)`` -> a context manager yielding ``update(k)``; k steps done."""
+
+DEFAULT_ASSUMPTIONS = Path("assumptions")
+SPEC_FILE = "sensitivity.yaml"
 
 
-@dataclass(frozen=True)
-class ModelRun:
-    """A scenario and its engine result, with tidy tables."""
+@contextmanager
+def _no_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    yield lambda k: None
 
-    assumptions: Assumptions
-    result: Result
 
-    @cached_property
-    def line_items(self) -> pd.DataFrame:
-        """line_item, label, unit, sheet, year, value (US$ bn, GW, fractions as labelled)."""
-        return line_items_table(self.result)
+# --- scenarios and overrides ---------------------------------------------------------------------
 
-    @cached_property
-    def metrics(self) -> pd.DataFrame:
-        """metric, label, unit, value (NaN when n/a), text."""
-        return metrics_table(self.result)
+def scenario_names(assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS) -> list[str]:
+    """``base`` (if ``base.yaml`` exists) and the stems of ``scenarios/*.yaml``, sorted."""
+    folder = Path(assumptions_dir)
+    names = ["base"] if (folder / "base.yaml").is_file() else []
+    return names + sorted(p.stem for p in (folder / "scenarios").glob("*.yaml"))
 
-    @cached_property
-    def checks(self) -> pd.DataFrame:
-        return checks_table(self.result)
 
-    @property
-    def checks_pass(self) -> bool:
-        return bool(self.checks["ok"].all())
+def resolve_scenario(name: str | Path, assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS) -> Path:
+    """A scenario argument: a file path, or a name looked up in the assumptions folder.
+
+    Raises
+    ------
+    InputMissingError
+        no such file or scenario (the message lists the known names).
+    """
+    p, folder = Path(name), Path(assumptions_dir)
+    if p.suffix.lower() in (".yaml", ".yml") or p.exists():
+        if not p.is_file():
+            raise InputMissingError(f"scenario file not found: {p}")
+        return p
+    for cand in (folder / f"{name}.yaml", folder / "scenarios" / f"{name}.yaml"):
+        if cand.is_file():
+            return cand
+    known = ", ".join(scenario_names(folder)) or "none"
+    raise InputMissingError(f"no scenario {str(name)!r} in {folder} (known: {known})")
+
+
+def _override_texts(overrides: Overrides | None) -> tuple[str, ...]:
+    """Overrides as ``PATH=VALUE`` texts: from one text, a list of texts or ``{PATH: VALUE}``."""
+    if overrides is None:
+        return ()
+    if isinstance(overrides, str):
+        return (overrides,)
+    if isinstance(overrides, Mapping):
+        return tuple(f"{path}={_value_text(v)}" for path, v in overrides.items())
+    return tuple(overrides)
+
+
+def _value_text(v: object) -> str:
+    """A Python value as the YAML scalar ``--set`` reads (``True`` -> ``true``, floats exact)."""
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    return str(v)
+
+
+def load(scenario: Scenario, overrides: Overrides | None = (),
+         assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS) -> Assumptions:
+    """Read, merge, override and validate a scenario (every problem at once).
+
+    Loaded assumptions given with more overrides are loaded again from their file with the
+    earlier overrides and then these.
+
+    Raises
+    ------
+    InputMissingError, AssumptionError, UsageError
+    """
+    extra = _override_texts(overrides)
+    if isinstance(scenario, Assumptions):
+        return load_file(scenario.path, scenario.overrides + extra) if extra else scenario
+    return load_file(resolve_scenario(scenario, assumptions_dir), extra)
+
+
+def metric_names() -> list[str]:
+    """The headline metrics (``--metric``, ``--target``); ``LINE_ITEM@YEAR`` works as well."""
+    from .model.catalogue import Catalogue
+    from .model.defs import Structure
+    from .model.metrics import METRIC_PARTS
+    cat = Catalogue()
+    for part in METRIC_PARTS:  # metric keys do not depend on the structure
+        part(cat, Structure((), (), (), ()))
+    return list(cat.metrics)
 
 
 def drivers_for(assumptions: Assumptions) -> Drivers:
     return build_drivers(assumptions.scenario, assumptions.deals)
 
 
-def run(scenario: str | Path | Assumptions, overrides: Iterable[str] = ()) -> ModelRun:
+@dataclass(frozen=True)
+class _Request:
+    """One request's scenario, drivers and catalogue, each built once."""
+
+    assumptions: Assumptions
+    drivers: Drivers
+    catalogue: Catalogue
+
+    @classmethod
+    def of(cls, scenario: Scenario, overrides: Overrides | None, assumptions_dir) -> _Request:
+        a = load(scenario, overrides, assumptions_dir)
+        d = drivers_for(a)
+        return cls(a, d, build_catalogue(d.structure))
+
+    def check_outputs(self, names: Sequence[str], option: str) -> None:
+        """Unknown metric or line item (with "did you mean"): a usage error naming ``option``."""
+        from .sensitivity.evaluate import check_outputs
+        problems = check_outputs(names, self.catalogue, list(self.drivers.years))
+        if problems:
+            raise UsageError(f"invalid {option}", [Problem(p, option) for p in problems])
+
+    def labels(self, names: Sequence[str]) -> dict[str, tuple[str, str]]:
+        """output -> (label, unit)."""
+        from .sensitivity.evaluate import output_label
+        return {o: output_label(o, self.catalogue) for o in names}
+
+    def variation(self, path: str, scale: bool, low: float | None, high: float | None, option: str):
+        from .sensitivity.spec import make_variation
+        try:
+            return make_variation(self.drivers, path, path, scale, low, high)
+        except ValueError as why:
+            raise UsageError(f"{option}: {why}") from None
+
+
+def _names(x: str | Iterable[str] | None) -> list[str]:
+    if x is None:
+        return []
+    return [x] if isinstance(x, str) else list(x)
+
+
+def _parse(parse, value, option: str):
+    """An argument in its text form or as its object (:mod:`finmodel.arguments`)."""
+    try:
+        return parse(value)
+    except ValueError as why:
+        raise UsageError(f"{option}: {why}") from None
+
+
+def spec_path(spec: str | Path | None, assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS) -> Path:
+    """The sensitivity spec: ``spec`` when given, else ``<assumptions_dir>/sensitivity.yaml``."""
+    return Path(spec) if spec is not None else Path(assumptions_dir) / SPEC_FILE
+
+
+def load_spec(spec: str | Path | None, assumptions: Assumptions,
+              assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS):
+    """Read and validate a sensitivity spec against a scenario: (spec, variations)."""
+    from .sensitivity.spec import load_spec as read_spec
+    return read_spec(spec_path(spec, assumptions_dir), drivers_for(assumptions))
+
+
+# --- run and the analyses ------------------------------------------------------------------------
+
+def run(scenario: Scenario, overrides: Overrides | None = (), *,
+        assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+        progress: Progress | None = None) -> ModelRun:
     """Load (unless given loaded assumptions) and run one scenario.
 
     Examples
     --------
-    >>> r = run("assumptions/base.yaml", overrides=["valuation.discount_rate=0.10"])  # doctest: +SKIP
-    >>> r.metrics.set_index("metric").loc["npv_usd_bn", "value"]  # doctest: +SKIP
+    >>> r = run("base", overrides={"valuation.discount_rate": 0.10})  # doctest: +SKIP
+    >>> r.metrics.set_index("metric").loc["npv_usd_bn", "value"]       # doctest: +SKIP
     """
-    a = scenario if isinstance(scenario, Assumptions) else load(scenario, overrides)
-    return ModelRun(a, run_engine(drivers_for(a), a.anchors))
+    a = load(scenario, overrides, assumptions_dir)
+    with (progress or _no_progress)(1, "run") as bar:
+        result = run_engine(drivers_for(a), a.anchors)
+        bar(1)
+    return ModelRun(a, result)
+
+
+def tornado(scenario: Scenario, metrics: str | Sequence[str] | None = (), *,
+            spec: str | Path | None = None, overrides: Overrides | None = (),
+            assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+            progress: Progress | None = None) -> TornadoRun:
+    """Swing each input of the sensitivity spec to its low and high; rank inputs by effect.
+
+    Parameters
+    ----------
+    metrics : outputs to report (a metric key or ``LINE_ITEM@YEAR``); default: the spec's.
+    spec : the sensitivity spec; default ``<assumptions_dir>/sensitivity.yaml``.
+
+    Tornado and spider points are ONE engine evaluation.
+    """
+    from .sensitivity.oneway import tornado as swing
+    from .sensitivity.spec import load_spec as read_spec
+    req = _Request.of(scenario, overrides, assumptions_dir)
+    spec_file = spec_path(spec, assumptions_dir)
+    sens, variations = read_spec(spec_file, req.drivers)
+    requested = tuple(_names(metrics))
+    outputs = list(requested) or list(sens.outputs)
+    req.check_outputs(outputs, "--metric")
+    with (progress or _no_progress)(1 + 2 * len(variations), "tornado") as bar:
+        result = swing(req.drivers, variations, outputs, bar)
+    return TornadoRun(req.assumptions, spec_file, requested, result, tuple(variations),
+                      req.labels(outputs))
+
+
+def grid(scenario: Scenario, x: str | Axis, y: str | Axis, metric: str = "npv_usd_bn", *,
+         overrides: Overrides | None = (), assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+         progress: Progress | None = None) -> GridRun:
+    """A two-way data table of ``metric`` over ``x`` (columns) and ``y`` (rows).
+
+    ``x`` and ``y`` are ``PATH=LO:HI:N`` (``PATH*=LO:HI:N`` scales every year by factors)
+    or :class:`~finmodel.arguments.Axis`. All nx * ny points are one engine evaluation.
+    """
+    from .sensitivity.oneway import grid as data_table
+    ax, ay = _parse(Axis.parse, x, "--x"), _parse(Axis.parse, y, "--y")
+    req = _Request.of(scenario, overrides, assumptions_dir)
+    req.check_outputs([metric], "--metric")
+    vx = req.variation(ax.path, ax.scale, ax.low, ax.high, "--x")
+    vy = req.variation(ay.path, ay.scale, ay.low, ay.high, "--y")
+    with (progress or _no_progress)(ax.n * ay.n + 1, "grid") as bar:
+        result = data_table(req.drivers, vx, vy, ax.n, ay.n, metric, bar)
+    return GridRun(req.assumptions, ax, ay, metric, result, req.labels([metric])[metric])
+
+
+def default_bounds(base: float, scale: bool) -> Bounds:
+    """Without bounds: a factor 0.01..10, or base/10..base*10 (or -1..1 around 0)."""
+    if scale:
+        return Bounds(0.01, 10.0)
+    if base == 0:
+        return Bounds(-1.0, 1.0)
+    lo, hi = sorted((base / 10, base * 10))
+    return Bounds(lo, hi)
+
+
+def _goals(targets) -> list[Goal]:
+    if isinstance(targets, Mapping):
+        return [Goal(str(k), float(v)) for k, v in targets.items()]
+    items = [targets] if isinstance(targets, (str, Goal)) else list(targets or ())
+    return [_parse(Goal.parse, t, "--target") for t in items]
+
+
+def _bounds_list(bounds) -> list[Bounds]:
+    if bounds is None:
+        return []
+    single = isinstance(bounds, (str, Bounds)) or (
+        isinstance(bounds, tuple) and len(bounds) == 2 and all(isinstance(b, (int, float)) for b in bounds))
+    return [_parse(Bounds.parse, b, "--bounds") for b in ([bounds] if single else list(bounds))]
+
+
+def solve(scenario: Scenario, targets, vary, bounds=None, *, overrides: Overrides | None = (),
+          assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+          progress: Progress | None = None) -> SolveRun:
+    """Break-even / goal seek: the value of an input at which a metric reaches a target.
+
+    Parameters
+    ----------
+    targets : ``"METRIC=VALUE"``, a list of them, or ``{METRIC: VALUE}``; solved together.
+    vary : the input to move, ``PATH`` (``PATH*`` scales every year): one for all targets or
+        one per target.
+    bounds : ``"LO,HI"`` or ``(LO, HI)``, one for all targets or one per target; default
+        base/10..base*10 (factor 0.01..10 for ``PATH*``).
+
+    A target with no solution in its bounds has ``value None`` and the reason
+    (``SolveRun.ok`` is False); never a guess.
+    """
+    from .sensitivity.solve import Target, solve as seek
+    goals = _goals(targets)
+    varies = [_parse(Vary.parse, v, "--vary") for v in ([vary] if isinstance(vary, (str, Vary)) else list(vary or ()))]
+    bounds_ = _bounds_list(bounds)
+    if not goals:
+        raise UsageError("give at least one --target METRIC=VALUE")
+    if len(varies) not in (1, len(goals)):
+        raise UsageError("give one --vary for all targets or one per --target")
+    if bounds_ and len(bounds_) not in (1, len(goals)):
+        raise UsageError("give one --bounds for all targets or one per --target")
+    req = _Request.of(scenario, overrides, assumptions_dir)
+    req.check_outputs([g.output for g in goals], "--target")
+    tlist = []
+    for i, g in enumerate(goals):
+        v = varies[0] if len(varies) == 1 else varies[i]
+        base = req.variation(v.path, v.scale, None, None, "--vary").base
+        b = (bounds_[0] if len(bounds_) == 1 else bounds_[i]) if bounds_ else default_bounds(base, v.scale)
+        tlist.append(Target(g.output, g.value, req.variation(v.path, v.scale, b.low, b.high, "--vary")))
+    with (progress or _no_progress)(len(tlist), "solve") as bar:
+        solutions = seek(req.drivers, tlist)
+        bar(len(tlist))
+    return SolveRun(req.assumptions, tuple(goals), tuple(varies), tuple(bounds_), tuple(solutions),
+                    req.labels([g.output for g in goals]))
+
+
+def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None, *,
+               lhs: bool = False, metrics: str | Sequence[str] | None = (),
+               spec: str | Path | None = None, overrides: Overrides | None = (),
+               assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+               progress: Progress | None = None) -> MonteCarloRun:
+    """Monte Carlo over the spec's distributions and rank correlations.
+
+    Parameters
+    ----------
+    draws : number of draws, 10..5,000,000.
+    seed : the seed; without it fresh entropy is drawn (``result.seed`` records it).
+    lhs : Latin hypercube sampling.
+    metrics : outputs to report; default the spec's.
+    """
+    from .sensitivity.montecarlo import montecarlo as simulate
+    from .sensitivity.sampling import entropy_seed
+    from .sensitivity.spec import load_spec as read_spec
+    if isinstance(draws, bool) or not isinstance(draws, int) or not MIN_DRAWS <= draws <= MAX_DRAWS:
+        raise UsageError(f"--draws: expected a whole number from {MIN_DRAWS} to {MAX_DRAWS:,} (got {draws!r})")
+    req = _Request.of(scenario, overrides, assumptions_dir)
+    spec_file = spec_path(spec, assumptions_dir)
+    sens, variations = read_spec(spec_file, req.drivers)
+    requested = tuple(_names(metrics))
+    outputs = list(requested) or list(sens.outputs)
+    req.check_outputs(outputs, "--metric")
+    seed = entropy_seed() if seed is None else seed
+    with (progress or _no_progress)(draws, "Monte Carlo") as bar:
+        mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar)
+    return MonteCarloRun(req.assumptions, spec_file, requested, mc)

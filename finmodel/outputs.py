@@ -1,4 +1,5 @@
-"""Writing files safely: temp file in the target folder, fsync, rename into place.
+"""Writing files safely: temp file in the target folder, fsync, rename into place; and the
+planning of the set of files one command writes (:func:`plan_outputs`), checked before any work.
 
 CSV cells holding text that a spreadsheet would run as a formula (starting with ``=``, ``+``,
 ``-``, ``@``, tab or CR) are prefixed with ``'``.
@@ -12,13 +13,15 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import Callable, IO
+from dataclasses import dataclass, field
+from typing import Callable, IO, Iterable, Iterator, Mapping, Sequence
 
 import pandas as pd
 
-from .errors import OutputError
+from .errors import OutputError, UsageError
 
-__all__ = ["atomic_write", "write_csv", "write_text", "check_output_path", "safe_text"]
+__all__ = ["atomic_write", "write_csv", "write_text", "check_output_path", "safe_text",
+           "OutputSet", "plan_outputs", "check_output_sets"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")  # "-699.2", "-3.5%": no formula
@@ -54,6 +57,68 @@ def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) ->
             if path.exists() and os.path.samefile(path, p):
                 raise OutputError(f"cannot create {path}: it is one of the input files")
     return path
+
+
+@dataclass(frozen=True)
+class OutputSet:
+    """The files one run or analysis writes, by role, each checked before any work is done.
+
+    ``xlsx`` the workbook, ``record`` the run record (``.run.json``), ``csv`` table name ->
+    CSV file (empty without ``--csv``); the first table is ``<stem>.csv``, the others
+    ``<stem>-<table>.csv``. Each file is written atomically on its own (a later step can make
+    the whole set atomic: every file or none).
+    """
+
+    xlsx: Path
+    record: Path
+    csv: Mapping[str, Path] = field(default_factory=dict)
+
+    def paths(self) -> list[Path]:
+        """Every file of the set, the record last."""
+        return [self.xlsx, *self.csv.values(), self.record]
+
+    def roles(self) -> dict[str, str]:
+        """role -> path as text, as stored in a run record (``csv`` marks that CSV was asked)."""
+        out = {"xlsx": str(self.xlsx), "record": str(self.record)}
+        for i, (name, path) in enumerate(self.csv.items()):
+            out["csv" if i == 0 else f"{name}_csv"] = str(path)
+        return out
+
+    def __iter__(self) -> Iterator[Path]:
+        return iter(self.paths())
+
+
+def plan_outputs(outdir: Path, stem: str, tables: Sequence[str] = (),
+                 inputs: Iterable[Path] = ()) -> OutputSet:
+    """The outputs ``<outdir>/<stem>.xlsx``, ``.run.json`` and one CSV per table, checked.
+
+    Raises
+    ------
+    OutputError
+        a file cannot or must not be written (missing or read-only folder, a folder in the
+        way, one of the ``inputs``); raised before anything is computed or written.
+    """
+    outdir = Path(outdir)
+    csv = {name: outdir / (f"{stem}.csv" if i == 0 else f"{stem}-{name}.csv")
+           for i, name in enumerate(tables)}
+    plan = OutputSet(outdir / f"{stem}.xlsx", outdir / f"{stem}.run.json", csv)
+    inputs = tuple(inputs)
+    for p in plan:
+        check_output_path(p, ".json" if p == plan.record else p.suffix.lower(), inputs)
+    return plan
+
+
+def check_output_sets(plans: Sequence[OutputSet]) -> None:
+    """Reject two outputs of one command landing on the same file (e.g. two scenarios named
+    ``base`` from different folders)."""
+    seen: dict[Path, int] = {}
+    for i, plan in enumerate(plans):
+        for p in plan:
+            key = Path(os.path.abspath(p))
+            if key in seen and seen[key] != i:
+                raise UsageError(f"two scenarios would write the same file {p}; "
+                                 "run them separately or with different -o folders")
+            seen[key] = i
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> Path:

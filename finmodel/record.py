@@ -15,9 +15,11 @@ from importlib import metadata
 from pathlib import Path
 
 from . import __version__
+from .errors import InputMissingError, UsageError
 from .workbook.layout import RunInfo
 
-__all__ = ["run_info", "record_json", "git_commit", "library_versions"]
+__all__ = ["run_info", "record_json", "git_commit", "library_versions", "read_record",
+           "recorded_path", "changed_inputs"]
 
 _LIBS = ("numpy", "numpy-financial", "pandas", "pydantic", "XlsxWriter", "openpyxl", "click",
          "ruamel.yaml", "scipy")
@@ -82,3 +84,50 @@ def record_json(info: RunInfo, scenario_path: Path, analysis: str, extra: dict |
     }
     doc.update(extra or {})
     return json.dumps(doc, indent=2) + "\n"
+
+
+def read_record(path: Path) -> dict:
+    """A JSON run record written beside an output.
+
+    Raises
+    ------
+    InputMissingError
+        the file is missing or unreadable (exit 66).
+    UsageError
+        the file is not a finmodel run record (exit 2).
+    """
+    try:
+        doc = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputMissingError(f"run record not found: {path}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        beside = Path(path).with_suffix(".run.json")
+        hint = f"; did you mean {beside}?" if beside.is_file() and beside != Path(path) else \
+            " (a run record is the <name>.run.json written beside each output)"
+        raise InputMissingError(f"cannot read run record {path}: not JSON{hint}") from exc
+    except OSError as exc:
+        raise InputMissingError(f"cannot read run record {path}: {exc}") from exc
+    if not isinstance(doc, dict) or doc.get("finmodel_record") != 1 or not isinstance(doc.get("scenario"), str):
+        raise UsageError(f"{path} is not a finmodel run record")
+    return doc
+
+
+def recorded_path(path: str, doc: dict) -> Path:
+    """A path from a run record: a relative one is taken from the folder the run was made in."""
+    p, cwd = Path(path), doc.get("cwd")
+    if p.is_absolute() or not cwd or Path(cwd).resolve() == Path.cwd().resolve():
+        return p
+    return Path(cwd) / p
+
+
+def changed_inputs(doc: dict) -> list[str]:
+    """Input files of a record that are missing or changed since it was made (SHA-256)."""
+    from .assumptions.load import file_sha256
+    changed = []
+    for path, digest in (doc.get("inputs") or {}).items():
+        p = recorded_path(path, doc)
+        if not p.is_file():
+            changed.append(f"{path}: missing")
+        elif file_sha256(p) != digest:
+            changed.append(f"{path}: changed since the record was made")
+    return changed

@@ -65,3 +65,49 @@ def shipped_project(tmp_path, golden, monkeypatch) -> "relhelp.Project":
     project = relhelp.make_project(tmp_path, golden, "shipped")
     monkeypatch.chdir(tmp_path)
     return project
+
+
+@pytest.fixture()
+def project(tmp_path, monkeypatch):
+    """A copy of the shipped assumptions with an empty outputs/ folder, as the working dir."""
+    import shutil
+    shutil.copytree(ROOT / "assumptions", tmp_path / "assumptions")
+    (tmp_path / "outputs").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture()
+def invoke():
+    """``invoke(*args)``: the ``finmodel`` click group through ``CliRunner`` (stderr apart)."""
+    from click.testing import CliRunner
+    from finmodel.cli import cli
+
+    def _invoke(*args: str):
+        try:
+            runner = CliRunner(mix_stderr=False)
+        except TypeError:  # click >= 8.2 always keeps stderr apart
+            runner = CliRunner()
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+    return _invoke
+
+
+@pytest.fixture()
+def main_cli(capsys):
+    """``main_cli(*args)``: ``finmodel.cli.main`` in this process -> (exit code, stdout, stderr)."""
+    import signal
+    from finmodel.cli import main
+
+    def _main(*args: str):
+        handler = signal.getsignal(signal.SIGTERM)
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code
+        else:
+            raise AssertionError("main() must end with sys.exit")
+        finally:
+            signal.signal(signal.SIGTERM, handler)
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return _main

@@ -1,0 +1,177 @@
+"""Analysis arguments as small value objects, each with its one-line text form.
+
+The command line and the run records use the text forms; the Python API takes either the
+text or the object. ``parse`` raises ``ValueError`` with a message that shows the expected
+form and an example (the CLI turns it into a usage error, exit 2); ``str()`` gives back
+text that ``parse`` reads, so a run record replays exactly.
+
+=========  =====================================  ============================================
+object     text                                   example
+=========  =====================================  ============================================
+Axis       ``PATH=LO:HI:N`` / ``PATH*=LO:HI:N``   ``valuation.discount_rate=0.08:0.16:9``
+Goal       ``METRIC=VALUE``                       ``npv_usd_bn=0``, ``revenue_total@2030=200``
+Vary       ``PATH`` / ``PATH*``                   ``capex.servers.cost_usd_bn_per_gw``
+Bounds     ``LO,HI``                              ``0.05,0.3``
+=========  =====================================  ============================================
+
+``PATH*`` scales every year of an input by a factor (then LO, HI are factors). Ranges take
+``:`` or ``,`` between their numbers (``0.08:0.16:9`` = ``0.08,0.16,9``; ``0.05,0.3`` =
+``0.05:0.3``), so grid and solve read the same way.
+"""
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+__all__ = ["Axis", "Goal", "Vary", "Bounds", "MAX_AXIS_POINTS", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
+
+MAX_AXIS_POINTS = 200
+MIN_DRAWS, MAX_DRAWS = 10, 5_000_000  # Monte Carlo draws
+MAX_SEED = 2**128 - 1  # covers the ~128-bit entropy seeds that an unseeded run prints
+_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*")
+_OUTPUT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(@\d+)?")
+
+
+def _number(text: str, what: str) -> float:
+    try:
+        x = float(text)
+    except ValueError:
+        raise ValueError(f"{what} {text.strip()!r} is not a number") from None
+    if not math.isfinite(x):
+        raise ValueError(f"{what} must be a finite number (got {text.strip()!r})")
+    return x
+
+
+def _numbers(text: str) -> list[str]:
+    """``a:b:c`` or ``a,b,c`` -> the parts (one separator kind per value)."""
+    sep = ":" if ":" in text else ","
+    return [p.strip() for p in text.split(sep)]
+
+
+def _fmt(x: float) -> str:
+    """Shortest text that reads back as the same float, without a trailing ``.0``."""
+    s = repr(float(x))
+    return s[:-2] if s.endswith(".0") else s
+
+
+def _path(text: str, example: str) -> tuple[str, bool]:
+    """``PATH`` or ``PATH*`` -> (path, scale)."""
+    text = text.strip()
+    scale = text.endswith("*")
+    path = text[:-1].strip() if scale else text
+    if not _PATH.fullmatch(path):
+        raise ValueError(f"{path!r} is not an input path; expected dotted names, e.g. {example}")
+    return path, scale
+
+
+@dataclass(frozen=True)
+class Axis:
+    """One axis of a grid: ``PATH=LO:HI:N`` (N points from LO to HI) or ``PATH*=LO:HI:N``."""
+
+    path: str
+    low: float
+    high: float
+    n: int
+    scale: bool = False
+
+    FORM = "PATH=LO:HI:N, e.g. valuation.discount_rate=0.08:0.16:9 (PATH*=LO:HI:N scales every year)"
+
+    def __post_init__(self) -> None:
+        if not 2 <= self.n <= MAX_AXIS_POINTS:
+            raise ValueError(f"N must be between 2 and {MAX_AXIS_POINTS} (got {self.n})")
+        if self.low == self.high:
+            raise ValueError(f"LO and HI are equal ({_fmt(self.low)})")
+
+    @classmethod
+    def parse(cls, text: str | Axis) -> Axis:
+        if isinstance(text, Axis):
+            return text
+        if not isinstance(text, str) or "=" not in text:
+            raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        lhs, _, rhs = text.partition("=")
+        parts = _numbers(rhs)
+        if len(parts) != 3:
+            raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        path, scale = _path(lhs, "valuation.discount_rate")
+        lo, hi = _number(parts[0], "LO"), _number(parts[1], "HI")
+        if not re.fullmatch(r"\d+", parts[2]):
+            raise ValueError(f"N must be a whole number of points (got {parts[2]!r} in {text!r})")
+        return cls(path, lo, hi, int(parts[2]), scale)
+
+    def __str__(self) -> str:
+        return f"{self.path}{'*' if self.scale else ''}={_fmt(self.low)}:{_fmt(self.high)}:{self.n}"
+
+
+@dataclass(frozen=True)
+class Goal:
+    """A goal-seek target: ``METRIC=VALUE`` (a metric key or ``LINE_ITEM@YEAR``)."""
+
+    output: str
+    value: float
+
+    FORM = "METRIC=VALUE, e.g. npv_usd_bn=0 or revenue_total@2030=200"
+
+    @classmethod
+    def parse(cls, text: str | Goal) -> Goal:
+        if isinstance(text, Goal):
+            return text
+        if not isinstance(text, str) or "=" not in text:
+            raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        lhs, _, rhs = text.partition("=")
+        output = lhs.strip()
+        if not _OUTPUT.fullmatch(output):
+            raise ValueError(f"{output!r} is not a metric name; expected {cls.FORM}")
+        return cls(output, _number(rhs, "VALUE"))
+
+    def __str__(self) -> str:
+        return f"{self.output}={_fmt(self.value)}"
+
+
+@dataclass(frozen=True)
+class Vary:
+    """The input a solve moves: ``PATH``, or ``PATH*`` to scale every year by a factor."""
+
+    path: str
+    scale: bool = False
+
+    @classmethod
+    def parse(cls, text: str | Vary) -> Vary:
+        if isinstance(text, Vary):
+            return text
+        if not isinstance(text, str):
+            raise ValueError(f"expected PATH or PATH* (got {text!r})")
+        return cls(*_path(text, "revenue.segments.consumer.initial_growth"))
+
+    def __str__(self) -> str:
+        return self.path + ("*" if self.scale else "")
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """Where a solve looks: ``LO,HI`` (or ``LO:HI``) with LO < HI."""
+
+    low: float
+    high: float
+
+    FORM = "LO,HI with LO < HI, e.g. 0.05,0.3"
+
+    def __post_init__(self) -> None:
+        if not self.low < self.high:
+            raise ValueError(f"expected {self.FORM} (got LO {_fmt(self.low)} >= HI {_fmt(self.high)})")
+
+    @classmethod
+    def parse(cls, text: str | Bounds | tuple) -> Bounds:
+        if isinstance(text, Bounds):
+            return text
+        if isinstance(text, tuple) and len(text) == 2:
+            return cls(float(text[0]), float(text[1]))
+        if not isinstance(text, str):
+            raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        parts = _numbers(text)
+        if len(parts) != 2:
+            raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        return cls(_number(parts[0], "LO"), _number(parts[1], "HI"))
+
+    def __str__(self) -> str:
+        return f"{_fmt(self.low)},{_fmt(self.high)}"

@@ -1,0 +1,90 @@
+"""Command line: thin — parse, call the API (:mod:`finmodel.api`), write, report.
+
+Errors become exit codes in one place (:func:`main`): 0 ok, 1 model checks failed (or a
+target unsolved), 2 usage, 65 invalid input data, 66 input missing, 73 cannot create output,
+130 interrupted, 70 internal error.
+
+Modules: ``options`` (every option and the mini-syntax types), ``registry`` (the analyses and
+how a command runs one), ``run`` (run, validate), ``analyses`` (sensitivity tornado/grid,
+solve, montecarlo), ``rerun``.
+"""
+from __future__ import annotations
+
+import signal
+import sys
+import traceback
+
+import click
+
+from .. import __version__
+from ..errors import FinModelError
+from . import analyses, rerun, run
+from .options import CONTEXT, Session, debug_option
+
+__all__ = ["cli", "main", "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
+
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+@click.group(context_settings=CONTEXT, invoke_without_command=True,
+             epilog="Run with no command to run the shipped base case into outputs/.")
+@click.version_option(__version__, "-V", "--version", prog_name="finmodel")
+@debug_option
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """finmodel: cash-flow model of an AI lab's compute build-out, with live Excel workbooks.
+
+    \b
+    Examples:
+      finmodel                                 run the base case into outputs/base.xlsx
+      finmodel run --all --csv                 base, bull and bear workbooks and CSV tables
+      finmodel run bear --set valuation.discount_rate=0.10 -o /tmp
+      finmodel validate assumptions/base.yaml
+      finmodel sensitivity tornado             rank the inputs by their effect on NPV
+    """
+    if ctx.invoked_subcommand is None:
+        ctx.invoke(run.run)
+
+
+for command in (run.run, run.validate, analyses.sensitivity, analyses.solve,
+                analyses.montecarlo, rerun.rerun):
+    cli.add_command(command)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: run the CLI and turn every outcome into an exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    session = Session()
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    saved_argv, sys.argv = sys.argv, [sys.argv[0] if sys.argv else "finmodel", *argv]  # recorded
+    try:
+        code = cli.main(args=argv, prog_name="finmodel", standalone_mode=False, obj=session)
+    except click.exceptions.Abort:
+        click.echo("interrupted", err=True)
+        code = EXIT_INTERRUPTED
+    except KeyboardInterrupt:
+        click.echo("interrupted: no output was changed", err=True)
+        code = EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        code = exc.exit_code
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except FinModelError as exc:
+        click.echo(f"error: {exc}", err=True)
+        code = exc.exit_code
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        if session.debug:
+            traceback.print_exc()
+        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+                   "This is a bug in finmodel; run again with --debug for the traceback.", err=True)
+        code = EXIT_INTERNAL
+    finally:
+        sys.argv = saved_argv
+    sys.stdout.flush()
+    sys.exit(code if isinstance(code, int) else 0)
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt

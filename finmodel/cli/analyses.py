@@ -1,0 +1,123 @@
+"""The analysis commands: ``sensitivity tornado``, ``sensitivity grid``, ``solve``, ``montecarlo``.
+
+Each parses its options, names the analysis in the registry and hands the arguments of its
+API function (:mod:`finmodel.api`) to :func:`~finmodel.cli.registry.execute`.
+"""
+from __future__ import annotations
+
+import click
+
+from .options import (CONTEXT, bounds_option, common_options, debug_option, draws_option,
+                      lhs_option, metric_option, metrics_option, scenario_argument, seed_option,
+                      spec_option, target_option, vary_option, x_option, y_option)
+from .registry import ANALYSES, execute
+from .run import exit_with
+
+__all__ = ["sensitivity", "tornado", "grid", "solve", "montecarlo"]
+
+
+def _run(name: str, scenario: str, overrides, outdir, assumptions_dir, csv_, quiet, **arguments) -> None:
+    from ..api import resolve_scenario
+    exit_with(execute(ANALYSES[name], [resolve_scenario(scenario, assumptions_dir)], overrides,
+                      arguments, outdir, csv_, quiet))
+
+
+def _spec(spec_path, assumptions_dir):
+    """``--spec``, or the sensitivity spec of the assumptions folder (recorded as such)."""
+    from ..api import spec_path as default_spec
+    return default_spec(spec_path, assumptions_dir)
+
+
+@click.group(context_settings=CONTEXT)
+@debug_option
+def sensitivity() -> None:
+    """One-way (tornado, spider) and two-way (grid) sensitivity analyses.
+
+    \b
+    Examples:
+      finmodel sensitivity tornado --metric npv_usd_bn
+      finmodel sensitivity grid --x valuation.discount_rate=0.08:0.16:9 --y commitments.delay_years=0:3:4
+    """
+
+
+@sensitivity.command(context_settings=CONTEXT)
+@scenario_argument
+@spec_option
+@metrics_option
+@common_options
+def tornado(scenario, spec_path, metrics, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+    """Swing each input of the spec to its low and high; rank inputs by effect.
+
+    Writes outputs/<scenario>-tornado.xlsx with a tornado and a spider chart per metric.
+
+    \b
+    Examples:
+      finmodel sensitivity tornado
+      finmodel sensitivity tornado bear --metric npv_usd_bn --metric peak_funding_need_usd_bn
+    """
+    _run("tornado", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
+         spec=_spec(spec_path, assumptions_dir), metrics=list(metrics))
+
+
+@sensitivity.command(context_settings=CONTEXT)
+@scenario_argument
+@x_option
+@y_option
+@metric_option
+@common_options
+def grid(scenario, x, y, metric, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+    """A two-way data table of one metric, as a heat map with the base case marked.
+
+    \b
+    Examples:
+      finmodel sensitivity grid --x valuation.discount_rate=0.08:0.16:9 \\
+          --y capex.servers.cost_usd_bn_per_gw=15:35:11 --metric npv_usd_bn
+      finmodel sensitivity grid --x "operations.power_price_usd_per_mwh*=0.5:2:7" \\
+          --y commitments.delay_years=0:3:4 --metric peak_funding_need_usd_bn --csv
+    """
+    _run("grid", scenario, overrides, outdir, assumptions_dir, csv_, quiet, x=x, y=y, metric=metric)
+
+
+@click.command(context_settings=CONTEXT)
+@scenario_argument
+@target_option
+@vary_option
+@bounds_option
+@common_options
+def solve(scenario, targets, varies, bounds, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+    """Break-even / goal seek: the input value at which a metric hits a target.
+
+    Exit code 1 when a target has no solution within its bounds (the message says why).
+
+    \b
+    Examples:
+      finmodel solve bull --target npv_explicit_usd_bn=0 --vary valuation.discount_rate --bounds 0.05,1
+      finmodel solve --target npv_usd_bn=0 --vary revenue.segments.consumer.initial_growth
+      finmodel solve --target peak_funding_need_usd_bn=500 --vary capex.servers.cost_usd_bn_per_gw --bounds 5,40
+    """
+    _run("solve", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
+         targets=list(targets), vary=list(varies), bounds=list(bounds))
+
+
+@click.command(context_settings=CONTEXT)
+@scenario_argument
+@draws_option
+@seed_option
+@lhs_option
+@spec_option
+@metrics_option
+@common_options
+def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, overrides, outdir,
+               assumptions_dir, csv_, quiet) -> None:
+    """Monte Carlo: percentiles, per-year bands and probabilities of the chosen metrics.
+
+    Inputs, distributions and rank correlations come from the spec.
+
+    \b
+    Examples:
+      finmodel montecarlo --draws 100000 --seed 42
+      finmodel montecarlo bear --draws 1000000 --lhs --csv
+    """
+    _run("montecarlo", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
+         spec=_spec(spec_path, assumptions_dir), metrics=list(metrics), draws=draws, seed=seed,
+         lhs=lhs)

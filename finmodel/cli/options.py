@@ -1,0 +1,162 @@
+"""Every option of the command line, defined once, and the types of its mini-syntaxes.
+
+Commands stack these decorators; :func:`common_options` is the stack every command that
+writes outputs takes. The ``click.ParamType`` subclasses turn ``PATH=VALUE``, ``PATH=LO:HI:N``,
+``METRIC=VALUE``, ``PATH[*]`` and ``LO,HI`` into values (:mod:`finmodel.arguments`) or into a
+usage error (exit 2) that shows the expected form and an example.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import click
+from click.shell_completion import CompletionItem
+
+from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Goal, Vary
+
+__all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "VaryType", "BoundsType",
+           "debug_option", "set_option", "output_option", "assumptions_option", "quiet_option",
+           "csv_option", "common_options", "scenario_argument", "spec_option", "metrics_option",
+           "metric_option", "x_option", "y_option", "target_option", "vary_option",
+           "bounds_option", "draws_option", "seed_option", "lhs_option", "all_option"]
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+METRIC_HELP = ("a metric such as npv_usd_bn, irr, payback_year, peak_funding_need_usd_bn, or "
+               "LINE_ITEM@YEAR such as revenue_total@2030")
+
+
+@dataclass
+class Session:
+    """State of one invocation of ``main()``, shared by every context (``ctx.obj``)."""
+
+    debug: bool = False
+
+
+# --- types of the mini-syntaxes ------------------------------------------------------------------
+
+class _Parsed(click.ParamType):
+    """A value parsed by ``parse`` (raising ValueError with the reason)."""
+
+    parse: Callable
+
+    def convert(self, value, param, ctx):
+        try:
+            return type(self).parse(value)
+        except ValueError as why:
+            self.fail(str(why), param, ctx)
+
+
+class OverrideType(click.ParamType):
+    """``PATH=VALUE`` (kept as text: the loader parses and validates it like the files)."""
+
+    name = "PATH=VALUE"
+
+    def convert(self, value, param, ctx):
+        key, eq, _ = str(value).partition("=")
+        if not eq:
+            self.fail(f"expected PATH=VALUE, e.g. valuation.discount_rate=0.10 (got {value!r}); "
+                      "write the value after '=' with no space", param, ctx)
+        if not key.strip() or any(not p for p in key.strip().split(".")):
+            self.fail(f"bad path {key!r}: expected dotted names, e.g. valuation.discount_rate=0.10",
+                      param, ctx)
+        return value
+
+
+class AxisType(_Parsed):
+    name = "PATH=LO:HI:N"
+    parse = staticmethod(Axis.parse)
+
+
+class GoalType(_Parsed):
+    name = "METRIC=VALUE"
+    parse = staticmethod(Goal.parse)
+
+
+class VaryType(_Parsed):
+    name = "PATH"
+    parse = staticmethod(Vary.parse)
+
+
+class BoundsType(_Parsed):
+    name = "LO,HI"
+    parse = staticmethod(Bounds.parse)
+
+
+def _complete_metric(ctx, param, incomplete: str) -> list[CompletionItem]:
+    from ..api import metric_names
+    return [CompletionItem(m) for m in metric_names() if m.startswith(incomplete)]
+
+
+# --- options every command takes -----------------------------------------------------------------
+
+def _set_debug(ctx: click.Context, param, value: bool) -> None:
+    if value:
+        ctx.ensure_object(Session).debug = True
+
+
+debug_option = click.option(
+    "--debug", is_flag=True, expose_value=False, is_eager=True, callback=_set_debug,
+    help="Show the full traceback of internal errors.")
+set_option = click.option(
+    "--set", "overrides", multiple=True, type=OverrideType(), metavar="PATH=VALUE",
+    help="Override an assumption, validated like the file; repeatable. A year of a per-year "
+         "input: PATH.YEAR=VALUE; a deal: deals.ID.COLUMN=VALUE.")
+output_option = click.option(
+    "-o", "--output", "outdir", type=click.Path(path_type=Path), default=Path("outputs"),
+    show_default=True, help="Folder for the outputs (must exist).")
+assumptions_option = click.option(
+    "-a", "--assumptions", "assumptions_dir", type=click.Path(path_type=Path),
+    default=Path("assumptions"), show_default=True,
+    help="Folder holding base.yaml and scenarios/.")
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+csv_option = click.option("--csv", "csv_", is_flag=True,
+                          help="Also write the tables as CSV beside the workbook.")
+
+
+def common_options(f):
+    """The options of every command that writes outputs, defined once."""
+    for option in reversed((set_option, output_option, assumptions_option, csv_option,
+                            quiet_option, debug_option)):
+        f = option(f)
+    return f
+
+
+scenario_argument = click.argument("scenario", default="base")
+all_option = click.option("--all", "all_", is_flag=True,
+                          help="Run base and every scenario in scenarios/.")
+
+# --- analysis options ----------------------------------------------------------------------------
+
+spec_option = click.option(
+    "--spec", "spec_path", type=click.Path(path_type=Path), default=None,
+    help="Sensitivity spec (default: sensitivity.yaml in the assumptions folder).")
+metrics_option = click.option(
+    "--metric", "metrics", multiple=True, metavar="METRIC", shell_complete=_complete_metric,
+    help=f"Output to report (repeatable; default: the spec's outputs): {METRIC_HELP}.")
+metric_option = click.option(
+    "--metric", "metric", default="npv_usd_bn", show_default=True, metavar="METRIC",
+    shell_complete=_complete_metric, help=f"The output shown in the table: {METRIC_HELP}.")
+x_option = click.option(
+    "--x", "x", required=True, type=AxisType(),
+    help="Column input and its range: N points from LO to HI; PATH*=LO:HI:N scales a whole "
+         "per-year input by factors. LO,HI,N also works.")
+y_option = click.option("--y", "y", required=True, type=AxisType(), help="Row input and its range.")
+target_option = click.option(
+    "--target", "targets", multiple=True, type=GoalType(),
+    help=f"What to reach, e.g. npv_usd_bn=0 (repeatable: solved together); METRIC is {METRIC_HELP}.")
+vary_option = click.option(
+    "--vary", "varies", multiple=True, type=VaryType(),
+    help="The input to move (one for all targets, or one per target); PATH* scales a whole "
+         "per-year input.")
+bounds_option = click.option(
+    "--bounds", "bounds", multiple=True, type=BoundsType(),
+    help="Where to look (default: base/10..base*10, or factor 0.01..10); LO:HI also works.")
+draws_option = click.option(
+    "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_DRAWS), default=10_000,
+    show_default=True, help="Number of draws.")
+seed_option = click.option(
+    "--seed", "seed", type=click.IntRange(0, MAX_SEED), default=None,
+    help="Seed for the draws; without it fresh entropy is drawn and recorded.")
+lhs_option = click.option("--lhs", is_flag=True, help="Latin hypercube sampling.")

@@ -1,0 +1,138 @@
+"""The one registry of analyses, and the one way a command runs them and writes their outputs.
+
+An :class:`Analysis` is named after the API function that computes it (``finmodel.api.<name>``,
+whose return annotation is its result class: tables, the arguments that reproduce it) and
+says how those arguments are stored in a run record. The commands call :func:`execute` with
+the parsed arguments; ``rerun`` reads them back from the record with
+:meth:`Analysis.arguments_from` and calls the same :func:`execute`. The API is imported when
+an analysis runs, so ``--help`` and ``--version`` stay fast.
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+import typing
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterator, Mapping, Sequence
+
+import click
+
+from ..errors import UsageError
+
+__all__ = ["Analysis", "ANALYSES", "analysis_named", "execute", "progress_bar"]
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """How to compute one kind of run and how to record its arguments.
+
+    record: run-record key -> keyword argument of ``compute`` (the record keys of earlier
+            versions are kept so old records still replay).
+    paths:  arguments that hold file paths (relative to the folder the record was made in).
+    """
+
+    name: str
+    record: Mapping[str, str] = field(default_factory=dict)
+    paths: tuple[str, ...] = ()
+
+    @property
+    def compute(self) -> Callable:
+        """The API function: ``compute(scenario, **arguments, progress=...)``."""
+        from .. import api
+        return getattr(api, self.name)
+
+    @property
+    def result(self) -> type:
+        """The result class (:mod:`finmodel.runs`), from the API function's return annotation."""
+        return typing.get_type_hints(self.compute)["return"]
+
+    def record_fields(self, result) -> dict:
+        """The arguments of ``result`` as stored in its run record."""
+        args = result.arguments
+        return {key: args[arg] for key, arg in self.record.items()}
+
+    def arguments_from(self, doc: Mapping, locate: Callable[[str], Path]) -> dict:
+        """Keyword arguments of ``compute`` from a run record; ``locate`` finds recorded paths."""
+        out = {arg: doc[key] for key, arg in self.record.items() if doc.get(key) is not None}
+        missing = [key for key, arg in self.record.items() if arg in self.required and arg not in out]
+        if missing:
+            raise UsageError(f"the run record of a {self.name} lacks {', '.join(map(repr, missing))}")
+        return out | {arg: locate(out[arg]) for arg in self.paths if arg in out}
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """Arguments of ``compute`` without a default (besides the scenario)."""
+        params = list(inspect.signature(self.compute).parameters.values())[1:]
+        return tuple(p.name for p in params if p.default is inspect.Parameter.empty
+                     and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
+
+ANALYSES: dict[str, Analysis] = {a.name: a for a in (
+    Analysis("run"),
+    Analysis("tornado", {"spec": "spec", "metrics": "metrics"}, paths=("spec",)),
+    Analysis("grid", {"x": "x", "y": "y", "metric": "metric"}),
+    Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}),
+    Analysis("montecarlo",
+             {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
+              "lhs": "lhs"}, paths=("spec",)),
+)}
+
+
+def analysis_named(name: str) -> Analysis:
+    try:
+        return ANALYSES[name]
+    except (KeyError, TypeError):
+        raise UsageError(f"unknown analysis {name!r} in the run record "
+                         f"(known: {', '.join(ANALYSES)})") from None
+
+
+def progress_bar(quiet: bool) -> Callable:
+    """A progress bar on a terminal (stderr); silent when quiet or not a terminal."""
+    @contextmanager
+    def bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
+        if quiet or not sys.stderr.isatty():
+            yield lambda k: None
+            return
+        with click.progressbar(length=total, label=label, file=sys.stderr) as b:
+            yield b.update
+    return bar
+
+
+def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[str],
+            arguments: Mapping, outdir: Path, csv_: bool, quiet: bool,
+            command: list[str] | None = None) -> int:
+    """Load every scenario, plan and check every output, then compute and write each.
+
+    Returns the exit code: 1 when a result is not ok (a model check failed, a target has no
+    solution), else 0. Errors are raised (``cli.main`` maps them to exit codes).
+    """
+    from .. import api
+    from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
+    from ..record import record_json
+    loaded = [api.load(s, overrides) for s in scenarios]  # every input validated first
+    extra_inputs = tuple(Path(arguments[p]) for p in analysis.paths if arguments.get(p))
+    tables = analysis.result.tables_of if csv_ else ()
+    plans = [plan_outputs(outdir, analysis.result.stem_for(a), tables, a.files + extra_inputs) for a in loaded]
+    check_output_sets(plans)
+    results = []
+    for a, plan in zip(loaded, plans):
+        r = analysis.compute(a, **arguments, progress=progress_bar(quiet))
+        info = r.run_info(command)
+        r.write_workbook(plan.xlsx, info)
+        for name, path in plan.csv.items():
+            write_csv(path, r.tables[name])
+        write_text(plan.record, record_json(info, a.path, analysis.name,
+                                            {**analysis.record_fields(r), "outputs": plan.roles()}))
+        results.append(r)
+        if not quiet:
+            click.echo("wrote " + ", ".join(str(p) for p in plan.paths() if p != plan.record))
+    report = analysis.result.text_of(results)
+    if not quiet and report:
+        click.echo("")
+        click.echo(report)
+    for r in results:
+        for line in r.problems:
+            click.echo(line, err=True)
+    return 0 if all(r.ok for r in results) else 1

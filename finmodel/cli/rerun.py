@@ -1,0 +1,46 @@
+"""``finmodel rerun RECORD.json``: repeat a recorded run or analysis from its run record."""
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+
+import click
+
+from .options import CONTEXT, debug_option, output_option, quiet_option
+from .registry import analysis_named, execute
+from .run import exit_with
+
+__all__ = ["rerun"]
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("record", type=click.Path(path_type=Path))
+@output_option
+@quiet_option
+@debug_option
+def rerun(record, outdir, quiet) -> None:
+    """Re-run the command recorded in a RECORD.json written beside an output.
+
+    Says clearly when an input file has changed since the record was made.
+
+    \b
+    Examples:
+      finmodel rerun outputs/base.run.json
+      finmodel rerun outputs/base-montecarlo.run.json -o /tmp
+    """
+    from ..record import changed_inputs, read_record, recorded_path
+    doc = read_record(record)
+    analysis = analysis_named(doc.get("analysis", "run"))
+    changed = changed_inputs(doc)
+    for line in changed:
+        click.echo(f"warning: {line}; the numbers may differ from the recorded run", err=True)
+    if not changed and not quiet:
+        click.echo("inputs unchanged since the record was made (SHA-256 match)")
+
+    def locate(path: str) -> Path:
+        return recorded_path(path, doc)
+
+    exit_with(execute(analysis, [locate(doc["scenario"])], tuple(doc.get("overrides") or ()),
+                      analysis.arguments_from(doc, locate), outdir,
+                      "csv" in (doc.get("outputs") or {}), quiet,
+                      command=shlex.split(doc.get("command", "")) or None))

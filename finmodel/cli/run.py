@@ -1,0 +1,82 @@
+"""``finmodel run`` (also what ``finmodel`` alone does) and ``finmodel validate``."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Sequence
+
+import click
+
+from .options import (CONTEXT, all_option, assumptions_option, common_options, debug_option,
+                      quiet_option, set_option)
+from .registry import ANALYSES, execute
+
+__all__ = ["run", "validate", "scenario_paths", "exit_with"]
+
+
+def exit_with(code: int) -> None:
+    """End a command with ``code`` (click reports it as the exit code, also under CliRunner)."""
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+def scenario_paths(scenarios: Sequence[str], all_: bool, assumptions_dir: Path) -> list[Path]:
+    """The scenario files to run: the named ones (default base), plus every one with ``--all``."""
+    from .. import api
+    if all_:
+        scenarios = tuple(scenarios) + tuple(n for n in api.scenario_names(assumptions_dir)
+                                             if n not in scenarios)
+    return [api.resolve_scenario(s, assumptions_dir) for s in (scenarios or ("base",))]
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("scenarios", nargs=-1, metavar="[SCENARIO]...")
+@all_option
+@common_options
+def run(scenarios, all_, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+    """Run scenarios and write outputs/<scenario>.xlsx (a live, checked Excel model).
+
+    SCENARIO is a name (base, bull, bear: looked up in the assumptions folder) or a path to a
+    scenario file; the default is base. Exit code 1 when a model check fails.
+
+    \b
+    Examples:
+      finmodel run
+      finmodel run bull bear --csv
+      finmodel run --set revenue.segments.consumer.initial_growth=1.1 --set deals.oracle-cloud.capacity_gw=5
+    """
+    exit_with(execute(ANALYSES["run"], scenario_paths(scenarios, all_, assumptions_dir), overrides,
+                      {}, outdir, csv_, quiet))
+
+
+@click.command(context_settings=CONTEXT)
+@click.argument("paths", nargs=-1, metavar="[PATH]...")
+@set_option
+@assumptions_option
+@quiet_option
+@debug_option
+def validate(paths, overrides, assumptions_dir, quiet) -> None:
+    """Check scenario files (and their deal tables) without running the model.
+
+    With no PATH, every scenario and the sensitivity spec of the assumptions folder are
+    checked. Every problem is listed at once as file:line:col: field.path: message.
+
+    \b
+    Examples:
+      finmodel validate
+      finmodel validate assumptions/scenarios/bear.yaml --set valuation.discount_rate=0.2
+    """
+    from .. import api
+    targets = [api.resolve_scenario(p, assumptions_dir) for p in paths] if paths else \
+        scenario_paths((), True, assumptions_dir)
+    loaded = []
+    for path in targets:
+        a = api.load(path, overrides)
+        loaded.append(a)
+        if not quiet:
+            included = sum(d.include for d in a.deals)
+            click.echo(f"{path}: ok ({len(a.deals)} deals, {included} included)")
+    spec = api.spec_path(None, assumptions_dir)
+    if not paths and spec.is_file():
+        _, variations = api.load_spec(spec, loaded[0])
+        if not quiet:
+            click.echo(f"{spec}: ok ({len(variations)} inputs)")

@@ -1,0 +1,462 @@
+"""Results of the API functions: a scenario run and the four analyses.
+
+Each result is frozen and holds its assumptions, the analysis result and its tidy tables. It
+shows itself in a few lines (``repr``), as its headline table in a notebook
+(``_repr_html_``) and on a terminal (:meth:`text`, a pandas ``to_string`` of the same table),
+writes its workbook (:meth:`write_workbook`) and knows the arguments that reproduce it
+(:attr:`arguments`, written to the run record). Values shown to people go through
+:func:`finmodel.tables.format_value`.
+"""
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import ClassVar, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from .arguments import Axis, Bounds, Goal, Vary
+from .assumptions.load import Assumptions
+from .model.result import Result
+from .record import run_info as make_run_info
+from .tables import checks_table, format_value, line_items_table, metrics_table
+from .workbook.layout import RunInfo
+
+__all__ = ["ModelRun", "TornadoRun", "GridRun", "SolveRun", "MonteCarloRun", "HEADLINE_METRICS",
+           "RunInfo", "text_table"]
+
+# the metrics of the terminal summary and the notebook view of a run
+HEADLINE_METRICS = ("npv_usd_bn", "irr", "payback_year", "peak_funding_need_usd_bn",
+                    "peak_funding_year", "cumulative_commitments_usd_bn", "revenue_coverage")
+_PLAIN_UNITS = ("fraction", "year", "x")  # shown by their format, not by a unit label
+TOP_INPUTS = 8  # inputs shown per output in a tornado's terminal table
+
+
+class _Run:
+    """What every result shares: kind, tables, arguments, text, repr and the workbook."""
+
+    kind: ClassVar[str]
+    tables_of: ClassVar[tuple[str, ...]]  # table names, the first written as <stem>.csv
+    assumptions: Assumptions
+
+    @classmethod
+    def stem_for(cls, assumptions: Assumptions) -> str:
+        """The name of the outputs: the scenario's file stem, then ``-<kind>`` for an analysis."""
+        return assumptions.path.stem + ("" if cls.kind == "run" else f"-{cls.kind}")
+
+    @classmethod
+    def text_of(cls, runs: Sequence[_Run]) -> str:
+        """The terminal summary of several results of this kind."""
+        return "\n\n".join(r.text() for r in runs)
+
+    @property
+    def scenario(self) -> str:
+        """The scenario's file stem (``base``, ``bull``, ...)."""
+        return self.assumptions.path.stem
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        """Tidy tables by name (what ``--csv`` writes)."""
+        raise NotImplementedError
+
+    @property
+    def arguments(self) -> dict:
+        """The analysis arguments that reproduce this result (JSON-able, as recorded)."""
+        return {}
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        """The headline table, values formatted for people."""
+        raise NotImplementedError
+
+    @property
+    def ok(self) -> bool:
+        """False when the command must exit 1 (a model check failed, a target unsolved)."""
+        return True
+
+    @property
+    def problems(self) -> list[str]:
+        """Lines for stderr when not :attr:`ok`."""
+        return []
+
+    @property
+    def seed(self) -> int | None:
+        return None
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        """Input files besides the scenario's own (hashed in the run record)."""
+        return ()
+
+    def text(self) -> str:
+        """The terminal summary."""
+        return self.headline.to_string()
+
+    def run_info(self, command: list[str] | None = None) -> RunInfo:
+        """The run record (versions, input hashes, command line, overrides, seed)."""
+        return make_run_info(self.assumptions, command, seed=self.seed, extra_files=self.input_files)
+
+    def write_workbook(self, path: str | Path, run_info: RunInfo | None = None) -> Path:
+        """Lay out and atomically write this result's workbook; returns the path."""
+        from .workbook.writer import write_workbook
+        return write_workbook(self._layout(run_info or self.run_info()), Path(path))
+
+    def _layout(self, info: RunInfo):
+        raise NotImplementedError
+
+    def _summary_line(self) -> str:
+        return ""
+
+    def __repr__(self) -> str:
+        a = self.assumptions
+        sets = f", overrides={list(a.overrides)}" if a.overrides else ""
+        lines = [f"{type(self).__name__}(scenario={self.scenario!r}, path='{a.path}'{sets})"]
+        if self._summary_line():
+            lines.append("  " + self._summary_line())
+        lines.append("  tables: " + ", ".join(f"{k} ({len(v)} rows)" for k, v in self.tables.items()))
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        title = (f"<p><b>{type(self).__name__}</b> {html.escape(self.scenario)} — "
+                 f"{html.escape(self._summary_line())}</p>")
+        return title + self.headline.to_html()
+
+
+def text_table(frame: pd.DataFrame, left: Sequence[str] = ()) -> str:
+    """``frame.to_string()`` with the text columns ``left`` (and their headers) left-aligned."""
+    widths = {c: max([len(c)] + [len(str(v)) for v in frame[c]]) for c in left}
+    return frame.to_string(formatters={c: (lambda v, w=w: str(v).ljust(w)) for c, w in widths.items()},
+                           header=[c.ljust(widths[c]) if c in widths else c for c in frame.columns])
+
+
+def _unit_label(unit: str) -> str:
+    return "" if unit in _PLAIN_UNITS else unit
+
+
+# --- a scenario run ------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, repr=False)
+class ModelRun(_Run):
+    """A scenario and its engine result, with tidy tables."""
+
+    assumptions: Assumptions
+    result: Result
+
+    kind: ClassVar[str] = "run"
+    tables_of: ClassVar[tuple[str, ...]] = ("line_items", "metrics")
+
+    @cached_property
+    def line_items(self) -> pd.DataFrame:
+        """line_item, label, unit, sheet, year, value (US$ bn, GW, fractions as labelled)."""
+        return line_items_table(self.result)
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """metric, label, unit, value (NaN when n/a), text."""
+        return metrics_table(self.result)
+
+    @cached_property
+    def checks(self) -> pd.DataFrame:
+        return checks_table(self.result)
+
+    @property
+    def checks_pass(self) -> bool:
+        return bool(self.checks["ok"].all())
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"line_items": self.line_items, "metrics": self.metrics}
+
+    @property
+    def ok(self) -> bool:
+        return self.checks_pass
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"CHECK FAILED [{self.assumptions.name}]: {row.label}"
+                for row in self.checks.itertuples() if not row.ok]
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        """Headline metrics: index label; columns unit and the scenario (formatted text)."""
+        m = self.metrics.set_index("metric").loc[list(HEADLINE_METRICS)]
+        frame = pd.DataFrame({"unit": m["unit"].map(_unit_label).to_numpy(),
+                              self.scenario: m["text"].to_numpy()},
+                             index=pd.Index(m["label"].to_numpy()))
+        checks = pd.DataFrame({"unit": [""], self.scenario: ["all pass" if self.checks_pass else "FAILED"]},
+                              index=["Model checks"])
+        return pd.concat([frame, checks])
+
+    @staticmethod
+    def side_by_side(runs: Sequence[ModelRun]) -> pd.DataFrame:
+        """The headline tables of several runs, one column per scenario."""
+        return pd.concat([runs[0].headline] + [r.headline.drop(columns="unit") for r in runs[1:]],
+                         axis=1)
+
+    @classmethod
+    def text_of(cls, runs: Sequence[ModelRun]) -> str:
+        return cls.side_by_side(runs).to_string()
+
+    def _summary_line(self) -> str:
+        m = self.metrics.set_index("metric")["text"]
+        return (f"NPV {m['npv_usd_bn']} US$ bn; IRR {m['irr']}; peak funding need "
+                f"{m['peak_funding_need_usd_bn']} US$ bn; checks "
+                f"{'all pass' if self.checks_pass else 'FAILED'}")
+
+    def write_workbook(self, path: str | Path, run_info: RunInfo | None = None) -> Path:
+        from .workbook.output import write_scenario_workbook
+        return write_scenario_workbook(self, path, run_info or self.run_info())
+
+
+# --- tornado -------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, repr=False)
+class TornadoRun(_Run):
+    """One-way swings of each input of the spec (tornado) and the spider curves."""
+
+    assumptions: Assumptions
+    spec: Path
+    metrics: tuple[str, ...]            # as requested; empty = the spec's outputs
+    result: object                      # sensitivity.oneway.TornadoResult
+    variations: tuple                   # sensitivity.oneway.Variation, one per input
+    labels: Mapping[str, tuple[str, str]]  # output -> (label, unit)
+
+    kind: ClassVar[str] = "tornado"
+    tables_of: ClassVar[tuple[str, ...]] = ("swings", "spider")
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"swings": self.result.swings, "spider": self.result.spider}
+
+    @property
+    def arguments(self) -> dict:
+        return {"spec": str(self.spec), "metrics": list(self.metrics)}
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        return (self.spec,)
+
+    def swing_table(self, output: str, top: int = TOP_INPUTS) -> pd.DataFrame:
+        """The ``top`` inputs by swing of one output: index rank; input, low, high, swing."""
+        unit = self.labels[output][1]
+        t = self.result.swings[self.result.swings["output"] == output].head(top)
+        fmt = lambda col: [format_value(v, unit) for v in t[col]]  # noqa: E731
+        return pd.DataFrame({"input": t["label"].to_numpy(), "low": fmt("output_low"),
+                             "high": fmt("output_high"), "swing": fmt("swing")},
+                            index=pd.Index([f"{r}." for r in t["rank"]]))
+
+    def _title(self, output: str) -> str:
+        label, unit = self.labels[output]
+        return f"{label} [{unit}]: base {format_value(self.result.base[output], unit)}"
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        return pd.concat({self._title(o): self.swing_table(o) for o in self.labels},
+                         names=["output", "rank"])
+
+    def text(self) -> str:
+        blocks = []
+        for o in self.labels:
+            table = text_table(self.swing_table(o), left=["input"])
+            blocks.append(self._title(o) + "\n" + "\n".join("  " + line for line in table.splitlines()))
+        return "\n\n".join(blocks)
+
+    def _summary_line(self) -> str:
+        return f"{len(self.variations)} inputs, outputs {', '.join(self.labels)}"
+
+    def _layout(self, info: RunInfo):
+        from .workbook.analysis import layout_tornado
+        return layout_tornado(self.result, self.variations, dict(self.labels), self.scenario, info)
+
+
+# --- grid ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, repr=False)
+class GridRun(_Run):
+    """A two-way data table of one metric over two inputs."""
+
+    assumptions: Assumptions
+    x: Axis
+    y: Axis
+    metric: str
+    result: object                      # sensitivity.oneway.GridResult
+    label: tuple[str, str]              # (label, unit) of the metric
+
+    kind: ClassVar[str] = "grid"
+    tables_of: ClassVar[tuple[str, ...]] = ("grid",)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"grid": self.result.tidy()}
+
+    @property
+    def arguments(self) -> dict:
+        return {"x": str(self.x), "y": str(self.y), "metric": self.metric}
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        """The table: rows y, columns x, values formatted."""
+        return self.result.table().map(lambda v: format_value(v, self.label[1]))
+
+    def _summary_line(self) -> str:
+        label, unit = self.label
+        return (f"{label} [{unit}]; rows {self.result.y.path}, columns {self.result.x.path}; "
+                f"base {format_value(self.result.base, unit)}")
+
+    def text(self) -> str:
+        return self._summary_line() + "\n" + self.headline.to_string()
+
+    def _layout(self, info: RunInfo):
+        from .workbook.analysis import layout_grid
+        return layout_grid(self.result, self.label, self.scenario, info)
+
+
+# --- solve ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, repr=False)
+class SolveRun(_Run):
+    """Break-even / goal seek: the input value at which each target is reached."""
+
+    assumptions: Assumptions
+    goals: tuple[Goal, ...]
+    varies: tuple[Vary, ...]
+    bounds: tuple[Bounds, ...]          # as requested; empty = the default bounds
+    solutions: tuple                    # sensitivity.solve.Solution, one per goal
+    labels: Mapping[str, tuple[str, str]]
+
+    kind: ClassVar[str] = "solve"
+    tables_of: ClassVar[tuple[str, ...]] = ("solutions",)
+
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """output, target, input, lower_bound, upper_bound, solution, achieved, result."""
+        return pd.DataFrame([{"output": s.target.output, "target": s.target.value,
+                              "input": s.target.vary.path, "lower_bound": s.target.vary.low,
+                              "upper_bound": s.target.vary.high, "solution": s.value,
+                              "achieved": s.achieved, "result": s.message} for s in self.solutions])
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"solutions": self.table}
+
+    @property
+    def arguments(self) -> dict:
+        return {"targets": [str(g) for g in self.goals], "vary": [str(v) for v in self.varies],
+                "bounds": [str(b) for b in self.bounds]}
+
+    @property
+    def ok(self) -> bool:
+        return all(s.value is not None for s in self.solutions)
+
+    @property
+    def problems(self) -> list[str]:
+        return [f"{self.labels[s.target.output][0]} = {s.target.value:g}: {s.message}"
+                for s in self.solutions if s.value is None]
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        rows = []
+        for s in self.solutions:
+            label, unit = self.labels[s.target.output]
+            rows.append({"target": f"{label} = {format_value(s.target.value, unit)}",
+                         "input": s.target.vary.path + (" (factor)" if s.target.vary.scale else ""),
+                         "solution": "n/a" if s.value is None else f"{s.value:.10g}",
+                         "achieved": format_value(s.achieved, unit),
+                         "result": s.message})
+        return pd.DataFrame(rows)
+
+    def text(self) -> str:
+        lines = []
+        for s in self.solutions:
+            label, unit = self.labels[s.target.output]
+            if s.value is not None:
+                lines.append(f"{label} = {format_value(s.achieved, unit)} when "
+                             f"{s.target.vary.path} = {s.value:.10g}")
+        return "\n".join(lines)
+
+    def _summary_line(self) -> str:
+        solved = sum(s.value is not None for s in self.solutions)
+        return f"{solved} of {len(self.solutions)} targets solved"
+
+    def _layout(self, info: RunInfo):
+        from .workbook.analysis import layout_solve
+        return layout_solve(list(self.solutions), dict(self.labels), self.scenario, info)
+
+
+# --- Monte Carlo ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True, eq=False, repr=False)
+class MonteCarloRun(_Run):
+    """Monte Carlo: percentiles with confidence intervals, bands and probabilities."""
+
+    assumptions: Assumptions
+    spec: Path
+    metrics: tuple[str, ...]            # as requested; empty = the spec's outputs
+    result: object                      # sensitivity.montecarlo.MonteCarloResult
+
+    kind: ClassVar[str] = "montecarlo"
+    tables_of: ClassVar[tuple[str, ...]] = ("percentiles",)
+
+    @property
+    def seed(self) -> int:
+        return int(self.result.seed)
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"percentiles": self.result.table()}
+
+    @property
+    def arguments(self) -> dict:
+        mc = self.result
+        return {"spec": str(self.spec), "metrics": list(self.metrics), "draws": mc.draws,
+                "seed": self.seed, "lhs": bool(mc.lhs)}
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        return (self.spec,)
+
+    @property
+    def headline(self) -> pd.DataFrame:
+        """Per output: mean, its standard error, the percentiles and the n/a draws."""
+        mc = self.result
+        rows = {}
+        for row in mc.percentiles.values():
+            unit = row["unit"]
+            rows[row["label"]] = {"mean": format_value(row["mean"], unit), "+-se": _format_se(row["se"], unit),
+                                  **{f"P{q:g}": format_value(row[f"p{q:g}"], unit) for q in mc.quantiles},
+                                  "n/a": row["missing"]}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    @property
+    def probability_table(self) -> pd.DataFrame:
+        return pd.DataFrame({"probability": [f"{p['p']:.1%}" for p in self.result.probabilities],
+                             "95% CI": [f"{p['lo']:.1%}-{p['hi']:.1%}" for p in self.result.probabilities]},
+                            index=[p["label"] for p in self.result.probabilities])
+
+    def _summary_line(self) -> str:
+        mc = self.result
+        return (f"{mc.draws:,} draws, {mc.valid:,} valid ({mc.draws - mc.valid:,} invalid, excluded); "
+                f"seed {mc.seed}{'; Latin hypercube' if mc.lhs else ''}")
+
+    def text(self) -> str:
+        return "\n".join([self._summary_line(), f"correlation: {self.result.correlation_note}", "",
+                          self.headline.to_string(), "", self.probability_table.to_string()])
+
+    def _repr_html_(self) -> str:
+        return super()._repr_html_() + self.probability_table.to_html()
+
+    def _layout(self, info: RunInfo):
+        from .workbook.analysis import layout_montecarlo
+        return layout_montecarlo(self.result, self.scenario, info)
+
+
+def _format_se(x: float, unit: str) -> str:
+    """A standard error: years and rates need more decimals than their values."""
+    if x is None or not np.isfinite(x):
+        return "n/a"
+    if unit == "fraction":
+        return f"{x:.2%}"
+    return f"{x:,.2f}"

@@ -1,0 +1,140 @@
+"""``finmodel`` (no command), ``run``, ``validate``, the group's options and ``main()``."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import openpyxl
+import pandas as pd
+import pytest
+
+COMMANDS = [[], ["run"], ["validate"], ["sensitivity"], ["sensitivity", "tornado"],
+            ["sensitivity", "grid"], ["solve"], ["montecarlo"], ["rerun"]]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a) or "finmodel")
+def test_every_command_has_help_with_examples(invoke, args):
+    result = invoke(*args, "--help")
+    assert result.exit_code == 0
+    assert "Usage:" in result.stdout and "Example" in result.stdout
+
+
+@pytest.mark.parametrize("args", [a for a in COMMANDS if a != ["sensitivity"]],
+                         ids=lambda a: " ".join(a) or "finmodel")
+def test_every_command_takes_debug(invoke, args):
+    assert "--debug" in invoke(*args, "--help").stdout
+
+
+def test_version(invoke):
+    result = invoke("--version")
+    assert result.exit_code == 0 and "finmodel" in result.stdout
+
+
+def test_no_arguments_runs_the_base_case_into_outputs(project, invoke):
+    result = invoke()
+    assert result.exit_code == 0, result.output
+    assert (project / "outputs" / "base.xlsx").is_file()
+    assert (project / "outputs" / "base.run.json").is_file()
+    assert "NPV" in result.stdout and "all pass" in result.stdout
+
+
+def test_run_all_with_csv_writes_three_workbooks_and_tidy_tables(project, invoke):
+    result = invoke("run", "--all", "--csv")
+    assert result.exit_code == 0, result.output
+    for name in ("base", "bull", "bear"):
+        assert (project / "outputs" / f"{name}.xlsx").is_file()
+        tidy = pd.read_csv(project / "outputs" / f"{name}.csv")
+        assert list(tidy.columns) == ["line_item", "label", "unit", "sheet", "year", "value"]
+        metrics = pd.read_csv(project / "outputs" / f"{name}-metrics.csv")
+        assert "npv_usd_bn" in set(metrics["metric"])
+        assert f"wrote outputs/{name}.xlsx, outputs/{name}.csv, outputs/{name}-metrics.csv" in result.stdout
+    header = next(line for line in result.stdout.splitlines() if "base" in line and "bull" in line)
+    assert header.split() == ["unit", "base", "bear", "bull"]
+    checks_line = next(line for line in result.stdout.splitlines() if line.startswith("Model checks"))
+    assert checks_line.count("all pass") == 3
+
+
+def test_set_override_changes_the_workbook_and_the_summary(project, invoke):
+    invoke("run")
+    before = openpyxl.load_workbook(project / "outputs/base.xlsx", data_only=True)["Valuation"]["C7"].value
+    result = invoke("run", "--set", "valuation.discount_rate=0.09")
+    assert result.exit_code == 0
+    wb = openpyxl.load_workbook(project / "outputs/base.xlsx", data_only=True)
+    assert wb["Valuation"]["C7"].value != before
+    named = wb.defined_names["in_valuation_discount_rate"]
+    sheet, coord = next(iter(named.destinations))
+    assert wb[sheet][coord.replace("$", "")].value == 0.09
+
+
+def test_quiet_prints_nothing(project, invoke):
+    result = invoke("run", "-q")
+    assert result.exit_code == 0 and result.stdout == ""
+
+
+def test_two_scenarios_writing_the_same_file_are_refused_before_any_work(project, invoke, main_cli):
+    import shutil
+    shutil.copytree(project / "assumptions", project / "other")
+    code, _, err = main_cli("run", "base", "other/base.yaml")
+    assert code == 2 and "would write the same file outputs/base.xlsx" in err
+    assert not any((project / "outputs").iterdir())
+
+
+def test_validate_reports_ok(project, invoke):
+    result = invoke("validate")
+    assert result.exit_code == 0
+    assert result.stdout.count(": ok") == 4 and "sensitivity.yaml: ok" in result.stdout
+
+
+# --- --debug and the exit codes of main() ------------------------------------------------------
+
+@pytest.fixture()
+def broken_engine(monkeypatch):
+    """An internal error (a bug) inside the run."""
+    import finmodel.api
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(finmodel.api, "run_engine", boom)
+
+
+@pytest.mark.parametrize("args", [["--debug", "run"], ["run", "--debug"], ["--debug"]],
+                         ids=["before", "after", "default-command"])
+def test_debug_before_or_after_the_command_shows_the_traceback(project, broken_engine, main_cli, args):
+    code, _, err = main_cli(*args)
+    assert code == 70
+    assert "Traceback" in err and "RuntimeError: boom" in err
+    assert "internal error: RuntimeError: boom" in err
+
+
+def test_internal_error_without_debug_has_no_traceback(project, broken_engine, main_cli):
+    code, _, err = main_cli("run")
+    assert code == 70 and "Traceback" not in err
+    assert "run again with --debug" in err
+
+
+def test_run_debug_works_when_nothing_goes_wrong(project, main_cli):
+    code, out, err = main_cli("run", "--debug", "-q")
+    assert code == 0 and err == ""
+
+
+def test_failed_model_check_exits_1_and_names_the_check(project, invoke, monkeypatch):
+    import finmodel.runs
+    monkeypatch.setattr(finmodel.runs, "checks_table", lambda result: pd.DataFrame(
+        [{"check": "cash_identity", "label": "Cash identity holds", "ok": False}]))
+    result = invoke("run")
+    assert result.exit_code == 1
+    assert "CHECK FAILED [base]: Cash identity holds" in result.stderr
+    assert "FAILED" in result.stdout
+
+
+def test_python_dash_m_finmodel(project):
+    import os
+    from pathlib import Path
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
+    res = subprocess.run([sys.executable, "-m", "finmodel", "run", "-q"], cwd=project, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert (project / "outputs" / "base.xlsx").is_file()
+    bad = subprocess.run([sys.executable, "-m", "finmodel", "run", "--bogus"], cwd=project, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "No such option" in bad.stderr

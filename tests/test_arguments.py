@@ -1,0 +1,50 @@
+"""Analysis arguments: text forms parse to values and back (what run records store)."""
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, strategies as st
+
+from finmodel.arguments import Axis, Bounds, Goal, Vary
+
+finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+paths = st.from_regex(r"[a-z_][a-z0-9_]{0,8}(\.[a-z0-9_\-]{1,8}){0,3}", fullmatch=True)
+
+
+@given(paths, finite, finite, st.integers(2, 200), st.booleans())
+def test_axis_round_trips(path, lo, hi, n, scale):
+    if lo == hi:
+        return
+    axis = Axis(path, lo, hi, n, scale)
+    assert Axis.parse(str(axis)) == axis
+    assert Axis.parse(str(axis).replace(":", ",")) == axis
+
+
+@given(st.from_regex(r"[a-z_][a-z0-9_.]{0,12}(@20[0-9]{2})?", fullmatch=True), finite)
+def test_goal_round_trips(output, value):
+    goal = Goal(output, value)
+    assert Goal.parse(str(goal)) == goal
+
+
+@given(finite, finite)
+def test_bounds_round_trip(lo, hi):
+    if not lo < hi:
+        with pytest.raises(ValueError, match="LO < HI"):
+            Bounds(lo, hi)
+        return
+    b = Bounds(lo, hi)
+    assert Bounds.parse(str(b)) == b == Bounds.parse((lo, hi)) == Bounds.parse(str(b).replace(",", ":"))
+
+
+@given(paths, st.booleans())
+def test_vary_round_trips(path, scale):
+    assert Vary.parse(str(Vary(path, scale))) == Vary(path, scale)
+
+
+def test_objects_pass_through_parse():
+    a = Axis("a.b", 0.0, 1.0, 3)
+    assert Axis.parse(a) is a and Goal.parse(Goal("irr", 0.1)) == Goal("irr", 0.1)
+
+
+def test_integer_texts_stay_short():
+    assert str(Axis.parse("capex.servers.life_years=3:6:4")) == "capex.servers.life_years=3:6:4"
+    assert str(Bounds.parse("5,40")) == "5,40"
