@@ -295,11 +295,7 @@ class _Plain(ScalarNode):
 
 
 class _TooDeep(Exception):
-    """Nesting deeper than :data:`MAX_DEPTH`; ``start_mark`` is where the deepest level opens."""
-
-    def __init__(self, start_mark: Any):
-        super().__init__("too deep")
-        self.start_mark = start_mark
+    """Nesting deeper than :data:`MAX_DEPTH`; the argument is the mark where that level opens."""
 
 
 class _Composer(Composer):
@@ -412,11 +408,11 @@ class _Walk:
 
     def scalar(self, node: ScalarNode, label: str) -> Any:
         """Resolve a scalar with the core schema, as its tag (if any) demands."""
-        want = None if isinstance(node, _Plain) else _SCALAR_TAGS.get(node.tag, _NO)
-        if want is _NO:
+        plain = isinstance(node, _Plain)
+        if not plain and node.tag not in _SCALAR_TAGS:
             self.add(_tag_message(node.tag), _pos(node), label)
             return None
-        value, error = _resolve(node.value, want)
+        value, error = _resolve(node.value, None if plain else _SCALAR_TAGS[node.tag])
         if error:
             self.add(error, _pos(node), label)
         return value
@@ -511,18 +507,25 @@ _SCALAR_TAGS = {_CORE + name: name for name in ("str", "int", "float", "bool", "
 _COLLECTION_TAGS = {SequenceNode: _CORE + "seq", MappingNode: _CORE + "map"}
 """The only tag each kind of collection may have (what an untagged one resolves to)."""
 
-_NULL = re.compile(r"~|null|Null|NULL|")
-_TRUE = re.compile(r"true|True|TRUE")
-_FALSE = re.compile(r"false|False|FALSE")
-_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_INF = re.compile(r"([-+]?)\.(inf|Inf|INF)")
-_NAN = re.compile(r"\.(nan|NaN|NAN)")
+def _int(raw: str) -> int:
+    """Convert a core-schema integer: decimal, ``0o`` octal or ``0x`` hexadecimal."""
+    base = {"0o": 8, "0x": 16}.get(raw[:2])
+    return int(raw[2:], base) if base else int(raw)
+
+
+_CORE_SCHEMA = (  # (type, pattern, conversion) in the order the schema tries them
+    ("null", re.compile(r"~|null|Null|NULL|"), lambda raw: None),
+    ("bool", re.compile(r"true|True|TRUE|false|False|FALSE"), lambda raw: raw[0] in "tT"),
+    ("int", re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"), _int),
+    ("float", re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"), float),
+    ("float", re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"),
+     lambda raw: float(raw.replace(".", "", 1))),
+)
 _MAX_DIGITS = 4000  # Python refuses int(str) beyond 4300 digits
 
 
 def _resolve(raw: str, want: str | None) -> tuple[Any, str | None]:
-    """Resolve a plain scalar with the core schema.
+    """Resolve a scalar's text with the core schema.
 
     Parameters
     ----------
@@ -538,60 +541,22 @@ def _resolve(raw: str, want: str | None) -> tuple[Any, str | None]:
     """
     if want == "str":
         return raw, None
-    for kind, parse in _RESOLVERS:
-        if want not in (None, kind) and (want, kind) != ("float", "int"):
-            continue
-        value = parse(raw)
-        if value is _TOO_LONG:
-            return None, f"integer with more than {_MAX_DIGITS} digits is not allowed"
-        if value is not _NO:
+    for kind, pattern, convert in _CORE_SCHEMA:
+        if want in (None, kind) or (want, kind) == ("float", "int"):
+            if not pattern.fullmatch(raw):
+                continue
+            if kind == "int" and len(raw) > _MAX_DIGITS:
+                return None, f"integer with more than {_MAX_DIGITS} digits is not allowed"
+            value = convert(raw)
             return (float(value) if want == "float" else value), None
     if want is None:
         return raw, None
     return None, f"'{raw}' is not a valid {want} (it has the tag '!!{want}')"
 
 
-_NO = object()  # "does not match"
-_TOO_LONG = object()  # an integer too long to convert
-
-
-def _parse_null(raw: str) -> Any:
-    return None if _NULL.fullmatch(raw) else _NO
-
-
-def _parse_bool(raw: str) -> Any:
-    if _TRUE.fullmatch(raw):
-        return True
-    return False if _FALSE.fullmatch(raw) else _NO
-
-
-def _parse_int(raw: str) -> Any:
-    if not _INT.fullmatch(raw):
-        return _NO
-    if len(raw) > _MAX_DIGITS:
-        return _TOO_LONG
-    if raw.startswith(("0o", "0x")):
-        return int(raw[2:], 8 if raw[1] == "o" else 16)
-    return int(raw)
-
-
-def _parse_float(raw: str) -> Any:
-    if _FLOAT.fullmatch(raw):
-        return float(raw)
-    inf = _INF.fullmatch(raw)
-    if inf:
-        return float(f"{inf.group(1)}inf")
-    return float("nan") if _NAN.fullmatch(raw) else _NO
-
-
-_RESOLVERS = (("null", _parse_null), ("bool", _parse_bool), ("int", _parse_int),
-              ("float", _parse_float))
-
-
 def _short_tag(tag: str) -> str:
     """Write ``tag:yaml.org,2002:python/object`` as ``!!python/object``."""
     return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
-
 
 
 def _tag_message(tag: str) -> str:
@@ -629,7 +594,7 @@ def _syntax_problems(error: Exception, text: str, file: str) -> list[Problem]:
     """Turn a parser exception (or nesting too deep) into friendly located problems."""
     if isinstance(error, _TooDeep):
         return [Problem(f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure",
-                        file, *_at(error.start_mark))]
+                        file, *_at(error.args[0]))]
     if not isinstance(error, MarkedYAMLError):
         reason = str(error) if isinstance(error, YAMLError) else f"{type(error).__name__}"
         return [Problem(f"YAML syntax error ({reason})", file)]
