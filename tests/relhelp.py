@@ -114,8 +114,9 @@ def run_console(*args: str, cwd: Path, timeout: float = 120) -> Result:
 
 
 def finmodel_exe() -> str:
-    exe = shutil.which("finmodel") or str(Path(sys.executable).parent / "finmodel")
-    return exe
+    """The console script of the interpreter running the tests (a venv's, not the first on PATH)."""
+    beside = Path(sys.executable).parent / "finmodel"
+    return str(beside) if beside.exists() else (shutil.which("finmodel") or str(beside))
 
 
 def pos(text: str, needle: str, offset: int = 0) -> tuple[int, int]:

@@ -1,6 +1,6 @@
 """Read hand-edited CSV assumption tables with the file line and field number of every value.
 
-Rules: UTF-8 (a BOM is accepted), at most :data:`~finmodel.assumptions.yamlio.MAX_FILE_BYTES`
+Rules: UTF-8 (a BOM is accepted), at most :data:`~finmodel.assumptions.textfile.MAX_FILE_BYTES`
 bytes, no control characters except tab, ``,`` as the delimiter, ``"`` for quoting (a quoted
 field may hold commas and line breaks), lines starting with ``#`` and blank lines skipped, a
 header line first. Every value is kept as text with surrounding spaces removed; numbers are
@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-from finmodel.assumptions.yamlio import (
+from finmodel.assumptions.textfile import (
     control_character_problems, decode_text, input_error, read_input_bytes,
 )
 from finmodel.errors import AssumptionError, Problem

@@ -1,9 +1,13 @@
 """Read hand-edited YAML assumption files into plain Python data with file:line:col locations.
 
-The reader works on ruamel.yaml's *event stream* (its safe parser) and builds plain Python
-values itself. No ruamel constructor ever runs, so no tag can create an object or run code,
-an alias can never be expanded (aliases are rejected), and every value comes back as a plain
-``dict``/``list``/``str``/``int``/``float``/``bool``/``None``.
+ruamel.yaml composes the file into its node tree (every node carries its start position,
+a mapping keeps every key/value pair in order, duplicates included, and anchors and tags stay
+visible); this module walks that tree into plain Python values, recording where each key and
+value is written and every problem found. No ruamel constructor ever runs, so no tag can create
+an object or run code, and every value comes back as a plain
+``dict``/``list``/``str``/``int``/``float``/``bool``/``None``. A small composer subclass keeps
+aliases where they are written (they are rejected, never expanded), stops at nesting deeper
+than :data:`MAX_DEPTH`, and leaves plain scalars untyped for the walk below.
 
 Scalars are resolved with the YAML 1.2 core schema, whatever a ``%YAML`` directive says:
 
@@ -18,29 +22,32 @@ anything else (``yes``, ``no``, ``on``,     ``str``
 ``2025-10-28``, ``1_000``, ``12:30``)
 ==========================================  ==========================================
 
-Quoted and block (``|``, ``>``) scalars are always strings.
+Quoted and block (``|``, ``>``) scalars, and scalars with the non-specific tag ``!``, are always
+strings.
 
-The text-level helpers (:func:`read_input_bytes`, :func:`decode_text`,
-:func:`control_character_problems`, :func:`input_error`) are shared with
-:mod:`finmodel.assumptions.csvio`.
+The text-level helpers that the CSV reader shares live in :mod:`finmodel.assumptions.textfile`;
+their names are re-exported here.
 """
 from __future__ import annotations
 
 import os
 import re
-import stat
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from ruamel.yaml import YAML
+from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
-    AliasEvent, DocumentStartEvent, Event, MappingEndEvent,
-    MappingStartEvent, ScalarEvent, SequenceEndEvent, SequenceStartEvent, StreamEndEvent,
+    AliasEvent, DocumentStartEvent, ScalarEvent, SequenceStartEvent, StreamEndEvent,
 )
+from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
-from finmodel.errors import AssumptionError, InputMissingError, Problem
+from finmodel.assumptions.textfile import (
+    MAX_FILE_BYTES, MAX_PROBLEMS, control_character_problems, decode_text, input_error,
+    read_input_bytes,
+)
+from finmodel.errors import Problem
 
 __all__ = [
     "Located", "read_yaml", "parse_yaml", "format_path", "MAX_FILE_BYTES", "MAX_DEPTH",
@@ -48,191 +55,10 @@ __all__ = [
     "input_error",
 ]
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-"""Largest input file accepted [bytes]; larger files are rejected by size before reading."""
-
 MAX_DEPTH = 50
 """Deepest nesting of mappings and lists accepted [levels]; the top-level mapping is level 1."""
 
-MAX_PROBLEMS = 50
-"""Most problems listed individually in one error; the rest are counted in a final line."""
-
 _CORE = "tag:yaml.org,2002:"
-
-# ---------------------------------------------------------------------------------------------
-# Text-level helpers (shared with csvio)
-# ---------------------------------------------------------------------------------------------
-
-
-def read_input_bytes(path: str | os.PathLike[str]) -> bytes:
-    """Read an input file's bytes, refusing files that are missing, odd or too large.
-
-    The size is checked with ``stat`` before the file is opened, and at most
-    ``MAX_FILE_BYTES + 1`` bytes are ever read, so memory use is bounded whatever the file.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The file to read.
-
-    Returns
-    -------
-    bytes
-        The file's content.
-
-    Raises
-    ------
-    InputMissingError
-        The file does not exist, is a directory or not a regular file, or cannot be read.
-    AssumptionError
-        The file is larger than :data:`MAX_FILE_BYTES`.
-    """
-    file = os.fspath(path)
-    try:
-        info = os.stat(file)
-    except (OSError, ValueError) as exc:
-        raise _missing(file, _os_reason(exc)) from None
-    if stat.S_ISDIR(info.st_mode):
-        raise _missing(file, "is a directory, not a file")
-    if not stat.S_ISREG(info.st_mode):
-        raise _missing(file, "is not a regular file")
-    _check_size(file, info.st_size)
-    try:
-        with open(file, "rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise _missing(file, _os_reason(exc)) from None
-    _check_size(file, len(data))
-    return data
-
-
-def _os_reason(exc: BaseException) -> str:
-    """Say in words why the operating system refused a file."""
-    if isinstance(exc, FileNotFoundError):
-        return "file not found"
-    if isinstance(exc, PermissionError):
-        return "permission denied (cannot read the file)"
-    if isinstance(exc, IsADirectoryError):
-        return "is a directory, not a file"
-    if isinstance(exc, ValueError):
-        return f"invalid file name ({exc})"
-    return f"cannot read the file ({exc.strerror or exc})"
-
-
-def _missing(file: str, reason: str) -> InputMissingError:
-    """Build the error for an input file that cannot be read."""
-    return InputMissingError(f"cannot read input file {file}", [Problem(reason, file)])
-
-
-def _check_size(file: str, size: int) -> None:
-    """Raise if ``size`` [bytes] exceeds :data:`MAX_FILE_BYTES`."""
-    if size > MAX_FILE_BYTES:
-        message = (f"file is too large ({size / 2**20:.1f} MB; the limit is "
-                   f"{MAX_FILE_BYTES / 2**20:.0f} MB for an assumptions file)")
-        raise input_error(file, [Problem(message, file)])
-
-
-def input_error(file: str, problems: list[Problem]) -> AssumptionError:
-    """Build the :class:`AssumptionError` for a file with ``problems``.
-
-    Parameters
-    ----------
-    file : str
-        File name for the summary line.
-    problems : list of Problem
-        Every problem found; at most :data:`MAX_PROBLEMS` are listed, the rest counted.
-
-    Returns
-    -------
-    AssumptionError
-    """
-    shown = problems[:MAX_PROBLEMS]
-    if len(problems) > MAX_PROBLEMS:
-        shown.append(Problem(f"... and {len(problems) - MAX_PROBLEMS} more problems", file))
-    count = f"{len(problems)} problem" + ("s" if len(problems) != 1 else "")
-    return AssumptionError(f"invalid input file {file} ({count})", shown)
-
-
-def decode_text(data: str | bytes, file: str) -> str:
-    """Decode UTF-8 bytes, dropping a leading byte-order mark and normalising line ends.
-
-    Parameters
-    ----------
-    data : str or bytes
-        Raw file content (text is only normalised).
-    file : str
-        File name for messages.
-
-    Returns
-    -------
-    str
-        The text with ``\\r\\n`` and lone ``\\r`` turned into ``\\n`` (so line numbers agree
-        with editors) and without a leading BOM.
-
-    Raises
-    ------
-    AssumptionError
-        The bytes are not valid UTF-8; the problem gives the byte offset (0-based) and the
-        line and column of the first bad byte.
-    """
-    if isinstance(data, str):
-        return _normalise(data)
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise input_error(file, [_utf8_problem(data, exc.start, file)]) from None
-    return _normalise(text)
-
-
-def _normalise(text: str) -> str:
-    """Drop a leading BOM and turn CRLF / CR line ends into LF."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def _utf8_problem(data: bytes, offset: int, file: str) -> Problem:
-    """Locate the first invalid UTF-8 byte at ``offset`` [0-based] as a Problem."""
-    before = _normalise(data[:offset].decode("utf-8", errors="replace"))
-    line = before.count("\n") + 1
-    col = len(before) - (before.rfind("\n") + 1) + 1
-    hint = "save the file as UTF-8"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        hint = "the file looks like UTF-16; save it as UTF-8"
-    message = f"not valid UTF-8 at byte offset {offset} (byte 0x{data[offset]:02x}); {hint}"
-    return Problem(message, file, line, col)
-
-
-_CONTROL = re.compile(
-    "[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff\ud800-\udfff]"
-)
-
-
-def control_character_problems(text: str, file: str) -> list[Problem]:
-    """Find invisible control characters (anything but tab and newline) in normalised text.
-
-    Parameters
-    ----------
-    text : str
-        Text as returned by :func:`decode_text` (a leading BOM already removed).
-    file : str
-        File name for messages.
-
-    Returns
-    -------
-    list of Problem
-        One per character found, each with its 1-based line and column.
-    """
-    problems = []
-    for match in _CONTROL.finditer(text):
-        start = match.start()
-        line = text.count("\n", 0, start) + 1
-        col = start - (text.rfind("\n", 0, start) + 1) + 1
-        message = (f"control character U+{ord(match.group()):04X} is not allowed (an invisible "
-                   "character, often from copy-paste; delete it)")
-        problems.append(Problem(message, file, line, col))
-    return problems
-
 
 # ---------------------------------------------------------------------------------------------
 # Located data
@@ -415,215 +241,232 @@ def parse_yaml(text: str | bytes, file: str = "<string>") -> Located:
     Raises
     ------
     AssumptionError
-        Every problem found: invalid UTF-8, control characters, YAML syntax (parsing stops
-        there), tabs, several documents, anchors/aliases, tags, nesting deeper than
-        :data:`MAX_DEPTH`, keys that are not strings or integers, duplicate keys, an empty file,
-        or a top level that is not a mapping.
+        Every problem found: invalid UTF-8, control characters, YAML syntax or nesting deeper
+        than :data:`MAX_DEPTH` (reading stops there), tabs, several documents, anchors/aliases,
+        tags, keys that are not strings or integers, duplicate keys, an empty file, or a top
+        level that is not a mapping.
 
     Notes
     -----
-    Nothing is ever constructed by ruamel: only its parser's events are read, so parsing
-    costs time linear in the (capped) file size and cannot execute code or expand aliases.
+    ruamel only parses and composes: no constructor runs, an alias stays a reference to its
+    name, and the walk is linear in the (capped) file size, so parsing cannot execute code or
+    expand aliases.
     """
     text = decode_text(text, file)
     problems = control_character_problems(text, file)
     if problems:
         raise input_error(file, problems)
-    builder = _Builder(file)
-    data = builder.build(text)
-    if builder.problems:
-        raise input_error(file, builder.problems)
-    return Located(data, file, builder.locations, builder.value_locations)
+    try:
+        root, second_document = _compose(text)
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a syntax problem
+        raise input_error(file, _syntax_problems(exc, text, file)) from None
+    walk = _Walk(file)
+    data = walk.document(root, second_document)
+    if walk.problems:
+        raise input_error(file, walk.problems)
+    return Located(data, file, walk.locations, walk.value_locations)
 
 
 # ---------------------------------------------------------------------------------------------
-# Event stream -> plain data
+# Composing: ruamel's node tree, with aliases kept where they are written
 # ---------------------------------------------------------------------------------------------
 
 
-class _Stop(Exception):
-    """Building cannot go on (nesting too deep); the problem is already recorded."""
+def _compose(text: str) -> tuple[Node | None, Any]:
+    """Compose the first document of ``text``; also the start mark of a second one, if any."""
+    yaml = YAML(typ="safe", pure=True)
+    yaml.Composer = _Composer
+    root = yaml.compose(text)
+    return root, yaml.composer.second_document
 
 
-def _pos(event: Event) -> tuple[int, int]:
-    """1-based ``(line, col)`` where an event starts."""
-    return event.start_mark.line + 1, event.start_mark.column + 1
+@dataclass(frozen=True)
+class _Alias:
+    """An alias (``*name``) where it is written; ruamel would return the anchored node itself."""
+
+    anchor: str
+    start_mark: Any
 
 
-class _Builder:
-    """Turn ruamel parser events into plain data, recording locations and problems."""
+class _Plain(ScalarNode):
+    """A plain scalar written without a tag: its type comes from the core schema below."""
+
+    __slots__ = ()
+
+
+class _TooDeep(Exception):
+    """Nesting deeper than :data:`MAX_DEPTH`; the argument is the mark where that level opens."""
+
+
+class _Composer(Composer):
+    """ruamel's composer, changed where assumption files need it.
+
+    An alias becomes an :class:`_Alias` at its own position; a collection nested deeper than
+    :data:`MAX_DEPTH` stops composition (:class:`_TooDeep`) before Python's recursion limit
+    could; scalars keep the tag they were written with (no resolver runs); and a second document
+    is noted in :attr:`second_document` instead of raised, so the first one is still checked.
+    """
+
+    second_document: Any = None
+    level = 0
+    parser: Any = None  # the loader's parser, looked up once (ruamel's property runs per event)
+
+    def get_single_node(self) -> Node | None:
+        self.parser = self.loader.parser
+        self.parser.get_event()  # StreamStartEvent
+        if self.parser.check_event(StreamEndEvent):
+            return None
+        root = self.compose_document()
+        if self.parser.check_event(DocumentStartEvent):
+            self.second_document = self.parser.peek_event().start_mark
+        return root
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.parser.peek_event()
+        if isinstance(event, AliasEvent):
+            self.parser.get_event()
+            return _Alias(event.anchor, event.start_mark)
+        if isinstance(event, ScalarEvent):
+            return self.compose_scalar_node(event.anchor)
+        self.level += 1
+        if self.level > MAX_DEPTH:
+            raise _TooDeep(event.start_mark)
+        compose = (self.compose_sequence_node if isinstance(event, SequenceStartEvent)
+                   else self.compose_mapping_node)
+        node = compose(event.anchor)
+        self.level -= 1
+        return node
+
+    def compose_scalar_node(self, anchor: Any) -> ScalarNode:
+        event = self.parser.get_event()
+        plain = event.tag is None and event.style is None
+        tag = _CORE + "str" if event.tag in (None, "!") else event.tag
+        return (_Plain if plain else ScalarNode)(tag, event.value, event.start_mark,
+                                                 event.end_mark, style=event.style,
+                                                 anchor=anchor)
+
+
+def _at(mark: Any) -> tuple[int, int]:
+    """1-based ``(line, col)`` of a ruamel mark (0-based)."""
+    return mark.line + 1, mark.column + 1
+
+
+def _pos(node: Node | _Alias) -> tuple[int, int]:
+    """1-based ``(line, col)`` where a node starts (at its tag or anchor, if it has one)."""
+    return _at(node.start_mark)
+
+
+# ---------------------------------------------------------------------------------------------
+# Node tree -> plain data
+# ---------------------------------------------------------------------------------------------
+
+
+class _Walk:
+    """Turn a composed node tree into plain data, recording locations and problems."""
 
     def __init__(self, file: str):
         self.file = file
         self.problems: list[Problem] = []
         self.locations: dict[tuple, tuple[int, int]] = {(): (1, 1)}
         self.value_locations: dict[tuple, tuple[int, int]] = {(): (1, 1)}
-        self.events: Iterator[Event] = iter(())
 
-    def add(self, message: str, pos: tuple[int, int] | None, label: str = "") -> None:
+    def add(self, message: str, pos: tuple[int, int], label: str = "") -> None:
         """Record a problem at 1-based ``pos`` for the field ``label``."""
-        line, col = pos or (None, None)
-        self.problems.append(Problem(message, self.file, line, col, label or None))
+        self.problems.append(Problem(message, self.file, *pos, label or None))
 
-    def build(self, text: str) -> Any:
-        """Parse ``text`` and return its single document as plain data (``None`` on failure)."""
-        self.events = _events(text)
-        try:
-            return self.document()
-        except _Stop:
-            return None
-        except _SyntaxProblem as exc:
-            self.problems.extend(_syntax_problems(exc.error, text, self.file))
-            return None
-
-    def next(self) -> Event:
-        """The next parser event."""
-        return next(self.events)
-
-    def document(self) -> Any:
-        """Read the stream: exactly one document holding a mapping."""
-        self.next()  # StreamStartEvent
-        event = self.next()
-        if isinstance(event, StreamEndEvent):
+    def document(self, root: Node | None, second_document: Any) -> Any:
+        """Plain data of the root node, which must be a mapping; one document only."""
+        data = None if root is None else self.node(root, (), "")
+        if root is None or (data is None and isinstance(root, ScalarNode)):
             self.add("file is empty (expected a mapping of settings)", (1, 1))
-            return None
-        first = self.next()
-        data = self.node(first, (), "", 0)
-        self.check_top(first, data)
-        self.next()  # DocumentEndEvent
-        event = self.next()
-        if isinstance(event, DocumentStartEvent):
+        elif not isinstance(root, (MappingNode, _Alias)):
+            self.value_locations[()] = _pos(root)
+            self.add("expected a mapping of settings at the top level (lines of 'name: value'), "
+                     f"got {_describe(data)}", _pos(root))
+        if second_document is not None:
             self.add("several YAML documents in one file (a second document starts here); "
                      "put all settings in one document and remove the extra '---'",
-                     _pos(event))
+                     _at(second_document))
         return data
 
-    def check_top(self, first: Event, data: Any) -> None:
-        """Require a mapping at the top level."""
-        if isinstance(first, (MappingStartEvent, AliasEvent)):
-            return
-        if data is None and isinstance(first, ScalarEvent):
-            self.add("file is empty (expected a mapping of settings)", (1, 1))
-            return
-        self.value_locations[()] = _pos(first)
-        self.add("expected a mapping of settings at the top level (lines of 'name: value'), "
-                 f"got {_describe(data)}", _pos(first))
-
-    def node(self, event: Event, path: tuple | None, label: str, depth: int) -> Any:
-        """Build the node that starts with ``event``; ``path=None`` records no locations."""
-        self.check_anchor_and_tag(event, label)
-        if isinstance(event, ScalarEvent):
-            return self.scalar(event, label)
-        if isinstance(event, AliasEvent):
-            self.add(f"aliases (*{event.anchor}) are not allowed in assumption files; "
-                     "write the value out in full", _pos(event), label)
+    def node(self, node: Node | _Alias, path: tuple | None, label: str) -> Any:
+        """Plain value of ``node``; ``path=None`` records no locations (inside a key)."""
+        if isinstance(node, _Alias):
+            self.add(f"aliases (*{node.anchor}) are not allowed in assumption files; "
+                     "write the value out in full", _pos(node), label)
             return None
-        if depth + 1 > MAX_DEPTH:
-            self.add(f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure",
-                     _pos(event), label)
-            raise _Stop
-        if isinstance(event, SequenceStartEvent):
-            return self.sequence(path, label, depth + 1)
-        return self.mapping(path, label, depth + 1)
+        if node.anchor is not None:
+            self.add(f"anchors (&{node.anchor}) are not allowed in assumption files; "
+                     "write values out in full (aliases are not supported)", _pos(node), label)
+        if isinstance(node, ScalarNode):
+            return self.scalar(node, label)
+        if node.tag != _COLLECTION_TAGS[type(node)]:
+            self.add(_tag_message(node.tag), _pos(node), label)
+        if isinstance(node, SequenceNode):
+            return self.sequence(node, path, label)
+        return self.mapping(node, path, label)
 
-    def check_anchor_and_tag(self, event: Event, label: str) -> None:
-        """Reject anchors (``&name``) and tags other than the plain core-schema ones."""
-        anchor = getattr(event, "anchor", None)
-        if anchor is not None and not isinstance(event, AliasEvent):
-            self.add(f"anchors (&{anchor}) are not allowed in assumption files; "
-                     "write values out in full (aliases are not supported)", _pos(event), label)
-        tag = getattr(event, "tag", None)
-        allowed = _SCALAR_TAGS if isinstance(event, ScalarEvent) else _COLLECTION_TAGS
-        if tag not in allowed:
-            self.add(f"tag '{_short_tag(tag)}' is not allowed; assumption files hold plain "
-                     "values only (remove the tag)", _pos(event), label)
-
-    def scalar(self, event: ScalarEvent, label: str) -> Any:
-        """Resolve a scalar with the YAML 1.2 core schema (quoted and block scalars are text)."""
-        if event.tag not in _SCALAR_TAGS:
-            return None  # a disallowed tag, already reported
-        want = _SCALAR_TAGS[event.tag]
-        if want is None and event.style is not None:
-            return event.value
-        value, error = _resolve(event.value, want)
+    def scalar(self, node: ScalarNode, label: str) -> Any:
+        """Resolve a scalar with the core schema, as its tag (if any) demands."""
+        plain = isinstance(node, _Plain)
+        if not plain and node.tag not in _SCALAR_TAGS:
+            self.add(_tag_message(node.tag), _pos(node), label)
+            return None
+        value, error = _resolve(node.value, None if plain else _SCALAR_TAGS[node.tag])
         if error:
-            self.add(error, _pos(event), label)
+            self.add(error, _pos(node), label)
         return value
 
-    def sequence(self, path: tuple | None, label: str, depth: int) -> list:
+    def sequence(self, node: SequenceNode, path: tuple | None, label: str) -> list:
         """Build a list; each item's position is recorded as both key and value location."""
         items: list = []
-        event = self.next()
-        while not isinstance(event, SequenceEndEvent):
-            index = len(items)
+        for index, item in enumerate(node.value):
             item_path = None if path is None else path + (index,)
             if item_path is not None:
-                self.locations[item_path] = self.value_locations[item_path] = _pos(event)
-            items.append(self.node(event, item_path, f"{label}[{index}]", depth))
-            event = self.next()
+                self.locations[item_path] = self.value_locations[item_path] = _pos(item)
+            items.append(self.node(item, item_path, f"{label}[{index}]"))
         return items
 
-    def mapping(self, path: tuple | None, label: str, depth: int) -> dict:
+    def mapping(self, node: MappingNode, path: tuple | None, label: str) -> dict:
         """Build a dict, checking keys and duplicates; locations of keys and values."""
         result: dict = {}
         seen: dict[str, int] = {}
-        event = self.next()
-        while not isinstance(event, MappingEndEvent):
-            key = self.key(event, label, depth)
-            value_event = self.next()
-            entry = self.entry_path(path, key)
+        for key_node, value_node in node.value:
+            key = self.key(key_node, label)
             entry_label = _join(label, key)
+            entry = None if path is None or key is _BAD_KEY else path + (key,)
             if entry is not None:
-                self.record_entry(entry, event, value_event)
+                empty = isinstance(value_node, _Plain) and value_node.value == ""
+                self.locations[entry] = _pos(key_node)
+                self.value_locations[entry] = _pos(key_node if empty else value_node)
             if key is not _BAD_KEY:
-                self.check_duplicate(key, event, seen, entry_label)
-            value = self.node(value_event, entry, entry_label, depth)
+                if str(key) in seen:
+                    self.add(f"duplicate key '{key}' (first defined at line {seen[str(key)]}); "
+                             "each key may appear only once", _pos(key_node), entry_label)
+                else:
+                    seen[str(key)] = _pos(key_node)[0]
+            value = self.node(value_node, entry, entry_label)
             if key is not _BAD_KEY and key not in result:
                 result[key] = value
-            event = self.next()
         return result
 
-    @staticmethod
-    def entry_path(path: tuple | None, key: Any) -> tuple | None:
-        """Path of a mapping entry, or ``None`` if locations are not recorded."""
-        if path is None or key is _BAD_KEY:
-            return None
-        return path + (key,)
-
-    def record_entry(self, entry: tuple, key_event: Event, value_event: Event) -> None:
-        """Record key and value positions (an empty value gets the key's position)."""
-        key_pos = _pos(key_event)
-        self.locations[entry] = key_pos
-        empty = (isinstance(value_event, ScalarEvent) and value_event.value == ""
-                 and value_event.style is None)
-        self.value_locations[entry] = key_pos if empty else _pos(value_event)
-
-    def key(self, event: Event, label: str, depth: int) -> Any:
-        """Build a mapping key; only strings and integers are allowed."""
-        key = self.node(event, None, label, depth)
-        if isinstance(event, (SequenceStartEvent, MappingStartEvent)):
-            kind = "a list" if isinstance(event, SequenceStartEvent) else "a mapping"
-            self.add(f"{kind} cannot be used as a key", _pos(event), label)
+    def key(self, node: Node | _Alias, label: str) -> Any:
+        """A mapping key: a string or an integer, else ``_BAD_KEY`` (with its problem)."""
+        known = len(self.problems) + (getattr(node, "anchor", None) is not None)
+        key = self.node(node, None, label)
+        if isinstance(node, (SequenceNode, MappingNode)):
+            kind = "a list" if isinstance(node, SequenceNode) else "a mapping"
+            self.add(f"{kind} cannot be used as a key", _pos(node), label)
             return _BAD_KEY
-        if isinstance(event, AliasEvent) or event.tag not in _SCALAR_TAGS:
-            return _BAD_KEY
+        if isinstance(node, _Alias) or len(self.problems) > known:
+            return _BAD_KEY  # an alias, a bad tag or a value that does not fit it: already said
         if isinstance(key, str) or (isinstance(key, int) and not isinstance(key, bool)):
             return key
-        self.add(_bad_key_message(event.value, key), _pos(event), label)
+        self.add(_bad_key_message(node.value, key), _pos(node), label)
         return _BAD_KEY
-
-    def check_duplicate(self, key: Any, event: Event, seen: dict[str, int], label: str) -> None:
-        """Report a key already defined in this mapping (``2030`` and ``'2030'`` clash)."""
-        line = _pos(event)[0]
-        if str(key) in seen:
-            self.add(f"duplicate key '{key}' (first defined at line {seen[str(key)]}); "
-                     "each key may appear only once", _pos(event), label)
-        else:
-            seen[str(key)] = line
 
 
 _BAD_KEY = object()
-
 
 def _join(label: str, key: Any) -> str:
     """Field label of a mapping entry for messages."""
@@ -658,24 +501,31 @@ def _describe(value: Any) -> str:
 # Scalars: the YAML 1.2 core schema
 # ---------------------------------------------------------------------------------------------
 
-_SCALAR_TAGS: dict[str | None, str | None] = {
-    None: None, "!": "str", **{_CORE + name: name for name in ("str", "int", "float", "bool",
-                                                               "null")},
-}
-_COLLECTION_TAGS = (None, "!", _CORE + "map", _CORE + "seq")
+_SCALAR_TAGS = {_CORE + name: name for name in ("str", "int", "float", "bool", "null")}
+"""Explicit scalar tags allowed -> the core type they demand."""
 
-_NULL = re.compile(r"~|null|Null|NULL|")
-_TRUE = re.compile(r"true|True|TRUE")
-_FALSE = re.compile(r"false|False|FALSE")
-_INT = re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+")
-_FLOAT = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
-_INF = re.compile(r"([-+]?)\.(inf|Inf|INF)")
-_NAN = re.compile(r"\.(nan|NaN|NAN)")
+_COLLECTION_TAGS = {SequenceNode: _CORE + "seq", MappingNode: _CORE + "map"}
+"""The only tag each kind of collection may have (what an untagged one resolves to)."""
+
+def _int(raw: str) -> int:
+    """Convert a core-schema integer: decimal, ``0o`` octal or ``0x`` hexadecimal."""
+    base = {"0o": 8, "0x": 16}.get(raw[:2])
+    return int(raw[2:], base) if base else int(raw)
+
+
+_CORE_SCHEMA = (  # (type, pattern, conversion) in the order the schema tries them
+    ("null", re.compile(r"~|null|Null|NULL|"), lambda raw: None),
+    ("bool", re.compile(r"true|True|TRUE|false|False|FALSE"), lambda raw: raw[0] in "tT"),
+    ("int", re.compile(r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"), _int),
+    ("float", re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?"), float),
+    ("float", re.compile(r"[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"),
+     lambda raw: float(raw.replace(".", "", 1))),
+)
 _MAX_DIGITS = 4000  # Python refuses int(str) beyond 4300 digits
 
 
 def _resolve(raw: str, want: str | None) -> tuple[Any, str | None]:
-    """Resolve a plain scalar with the core schema.
+    """Resolve a scalar's text with the core schema.
 
     Parameters
     ----------
@@ -691,54 +541,17 @@ def _resolve(raw: str, want: str | None) -> tuple[Any, str | None]:
     """
     if want == "str":
         return raw, None
-    for kind, parse in _RESOLVERS:
-        if want not in (None, kind) and (want, kind) != ("float", "int"):
-            continue
-        value = parse(raw)
-        if value is _TOO_LONG:
-            return None, f"integer with more than {_MAX_DIGITS} digits is not allowed"
-        if value is not _NO:
+    for kind, pattern, convert in _CORE_SCHEMA:
+        if want in (None, kind) or (want, kind) == ("float", "int"):
+            if not pattern.fullmatch(raw):
+                continue
+            if kind == "int" and len(raw) > _MAX_DIGITS:
+                return None, f"integer with more than {_MAX_DIGITS} digits is not allowed"
+            value = convert(raw)
             return (float(value) if want == "float" else value), None
     if want is None:
         return raw, None
     return None, f"'{raw}' is not a valid {want} (it has the tag '!!{want}')"
-
-
-_NO = object()  # "does not match"
-_TOO_LONG = object()  # an integer too long to convert
-
-
-def _parse_null(raw: str) -> Any:
-    return None if _NULL.fullmatch(raw) else _NO
-
-
-def _parse_bool(raw: str) -> Any:
-    if _TRUE.fullmatch(raw):
-        return True
-    return False if _FALSE.fullmatch(raw) else _NO
-
-
-def _parse_int(raw: str) -> Any:
-    if not _INT.fullmatch(raw):
-        return _NO
-    if len(raw) > _MAX_DIGITS:
-        return _TOO_LONG
-    if raw.startswith(("0o", "0x")):
-        return int(raw[2:], 8 if raw[1] == "o" else 16)
-    return int(raw)
-
-
-def _parse_float(raw: str) -> Any:
-    if _FLOAT.fullmatch(raw):
-        return float(raw)
-    inf = _INF.fullmatch(raw)
-    if inf:
-        return float(f"{inf.group(1)}inf")
-    return float("nan") if _NAN.fullmatch(raw) else _NO
-
-
-_RESOLVERS = (("null", _parse_null), ("bool", _parse_bool), ("int", _parse_int),
-              ("float", _parse_float))
 
 
 def _short_tag(tag: str) -> str:
@@ -746,31 +559,15 @@ def _short_tag(tag: str) -> str:
     return "!!" + tag[len(_CORE):] if tag.startswith(_CORE) else tag
 
 
+def _tag_message(tag: str) -> str:
+    """Explain that ``tag`` is not allowed."""
+    return (f"tag '{_short_tag(tag)}' is not allowed; assumption files hold plain values only "
+            "(remove the tag)")
+
+
 # ---------------------------------------------------------------------------------------------
-# Parser events and syntax errors
+# Syntax errors
 # ---------------------------------------------------------------------------------------------
-
-
-class _SyntaxProblem(Exception):
-    """Wraps the parser's exception so the builder can report it."""
-
-    def __init__(self, error: Exception):
-        super().__init__(str(error))
-        self.error = error
-
-
-def _events(text: str) -> Iterator[Event]:
-    """ruamel's safe-parser events for ``text``; parser failures become ``_SyntaxProblem``."""
-    parser = YAML(typ="safe", pure=True).parse(text)
-    while True:
-        try:
-            event = next(parser)
-        except StopIteration:
-            return
-        except Exception as exc:  # noqa: BLE001 - any parser failure is a syntax problem
-            raise _SyntaxProblem(exc) from None
-        yield event
-
 
 _FRIENDLY = (
     ("'\\t'", "tabs are not allowed for indentation; use spaces"),
@@ -794,7 +591,10 @@ _FRIENDLY = (
 
 
 def _syntax_problems(error: Exception, text: str, file: str) -> list[Problem]:
-    """Turn a parser exception into friendly located problems."""
+    """Turn a parser exception (or nesting too deep) into friendly located problems."""
+    if isinstance(error, _TooDeep):
+        return [Problem(f"nesting is deeper than {MAX_DEPTH} levels; flatten the structure",
+                        file, *_at(error.args[0]))]
     if not isinstance(error, MarkedYAMLError):
         reason = str(error) if isinstance(error, YAMLError) else f"{type(error).__name__}"
         return [Problem(f"YAML syntax error ({reason})", file)]

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from finmodel.assumptions.csvio import LocatedTable, parse_csv, read_csv
-from finmodel.assumptions.yamlio import MAX_FILE_BYTES
+from finmodel.assumptions.textfile import MAX_FILE_BYTES
 from finmodel.errors import AssumptionError, InputMissingError, Problem
 
 F = "commitments.csv"

@@ -257,6 +257,18 @@ def test_several_documents_are_rejected():
     assert_at(error_of(text), pos(text, "---"), "several YAML documents")
 
 
+def test_several_documents_still_report_the_first_documents_problems():
+    text = "a: 1\na: 2\n---\nb: 2\n"
+    err = error_of(text)
+    assert_at(err, pos(text, "a: 2"), "duplicate key 'a'")
+    assert_at(err, pos(text, "---"), "several YAML documents")
+
+
+def test_yaml_11_directive_does_not_change_how_scalars_are_read():
+    data = parse_yaml("%YAML 1.1\n---\nflag: yes\nbits: 0b11\nsize: 1_000\n", F).data
+    assert data == {"flag": "yes", "bits": "0b11", "size": "1_000"}
+
+
 def test_anchors_and_aliases_are_rejected():
     text = "base: &b 0.1\nrate: *b\n"
     err = error_of(text)
@@ -298,6 +310,21 @@ def test_python_object_tag_is_rejected_and_never_executed(tmp_path: Path):
 def test_non_standard_tags_are_rejected(tag: str):
     text = f"a: 1\nb: {tag} x\n"
     assert_at(error_of(text), pos(text, tag), "is not allowed")
+
+
+def test_collection_tag_of_the_other_kind_is_rejected():
+    text = "a: !!map [1, 2]\nb: !!seq {c: 1}\nd: !!seq [1]\n"
+    err = error_of(text)
+    assert len(err.problems) == 2
+    assert_at(err, pos(text, "!!map"), "tag '!!map' is not allowed")
+    assert_at(err, pos(text, "!!seq {"), "tag '!!seq' is not allowed")
+
+
+def test_undefined_alias_and_alias_as_key_are_located():
+    text = "a: *nowhere\n*b : 1\n"
+    err = error_of(text)
+    assert_at(err, pos(text, "*nowhere"), "aliases (*nowhere) are not allowed")
+    assert_at(err, pos(text, "*b"), "aliases (*b) are not allowed")
 
 
 def test_value_not_matching_its_standard_tag_is_rejected():
@@ -378,14 +405,14 @@ def test_unreadable_file_is_input_missing(tmp_path: Path):
 
 
 def test_permission_error_while_reading_is_input_missing(tmp_path: Path, monkeypatch):
-    import finmodel.assumptions.yamlio as yamlio
+    import finmodel.assumptions.textfile as textfile  # reads the bytes for yamlio
 
     def refuse(*args, **kwargs):
         raise PermissionError(13, "Permission denied")
 
     path = tmp_path / "locked.yaml"
     path.write_text("a: 1\n", encoding="utf-8")
-    monkeypatch.setattr(yamlio, "open", refuse, raising=False)
+    monkeypatch.setattr(textfile, "open", refuse, raising=False)
     with pytest.raises(InputMissingError, match="permission denied"):
         read_yaml(path)
 
