@@ -21,7 +21,7 @@ from .workbook.layout import RunInfo
 __all__ = ["run_info", "record_json", "git_commit", "library_versions", "read_record",
            "recorded_path", "changed_inputs"]
 
-_LIBS = ("numpy", "numpy-financial", "pandas", "pydantic", "XlsxWriter", "openpyxl", "click",
+_LIBS = ("numpy", "pandas", "pydantic", "XlsxWriter", "click", "threadpoolctl",
          "ruamel.yaml", "scipy")
 
 

@@ -103,9 +103,21 @@ set_option = click.option(
     "--set", "overrides", multiple=True, type=OverrideType(), metavar="PATH=VALUE",
     help="Override an assumption, validated like the file; repeatable. A year of a per-year "
          "input: PATH.YEAR=VALUE; a deal: deals.ID.COLUMN=VALUE.")
+def _default_outdir(ctx: click.Context, param: click.Parameter, value: Path) -> Path:
+    """The default ``outputs/`` is created beside ``assumptions/`` when missing (a folder given
+    with -o must exist: a typo there should not scatter outputs)."""
+    if value == param.default and not value.exists() and Path("assumptions").is_dir():
+        try:
+            value.mkdir()
+        except OSError:
+            pass  # reported with its reason when the outputs are planned
+    return value
+
+
 output_option = click.option(
     "-o", "--output", "outdir", type=click.Path(path_type=Path), default=Path("outputs"),
-    show_default=True, help="Folder for the outputs (must exist).")
+    show_default=True, callback=_default_outdir,
+    help="Folder for the outputs (a folder given here must exist; the default is created).")
 assumptions_option = click.option(
     "-a", "--assumptions", "assumptions_dir", type=click.Path(path_type=Path),
     default=Path("assumptions"), show_default=True,
