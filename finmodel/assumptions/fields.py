@@ -7,6 +7,7 @@ them on the Inputs sheet. The walk is generic: a new block of the schema needs n
 """
 from __future__ import annotations
 
+import dataclasses
 import typing
 from dataclasses import dataclass
 from typing import Iterable, Mapping
@@ -148,15 +149,32 @@ def deal_bounds(column: str) -> Bounds:
 def input_fields(scenario: Scenario, deals: Iterable[Deal]) -> list[InputField]:
     """Every input of a scenario in Inputs-sheet order."""
     years = scenario.timeline.years
+    # The timeline is fixed for a run (change it in the file): shown, not an editable input.
     out: list[InputField] = [InputField("timeline.first_year", "First year (last actual)", "year",
-                                        "Timeline", float(scenario.timeline.first_year), False)]
+                                        "Timeline", float(scenario.timeline.first_year), False,
+                                        informational=True)]
     for name in type(scenario).model_fields:
         block = getattr(scenario, name)
         if isinstance(block, BaseModel) and name != "timeline":
             out += _walk(block, name, years, scenario.sources)
-    for d in deals:
-        if d.include:
-            out += deal_fields(d, len(years))
+    included = [d for d in deals if d.include]
+    for d in included:
+        out += deal_fields(d, len(years))
+    return _unused_statuses(out, included)
+
+
+def _unused_statuses(fields: list[InputField], deals: list[Deal]) -> list[InputField]:
+    """A status's slip or realisation that no included deal takes (from its status) moves
+    nothing: it is shown as information, not as an input."""
+    used = {d.status.value for d in deals if d.delay_years is None}
+    used_real = {d.status.value for d in deals if d.realisation_fraction is None}
+    out = []
+    for f in fields:
+        head, _, status = f.path.rpartition(".")
+        if (head == "commitments.status_delay_years" and status not in used) or \
+                (head == "commitments.status_realisation_fraction" and status not in used_real):
+            f = dataclasses.replace(f, informational=True)
+        out.append(f)
     return out
 
 
@@ -172,8 +190,11 @@ def deal_fields(d: Deal, periods: int) -> list[InputField]:
                       informational=d.value_covers is ValueCovers.NONE, **common),
            InputField(f"{p}.start_year", "Start year (as announced)", "year", value=float(d.start_year),
                       series=False, bounds=deal_bounds("start_year"), **common),
+           # an owned deal's explicit ramp is its term (the shares); a cloud deal's term also
+           # says which share is renewed
            InputField(f"{p}.term_years", f"Term ({d.ramp.value} ramp)", "years", value=float(d.term_years),
-                      series=False, bounds=deal_bounds("term_years"), **common)]
+                      series=False, bounds=deal_bounds("term_years"),
+                      informational=d.ramp is RampKind.EXPLICIT and d.kind.value == "owned", **common)]
     if d.ramp is RampKind.EXPLICIT:
         shares = tuple(d.shares) + (0.0,) * (periods - len(d.shares))
         out.append(InputField(f"{p}.shares", "Ramp shares by term year (1st, 2nd, ... from the first "

@@ -180,7 +180,7 @@ def _timeline_header(book: _Book, sheet: Sheet, with_total: bool = True) -> None
 
 def _inputs_sheet(book: _Book) -> Sheet:
     sheet = Sheet("Inputs", tab_color="#FFC000")
-    _title(sheet, "Inputs", "Blue on yellow = an assumption you may edit; everything else recalculates. "
+    _title(sheet, "Inputs", "Blue on yellow = an assumption you may edit; grey = information no formula reads (or the timeline: change it in the file). "
                             "Basis and source of each number at the right and on the Sources sheet.")
     years = book.result.years
     T = len(years)
@@ -203,6 +203,7 @@ def _inputs_sheet(book: _Book) -> Sheet:
             row += 1
         book.inputs[f.path] = (row, f)
         fmt = number_format(f.unit, "input")
+        style = Style.NOTE if f.informational else Style.INPUT  # only true inputs look editable
         sheet.put(row, 0, Cell(f.label, style=Style.LABEL, comment=f.path))
         sheet.put(row, 1, Cell(f.unit, style=Style.UNIT))
         sheet.put(row, 3, Cell(f.basis or "", style=Style.NOTE))
@@ -212,10 +213,10 @@ def _inputs_sheet(book: _Book) -> Sheet:
         comment = _comment(f)
         if f.series:
             for t, v in enumerate(f.value):
-                sheet.put(row, FIRST_COL + t, Cell(float(v), style=Style.INPUT, num_format=fmt,
+                sheet.put(row, FIRST_COL + t, Cell(float(v), style=style, num_format=fmt,
                                                    comment=comment if t == 0 else None))
         else:
-            sheet.put(row, VALUE_COL, Cell(float(f.value), style=Style.INPUT, num_format=fmt,
+            sheet.put(row, VALUE_COL, Cell(float(f.value), style=style, num_format=fmt,
                                            comment=comment))
             book.spec.names.append(DefinedName(name_of("in." + f.path),
                                                f"=Inputs!{abs_a1(row, VALUE_COL)}"))
@@ -487,41 +488,52 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     sheet.put(row, 2, Cell(bool(book.result.checks_pass[0]),
                            f"=Checks!{abs_a1(r, c)}", Style.CHECK))
     row += 2
-    years = key_years(book.result)
+    years = key_years(book.result.timeline)
     sheet.put(row, 0, Cell("Key figures by year", style=Style.SECTION))
     row += 1
     sheet.put(row, 0, Cell("Line item", style=Style.HEADER))
     sheet.put(row, 1, Cell("Unit", style=Style.HEADER))
     for j, y in enumerate(years):
         sheet.put(row, 2 + j, Cell(int(y), style=Style.HEADER, num_format="0"))
+    # the peak-funding year's column follows the model (a formula), so an edit moves it too
+    peak_col = 2 + len(years)
+    peak = book.result.metrics["peak_funding_year"]
+    peak_year = metric_value(peak)
+    head = f"{abs_a1(row, peak_col)}"
+    sheet.put(row, peak_col, Cell(peak_year, "=" + book.address("m:peak_funding_year", "Summary", 0),
+                                  Style.HEADER, "0"))
+    sheet.put(row - 1, peak_col, Cell("Peak funding year", style=Style.NOTE))
+    year_row = book.address("year", "Summary", 0, "row")
     row += 1
     for key in SUMMARY_ITEMS:
         li = book.result.catalogue[key]
+        fmt = number_format(li.unit)
         sheet.put(row, 0, Cell(li.label, style=Style.LABEL))
         sheet.put(row, 1, Cell(li.unit, style=Style.UNIT))
         for j, y in enumerate(years):
             c = book.col_of_year(y)
             value = _cached(float(book.result.line_items[key][0, c - FIRST_COL]))
-            sheet.put(row, 2 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c), Style.LINK,
-                                       number_format(li.unit)))
+            sheet.put(row, 2 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c), Style.LINK, fmt))
+        at_peak = (_cached(float(book.result.line_items[key][0, book.col_of_year(int(peak.value[0])) - FIRST_COL]))
+                   if not peak.reason[0] else "n/a")
+        sheet.put(row, peak_col, Cell(at_peak, f'=IF(ISNUMBER({head}),INDEX({book.address(f"li:{key}", "Summary", 0, "row")},'
+                                               f'1,MATCH({head},{year_row},0)),"n/a")', Style.LINK, fmt))
         row += 1
     sheet.col_widths.update({0: 48, 1: 9})
-    sheet.col_widths.update({2 + j: 11 for j in range(max(len(years), 1))})
-    _summary_charts(book, sheet, 3, 2 + max(len(years), 1) + 1)  # a 2 x 2 grid right of the tables
+    sheet.col_widths.update({2 + j: 11 for j in range(len(years) + 1)})
+    _summary_charts(book, sheet, 3, 2 + len(years) + 2)  # a 2 x 2 grid right of the tables
     return sheet
 
 
 MAX_KEY_YEARS = 8
 
 
-def key_years(result: Result) -> list[int]:
-    """Years shown on the Summary: the actual year, the first three forecast years, the peak
-    funding year and the last year, the rest spread evenly; at most :data:`MAX_KEY_YEARS`."""
-    years = list(result.timeline.years)
+def key_years(timeline) -> list[int]:
+    """Years shown on the Summary: the actual year, the first three forecast years and the
+    last year, the rest spread evenly; at most :data:`MAX_KEY_YEARS` (the peak-funding year has
+    its own column, a formula)."""
+    years = list(timeline.years)
     must = set(years[:4]) | {years[-1]}
-    peak = result.metrics["peak_funding_year"]
-    if not peak.reason[0]:
-        must.add(int(peak.value[0]))
     rest = [y for y in years if y not in must]
     room = max(MAX_KEY_YEARS - len(must), 0)
     if rest and room:

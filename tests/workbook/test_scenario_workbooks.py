@@ -71,6 +71,12 @@ def _input_cell(wb, path: str, year: int | None = None):
     (BASE, "valuation.discount_rate", None, 0.095),
     (BASE, "capex.servers.cost_usd_bn_per_gw", None, 31.5),
     (BASE, "commitments.delay_years", None, 1),
+    (BASE, "demand.inference_gw_per_usd_bn", None, 0.04),
+    (BASE, "deals.amd-instinct.value_usd_bn", None, 150.0),
+    (BASE, "commitments.cloud_price_factor", None, 1.15),
+    (BASE, "deals.oracle-cloud.start_year", None, 2028),
+    (MINI, "expansion.lead_time_years", None, 3),
+    (MINI, "demand.training_gw", 2028, 4.5),
     (MINI, "revenue.segments.api_other.growth_per_year", 2029, 0.55),
     (MINI, "operations.power_price_usd_per_mwh", 2030, 95.0),
 ])
