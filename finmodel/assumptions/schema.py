@@ -37,7 +37,7 @@ __all__ = [
     "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
     "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds", "INPUT_FLAG", "Flag", "Anchor", "Measure",
     "MeasureKind", "Calibration", "FileRef", "Demand", "Expansion", "ValueCovers",
-    "DealStatus",
+    "DealStatus", "WorkingCapital",
 ]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -339,6 +339,7 @@ class Component(_Frozen):
     life_years: Q(gt=0, le=60)
     residual_fraction: Q(ge=0, lt=1, kind="fraction")
     price_change_per_year: Q(gt=-1, le=1, kind="fraction")
+    lead_time_years: Q(ge=0, le=5, integer=True)  # paid evenly over these years before online
     it_equipment: StrictBool
 
 
@@ -479,6 +480,18 @@ class OperatingCosts(_Frozen):
     research_staff: Cost
     sales_marketing: Cost
     general_admin: Cost
+    # share of revenue paid in stock, part of the costs above: a cost in the P&L and in the FCF
+    # that is valued, but not cash (it dilutes the holders instead)
+    stock_compensation_fraction: S(ge=0, le=5, kind="fraction")
+
+
+class WorkingCapital(_Frozen):
+    """Balances that move cash before or after the P&L: customers paying in advance, bills to
+    partners paid later, prepayments to vendors (each a share of its flow in the year)."""
+
+    deferred_revenue_fraction: S(ge=0, le=1, kind="fraction")  # of revenue
+    payables_fraction: S(ge=0, le=1, kind="fraction")          # of compute cost (cash)
+    prepayments_fraction: S(ge=0, le=1, kind="fraction")       # of cloud contract payments
 
 
 class Tax(_Frozen):
@@ -488,8 +501,11 @@ class Tax(_Frozen):
 
 
 class Financing(_Frozen):
+    """Cash, the cash floor and the money raised (before the financing instruments)."""
+
     opening_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
-    minimum_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    minimum_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")  # the floor under the buffer below
+    minimum_cash_months: Q(ge=0, le=60)  # months of cash costs held as a buffer
     equity_raised_usd_bn: S(ge=0, le=100_000, kind="usd_bn")
     other_financing_usd_bn: S(ge=-100_000, le=100_000, kind="usd_bn")
 
@@ -580,6 +596,7 @@ class Scenario(_Frozen):
     operations: Operations
     revenue: Revenue
     operating_costs: OperatingCosts
+    working_capital: WorkingCapital
     tax: Tax
     financing: Financing
     valuation: Valuation

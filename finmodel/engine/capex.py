@@ -6,7 +6,7 @@ import numpy as np
 from .capacity import _lags, by_life_group, rounded_life
 
 __all__ = ["price_index", "purchases_gw", "component_capex", "it_capex", "depreciation",
-           "value_per_gw_less", "value_per_gw_plus", "purchase_value"]
+           "value_per_gw_less", "value_per_gw_plus", "purchase_value", "construction_spend"]
 
 
 def price_index(price_change_per_year: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -109,4 +109,32 @@ def vintage_matrix(capex_row: np.ndarray, life_years: float, residual_fraction: 
     out = np.zeros((T, T))
     for v in range(T):
         out[v, v:] = capex_row[v] * profile[:T - v] * (1.0 - residual_fraction)
+    return out
+
+
+def construction_spend(capex, lead_time_years) -> np.ndarray:
+    """Cash paid for assets placed in service each period, spread evenly over the ``L`` years
+    before they come online (construction) [US$ bn].
+
+    Capacity online in period q >= 2 is paid 1/L in each of periods q-L .. q-1; a part that
+    would fall before the first forecast period is paid in it (the first period is the last
+    actual year, whose spending is as reported). L = 0 pays on delivery. The same totals as
+    ``capex``: only the timing moves.
+    """
+    capex = np.asarray(capex, dtype=float)
+    lead = np.broadcast_to(np.asarray(lead_time_years, dtype=float), (capex.shape[0], 1))[:, 0]
+    n, T = capex.shape[0], capex.shape[1]
+    out = np.zeros((n, T))
+    out[:, 0] = capex[:, 0]
+    on_delivery = lead <= 0
+    out[on_delivery, 1:] = capex[on_delivery, 1:]
+    later = ~on_delivery
+    if later.any():
+        c, L = capex[later], lead[later]
+        part = np.zeros((c.shape[0], T))
+        for q in range(1, T):  # periods, then lead years: never a loop over scenarios
+            for k in range(1, int(L.max()) + 1):
+                take = (k <= L) * c[:, q] / L
+                part[:, max(q - k, 1)] += take
+        out[later, 1:] = part[:, 1:]
     return out

@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["difference", "free_cash_flow", "cash_closing", "funding_need", "cumulative_after_first",
-           "discount_factor", "present_value", "ratio", "payback_flag", "positive_flag"]
+           "discount_factor", "present_value", "ratio", "payback_flag", "positive_flag",
+           "cumulative_difference", "working_capital", "minimum_cash"]
 
 
 def difference(a, b) -> np.ndarray:
@@ -15,9 +16,20 @@ def difference(a, b) -> np.ndarray:
     return np.asarray(a, dtype=float) - b
 
 
-def free_cash_flow(ebitda, cash_tax, capex) -> np.ndarray:
-    """FCF = EBITDA - cash tax - capex [US$ bn]."""
-    return ebitda - cash_tax - capex
+def free_cash_flow(ebitda, cash_tax, capex, working_capital_change=0.0) -> np.ndarray:
+    """FCF = EBITDA - cash tax - capex + cash from working capital [US$ bn]."""
+    return ebitda - cash_tax - capex + working_capital_change
+
+
+def working_capital(revenue, deferred_fraction, compute_cost, payables_fraction, cloud_payments,
+                    prepaid_fraction) -> np.ndarray:
+    """Net working-capital liabilities: deferred revenue + payables - prepayments [US$ bn]."""
+    return revenue * deferred_fraction + compute_cost * payables_fraction - cloud_payments * prepaid_fraction
+
+
+def minimum_cash(floor_usd_bn, months, cash_costs, months_per_year) -> np.ndarray:
+    """The cash buffer: months of cash costs, at least the floor [US$ bn]."""
+    return np.maximum(floor_usd_bn, months / months_per_year * np.asarray(cash_costs, dtype=float))
 
 
 def cash_closing(opening_cash_usd_bn, fcf, equity, other) -> np.ndarray:
@@ -55,6 +67,11 @@ def ratio(numerator, denominator) -> np.ndarray:
     den = np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+
+
+def cumulative_difference(paid, placed) -> np.ndarray:
+    """Running balance of paid - placed in service, from 0 before the first period [US$ bn]."""
+    return np.cumsum(np.asarray(paid, dtype=float) - placed, axis=1)
 
 
 def positive_flag(x) -> np.ndarray:

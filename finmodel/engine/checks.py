@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rows_equal", "non_negative", "non_decreasing", "depreciation_within", "equals_sum"]
+__all__ = ["rows_equal", "non_negative", "non_decreasing", "never_above", "depreciation_within", "equals_sum"]
 
 
 def rows_equal(lhs, rhs, tolerance) -> np.ndarray:
@@ -30,3 +30,8 @@ def equals_sum(value, row, tolerance) -> np.ndarray:
 def non_decreasing(row, tolerance) -> np.ndarray:
     """No period falls below the one before by more than the tolerance."""
     return (np.diff(np.asarray(row, dtype=float), axis=1) >= -np.reshape(tolerance, (-1, 1))).all(axis=1)
+
+
+def never_above(part, whole, tolerance) -> np.ndarray:
+    """No period where part exceeds whole by more than the tolerance."""
+    return (np.asarray(part, dtype=float) <= np.asarray(whole, dtype=float) + np.reshape(tolerance, (-1, 1))).all(axis=1)

@@ -13,7 +13,7 @@ import numpy as np
 
 __all__ = ["declining", "demand_gw", "served_fraction", "served_gw", "inference_served",
            "training_served", "installed_needed", "expansion_level",
-           "additions", "idle_gw", "load_factor", "used_gw", "share_of_demand", "it_price_factor"]
+           "additions", "additions_after_first", "idle_gw", "load_factor", "used_gw", "share_of_demand", "it_price_factor"]
 
 
 def declining(start, decline_per_year) -> np.ndarray:
@@ -100,6 +100,13 @@ def additions(level) -> np.ndarray:
     """Capacity added each period: level(t) - level(t-1), level(0) = 0 [GW]."""
     level = np.asarray(level, dtype=float)
     return np.diff(level, axis=1, prepend=0.0)
+
+
+def additions_after_first(level) -> np.ndarray:
+    """Change of a level from the period before; 0 in the first period [unit of level]."""
+    level = np.asarray(level, dtype=float)
+    out = np.diff(level, axis=1, prepend=level[:, :1])
+    return out
 
 
 def idle_gw(installed, needed) -> np.ndarray:

@@ -17,7 +17,8 @@ def _identities(cat, s: Structure) -> None:
         "cash_identity", "Cash identity holds each year (closing = opening + FCF + financing)",
         c.rows_equal,
         {"lhs": "li:cash_closing",
-         "rhs": ("li:cash_opening", "li:fcf", "li:equity", "li:other_financing"), "tolerance": TOL},
+         "rhs": ("li:cash_opening", "li:fcf", "li:sbc_addback", "li:equity", "li:other_financing"),
+         "tolerance": TOL},
         "=SUMPRODUCT(ABS({lhs.row}-{rhs.row}))<{tolerance}"))
     for comp, label, _ in s.components:
         cat.add(CheckDef(
@@ -36,7 +37,10 @@ def _bounds(cat, s: Structure) -> None:
     for key, label, row in (("capacity_non_negative", "Capacity is never negative", "li:total_gw"),
                             ("loss_pool_non_negative", "Loss carry-forward pool is never negative",
                              "li:loss_pool_closing"),
-                            ("tax_non_negative", "Tax is never negative", "li:tax")):
+                            ("tax_non_negative", "Tax is never negative", "li:tax"),
+                            ("construction_non_negative",
+                             "Construction in progress is never negative (paid before placed in service)",
+                             "li:construction_in_progress")):
         cat.add(CheckDef(key, label, c.non_negative, {"row": row, "tolerance": TOL},
                          "=MIN({row.row})>=-{tolerance}"))
 
@@ -50,4 +54,11 @@ def _compute(cat, s: Structure) -> None:
                      "=SUMPRODUCT(({row.fcst}<{row.lag}-{tolerance})*1)=0"))
 
 
-CHECK_PARTS = (_identities, _bounds, _compute)
+def _costs(cat, s: Structure) -> None:
+    cat.add(CheckDef("stock_compensation_within_costs",
+                     "Stock compensation is part of the operating costs (never more than them)",
+                     c.never_above, {"part": "li:stock_compensation", "whole": "li:opex_total", "tolerance": TOL},
+                     "=SUMPRODUCT(({part.row}>{whole.row}+{tolerance})*1)=0"))
+
+
+CHECK_PARTS = (_identities, _bounds, _compute, _costs)

@@ -28,6 +28,7 @@ CONSTANTS = {
     "hours_per_year": (8760.0, "hours", "Hours in a year"),
     "usd_per_usd_bn_mwh_per_gwh": (1e6, "-", "Conversion: GWh x $/MWh to US$ bn (1e9 / 1,000)"),
     "check_tolerance": (1e-6, "US$ bn", "Tolerance of the model checks"),
+    "months_per_year": (12.0, "months", "Months in a year"),
 }
 
 # Calculation sheets, left to right.

@@ -29,9 +29,8 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal]) -> Structure:
     """What is fixed for a whole batch: segments, cost modes, components and included deals."""
     return Structure(
         segments=tuple((k, s.label, s.path) for k, s in scenario.revenue.segments.items()),
-        costs=tuple((k, getattr(scenario.operating_costs, k).label,
-                     getattr(scenario.operating_costs, k).mode)
-                    for k in type(scenario.operating_costs).model_fields),
+        costs=tuple((k, c.label, c.mode) for k in type(scenario.operating_costs).model_fields
+                    if hasattr(c := getattr(scenario.operating_costs, k), "mode")),
         components=tuple((c, getattr(scenario.capex, c).label, getattr(scenario.capex, c).it_equipment)
                          for c in COMPONENTS),
         deals=tuple(DealShape(d.id, f"{d.partner} ({d.id})", d.kind.value, d.value_covers.value,

@@ -368,6 +368,37 @@ def _capex(cat, s: Structure) -> None:
                  section="Total"))
 
 
+# --- Construction: when owned capex is paid ------------------------------------------------------
+
+SPEND_FORMULA = (
+    "=IF({period}=1,{capex},IF({lead}<=0,{capex},IF({period}=2,"
+    "SUMPRODUCT((({periods.row}-{period})=0)*{lead}*{capex.row}"
+    "+(({periods.row}-{period})>=1)*(({lead}-{periods.row}+{period}+1)>0)"
+    "*({lead}-{periods.row}+{period}+1)*{capex.row}),"
+    "SUMPRODUCT((({periods.row}-{period})>=1)*(({periods.row}-{period})<={lead})*{capex.row}))/{lead}))")
+
+
+def _construction(cat, s: Structure) -> None:
+    """Facilities are paid for while they are built: each component's capex (placed in service
+    when the capacity comes online) is paid evenly over its lead time before."""
+    for i, (c, label, _) in enumerate(s.components):
+        cat.add(LineItem(
+            f"capex_spend.{c}", f"{label}: paid (over the lead time before online)", "US$ bn", "Capex",
+            capex.construction_spend,
+            {"capex": f"li:capex.{c}", "lead_time_years": f"in:capex.{c}.lead_time_years"},
+            SPEND_FORMULA,
+            refs={"capex": f"li:capex.{c}", "lead": f"in:capex.{c}.lead_time_years", "period": "period",
+                  "periods": "period"}, total=True,
+            section="Capex paid (construction ahead of online capacity)" if i == 0 else None))
+    cat.add(_sum("capex_spend_total", "Owned capex paid", "US$ bn", "Capex",
+                 tuple(f"li:capex_spend.{c}" for c, _, _ in s.components), total=True))
+    cat.add(LineItem("construction_in_progress", "Construction in progress (paid, not yet online)",
+                     "US$ bn", "Capex", cashflow.cumulative_difference,
+                     {"paid": "li:capex_spend_total", "placed": "li:capex_total"},
+                     "=IF({period}=1,0,{self.prev})+{paid}-{placed}",
+                     refs={"paid": "li:capex_spend_total", "placed": "li:capex_total", "period": "period"}))
+
+
 # --- Revenue ----------------------------------------------------------------------------------
 # Each segment's path gives its revenue DEMAND (what customers would pay for); revenue is the
 # demand served by the capacity in use (Capacity: share of demand served).
@@ -502,6 +533,9 @@ def _pnl(cat, s: Structure) -> None:
             cat.add(_link(f"opex.{c}", label, "US$ bn", P, f"{p}.usd_bn", total=True, section=sec))
     cat.add(_sum("opex_total", "Operating costs", "US$ bn", P,
                  tuple(f"li:opex.{c}" for c, _, _ in s.costs), total=True))
+    cat.add(LineItem("stock_compensation", "of which paid in stock (non-cash)", "US$ bn", P, costs.share_of,
+                     {"base": "li:revenue_total", "fraction": "in:operating_costs.stock_compensation_fraction"},
+                     "={base}*{fraction}", total=True))
     cat.add(LineItem("ebit", "EBIT (operating profit)", "US$ bn", P, cashflow.difference,
                      {"a": "li:gross_profit", "b": ("li:training_cost", "li:opex_total")}, "={a}-{b}",
                      total=True, kind="total", section="Profit"))
@@ -547,12 +581,30 @@ def _cash(cat, s: Structure) -> None:
     cat.add(_link("cf.ebitda", "EBITDA", "US$ bn", C, "li:ebitda", total=True,
                   section="Free cash flow"))
     cat.add(_link("cf.tax", "Cash tax", "US$ bn", C, "li:tax", total=True))
-    cat.add(_link("cf.capex", "Owned capex", "US$ bn", C, "li:capex_total", total=True))
-    cat.add(LineItem("fcf", "Free cash flow", "US$ bn", C, cashflow.free_cash_flow,
-                     {"ebitda": "li:cf.ebitda", "cash_tax": "li:cf.tax", "capex": "li:cf.capex"},
-                     "={ebitda}-{cash_tax}-{capex}", total=True, kind="total"))
+    cat.add(_link("cf.capex", "Owned capex paid", "US$ bn", C, "li:capex_spend_total", total=True))
+    wc = "in:working_capital"
+    cat.add(LineItem("working_capital", "Working capital: net liabilities (deferred revenue + payables "
+                     "- prepayments)", "US$ bn", C, cashflow.working_capital,
+                     {"revenue": "li:revenue_total", "deferred_fraction": f"{wc}.deferred_revenue_fraction",
+                      "compute_cost": "li:compute_cost", "payables_fraction": f"{wc}.payables_fraction",
+                      "cloud_payments": "li:cloud_payments", "prepaid_fraction": f"{wc}.prepayments_fraction"},
+                     "={revenue}*{deferred_fraction}+{compute_cost}*{payables_fraction}"
+                     "-{cloud_payments}*{prepaid_fraction}"))
+    cat.add(LineItem("working_capital_change", "Cash from working capital (rise in net liabilities)",
+                     "US$ bn", C, compute.additions_after_first, {"level": "li:working_capital"},
+                     "=IF({period}=1,0,{level}-{level.prev})",
+                     refs={"level": "li:working_capital", "period": "period"}, total=True))
+    cat.add(LineItem("fcf", "Free cash flow (stock compensation counted as a cost)", "US$ bn", C,
+                     cashflow.free_cash_flow,
+                     {"ebitda": "li:cf.ebitda", "cash_tax": "li:cf.tax", "capex": "li:cf.capex",
+                      "working_capital_change": "li:working_capital_change"},
+                     "={ebitda}-{cash_tax}-{capex}+{working_capital_change}", total=True, kind="total"))
+    cat.add(_link("sbc_addback", "Stock compensation added back (paid in shares, not cash)", "US$ bn", C,
+                  "li:stock_compensation", total=True, section="Financing and cash"))
+    cat.add(_sum("cash_flow_before_financing", "Cash flow before financing (cash burn when negative)",
+                 "US$ bn", C, ("li:fcf", "li:sbc_addback"), total=True))
     cat.add(_link("equity", "Equity raised", "US$ bn", C, "in:financing.equity_raised_usd_bn",
-                  total=True, section="Financing and cash"))
+                  total=True))
     cat.add(_link("other_financing", "Other financing", "US$ bn", C,
                   "in:financing.other_financing_usd_bn", total=True))
     cat.add(LineItem("cash_opening", "Cash: opening", "US$ bn", C, timeline.previous,
@@ -562,14 +614,21 @@ def _cash(cat, s: Structure) -> None:
                            "closing": "li:cash_closing", "period": "period"}))
     cat.add(LineItem("cash_closing", "Cash: closing", "US$ bn", C, cashflow.cash_closing,
                      {"opening_cash_usd_bn": "in:financing.opening_cash_usd_bn", "fcf": "li:fcf",
-                      "equity": "li:equity", "other": "li:other_financing"},
-                     "={opening}+{fcf}+{equity}+{other}",
-                     refs={"opening": "li:cash_opening", "fcf": "li:fcf", "equity": "li:equity",
-                           "other": "li:other_financing"}, kind="total"))
+                      "equity": ("li:equity", "li:sbc_addback"), "other": "li:other_financing"},
+                     "={opening}+{fcf}+{sbc}+{equity}+{other}",
+                     refs={"opening": "li:cash_opening", "fcf": "li:fcf", "sbc": "li:sbc_addback",
+                           "equity": "li:equity", "other": "li:other_financing"}, kind="total"))
+    cat.add(LineItem("cash_costs", "Cash costs (compute + operating costs - stock compensation)",
+                     "US$ bn", C, cashflow.difference,
+                     {"a": ("li:compute_cost", "li:opex_total"), "b": "li:stock_compensation"}, "={a}-{b}"))
+    cat.add(LineItem("minimum_cash", "Minimum cash (months of cash costs, at least the floor)", "US$ bn", C,
+                     cashflow.minimum_cash,
+                     {"floor_usd_bn": "in:financing.minimum_cash_usd_bn", "months": "in:financing.minimum_cash_months",
+                      "cash_costs": "li:cash_costs", "months_per_year": "k:months_per_year"},
+                     "=MAX({floor_usd_bn},{months}/{months_per_year}*{cash_costs})"))
     cat.add(LineItem("funding_need", "Funding need (below minimum cash)", "US$ bn", C,
                      cashflow.funding_need,
-                     {"minimum_cash_usd_bn": "in:financing.minimum_cash_usd_bn",
-                      "cash": "li:cash_closing"},
+                     {"minimum_cash_usd_bn": "li:minimum_cash", "cash": "li:cash_closing"},
                      "=MAX({minimum_cash_usd_bn}-{cash},0)"))
     cat.add(LineItem("cumulative_fcf", "Cumulative FCF from the first forecast year", "US$ bn", C,
                      cashflow.cumulative_after_first, {"x": "li:fcf"},
@@ -637,4 +696,4 @@ def _unit_economics(cat, s: Structure) -> None:
 
 
 # The parts of the catalogue, in the order the rows appear on the sheets.
-LINE_ITEM_PARTS = (_deals, _capacity, _capex, _revenue, _pnl, _cash, _unit_economics)
+LINE_ITEM_PARTS = (_deals, _capacity, _capex, _construction, _revenue, _pnl, _cash, _unit_economics)

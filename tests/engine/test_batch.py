@@ -107,7 +107,8 @@ def test_invariants_hold_for_random_valid_inputs(mini, u):
         res = run_engine(drivers_for(mini).with_overrides(ov))
     li = res.line_items
     # cash identity each period
-    moves = li["cash_closing"] - li["cash_opening"] - li["fcf"] - li["equity"] - li["other_financing"]
+    moves = (li["cash_closing"] - li["cash_opening"] - li["fcf"] - li["sbc_addback"] - li["equity"]
+             - li["other_financing"])
     assert np.abs(moves).max() < 1e-9
     # depreciation never exceeds depreciable capex, and all checks pass
     assert all(bool(c[0]) for c in res.checks.values())
