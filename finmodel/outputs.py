@@ -210,10 +210,16 @@ def write_text(path: Path, text: str) -> Path:
 
 
 def write_csv(path: Path, frame: pd.DataFrame) -> Path:
-    """Write a DataFrame as UTF-8 CSV with formula-looking text made safe."""
+    """Write a DataFrame as UTF-8 CSV with formula-looking text made safe.
+
+    Floating-point residue (``|x| < 1e-9``, e.g. ``-1.4e-14`` left by a difference of equal
+    sums) is written as 0: every unit here (US$ bn, GW, fractions) makes 1e-9 immaterial.
+    """
     safe = frame.copy()
     for col in safe.columns:
-        if safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
+        if pd.api.types.is_float_dtype(safe[col]):
+            safe[col] = safe[col].mask(safe[col].abs() < 1e-9, 0.0)
+        elif safe[col].dtype == object or pd.api.types.is_string_dtype(safe[col]):
             safe[col] = safe[col].map(safe_text)
     buf = io.StringIO()
     safe.to_csv(buf, index=False, lineterminator="\n")

@@ -72,7 +72,7 @@ def test_formula_looking_text_is_quote_prefixed_in_csv(injected):
                     if field.startswith(("=", "+", "@", "\t", "\r")) or field == "#N/A":
                         pytest.fail(f"{name}: unprefixed formula-looking field {field!r}")
                     if field.startswith("-"):
-                        assert re.fullmatch(r"-\d[\d,]*(\.\d+)?%?", field), (name, field)
+                        assert re.fullmatch(r"-\d[\d,]*(\.\d+)?([eE][-+]?\d+)?%?", field), (name, field)
                     if field.startswith("'="):
                         seen.add(field[:11])
     assert "'=HYPERLINK" in seen
