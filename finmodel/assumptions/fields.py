@@ -16,7 +16,7 @@ import annotated_types as at
 from pydantic import BaseModel
 
 from .schema import (
-    INPUT_FLAG, Bounds, Deal, Quantity, RampKind, Scenario, ValueCovers, field_bounds,
+    INFORMATIONAL, INPUT_FLAG, Bounds, Deal, Quantity, RampKind, Scenario, ValueCovers, field_bounds,
 )
 
 __all__ = ["InputField", "input_fields", "deal_fields", "expand_series", "unit_of", "humanise",
@@ -121,7 +121,7 @@ def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> 
             yield InputField(path, humanise(name), unit_of(name), section, value, series, bounds,
                              v.basis.value if v.basis else None,
                              (src.title if src else v.source), (src.as_of if src else v.as_of) or v.as_of,
-                             v.note)
+                             v.note, informational=INFORMATIONAL in info.metadata)
         elif isinstance(v, bool) and INPUT_FLAG in info.metadata:
             yield InputField(path, humanise(name), "flag", section, 1.0 if v else 0.0, False,
                              Bounds(ge=0, le=1))
@@ -160,19 +160,25 @@ def input_fields(scenario: Scenario, deals: Iterable[Deal]) -> list[InputField]:
     included = [d for d in deals if d.include]
     for d in included:
         out += deal_fields(d, len(years))
-    return _unused_statuses(out, included)
+    return _structurally_unused(out, included, scenario)
 
 
-def _unused_statuses(fields: list[InputField], deals: list[Deal]) -> list[InputField]:
-    """A status's slip or realisation that no included deal takes (from its status) moves
-    nothing: it is shown as information, not as an input."""
+def _structurally_unused(fields: list[InputField], deals: list[Deal],
+                         scenario: Scenario) -> list[InputField]:
+    """Inputs that the structure leaves unread move nothing: they are shown as information, not
+    as inputs — a status's slip or realisation that no included deal takes (from its status),
+    and the cover target of a tranche that is not sculpted."""
     used = {d.status.value for d in deals if d.delay_years is None}
     used_real = {d.status.value for d in deals if d.realisation_fraction is None}
+    tranches = scenario.financing.tranches
+    unsculpted = {f"financing.tranches.{k}.dscr_target" for k, t in tranches.items()
+                  if t.amortisation.value != "sculpted"}
     out = []
     for f in fields:
         head, _, status = f.path.rpartition(".")
         if (head == "commitments.status_delay_years" and status not in used) or \
-                (head == "commitments.status_realisation_fraction" and status not in used_real):
+                (head == "commitments.status_realisation_fraction" and status not in used_real) or \
+                f.path in unsculpted:
             f = dataclasses.replace(f, informational=True)
         out.append(f)
     return out

@@ -25,9 +25,9 @@ from .yamlio import Located, read_yaml
 __all__ = ["Assumptions", "load", "parse_override", "DEAL_COLUMNS", "file_sha256"]
 
 DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "value_covers",
-                "start_year", "term_years", "ramp", "shares", "include", "status", "delay_years",
+                "start_year", "term_years", "ramp", "shares", "include", "status", "financing", "delay_years",
                 "realisation_fraction", "basis", "source", "source_url", "as_of", "note")
-_DEAL_OPTIONAL = ("shares", "delay_years", "realisation_fraction", "source_url", "note")
+_DEAL_OPTIONAL = ("shares", "financing", "delay_years", "realisation_fraction", "source_url", "note")
 _DEAL_FLOATS = ("capacity_gw", "value_usd_bn", "realisation_fraction")
 _DEAL_INTS = ("start_year", "term_years", "delay_years")
 _DEAL_BLANK_IS_NONE = ("delay_years", "realisation_fraction")  # blank: the status's value
@@ -384,6 +384,8 @@ def _deal_values(row: dict, i: int, where: Any, problems: list[Problem]) -> dict
     inc = out.get("include", "").lower()
     if inc in ("true", "false"):
         out["include"] = inc == "true"
+    if not out.get("financing"):
+        out.pop("financing", None)  # blank: owned deals are owned
     parsed = []
     for part in out.get("shares", "").split():
         value, why = parse_number(part)
@@ -489,6 +491,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
     deals, deal_problems = _validate_deals(rows, table, set_at)
     problems += deal_problems
     if scenario is not None and not problems:
+        problems += _deal_reference_problems(scenario, deals, origins)
+    if scenario is not None and not problems:
         problems += _rule_problems(scenario, deals, origins)
     if scenario is not None and not any(d.include for d in deals) and not deal_problems:
         col = table.col_index["include"] + 1 if "include" in table.col_index else None
@@ -554,6 +558,23 @@ def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
             out.append(Problem(f"unknown source {key!r}{_did_you_mean(key, scenario.sources)}; "
                                "add it to the sources block", f, line, col,
                                ".".join(map(str, path)) + ".source"))
+    return out
+
+
+def _deal_reference_problems(scenario: Scenario, deals: list[Deal], origins: _Origins) -> list[Problem]:
+    """A round's ``with_deal`` and a warrant's ``deal`` name an included deal of the table."""
+    included = [d.id for d in deals if d.include]
+    refs = [(("financing", "rounds", k, "with_deal"), r.with_deal, f"round {k!r} comes with deal")
+            for k, r in scenario.financing.rounds.items() if r.with_deal is not None]
+    refs += [(("financing", "warrants", k, "deal"), w.deal, f"warrant {k!r} vests with deal")
+             for k, w in scenario.financing.warrants.items()]
+    out = []
+    for at, deal, what in refs:
+        if deal not in included:
+            why = "is not included (include = false)" if any(d.id == deal for d in deals) else "is not in the deal table"
+            f, line, col = origins.find(at)
+            out.append(Problem(f"{what} {deal!r}, which {why}; "
+                               f"included deals: {', '.join(included)}", f, line, col, ".".join(at)))
     return out
 
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import re
+import typing
 from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Any, Literal, Union
@@ -35,9 +36,10 @@ __all__ = [
     "Component", "Capex", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
     "DecayingGrowthPath", "SCurvePath", "Revenue", "CostMode", "ShareOfRevenueCost",
     "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
-    "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds", "INPUT_FLAG", "Flag", "Anchor", "Measure",
+    "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds", "INPUT_FLAG", "Flag", "INFORMATIONAL", "Anchor", "Measure",
     "MeasureKind", "Calibration", "FileRef", "Demand", "Expansion", "ValueCovers",
-    "DealStatus", "WorkingCapital",
+    "DealStatus", "WorkingCapital", "EquityRound", "DebtTranche",
+    "Amortisation", "Revolver", "Warrant", "Covenants", "DealFinancing",
 ]
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -227,6 +229,17 @@ class _InputFlag:
 
 
 INPUT_FLAG = _InputFlag()
+
+
+class _Informational:
+    """Marks a number shown for context that no formula reads (e.g. partners' debt, whose cost
+    is inside the cloud prices): shown on the Inputs sheet, not styled as an input."""
+
+    def __repr__(self) -> str:
+        return "INFORMATIONAL"
+
+
+INFORMATIONAL = _Informational()
 Flag = Annotated[StrictBool, INPUT_FLAG]
 
 
@@ -500,14 +513,97 @@ class Tax(_Frozen):
     loss_usage_limit_fraction: Q(ge=0, le=1, kind="fraction")
 
 
+class EquityRound(_Frozen):
+    """An equity round: money in the year it is paid, at a post-money valuation (the price that
+    sets the dilution of everyone holding shares before it)."""
+
+    label: str = Field(min_length=1, max_length=80)
+    year: Q(ge=1990, le=2150, integer=True)
+    amount_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    post_money_usd_bn: Q(gt=0, le=1_000_000, kind="usd_bn")
+    ipo: bool = False  # this round is the IPO (rounds may depend on its year)
+    needs_ipo_by_year: Q(ge=1990, le=2150, integer=True) | None = None  # paid only if the IPO is by then
+    with_deal: str | None = Field(default=None, max_length=40)  # a partner's cheque tied to its deal
+    per_gw: bool = False  # amount_usd_bn is per GW of the deal deployed (vendor equity, Nvidia-style)
+
+
+class Amortisation(str, Enum):
+    BULLET = "bullet"        # all at maturity
+    STRAIGHT = "straight"    # equal parts over the tenor after the draw year
+    SCULPTED = "sculpted"    # cash available for debt service / DSCR target, less interest
+
+
+class DebtTranche(_Frozen):
+    """A corporate term loan or bond: drawn in one year, repaid by its amortisation."""
+
+    label: str = Field(min_length=1, max_length=80)
+    draw_year: Q(ge=1990, le=2150, integer=True)
+    amount_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    rate: Q(ge=0, le=1, kind="fraction")  # all-in fixed rate (base + spread)
+    tenor_years: Q(ge=1, le=40, integer=True)
+    amortisation: Amortisation
+    dscr_target: Q(gt=0, le=10)  # sculpted: repay what leaves this cover
+    fee_fraction: Q(ge=0, le=0.2, kind="fraction")  # upfront fee on the amount drawn
+
+
+class Revolver(_Frozen):
+    """A revolving facility: draws to hold the minimum cash, up to its limit; repaid first from
+    surplus cash."""
+
+    limit_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    rate: Q(ge=0, le=1, kind="fraction")
+    commitment_fee_fraction: Q(ge=0, le=0.1, kind="fraction")  # on the undrawn limit
+
+
+class Warrant(_Frozen):
+    """Vendor shares granted to the buyer, vesting per GW of the deal deployed (AMD-style);
+    sold as they vest: a rebate on the deal."""
+
+    label: str = Field(min_length=1, max_length=80)
+    deal: str = Field(min_length=1, max_length=40)
+    shares_m: Q(ge=0, le=100_000)  # millions of shares at full vesting (over the deal's capacity)
+    share_price_usd: S(ge=0, le=100_000)  # the vendor's share price when they vest
+
+
+class Covenants(_Frozen):
+    """Lender tests, checked every year; the first year each breaks is reported."""
+
+    max_net_debt_to_ebitda: Q(gt=0, le=100)
+    min_dscr: Q(gt=0, le=10)
+    min_interest_cover: Q(gt=0, le=100)
+
+
 class Financing(_Frozen):
-    """Cash, the cash floor and the money raised (before the financing instruments)."""
+    """Cash, the cash floor, and the instruments that fill the gap: equity rounds, vendor
+    financing, term debt, a revolver; leases of owned deals through SPVs (deal table)."""
 
     opening_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
     minimum_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")  # the floor under the buffer below
     minimum_cash_months: Q(ge=0, le=60)  # months of cash costs held as a buffer
-    equity_raised_usd_bn: S(ge=0, le=100_000, kind="usd_bn")
+    cash_interest_rate: Q(ge=0, le=1, kind="fraction")  # earned on cash
+    unfunded_gap_rate: Q(ge=0, le=1, kind="fraction")  # charged on last year's unfunded gap
+    sweep_fraction: Q(ge=0, le=1, kind="fraction")  # of surplus cash used to prepay term debt
     other_financing_usd_bn: S(ge=-100_000, le=100_000, kind="usd_bn")
+    rounds: dict[Annotated[str, AfterValidator(lambda k: _slug("round")(k))], EquityRound] = Field(
+        default_factory=dict, max_length=30)
+    tranches: dict[Annotated[str, AfterValidator(lambda k: _slug("tranche")(k))], DebtTranche] = Field(
+        default_factory=dict, max_length=20)
+    revolver: Revolver
+    warrants: dict[Annotated[str, AfterValidator(lambda k: _slug("warrant")(k))], Warrant] = Field(
+        default_factory=dict, max_length=10)
+    lease_rate: Q(ge=0, le=1, kind="fraction")  # an SPV's cost of capital for leased deals
+    covenants: Covenants
+    partner_debt_usd_bn: Annotated[Q(ge=0, le=100_000, kind="usd_bn"), INFORMATIONAL]  # inside cloud prices
+
+    @model_validator(mode="after")
+    def _one_ipo(self) -> "Financing":
+        ipos = [k for k, r in self.rounds.items() if r.ipo]
+        if len(ipos) > 1:
+            raise ValueError(f"at most one round is the IPO (got {', '.join(ipos)})")
+        needs = [k for k, r in self.rounds.items() if r.needs_ipo_by_year is not None]
+        if needs and not ipos:
+            raise ValueError(f"rounds {', '.join(needs)} depend on an IPO, but no round has ipo: true")
+        return self
 
 
 class Valuation(_Frozen):
@@ -619,6 +715,13 @@ class ValueCovers(str, Enum):
     CONTRACT = "contract"  # a cloud deal: the value is the contract's payments
 
 
+class DealFinancing(str, Enum):
+    """How an owned deal is paid for."""
+
+    OWN = "own"      # OpenAI buys it: capex
+    LEASE = "lease"  # an SPV buys it and leases it to OpenAI: a yearly payment at the lease rate
+
+
 class RampKind(str, Enum):
     LINEAR = "linear"
     FRONT = "front"
@@ -642,6 +745,7 @@ class Deal(_Frozen):
     value_covers: ValueCovers
     include: bool
     status: DealStatus
+    financing: DealFinancing = DealFinancing.OWN  # owned deals: own or lease through an SPV
     delay_years: int | None = Field(default=None, ge=0, le=10)  # blank: the status's slip
     realisation_fraction: float | None = Field(default=None, ge=0, le=1.5, allow_inf_nan=False)
     basis: Basis
@@ -672,6 +776,13 @@ class Deal(_Frozen):
     def _status_case(cls, v: Any) -> Any:
         return v.strip().lower() if isinstance(v, str) else v
 
+    @field_validator("financing")
+    @classmethod
+    def _lease_owned_only(cls, financing: DealFinancing, info: ValidationInfo) -> DealFinancing:
+        if financing is DealFinancing.LEASE and info.data.get("kind") is DealKind.CLOUD:
+            raise ValueError("only an owned deal can be leased (a cloud deal is already a lease)")
+        return financing
+
     @field_validator("value_covers")
     @classmethod
     def _covers(cls, covers: ValueCovers, info: ValidationInfo) -> ValueCovers:
@@ -698,4 +809,8 @@ class Deal(_Frozen):
 def field_bounds(model: type[BaseModel], name: str) -> Bounds | None:
     """The :class:`Bounds` declared on ``model.name`` (None for non-quantity fields)."""
     info = model.model_fields[name]
-    return next((m for m in info.metadata if isinstance(m, Bounds)), None)
+    found = next((m for m in info.metadata if isinstance(m, Bounds)), None)
+    if found is None:  # an optional quantity: Q(...) | None
+        for arg in typing.get_args(info.annotation):
+            found = next((m for m in getattr(arg, "__metadata__", ()) if isinstance(m, Bounds)), found)
+    return found

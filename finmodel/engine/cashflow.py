@@ -32,7 +32,7 @@ def minimum_cash(floor_usd_bn, months, cash_costs, months_per_year) -> np.ndarra
     return np.maximum(floor_usd_bn, months / months_per_year * np.asarray(cash_costs, dtype=float))
 
 
-def cash_closing(opening_cash_usd_bn, fcf, equity, other) -> np.ndarray:
+def cash_closing(opening_cash_usd_bn, fcf, equity=0.0, other=0.0) -> np.ndarray:
     """Closing cash: opening cash plus the cumulative sum of FCF and financing [US$ bn]."""
     flows = np.asarray(fcf, dtype=float) + equity + other
     return opening_cash_usd_bn + np.cumsum(flows, axis=1)

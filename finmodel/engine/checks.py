@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["rows_equal", "non_negative", "non_decreasing", "never_above", "depreciation_within", "equals_sum"]
+__all__ = ["corkscrew", "all_non_negative", "rows_equal", "non_negative", "non_decreasing", "never_above", "depreciation_within", "equals_sum"]
 
 
 def rows_equal(lhs, rhs, tolerance) -> np.ndarray:
@@ -35,3 +35,14 @@ def non_decreasing(row, tolerance) -> np.ndarray:
 def never_above(part, whole, tolerance) -> np.ndarray:
     """No period where part exceeds whole by more than the tolerance."""
     return (np.asarray(part, dtype=float) <= np.asarray(whole, dtype=float) + np.reshape(tolerance, (-1, 1))).all(axis=1)
+
+
+def corkscrew(closing, opening, added, removed, tolerance) -> np.ndarray:
+    """Every period: closing = opening + added - removed (to the tolerance, summed over periods)."""
+    gap = np.asarray(closing, dtype=float) - opening - added + removed
+    return np.abs(gap).sum(axis=1) < np.reshape(tolerance, -1)
+
+
+def all_non_negative(a, b, tolerance) -> np.ndarray:
+    """Two rows, each never below -tolerance."""
+    return non_negative(a, tolerance) & non_negative(b, tolerance)

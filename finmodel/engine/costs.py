@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["power_cost", "per_gw_cost", "share_of", "capital_charge"]
+__all__ = ["power_cost", "per_gw_cost", "share_of", "capital_charge", "capital_charges"]
 
 
 def power_cost(used_gw, pue, hours_per_year, price_usd_per_mwh, usd_per_usd_bn_mwh_per_gwh) -> np.ndarray:
@@ -27,6 +27,16 @@ def capital_charge(unit_cost, rate, life_years) -> np.ndarray:
         crf = np.where(rate == 0, 1.0 / life_years,
                        rate / np.where(rate == 0, 1.0, 1.0 - (1.0 + rate) ** -np.asarray(life_years, dtype=float)))
     return unit_cost * crf
+
+
+def capital_charges(rate, **components) -> np.ndarray:
+    """Sum of :func:`capital_charge` over components given as ``u_<name>`` (cost per GW) and
+    ``l_<name>`` (life) keyword pairs [US$ bn per GW-year]."""
+    total = 0.0
+    for key, cost in components.items():
+        if key.startswith("u_"):
+            total = total + capital_charge(cost, rate, components["l_" + key[2:]])
+    return total
 
 
 def share_of(base, fraction) -> np.ndarray:

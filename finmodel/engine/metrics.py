@@ -25,6 +25,7 @@ IRR_REASONS = ("", "n/a: no sign change", "n/a: multiple IRRs",
                "n/a: no IRR between -99% and 1,000%")
 PAYBACK_REASONS = ("", "not within horizon")
 FUNDING_REASONS = ("", "n/a: no funding need")
+MATERIAL_USD_BN = 1e-9  # a funding need smaller than this (US$ 1) is float residue of 0
 
 
 @dataclass(frozen=True)
@@ -145,11 +146,13 @@ def payback_year(flag: np.ndarray, years: np.ndarray) -> "Metric":
     return Metric(value, (~found).astype(np.int8), PAYBACK_REASONS)
 
 
-def peak_and_year(row: np.ndarray, years: np.ndarray) -> tuple["Metric", "Metric"]:
-    """Peak of a non-negative row and the first year it occurs; "n/a" when the peak is 0."""
+def peak_and_year(row: np.ndarray, years: np.ndarray,
+                  material: float = MATERIAL_USD_BN) -> tuple["Metric", "Metric"]:
+    """Peak of a non-negative row and the first year it occurs; "n/a" when the peak is not
+    above ``material`` (float residue of a row that is 0 in exact arithmetic)."""
     peak = row.max(axis=1)
     year = np.asarray(years, dtype=float).reshape(-1)[np.argmax(row, axis=1)]
-    none = peak <= 0
+    none = peak <= material
     return (Metric.plain(peak),
             Metric(np.where(none, np.nan, year), none.astype(np.int8), FUNDING_REASONS))
 
@@ -192,9 +195,9 @@ def peak(row) -> np.ndarray:
     return np.max(row, axis=1)
 
 
-def peak_year(row, years) -> "Metric":
-    """First year of the peak of a non-negative row; "n/a" when the peak is 0 [year]."""
-    return peak_and_year(np.asarray(row, dtype=float), years)[1]
+def peak_year(row, years, material: float = MATERIAL_USD_BN) -> "Metric":
+    """First year of the peak of a non-negative row; "n/a" when the peak is not material [year]."""
+    return peak_and_year(np.asarray(row, dtype=float), years, material)[1]
 
 
 def lowest(row) -> np.ndarray:

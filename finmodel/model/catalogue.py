@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from .checks import CHECK_PARTS
 from .defs import CheckDef, LineItem, MetricDef, Structure
+from .financing import FINANCING_CHECKS, FINANCING_METRICS, FINANCING_PARTS
 from .lineitems import LINE_ITEM_PARTS
 from .metrics import METRIC_PARTS
 
@@ -46,6 +47,7 @@ class Catalogue:
 def build_catalogue(structure: Structure) -> Catalogue:
     """Every line item, metric and check for a structure, in the order they are shown."""
     cat = Catalogue()
-    for part in LINE_ITEM_PARTS + METRIC_PARTS + CHECK_PARTS:
+    for part in (LINE_ITEM_PARTS + FINANCING_PARTS + METRIC_PARTS + FINANCING_METRICS + CHECK_PARTS
+                 + FINANCING_CHECKS):
         part(cat, structure)
     return cat

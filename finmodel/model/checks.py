@@ -13,13 +13,6 @@ TOL = "k:check_tolerance"
 
 
 def _identities(cat, s: Structure) -> None:
-    cat.add(CheckDef(
-        "cash_identity", "Cash identity holds each year (closing = opening + FCF + financing)",
-        c.rows_equal,
-        {"lhs": "li:cash_closing",
-         "rhs": ("li:cash_opening", "li:fcf", "li:sbc_addback", "li:equity", "li:other_financing"),
-         "tolerance": TOL},
-        "=SUMPRODUCT(ABS({lhs.row}-{rhs.row}))<{tolerance}"))
     for comp, label, _ in s.components:
         cat.add(CheckDef(
             f"depreciation_bounded.{comp}",

@@ -18,7 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Union
 
-__all__ = ["Ref", "LineItem", "MetricDef", "CheckDef", "DealShape", "Structure", "CONSTANTS", "SHEETS"]
+from ..engine.metrics import MATERIAL_USD_BN
+
+__all__ = ["Ref", "LineItem", "MetricDef", "CheckDef", "DealShape", "RoundShape", "Structure", "CONSTANTS", "SHEETS"]
 
 Ref = Union[str, tuple]
 
@@ -28,12 +30,14 @@ CONSTANTS = {
     "hours_per_year": (8760.0, "hours", "Hours in a year"),
     "usd_per_usd_bn_mwh_per_gwh": (1e6, "-", "Conversion: GWh x $/MWh to US$ bn (1e9 / 1,000)"),
     "check_tolerance": (1e-6, "US$ bn", "Tolerance of the model checks"),
+    "material_usd_bn": (MATERIAL_USD_BN, "US$ bn", "Smallest funding need counted (float residue below)"),
     "months_per_year": (12.0, "months", "Months in a year"),
+    "usd_m_per_usd_bn": (1000.0, "-", "Conversion: US$ million to US$ bn"),
 }
 
 # Calculation sheets, left to right.
 SHEETS = ("Deals", "Capacity", "Capex", "Depreciation", "Revenue", "P&L", "Cash flow",
-          "Unit economics")
+          "Financing", "Unit economics")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class LineItem:
     args: dict[str, Ref]
     formula: str
     refs: dict[str, Ref] | None = None  # formula bindings when they differ from ``args``
+    pick: str | None = None  # ``fn`` returns a dict of rows (one recurrence for many rows): this one
     total: bool = False  # show the sum over periods in the Total column
     section: str | None = None  # a section heading shown above this row
     kind: str = "calc"
@@ -111,6 +116,18 @@ class DealShape(NamedTuple):
     status: str  # signed, term_sheet, loi, reported: picks the status's slip and realisation
     own_delay: bool = False        # the deal gives its own slip (else its status's)
     own_realisation: bool = False  # the deal gives its own realisation (else its status's)
+    financing: str = "own"         # owned deals: own (capex) or lease (through an SPV)
+
+
+class RoundShape(NamedTuple):
+    """What of an equity round fixes the catalogue's shape."""
+
+    id: str
+    label: str
+    ipo: bool = False
+    needs_ipo: bool = False       # paid only if the IPO is by a given year
+    with_deal: str | None = None  # scaled by that deal's realisation (or per GW of it)
+    per_gw: bool = False
 
 
 @dataclass(frozen=True)
@@ -122,3 +139,6 @@ class Structure:
     components: tuple[tuple[str, str, bool], ...]  # (key, label, it_equipment)
     deals: tuple[DealShape, ...]
     rationing: str = "proportional"  # who is served first when capacity is short
+    rounds: tuple[RoundShape, ...] = ()
+    tranches: tuple[tuple[str, str, str], ...] = ()  # (id, label, amortisation)
+    warrants: tuple[tuple[str, str, str], ...] = ()  # (id, label, deal id)

@@ -19,7 +19,7 @@ import numpy as np
 from ..assumptions.fields import InputField, input_fields
 from ..assumptions.rules import broken
 from ..assumptions.schema import COMPONENTS, Deal, Scenario
-from .defs import DealShape, Structure
+from .defs import DealShape, RoundShape, Structure
 from .timeline import Timeline
 
 __all__ = ["Drivers", "build_drivers", "structure_of"]
@@ -35,9 +35,13 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal]) -> Structure:
                          for c in COMPONENTS),
         deals=tuple(DealShape(d.id, f"{d.partner} ({d.id})", d.kind.value, d.value_covers.value,
                               d.ramp.value, d.status.value, d.delay_years is not None,
-                              d.realisation_fraction is not None)
+                              d.realisation_fraction is not None, d.financing.value)
                     for d in deals if d.include),
         rationing=scenario.demand.rationing.value,
+        rounds=tuple(RoundShape(k, r.label, r.ipo, r.needs_ipo_by_year is not None, r.with_deal, r.per_gw)
+                     for k, r in scenario.financing.rounds.items()),
+        tranches=tuple((k, t.label, t.amortisation.value) for k, t in scenario.financing.tranches.items()),
+        warrants=tuple((k, w.label, w.deal) for k, w in scenario.financing.warrants.items()),
     )
 
 

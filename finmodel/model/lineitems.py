@@ -172,7 +172,8 @@ def _capacity(cat, s: Structure) -> None:
     cat.add(_link("existing_gw", "Existing rented fleet", "GW", C, "in:existing_fleet.capacity_gw",
                   section="Announced capacity (installed GW of IT load)"))
     cat.add(_sum("cloud_gw", "Cloud contracts in use (incl. renewals)", "GW", C, cloud))
-    cat.add(_sum("owned_deals_added_gw", "Owned capacity added by the deals", "GW", C, owned, total=True))
+    cat.add(_sum("owned_deals_added_gw", "Owned capacity added by the deals (own + lease)", "GW", C, owned,
+                 total=True))
     cat.add(_online("owned_deals_online_gw", "Owned capacity of the deals online", "li:owned_deals_added_gw"))
     cat.add(_sum("contracted_gw", "Contracted capacity of the deals (realised)", "GW", C,
                  tuple(f"li:deal.{d.id}.contracted_gw" for d in s.deals)))
@@ -220,12 +221,17 @@ def _capacity(cat, s: Structure) -> None:
     cat.add(LineItem("expansion_owned_added_gw", "Expansion: owned GW added", "GW", C, compute.additions,
                      {"level": "li:expansion_owned_gw"}, "=IF({period}=1,{level},{level}-{level.prev})",
                      refs={"level": "li:expansion_owned_gw", "period": "period"}, total=True))
-    cat.add(_sum("owned_added_gw", "Owned capacity added (deals + expansion)", "GW", C,
-                 ("li:owned_deals_added_gw", "li:expansion_owned_added_gw"), total=True,
-                 section="Capacity in use"))
+    own = tuple(f"li:deal.{d.id}.gw_added" for d in s.deals if d.kind == "owned" and d.financing == "own")
+    lease = tuple(f"li:deal.{d.id}.gw_added" for d in s.deals if d.kind == "owned" and d.financing == "lease")
+    cat.add(_sum("owned_added_gw", "Owned capacity added (deals bought + expansion)", "GW", C,
+                 own + ("li:expansion_owned_added_gw",), total=True, section="Capacity in use"))
     cat.add(_online("owned_online_gw", "Owned capacity online", "li:owned_added_gw"))
+    cat.add(_sum("leased_added_gw", "Leased capacity added (deals leased through SPVs)", "GW", C, lease,
+                 total=True))
+    cat.add(_online("leased_online_gw", "Leased capacity online", "li:leased_added_gw"))
     cat.add(_sum("total_gw", "Total capacity (installed)", "GW", C,
-                 ("li:existing_gw", "li:cloud_gw", "li:owned_online_gw", "li:expansion_rented_gw")))
+                 ("li:existing_gw", "li:cloud_gw", "li:owned_online_gw", "li:leased_online_gw",
+                  "li:expansion_rented_gw")))
     cat.add(LineItem("expansion_in_use_gw", "Expansion beyond the deals, in use", "GW", C,
                      cashflow.difference, {"a": "li:total_gw", "b": "li:announced_gw"}, "={a}-{b}"))
     cat.add(LineItem("usable_gw", "Usable capacity (at the utilisation)", "GW", C, costs.share_of,
@@ -244,8 +250,9 @@ def _capacity(cat, s: Structure) -> None:
                      compute.load_factor,
                      {"demand": ("li:inference_served_gw", "li:training_served_gw"), "usable_gw": "li:usable_gw"},
                      "=IF({usable_gw}>0,MIN(1,{demand}/{usable_gw}),0)"))
-    cat.add(LineItem("owned_used_gw", "Owned capacity used (draws power)", "GW", C, compute.used_gw,
-                     {"online_gw": "li:owned_online_gw", "utilisation": util, "load": "li:load_factor"},
+    cat.add(LineItem("owned_used_gw", "Owned and leased capacity used (draws power)", "GW", C, compute.used_gw,
+                     {"online_gw": ("li:owned_online_gw", "li:leased_online_gw"), "utilisation": util,
+                      "load": "li:load_factor"},
                      "={online_gw}*{utilisation}*{load}"))
 
 
@@ -284,7 +291,7 @@ def _online(key: str, label: str, added: str) -> LineItem:
 
 def _capex(cat, s: Structure) -> None:
     priced = tuple(f"li:deal.{d.id}.it_priced_gw" if d.covers in DEAL_IT_COST else f"li:deal.{d.id}.gw_added"
-                   for d in s.deals if d.kind == "owned")
+                   for d in s.deals if d.kind == "owned" and d.financing == "own")
     cat.add(_sum("owned_priced_added_gw", "New owned GW at their IT price (deals' values; expansion "
                  "at the generic cost)", "GW", "Capex", priced + ("li:expansion_owned_added_gw",),
                  total=True, section="New capacity at its IT price"))
@@ -334,6 +341,13 @@ def _capex(cat, s: Structure) -> None:
                  tuple(f"li:unit_cost.{c}" for c, _, it in s.components if it)))
     cat.add(_sum("facility_unit_cost", "Facility cost per GW", "US$ bn / GW", "Capex",
                  tuple(f"li:unit_cost.{c}" for c, _, it in s.components if not it)))
+    cat.add(LineItem(
+        "lease_charge_per_gw", "Lease charge per GW-year (each component's cost over its life at the lease rate)",
+        "US$ bn / GW-yr", "Capex", costs.capital_charges,
+        {"rate": "in:financing.lease_rate"} | {f"u_{c}": f"li:unit_cost.{c}" for c, _, _ in s.components}
+        | {f"l_{c}": f"in:capex.{c}.life_years" for c, _, _ in s.components},
+        "=" + "+".join(f"{{u_{c}}}*IF({{rate}}=0,1/{{l_{c}}},{{rate}}/(1-(1+{{rate}})^-{{l_{c}}}))"
+                       for c, _, _ in s.components)))
     owned = [d for d in s.deals if d.kind == "owned"]
     for i, d in enumerate(owned):
         it_gw = f"li:deal.{d.id}.it_priced_gw" if d.covers in DEAL_IT_COST else f"li:deal.{d.id}.gw_added"
@@ -497,13 +511,17 @@ def _pnl(cat, s: Structure) -> None:
                       "usd_per_usd_bn_mwh_per_gwh": "k:usd_per_usd_bn_mwh_per_gwh"},
                      "={used_gw}*{pue}*{hours_per_year}*{price_usd_per_mwh}/{usd_per_usd_bn_mwh_per_gwh}",
                      total=True))
-    cat.add(LineItem("fixed_opex", "Fixed opex of owned capacity", "US$ bn", P, costs.per_gw_cost,
-                     {"gw": "li:owned_online_gw",
+    cat.add(LineItem("lease_payments", "Lease payments (deals leased through SPVs)", "US$ bn", P,
+                     costs.per_gw_cost,
+                     {"gw": "li:leased_online_gw", "usd_bn_per_gw_year": "li:lease_charge_per_gw"},
+                     "={gw}*{usd_bn_per_gw_year}", total=True))
+    cat.add(LineItem("fixed_opex", "Fixed opex of owned and leased capacity", "US$ bn", P, costs.per_gw_cost,
+                     {"gw": ("li:owned_online_gw", "li:leased_online_gw"),
                       "usd_bn_per_gw_year": "in:operations.fixed_opex_usd_bn_per_gw_year"},
                      "={gw}*{usd_bn_per_gw_year}", total=True))
     cat.add(_sum("compute_cost", "Compute cost (cash)", "US$ bn", P,
-                 ("li:existing_fleet_cost", "li:cloud_payments", "li:expansion_rent", "li:power_cost",
-                  "li:fixed_opex"), total=True))
+                 ("li:existing_fleet_cost", "li:cloud_payments", "li:expansion_rent", "li:lease_payments",
+                  "li:power_cost", "li:fixed_opex"), total=True))
     cat.add(_link("pnl.depreciation", "Depreciation of owned capacity", "US$ bn", P,
                   "li:depreciation_total", total=True))
     cat.add(_sum("compute_cost_total", "Compute cost (cash + depreciation)", "US$ bn", P,
@@ -543,44 +561,49 @@ def _pnl(cat, s: Structure) -> None:
                  ("li:ebit", "li:pnl.depreciation"), total=True))
     cat.add(LineItem("profit_flag", "Operating profit (EBIT > 0)", "flag", P, cashflow.positive_flag,
                      {"x": "li:ebit"}, "=IF({x}>0,1,0)"))
-    # Tax with the loss pool. The engine computes the closing pool as one recurrence; the sheet
-    # computes it as opening - used + new losses; the tests prove them equal.
-    cat.add(LineItem("loss_pool_opening", "Loss carry-forward: opening", "US$ bn", P,
-                     timeline.previous,
-                     {"row": "li:loss_pool_closing",
-                      "opening": "in:tax.opening_loss_carryforward_usd_bn"},
-                     "=IF({period}=1,{opening},{closing.prev})",
-                     refs={"opening": "in:tax.opening_loss_carryforward_usd_bn",
-                           "closing": "li:loss_pool_closing", "period": "period"},
-                     section="Tax"))
-    cat.add(LineItem("loss_used", "Loss carry-forward: used", "US$ bn", P, tax.loss_used,
-                     {"pool_opening": "li:loss_pool_opening", "ebit": "li:ebit",
-                      "limit_fraction": "in:tax.loss_usage_limit_fraction"},
-                     "=MIN({pool_opening},{limit_fraction}*MAX({ebit},0))", total=True))
-    cat.add(LineItem("loss_pool_closing", "Loss carry-forward: closing", "US$ bn", P,
-                     tax.loss_pool_closing,
-                     {"ebit": "li:ebit", "opening_usd_bn": "in:tax.opening_loss_carryforward_usd_bn",
-                      "limit_fraction": "in:tax.loss_usage_limit_fraction"},
-                     "={pool_opening}-{used}+MAX(-{ebit},0)",
-                     refs={"pool_opening": "li:loss_pool_opening", "used": "li:loss_used",
-                           "ebit": "li:ebit"}))
-    cat.add(LineItem("taxable_income", "Taxable income", "US$ bn", P, tax.taxable_income,
-                     {"ebit": "li:ebit", "used": "li:loss_used"}, "=MAX({ebit},0)-{used}",
-                     total=True))
-    cat.add(LineItem("tax", "Cash tax", "US$ bn", P, tax.tax,
-                     {"taxable": "li:taxable_income", "rate_fraction": "in:tax.rate_fraction"},
-                     "={taxable}*{rate_fraction}", total=True))
+    cat.add(_link("pnl.interest", "Net interest and fees (Financing)", "US$ bn", P, "li:net_interest",
+                  total=True, section="Financing and tax"))
+    cat.add(_link("pnl.pbt", "Profit before tax", "US$ bn", P, "li:pbt", total=True))
+    cat.add(_link("pnl.tax", "Tax paid (after interest, with the loss pool; Financing)", "US$ bn", P,
+                  "li:tax_paid", total=True))
     cat.add(LineItem("net_income", "Net income", "US$ bn", P, cashflow.difference,
-                     {"a": "li:ebit", "b": "li:tax"}, "={a}-{b}", total=True, kind="total"))
+                     {"a": "li:pnl.pbt", "b": "li:pnl.tax"}, "={a}-{b}", total=True, kind="total"))
 
 
 # --- Cash flow --------------------------------------------------------------------------------
 
 def _cash(cat, s: Structure) -> None:
     C = "Cash flow"
+    # Tax with the loss pool. The engine computes the closing pool as one recurrence; the sheet
+    # computes it as opening - used + new losses; the tests prove them equal.
+    cat.add(LineItem("loss_pool_opening", "Loss carry-forward: opening", "US$ bn", C,
+                     timeline.previous,
+                     {"row": "li:loss_pool_closing",
+                      "opening": "in:tax.opening_loss_carryforward_usd_bn"},
+                     "=IF({period}=1,{opening},{closing.prev})",
+                     refs={"opening": "in:tax.opening_loss_carryforward_usd_bn",
+                           "closing": "li:loss_pool_closing", "period": "period"},
+                     section="Tax on EBIT (unlevered: for the valued FCF)"))
+    cat.add(LineItem("loss_used", "Loss carry-forward: used", "US$ bn", C, tax.loss_used,
+                     {"pool_opening": "li:loss_pool_opening", "ebit": "li:ebit",
+                      "limit_fraction": "in:tax.loss_usage_limit_fraction"},
+                     "=MIN({pool_opening},{limit_fraction}*MAX({ebit},0))", total=True))
+    cat.add(LineItem("loss_pool_closing", "Loss carry-forward: closing", "US$ bn", C,
+                     tax.loss_pool_closing,
+                     {"ebit": "li:ebit", "opening_usd_bn": "in:tax.opening_loss_carryforward_usd_bn",
+                      "limit_fraction": "in:tax.loss_usage_limit_fraction"},
+                     "={pool_opening}-{used}+MAX(-{ebit},0)",
+                     refs={"pool_opening": "li:loss_pool_opening", "used": "li:loss_used",
+                           "ebit": "li:ebit"}))
+    cat.add(LineItem("taxable_income", "Taxable income", "US$ bn", C, tax.taxable_income,
+                     {"ebit": "li:ebit", "used": "li:loss_used"}, "=MAX({ebit},0)-{used}",
+                     total=True))
+    cat.add(LineItem("tax", "Tax on EBIT (unlevered)", "US$ bn", C, tax.tax,
+                     {"taxable": "li:taxable_income", "rate_fraction": "in:tax.rate_fraction"},
+                     "={taxable}*{rate_fraction}", total=True))
     cat.add(_link("cf.ebitda", "EBITDA", "US$ bn", C, "li:ebitda", total=True,
-                  section="Free cash flow"))
-    cat.add(_link("cf.tax", "Cash tax", "US$ bn", C, "li:tax", total=True))
+                  section="Free cash flow (unlevered: the valued flow)"))
+    cat.add(_link("cf.tax", "Tax on EBIT (unlevered)", "US$ bn", C, "li:tax", total=True))
     cat.add(_link("cf.capex", "Owned capex paid", "US$ bn", C, "li:capex_spend_total", total=True))
     wc = "in:working_capital"
     cat.add(LineItem("working_capital", "Working capital: net liabilities (deferred revenue + payables "
@@ -594,30 +617,24 @@ def _cash(cat, s: Structure) -> None:
                      "US$ bn", C, compute.additions_after_first, {"level": "li:working_capital"},
                      "=IF({period}=1,0,{level}-{level.prev})",
                      refs={"level": "li:working_capital", "period": "period"}, total=True))
+    cat.add(_link("cf.rebates", "Vendor warrants sold (a rebate on their deals; Financing)", "US$ bn", C,
+                  "li:warrant_proceeds", total=True))
     cat.add(LineItem("fcf", "Free cash flow (stock compensation counted as a cost)", "US$ bn", C,
                      cashflow.free_cash_flow,
                      {"ebitda": "li:cf.ebitda", "cash_tax": "li:cf.tax", "capex": "li:cf.capex",
-                      "working_capital_change": "li:working_capital_change"},
-                     "={ebitda}-{cash_tax}-{capex}+{working_capital_change}", total=True, kind="total"))
+                      "working_capital_change": ("li:working_capital_change", "li:cf.rebates")},
+                     "={ebitda}-{cash_tax}-{capex}+{working_capital_change}+{rebates}",
+                     refs={"ebitda": "li:cf.ebitda", "cash_tax": "li:cf.tax", "capex": "li:cf.capex",
+                           "working_capital_change": "li:working_capital_change", "rebates": "li:cf.rebates"},
+                     total=True, kind="total"))
     cat.add(_link("sbc_addback", "Stock compensation added back (paid in shares, not cash)", "US$ bn", C,
                   "li:stock_compensation", total=True, section="Financing and cash"))
     cat.add(_sum("cash_flow_before_financing", "Cash flow before financing (cash burn when negative)",
                  "US$ bn", C, ("li:fcf", "li:sbc_addback"), total=True))
-    cat.add(_link("equity", "Equity raised", "US$ bn", C, "in:financing.equity_raised_usd_bn",
-                  total=True))
-    cat.add(_link("other_financing", "Other financing", "US$ bn", C,
-                  "in:financing.other_financing_usd_bn", total=True))
-    cat.add(LineItem("cash_opening", "Cash: opening", "US$ bn", C, timeline.previous,
-                     {"row": "li:cash_closing", "opening": "in:financing.opening_cash_usd_bn"},
-                     "=IF({period}=1,{opening},{closing.prev})",
-                     refs={"opening": "in:financing.opening_cash_usd_bn",
-                           "closing": "li:cash_closing", "period": "period"}))
-    cat.add(LineItem("cash_closing", "Cash: closing", "US$ bn", C, cashflow.cash_closing,
-                     {"opening_cash_usd_bn": "in:financing.opening_cash_usd_bn", "fcf": "li:fcf",
-                      "equity": ("li:equity", "li:sbc_addback"), "other": "li:other_financing"},
-                     "={opening}+{fcf}+{sbc}+{equity}+{other}",
-                     refs={"opening": "li:cash_opening", "fcf": "li:fcf", "sbc": "li:sbc_addback",
-                           "equity": "li:equity", "other": "li:other_financing"}, kind="total"))
+    cat.add(LineItem("pre_tax_cash", "Cash flow before tax and financing (EBITDA - capex paid + working "
+                     "capital + stock comp + rebates)", "US$ bn", C, cashflow.difference,
+                     {"a": ("li:cf.ebitda", "li:working_capital_change", "li:sbc_addback", "li:cf.rebates"),
+                      "b": "li:cf.capex"}, "={a}-{b}", total=True))
     cat.add(LineItem("cash_costs", "Cash costs (compute + operating costs - stock compensation)",
                      "US$ bn", C, cashflow.difference,
                      {"a": ("li:compute_cost", "li:opex_total"), "b": "li:stock_compensation"}, "={a}-{b}"))
@@ -626,9 +643,16 @@ def _cash(cat, s: Structure) -> None:
                      {"floor_usd_bn": "in:financing.minimum_cash_usd_bn", "months": "in:financing.minimum_cash_months",
                       "cash_costs": "li:cash_costs", "months_per_year": "k:months_per_year"},
                      "=MAX({floor_usd_bn},{months}/{months_per_year}*{cash_costs})"))
-    cat.add(LineItem("funding_need", "Funding need (below minimum cash)", "US$ bn", C,
+    cat.add(LineItem("cash_without_new_money", "Cash with no new money (no rounds, no debt)", "US$ bn", C,
+                     cashflow.cash_closing,
+                     {"opening_cash_usd_bn": "in:financing.opening_cash_usd_bn", "fcf": "li:cash_flow_before_financing",
+                      "other": "in:financing.other_financing_usd_bn"},
+                     "=IF({period}=1,{opening},{self.prev})+{flow}+{other}",
+                     refs={"opening": "in:financing.opening_cash_usd_bn", "flow": "li:cash_flow_before_financing",
+                           "other": "in:financing.other_financing_usd_bn", "period": "period"}))
+    cat.add(LineItem("funding_need", "Funding need with no new money (below minimum cash)", "US$ bn", C,
                      cashflow.funding_need,
-                     {"minimum_cash_usd_bn": "li:minimum_cash", "cash": "li:cash_closing"},
+                     {"minimum_cash_usd_bn": "li:minimum_cash", "cash": "li:cash_without_new_money"},
                      "=MAX({minimum_cash_usd_bn}-{cash},0)"))
     cat.add(LineItem("cumulative_fcf", "Cumulative FCF from the first forecast year", "US$ bn", C,
                      cashflow.cumulative_after_first, {"x": "li:fcf"},

@@ -52,8 +52,8 @@ def _funding(cat, s: Structure) -> None:
     add(MetricDef("peak_funding_need_usd_bn", "Peak funding need (below minimum cash)", "US$ bn",
                   m.peak, {"row": "li:funding_need"}, "=MAX({row.row})"))
     add(MetricDef("peak_funding_year", "Year of peak funding need", "year", m.peak_year,
-                  {"row": "li:funding_need", "years": "year"},
-                  '=IF({m:peak_funding_need_usd_bn}<=0,"n/a: no funding need",'
+                  {"row": "li:funding_need", "years": "year", "material": "k:material_usd_bn"},
+                  '=IF({m:peak_funding_need_usd_bn}<={material},"n/a: no funding need",'
                   'INDEX({years.row},MATCH({m:peak_funding_need_usd_bn},{row.row},0)))'))
     add(MetricDef("min_cash_usd_bn", "Lowest closing cash balance", "US$ bn", m.lowest,
                   {"row": "li:cash_closing"}, "=MIN({row.row})"))

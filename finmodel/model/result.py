@@ -104,6 +104,7 @@ class _Evaluator:
         self.shape = (drivers.n, drivers.periods)
         self.items: dict[str, np.ndarray] = {}
         self.metrics: dict[str, m.Metric] = {}
+        self.groups: dict[tuple, dict] = {}  # one call of a multi-row function, shared by its rows
         self.stack: list[str] = []
 
     def ref(self, ref):
@@ -138,7 +139,14 @@ class _Evaluator:
     def item(self, key: str) -> np.ndarray:
         if key not in self.items:
             self._guard(key)
-            out = self.call(self.cat.line_items[key])
+            li = self.cat.line_items[key]
+            if li.pick is None:
+                out = self.call(li)
+            else:
+                group = (li.fn, tuple(sorted((a, str(r)) for a, r in li.args.items())))
+                if group not in self.groups:
+                    self.groups[group] = self.call(li)
+                out = self.groups[group][li.pick]
             self.stack.pop()
             self.items[key] = np.broadcast_to(np.asarray(out, dtype=float), self.shape)
         return self.items[key]

@@ -273,6 +273,8 @@ _SUBTITLES = {
     "P&L": "Revenue, partner share, compute (inference = cost of revenue; training), operating costs, "
            "EBIT, EBITDA and tax with loss carry-forward.",
     "Cash flow": "Free cash flow, financing, cash balance, funding need and discounting.",
+    "Financing": "How the gap is filled: equity rounds and dilution, vendor warrants, term debt (corkscrews), the "
+                 "revolver, interest on opening balances, tax after interest, cash, the unfunded gap and covenants.",
     "Unit economics": "Revenue and compute cost per GW and per US$ of revenue, margins, and the all-in cost of a "
                       "GW-year owned vs rented.",
 }

@@ -21,7 +21,7 @@ def _perturbations(f) -> list:
         return [1.0 - base]
     b = f.bounds
     if b is not None and b.integer:
-        candidates = [base + k for k in (1, -1, 3, -3, 8)]
+        candidates = [base + k for k in (1, -1, 3, -3, 8, -5)]  # -5: a tenor that does not bind
     else:
         candidates = [base * k for k in (1.1, 0.9, 0.5, 2.0, 0.1, 5.0)] + [base + 0.05, base - 0.05]
     ok = [c for c in candidates

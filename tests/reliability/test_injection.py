@@ -32,11 +32,11 @@ def injected(tmp_path_factory, golden):
     """The mini scenario with formula-looking free text everywhere, run with --csv."""
     root = tmp_path_factory.mktemp("inject")
     project = make_project(root, golden)
-    row = ("cloud-b,{partner},{deal},cloud,0.5,20,contract,2025,4,front,,true,reported,estimate,"
+    row = ("cloud-b,{partner},{deal},cloud,0.5,20,contract,2025,4,front,,true,reported,,estimate,"
            "\"{source}\",{source_url},2026-01-01,{note}").format(**{
                k: v.replace('"', '""') if k == "partner" else v for k, v in PAYLOADS.items()})
     row = row.replace(PAYLOADS["partner"].replace('"', '""'), '"' + PAYLOADS["partner"].replace('"', '""') + '"')
-    project.edit("deals.csv", "cloud-b,Neo,Neocloud,cloud,0.5,20,contract,2025,4,front,,true,reported,estimate,"
+    project.edit("deals.csv", "cloud-b,Neo,Neocloud,cloud,0.5,20,contract,2025,4,front,,true,reported,,estimate,"
                  "Test fixture,,2026-01-01,", row)
     project.edit("base.yaml", 'test: {title: "Test fixture"', f'test: {{title: "{TITLE}"')
     with pytest.MonkeyPatch.context() as mp:
