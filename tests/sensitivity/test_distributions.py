@@ -110,6 +110,13 @@ def test_discrete_ppf_and_moments():
     assert d.support() == (10.0, 30.0)
 
 
+def test_discrete_ppf_near_one_when_probabilities_sum_just_below_one():
+    # accepted (within PROBABILITY_SUM_TOL); scipy's rv_discrete.ppf would return 1.0 here
+    d = Discrete(values=[1.0, 2.0, 3.0], probabilities=[0.1, 0.2, 0.7 - 5e-10])
+    np.testing.assert_array_equal(d.ppf(np.array([1 - 1e-10, 1 - 2**-53])), [3.0, 3.0])
+    assert d.mean() == pytest.approx(stats.rv_discrete(values=([1, 2, 3], [0.1, 0.2, 0.7])).mean())
+
+
 YAML_SHAPES = [
     ({"dist": "normal", "mean": 1.0, "sd": 0.5}, Normal),
     ({"dist": "normal", "mean": 1.0, "sd": 0.5, "low": 0.0, "high": 3}, Normal),
