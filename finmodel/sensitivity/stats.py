@@ -217,8 +217,9 @@ def quantile_interval_ranks(n: int, p: np.ndarray, confidence: float
     -----
     The same ranks as scipy's ``QuantileTestResult.confidence_interval`` (``binom(n, p).ppf``
     and ``.isf`` of ``(1 - confidence)/2``), computed once for every ``p``: calling
-    ``quantile_test`` per percentile re-sorts the draws each time, 6-9x slower for the 7
-    percentiles of each Monte Carlo output (0.40 s against 0.07 s at 1,000,000 draws).
+    ``quantile_test`` per percentile re-sorts the draws each time, 6-7x slower for the 7
+    percentiles of each Monte Carlo output (0.44 s against 0.06 s at 1,000,000 draws,
+    ``benchmarks/stats.py``).
     ``tests/sensitivity/test_stats.py`` checks the bounds against ``quantile_test``.
     """
     tail = (1.0 - confidence) / 2.0
