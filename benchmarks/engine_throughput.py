@@ -53,13 +53,13 @@ def main() -> None:
         ov = draws(n)
         if n <= 10_000:
             dt = best_of(lambda: run(base.with_overrides(ov)))
-        else:  # the chunked path analyses use (cache-sized chunks, one process)
+        else:  # the chunked path analyses use (cache-sized chunks, one engine thread)
             dt = best_of(lambda: evaluate(base, ov, ["npv_usd_bn", "irr"], workers=1), repeat=2)
         print(f"{n:>9,} {dt:>20.4f} {n / dt:>15,.0f}")
     n = 100_000
     ov = draws(n)
     dt2 = best_of(lambda: evaluate(base, ov, ["npv_usd_bn", "irr"], workers=2), repeat=2)
-    print(f"{n:>9,} {dt2:>20.4f} {n / dt2:>15,.0f}   (2 worker processes)")
+    print(f"{n:>9,} {dt2:>20.4f} {n / dt2:>15,.0f}   (2 engine threads)")
     loop_n = 500
     single = draws(loop_n, seed=1)
     t = time.perf_counter()

@@ -13,13 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.stats import rankdata
 
 from finmodel.errors import AssumptionError, Problem
 
 __all__ = [
     "SYMMETRY_TOL", "DIAGONAL_TOL", "PSD_TOL", "RepairReport", "validate_correlation",
     "min_eigenvalue", "nearest_correlation", "spearman_to_pearson", "pearson_to_spearman",
-    "correlation_factor",
+    "correlation_factor", "spearman_matrix",
 ]
 
 #: Largest accepted ``|C[i, j] - C[j, i]|`` [-].
@@ -291,6 +292,25 @@ def spearman_to_pearson(rho: np.ndarray) -> np.ndarray:
 def pearson_to_spearman(r: np.ndarray) -> np.ndarray:
     """Inverse of :func:`spearman_to_pearson`: :math:`\\rho = (6/\\pi) \\arcsin(r/2)` [-]."""
     return 6.0 / np.pi * np.arcsin(np.asarray(r, dtype=float) / 2.0)
+
+
+def spearman_matrix(x: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation matrix of the columns of a sample, ties averaged.
+
+    Parameters
+    ----------
+    x : ndarray, shape (n, k)
+        Draws, one column per input [unit of each input].
+
+    Returns
+    -------
+    ndarray, shape (k, k)
+        Pearson correlation of ``scipy.stats.rankdata`` ranks [-]; equals
+        ``scipy.stats.spearmanr(x).statistic``, also for k = 2 (where spearmanr returns a
+        scalar). Tied values (a ``discrete`` input) share their average rank, so the
+        achieved correlation of such an input is not biased by an arbitrary tie order.
+    """
+    return np.corrcoef(rankdata(x, axis=0), rowvar=False)
 
 
 def correlation_factor(corr: np.ndarray) -> np.ndarray:

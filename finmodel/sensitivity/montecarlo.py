@@ -16,6 +16,7 @@ import pandas as pd
 
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem
+from .correlation import spearman_matrix
 from .evaluate import evaluate, output_label
 from .oneway import Variation
 from .sampling import sample
@@ -140,15 +141,10 @@ def _describe(d) -> str:
                                           for k, v in fields.items()) + ")"
 
 
-def _spearman(x: np.ndarray) -> np.ndarray:
-    ranks = np.argsort(np.argsort(x, axis=0), axis=0).astype(float)
-    return np.corrcoef(ranks, rowvar=False)
-
-
 def _correlations(s, names: list[str], specified: np.ndarray | None):
     if specified is None:
         return None, "none imposed (inputs independent)"
-    achieved = _spearman(s.values[: min(len(s.values), 50_000)])  # sampling error ~0.005
+    achieved = spearman_matrix(s.values[: min(len(s.values), 50_000)])  # sampling error ~0.005
     used = s.correlation
     rows = []
     for i in range(len(names)):

@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 
@@ -45,6 +44,7 @@ from finmodel.sensitivity.correlation import (
     pearson_to_spearman, spearman_to_pearson, validate_correlation,
 )
 from finmodel.sensitivity.distributions import Dist
+from finmodel.sensitivity.threads import for_each
 
 __all__ = [
     "CorrelationMethod", "CORRELATORS", "SampleResult", "CHUNK_ROWS", "U_MIN", "U_MAX",
@@ -129,14 +129,7 @@ def _column_rng(seed: int, stream: int, j: int) -> np.random.Generator:
 
 def _for_each_column(fn: Callable[[int], None], k: int) -> None:
     """Run ``fn(j)`` for ``j = 0..k-1``, on threads when worthwhile; re-raises errors."""
-    workers = min(k, MAX_WORKERS, os.cpu_count() or 1)
-    if workers <= 1:
-        for j in range(k):
-            fn(j)
-        return
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for _ in pool.map(fn, range(k)):
-            pass
+    for_each(fn, range(k), min(k, MAX_WORKERS, os.cpu_count() or 1))
 
 
 def _fill_uniform_column(rng: np.random.Generator, out: np.ndarray, lhs: bool) -> None:

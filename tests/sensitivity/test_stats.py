@@ -44,6 +44,18 @@ def test_intervals_cover_true_quantiles_at_the_nominal_rate():
         assert abs(s - exact) < 4 * math.sqrt(exact * (1 - exact) / trials), (q, s, exact)
 
 
+@pytest.mark.parametrize("n", [9, 20, 101, 1000, 20_000])
+@pytest.mark.parametrize("confidence", [0.8, 0.95, 0.99])
+def test_intervals_equal_scipy_quantile_test(n, confidence):
+    x = np.random.default_rng(n).lognormal(size=n)
+    t = percentiles(x, QS, confidence=confidence)
+    for q, lo, hi in zip(QS, t.lower, t.upper):
+        ci = stats.quantile_test(x, p=q / 100).confidence_interval(confidence)
+        # scipy returns NaN for an unbounded side; percentiles says -inf / +inf
+        assert lo == (-np.inf if np.isnan(ci.low) else ci.low), (q, lo, ci)
+        assert hi == (np.inf if np.isnan(ci.high) else ci.high), (q, hi, ci)
+
+
 def test_too_few_draws_give_unbounded_interval():
     # n = 9: P(B = 0) = 0.63 for p = 5 %, so no lower order statistic reaches 97.5 %
     t = percentiles(np.arange(9.0), (5, 50, 95))
@@ -78,6 +90,13 @@ def test_wilson_interval_matches_newcombe(k, n, lower, upper):
     assert e.estimate == pytest.approx(k / n) and e.count == k and e.n == n
     assert e.lower == pytest.approx(lower, abs=5e-5)
     assert e.upper == pytest.approx(upper, abs=5e-5)
+
+
+@pytest.mark.parametrize(("k", "n"), [(0, 1), (1, 1), (3, 7), (500, 1000), (9_990, 10_000)])
+def test_wilson_interval_equals_scipy_binomtest(k, n):
+    e = probability(np.arange(n) < k, confidence=0.9)
+    ci = stats.binomtest(k, n).proportion_ci(0.9, method="wilson")
+    assert (e.lower, e.upper) == (ci.low, ci.high)
 
 
 def test_probability_vectorised_over_columns():
