@@ -19,7 +19,8 @@ from .metrics import MATERIAL_USD_BN
 
 __all__ = ["TrancheTerms", "financing_plan", "ownership", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
-           "leverage_breach", "below_breach", "lowest_defined", "highest_defined", "implied_rate"]
+           "leverage_breach", "below_breach", "lowest_defined", "highest_defined", "implied_rate",
+           "holders_value"]
 
 BULLET, STRAIGHT, SCULPTED = "bullet", "straight", "sculpted"
 
@@ -249,6 +250,16 @@ def warrant_proceeds(shares_m, capacity_gw, gw_added, price_usd) -> np.ndarray:
     with np.errstate(divide="ignore", invalid="ignore"):
         frac = np.where(cap > 0, gw_added / np.where(cap > 0, cap, 1.0), 0.0)
     return shares_m * frac * price_usd / 1000.0
+
+
+def holders_value(ownership, terminal, cash, term_debt, revolver, factor) -> np.ndarray:
+    """Today's holders' stake: their ownership at the end x the equity value at the end (the
+    terminal value of the business + closing cash - debt), discounted to the valuation date
+    [US$ bn]. New money raised at post-money prices above (below) the model's value moves
+    value to (from) today's holders through the ownership they keep."""
+    flat = lambda x: np.asarray(x, dtype=float).reshape(-1)  # noqa: E731 - metrics come as (n, 1)
+    last = lambda x: np.asarray(x, dtype=float)[:, -1]  # noqa: E731
+    return flat(ownership) * (flat(terminal) + last(cash) - last(term_debt) - last(revolver)) * last(factor)
 
 
 def ratio_or_nan(numerator, denominator, material=MATERIAL_USD_BN) -> np.ndarray:

@@ -214,6 +214,8 @@ def _debt(cat, s: Structure) -> None:
     add("cfads", "Cash available for debt service (before tax and financing - tax paid)", "cfads",
         "={pre}-{tax}", {"pre": "li:pre_tax_cash", "tax": "li:tax_paid"}, total=True,
         section="Cash: sources and uses each year")
+    cat.add(LineItem("debt_drawn", "Term debt drawn", "US$ bn", F, timeline.link, {"x": draws}, "={x}",
+                     total=True))
     add("cash_opening", "Cash: opening", "cash_opening", "=IF({period}=1,{opening},{closing.prev})",
         per | {"opening": f"{FIN}.opening_cash_usd_bn", "closing": "li:cash_closing"})
     add("cash_before_revolver", "Cash before the revolver", "cash_before_revolver",
@@ -301,6 +303,13 @@ def _metrics(cat, s: Structure) -> None:
                   {"row": "li:warrant_proceeds"}, "=SUM({row.row})"))
     add(MetricDef("ownership_final", "Ownership of today's holders at the end", "fraction", m.last,
                   {"row": "li:ownership"}, "={row.last}"))
+    add(MetricDef("todays_holders_value_usd_bn",
+                  "Value of today's holders' stake (ownership x equity value at the end, discounted)",
+                  "US$ bn", fin.holders_value,
+                  {"ownership": "m:ownership_final", "terminal": "m:terminal_value_usd_bn",
+                   "cash": "li:cash_closing", "term_debt": "li:term_debt", "revolver": "li:revolver.closing",
+                   "factor": "li:discount_factor"},
+                  "={ownership}*({terminal}+{cash.last}-{term_debt.last}-{revolver.last})*{factor.last}"))
 
 
 def _checks(cat, s: Structure) -> None:

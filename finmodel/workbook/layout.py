@@ -572,6 +572,15 @@ def _summary_charts(book: _Book, sheet: Sheet, row: int, col: int) -> None:
               (s("Closing cash", "cash_closing", BLUE), s("Free cash flow", "fcf", GREY),
                s("Funding need", "funding_need", RED, line=True)),
               (row + 17, col + 9), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
+        Chart("stacked_column", "How the cash need is filled (US$ bn)",
+              (s("Equity raised", "equity_raised", BLUE), s("Term debt drawn", "debt_drawn", ORANGE),
+               s("Revolver drawn", "revolver.draw", GREY),
+               s("Cash flow before financing", "cash_flow_before_financing", GREEN, line=True),
+               s("Unfunded gap (after every instrument)", "unfunded_gap", RED, line=True)),
+              (row + 34, col), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
+        Chart("line", "Ownership of today's holders (fraction)",
+              (s("Ownership of today's holders", "ownership", PURPLE),),
+              (row + 34, col + 9), y_title="fraction", y_num_format="0%", width_px=540, height_px=300),
     ]
     sheet.charts.extend(charts)
 
