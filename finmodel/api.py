@@ -125,9 +125,10 @@ def metric_names() -> list[str]:
     """The headline metrics (``--metric``, ``--target``); ``LINE_ITEM@YEAR`` works as well."""
     from .model.catalogue import Catalogue
     from .model.defs import Structure
+    from .model.financing import FINANCING_METRICS
     from .model.metrics import METRIC_PARTS
     cat = Catalogue()
-    for part in METRIC_PARTS:  # metric keys do not depend on the structure
+    for part in METRIC_PARTS + FINANCING_METRICS:  # metric keys do not depend on the structure
         part(cat, Structure((), (), (), ()))
     return list(cat.metrics)
 

@@ -172,3 +172,10 @@ def test_progress_is_reported(project):
     api.grid("base", "valuation.discount_rate=0.08:0.16:3", "capex.servers.life_years=3:6:4",
              progress=progress)
     assert seen[0] == ("grid", 13) and sum(k for k in seen[1:]) == 13
+
+
+def test_metric_names_are_every_metric_of_a_scenario():
+    """The names offered to --metric/--target (and completion) are the catalogue's metrics."""
+    from conftest import BASE
+    r = finmodel.run(BASE)
+    assert finmodel.api.metric_names() == list(r.result.metrics)
