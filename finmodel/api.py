@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Sequence, Union
 
-from .arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Goal, Vary
+from .arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Vary
 from .assumptions.load import Assumptions, load as load_file
 from .errors import InputMissingError, Problem, UsageError
 from .model.catalogue import Catalogue, build_catalogue
@@ -330,7 +330,8 @@ def solve(scenario: Scenario, targets, vary, bounds=None, *, overrides: Override
 
 def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None, *,
                lhs: bool = False, metrics: str | Sequence[str] | None = (),
-               spec: str | Path | None = None, overrides: Overrides | None = (),
+               spec: str | Path | None = None, probabilities: str | Sequence[str] | None = (),
+               overrides: Overrides | None = (),
                assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
                progress: Progress | None = None) -> MonteCarloRun:
     """Monte Carlo over the spec's distributions and rank correlations.
@@ -341,6 +342,9 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     seed : the seed; without it fresh entropy is drawn (``result.seed`` records it).
     lhs : Latin hypercube sampling.
     metrics : outputs to report; default the spec's.
+    probabilities : events besides the spec's ``probabilities``, ``"METRIC<OP>VALUE"`` with OP
+        one of ``< <= > >=`` (e.g. ``"peak_unfunded_gap_usd_bn>300"``); each is reported as
+        P(event) with a 95% Wilson interval (``MonteCarloRun.probabilities``).
     """
     from .sensitivity.montecarlo import montecarlo as simulate
     from .sensitivity.sampling import entropy_seed
@@ -353,7 +357,10 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     requested = tuple(_names(metrics))
     outputs = list(requested) or list(sens.outputs)
     req.check_outputs(outputs, "--metric")
+    events = tuple(_parse(Event.parse, e, "--prob") for e in _names(probabilities))
+    req.check_outputs([e.output for e in events], "--prob")
     seed = entropy_seed() if seed is None else seed
     with (progress or _no_progress)(draws, "Monte Carlo") as bar:
-        mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar)
-    return MonteCarloRun(req.assumptions, spec_file, requested, mc)
+        mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
+                      events)
+    return MonteCarloRun(req.assumptions, spec_file, requested, mc, events)

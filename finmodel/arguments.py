@@ -12,6 +12,7 @@ Axis       ``PATH=LO:HI:N`` / ``PATH*=LO:HI:N``   ``valuation.discount_rate=0.08
 Goal       ``METRIC=VALUE``                       ``npv_usd_bn=0``, ``revenue_total@2030=200``
 Vary       ``PATH`` / ``PATH*``                   ``capex.servers.cost_usd_bn_per_gw``
 Bounds     ``LO,HI``                              ``0.05,0.3``
+Event      ``METRIC<OP><VALUE>`` (OP < <= > >=)   ``peak_unfunded_gap_usd_bn>300``
 =========  =====================================  ============================================
 
 ``PATH*`` scales every year of an input by a factor (then LO, HI are factors). Ranges take
@@ -21,10 +22,12 @@ Bounds     ``LO,HI``                              ``0.05,0.3``
 from __future__ import annotations
 
 import math
+import operator
 import re
 from dataclasses import dataclass
+from enum import Enum
 
-__all__ = ["Axis", "Goal", "Vary", "Bounds", "MAX_AXIS_POINTS", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
+__all__ = ["Axis", "Goal", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
 MAX_AXIS_POINTS = 200
 MIN_DRAWS, MAX_DRAWS = 10, 5_000_000  # Monte Carlo draws
@@ -175,3 +178,42 @@ class Bounds:
 
     def __str__(self) -> str:
         return f"{_fmt(self.low)},{_fmt(self.high)}"
+
+
+class Op(str, Enum):
+    """A comparison of an output with a threshold."""
+
+    LT = "<"
+    LE = "<="
+    GT = ">"
+    GE = ">="
+
+
+#: Each comparison as a function (numpy arrays compare element-wise).
+COMPARE = {Op.LT: operator.lt, Op.LE: operator.le, Op.GT: operator.gt, Op.GE: operator.ge}
+_EVENT = re.compile(r"\s*(?P<output>[^<>=\s]+)\s*(?P<op><=|>=|<|>)\s*(?P<value>\S.*?)\s*")
+
+
+@dataclass(frozen=True)
+class Event:
+    """A Monte Carlo event: ``METRIC<OP><VALUE>``, e.g. ``peak_unfunded_gap_usd_bn>300``."""
+
+    output: str
+    op: Op
+    threshold: float
+
+    FORM = "METRIC<OP>VALUE with OP one of < <= > >=, e.g. peak_unfunded_gap_usd_bn>300"
+
+    @classmethod
+    def parse(cls, text: str | Event) -> Event:
+        if isinstance(text, Event):
+            return text
+        m = _EVENT.fullmatch(text) if isinstance(text, str) else None
+        if m is None:
+            raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        if not _OUTPUT.fullmatch(m["output"]):
+            raise ValueError(f"{m['output']!r} is not a metric name; expected {cls.FORM}")
+        return cls(m["output"], Op(m["op"]), _number(m["value"], "VALUE"))
+
+    def __str__(self) -> str:
+        return f"{self.output}{self.op.value}{_fmt(self.threshold)}"

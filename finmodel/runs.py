@@ -18,7 +18,7 @@ from typing import ClassVar, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from .arguments import Axis, Bounds, Goal, Vary
+from .arguments import Axis, Bounds, Event, Goal, Vary
 from .assumptions.load import Assumptions
 from .model.result import Result
 from .record import run_info as make_run_info
@@ -396,23 +396,39 @@ class MonteCarloRun(_Run):
     spec: Path
     metrics: tuple[str, ...]            # as requested; empty = the spec's outputs
     result: object                      # sensitivity.montecarlo.MonteCarloResult
+    events: tuple[Event, ...] = ()      # --prob: probabilities besides the spec's
 
     kind: ClassVar[str] = "montecarlo"
-    tables_of: ClassVar[tuple[str, ...]] = ("percentiles",)
+    tables_of: ClassVar[tuple[str, ...]] = ("percentiles", "probabilities", "years")
 
     @property
     def seed(self) -> int:
         return int(self.result.seed)
 
     @property
+    def probabilities(self) -> pd.DataFrame:
+        """One row per probability (the spec's, then ``--prob``): label, event, output,
+        output_label, unit, p, lo, hi (95% Wilson interval) [-], count (draws where the event
+        happens), n (draws counted), missing (draws whose output is n/a), missing_as (what an
+        n/a counts as: a value such as inf, or "excluded" from n)."""
+        return self.result.probability_table()
+
+    @property
+    def year_distributions(self) -> pd.DataFrame:
+        """Per year output of the spec's ``year_distributions`` (e.g. first_breach_year): the
+        share of valid draws in each year and "never within horizon" (count, share, lo, hi)."""
+        return self.result.year_table()
+
+    @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        return {"percentiles": self.result.table()}
+        return {"percentiles": self.result.table(), "probabilities": self.probabilities,
+                "years": self.year_distributions}
 
     @property
     def arguments(self) -> dict:
         mc = self.result
         return {"spec": str(self.spec), "metrics": list(self.metrics), "draws": mc.draws,
-                "seed": self.seed, "lhs": bool(mc.lhs)}
+                "seed": self.seed, "lhs": bool(mc.lhs), "probabilities": [str(e) for e in self.events]}
 
     @property
     def input_files(self) -> tuple[Path, ...]:
@@ -432,9 +448,23 @@ class MonteCarloRun(_Run):
 
     @property
     def probability_table(self) -> pd.DataFrame:
-        return pd.DataFrame({"probability": [f"{p['p']:.1%}" for p in self.result.probabilities],
-                             "95% CI": [f"{p['lo']:.1%}-{p['hi']:.1%}" for p in self.result.probabilities]},
-                            index=[p["label"] for p in self.result.probabilities])
+        """The probabilities formatted for people (terminal, notebook)."""
+        rows = {}
+        for p in self.result.probabilities:
+            rows[p["label"]] = {"probability": _pct(p["p"]), "95% CI": f"{_pct(p['lo'])}-{_pct(p['hi'])}",
+                                "draws": f"{p['count']:,} of {p['n']:,}", "n/a draws": _na_rule(p)}
+        return pd.DataFrame.from_dict(rows, orient="index")
+
+    def year_text(self) -> str:
+        """Each year distribution as a block: the years with draws, then "never"."""
+        blocks = []
+        for o, (label, t) in self.result.year_distributions.items():
+            shown = t[(t["count"] > 0) | (t.index == t.index[-1])]
+            table = pd.DataFrame({"share": [_pct(x) for x in shown["share"]],
+                                  "95% CI": [f"{_pct(a)}-{_pct(b)}" for a, b in zip(shown["lo"], shown["hi"])]},
+                                 index=[str(i) for i in shown.index])
+            blocks.append(f"{label} ({o}), share of valid draws:\n{table.to_string()}")
+        return "\n\n".join(blocks)
 
     def _summary_line(self) -> str:
         mc = self.result
@@ -442,8 +472,13 @@ class MonteCarloRun(_Run):
                 f"seed {mc.seed}{'; Latin hypercube' if mc.lhs else ''}")
 
     def text(self) -> str:
-        return "\n".join([self._summary_line(), f"correlation: {self.result.correlation_note}", "",
-                          self.headline.to_string(), "", self.probability_table.to_string()])
+        parts = [self._summary_line(), f"correlation: {self.result.correlation_note}", "",
+                 self.headline.to_string()]
+        if self.result.probabilities:
+            parts += ["", self.probability_table.to_string()]
+        if self.result.year_distributions:
+            parts += ["", self.year_text()]
+        return "\n".join(parts)
 
     def _repr_html_(self) -> str:
         return super()._repr_html_() + self.probability_table.to_html()
@@ -451,6 +486,18 @@ class MonteCarloRun(_Run):
     def _layout(self, info: RunInfo):
         from .workbook.analysis import layout_montecarlo
         return layout_montecarlo(self.result, self.scenario, info)
+
+
+def _pct(x: float) -> str:
+    return "n/a" if x is None or not np.isfinite(x) else f"{x:.1%}"
+
+
+def _na_rule(p: dict) -> str:
+    """How a probability's n/a draws were counted, for people."""
+    if not p["missing"]:
+        return ""
+    how = {"excluded": "left out", "inf": "counted as never"}.get(p["missing_as"], f"counted as {p['missing_as']}")
+    return f"{p['missing']:,} {how}"
 
 
 def _format_se(x: float, unit: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from .options import (CONTEXT, bounds_option, common_options, debug_option, draws_option,
-                      lhs_option, metric_option, metrics_option, scenario_argument, seed_option,
+                      lhs_option, metric_option, metrics_option, prob_option, scenario_argument, seed_option,
                       spec_option, target_option, vary_option, x_option, y_option)
 from .registry import ANALYSES, execute
 from .run import exit_with
@@ -106,18 +106,22 @@ def solve(scenario, targets, varies, bounds, overrides, outdir, assumptions_dir,
 @lhs_option
 @spec_option
 @metrics_option
+@prob_option
 @common_options
-def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, overrides, outdir,
+def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, overrides, outdir,
                assumptions_dir, csv_, quiet) -> None:
     """Monte Carlo: percentiles, per-year bands and probabilities of the chosen metrics.
 
-    Inputs, distributions and rank correlations come from the spec.
+    Inputs, distributions, rank correlations and the probabilities to report (e.g. of a
+    covenant breach, of an unfunded gap above a threshold) come from the spec; --prob adds
+    more. The first covenant breach year is shown as a distribution.
 
     \b
     Examples:
       finmodel montecarlo --draws 100000 --seed 42
+      finmodel montecarlo --prob 'peak_unfunded_gap_usd_bn>300' --prob 'min_dscr<1'
       finmodel montecarlo bear --draws 1000000 --lhs --csv
     """
     _run("montecarlo", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
          spec=_spec(spec_path, assumptions_dir), metrics=list(metrics), draws=draws, seed=seed,
-         lhs=lhs)
+         lhs=lhs, probabilities=[str(p) for p in probabilities])

@@ -14,13 +14,13 @@ from typing import Callable
 import click
 from click.shell_completion import CompletionItem
 
-from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Goal, Vary
+from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Vary
 
-__all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "VaryType", "BoundsType",
+__all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventType", "VaryType", "BoundsType",
            "debug_option", "set_option", "output_option", "assumptions_option", "quiet_option",
            "csv_option", "common_options", "scenario_argument", "spec_option", "metrics_option",
            "metric_option", "x_option", "y_option", "target_option", "vary_option",
-           "bounds_option", "draws_option", "seed_option", "lhs_option", "all_option"]
+           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "all_option"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 METRIC_HELP = ("a metric such as npv_usd_bn, irr, payback_year, peak_funding_need_usd_bn, or "
@@ -77,6 +77,11 @@ class GoalType(_Parsed):
 class VaryType(_Parsed):
     name = "PATH"
     parse = staticmethod(Vary.parse)
+
+
+class EventType(_Parsed):
+    name = "METRIC<OP>VALUE"
+    parse = staticmethod(Event.parse)
 
 
 class BoundsType(_Parsed):
@@ -171,4 +176,8 @@ draws_option = click.option(
 seed_option = click.option(
     "--seed", "seed", type=click.IntRange(0, MAX_SEED), default=None,
     help="Seed for the draws; without it fresh entropy is drawn and recorded.")
+prob_option = click.option(
+    "--prob", "probabilities", multiple=True, type=EventType(), shell_complete=_complete_metric,
+    help="Also report P(METRIC OP VALUE), OP one of < <= > >=, e.g. "
+         "'peak_unfunded_gap_usd_bn>300' (quote it: < and > are shell redirections); repeatable.")
 lhs_option = click.option("--lhs", is_flag=True, help="Latin hypercube sampling.")

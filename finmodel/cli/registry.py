@@ -76,7 +76,7 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}),
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
-              "lhs": "lhs"}, paths=("spec",)),
+              "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",)),
 )}
 
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from .metrics import MATERIAL_USD_BN
 
-__all__ = ["TrancheTerms", "financing_plan", "ownership", "round_amount", "per_gw_amount",
+__all__ = ["TrancheTerms", "financing_plan", "ownership", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
            "leverage_breach", "below_breach", "lowest_defined", "highest_defined", "implied_rate",
            "holders_value"]
@@ -223,6 +223,18 @@ def highest_defined(row, reason: str = "n/a: never defined"):
     none = np.isnan(row).all(axis=1)
     value = np.where(none, np.nan, np.max(np.where(np.isnan(row), -np.inf, row), axis=1))
     return Metric(value, none.astype(np.int8), ("", reason))
+
+
+def earliest_year(**years):
+    """Earliest of several years per scenario [year]; "never within horizon" where all are NaN.
+
+    ``years``: (n, 1) or (n,) arrays, NaN where that event never happens within the horizon.
+    """
+    from .metrics import Metric
+    stacked = np.column_stack([np.asarray(y, dtype=float).reshape(-1) for y in years.values()])
+    none = np.isnan(stacked).all(axis=1)
+    value = np.where(none, np.nan, np.min(np.where(np.isnan(stacked), np.inf, stacked), axis=1))
+    return Metric(value, none.astype(np.int8), ("", "never within horizon"))
 
 
 def dilution_factor(amount, post_money) -> np.ndarray:

@@ -73,7 +73,13 @@ class MetricDef:
     with an "n/a" reason) or an array of values; ``formula`` is its cell on the Valuation
     sheet. Formula placeholders as for line items, plus ``{name.fcst}`` (the forecast periods
     2..T), ``{m:KEY}`` (another metric's cell) and ``{scan:roots}``/``{scan:guess}`` (the IRR
-    root scan on the Valuation sheet)."""
+    root scan on the Valuation sheet).
+
+    ``missing_as``: what an "n/a" of this metric means when a draw is compared with a
+    threshold (Monte Carlo probabilities): ``inf`` for a year never reached within the horizon
+    (later than every year) or a cover with nothing to cover (above every minimum); None when
+    "n/a" has no place on the scale (an IRR that does not exist): such draws are left out of
+    the count and reported."""
 
     key: str
     label: str
@@ -82,6 +88,7 @@ class MetricDef:
     args: dict[str, Ref]
     formula: str
     refs: dict[str, Ref] | None = None
+    missing_as: float | None = None
 
     @property
     def formula_refs(self) -> dict[str, Ref]:

@@ -14,6 +14,7 @@ import functools
 from ..engine import cashflow, financing as fin, metrics as m, timeline
 from ..engine import checks as c
 from .defs import CheckDef, LineItem, MetricDef, Structure
+from .metrics import NEVER
 
 __all__ = ["FINANCING_PARTS", "FINANCING_METRICS", "FINANCING_CHECKS"]
 
@@ -286,13 +287,21 @@ def _metrics(cat, s: Structure) -> None:
             ("max_leverage", "Highest net debt / EBITDA (years with EBITDA > 0)", fin.highest_defined,
              "n/a: no year with EBITDA > 0", "MAX")):
         row = {"min_dscr": "li:dscr", "min_interest_cover": "li:interest_cover", "max_leverage": "li:leverage"}[key]
+        # no debt service / interest: nothing to cover, above every minimum
         add(MetricDef(key, label, "x", functools.partial(fn, reason=reason), {"row": row},
-                      f'=IF(COUNT({{row.row}})=0,"{reason}",{agg}({{row.row}}))'))
-    for key, label in (("leverage", "net debt / EBITDA"), ("dscr", "debt service cover"),
-                       ("interest_cover", "interest cover")):
+                      f'=IF(COUNT({{row.row}})=0,"{reason}",{agg}({{row.row}}))',
+                      missing_as=NEVER if agg == "MIN" else None))
+    covenants = (("leverage", "net debt / EBITDA"), ("dscr", "debt service cover"),
+                 ("interest_cover", "interest cover"))
+    for key, label in covenants:
         add(MetricDef(f"first_breach_{key}", f"First year the {label} covenant breaks", "year",
                       m.first_flagged_year, {"flag": f"li:breach.{key}", "years": "year"},
-                      '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))'))
+                      '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))',
+                      missing_as=NEVER))
+    first = {key: f"m:first_breach_{key}" for key, _ in covenants}
+    cells = ",".join(f"{{m:first_breach_{key}}}" for key, _ in covenants)
+    add(MetricDef("first_breach_year", "First year any covenant breaks", "year", fin.earliest_year, first,
+                  f'=IF(COUNT({cells})=0,"never within horizon",MIN({cells}))', missing_as=NEVER))
     add(MetricDef("equity_raised_usd_bn", "Equity raised (rounds and vendor equity)", "US$ bn", m.horizon_sum,
                   {"row": "li:equity_raised"}, "=SUM({row.row})"))
     add(MetricDef("debt_drawn_usd_bn", "Term debt drawn", "US$ bn", m.horizon_sum,

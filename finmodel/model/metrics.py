@@ -11,9 +11,11 @@ from __future__ import annotations
 from ..engine import metrics as m
 from .defs import MetricDef, Structure
 
-__all__ = ["METRIC_PARTS"]
+__all__ = ["METRIC_PARTS", "NEVER"]
 
 RATE = "in:valuation.discount_rate"
+#: ``MetricDef.missing_as`` of a year never reached within the horizon: later than any year.
+NEVER = float("inf")
 
 
 def _valuation(cat, s: Structure) -> None:
@@ -41,10 +43,12 @@ def _valuation(cat, s: Structure) -> None:
                   '"n/a: no IRR between -99% and 1,000%",IRR({flows.fcst},{scan:guess}))))'))
     add(MetricDef("first_profit_year", "First year of operating profit (EBIT > 0)", "year",
                   m.first_flagged_year, {"flag": "li:profit_flag", "years": "year"},
-                  '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))'))
+                  '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))',
+                  missing_as=NEVER))
     add(MetricDef("payback_year", "Payback year (cumulative FCF stays >= 0)", "year",
                   m.payback_year, {"flag": "li:payback_flag", "years": "year"},
-                  '=IF(SUM({flag.row})=0,"not within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))'))
+                  '=IF(SUM({flag.row})=0,"not within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))',
+                  missing_as=NEVER))
 
 
 def _funding(cat, s: Structure) -> None:

@@ -4,7 +4,12 @@ chunked engine pass -> percentiles, bands, probabilities, convergence.
 Draws whose inputs leave their bounds (e.g. terminal growth >= discount rate) are invalid:
 counted, reported and excluded. An output that does not exist for a draw (IRR with no sign
 change, payback never reached) is counted per output and left out of that output's
-percentiles; for "payback later than Y" a payback never reached counts as later.
+percentiles. Probabilities P(output op threshold) are data (the spec's ``probabilities``
+and ``--prob``): an n/a counts as its metric's ``missing_as`` (a payback or a covenant breach
+never reached within the horizon is later than every year), or, for an output whose n/a
+has no place on the scale (IRR), is left out of that probability's draws and counted beside
+it. The distribution of a year output (e.g. the first covenant breach) is the share of valid
+draws in each year plus the share "never within horizon".
 """
 from __future__ import annotations
 
@@ -14,21 +19,23 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..arguments import COMPARE, Event
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem
 from .correlation import spearman_matrix
 from .evaluate import evaluate, output_label
 from .oneway import Variation
 from .sampling import sample
-from .spec import SensitivitySpec
+from .spec import Probability, SensitivitySpec
 from .stats import mean_with_se, percentiles, probability
 
-__all__ = ["MonteCarloResult", "montecarlo", "QUANTILES", "BAND_QUANTILES", "BAND_ITEMS"]
+__all__ = ["MonteCarloResult", "montecarlo", "event_probability", "year_distribution", "QUANTILES",
+           "BAND_QUANTILES", "BAND_ITEMS", "NEVER_LABEL"]
 
 QUANTILES = (5, 10, 25, 50, 75, 90, 95)
 BAND_QUANTILES = (5, 25, 50, 75, 95)
 BAND_ITEMS = {"revenue_total": "Revenue", "fcf": "Free cash flow", "cash_closing": "Closing cash"}
-_NEEDED = ("npv_usd_bn", "peak_funding_need_usd_bn", "payback_year")
+NEVER_LABEL = "never within horizon"  # the row of a year distribution for draws with no year
 
 
 @dataclass
@@ -39,7 +46,10 @@ class MonteCarloResult:
     lhs: bool
     quantiles: tuple
     percentiles: dict          # output -> row dict (label, unit, mean, se, missing, pX, pX_lo, pX_hi)
-    probabilities: list        # dicts: label, p, lo, hi, n
+    probabilities: list        # dicts: label, event, output, output_label, unit, p, lo, hi, count, n,
+                               # missing, missing_as (see event_probability)
+    year_distributions: dict   # output -> (label, DataFrame: year or "never within horizon" ->
+                               # count, share, lo, hi)
     bands: dict                # line item -> (label, DataFrame index quantile, columns years)
     input_summary: list
     correlation_table: list | None
@@ -49,6 +59,19 @@ class MonteCarloResult:
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"output": o, **row} for o, row in self.percentiles.items()])
+
+    def probability_table(self) -> pd.DataFrame:
+        """One row per probability: event, label, output, p, lo, hi, count, n, missing, missing_as."""
+        cols = ["label", "event", "output", "output_label", "unit", "p", "lo", "hi", "count", "n",
+                "missing", "missing_as"]
+        return pd.DataFrame(self.probabilities, columns=cols)
+
+    def year_table(self) -> pd.DataFrame:
+        """Tidy: output, year ("never within horizon" for no year), count, share, lo, hi."""
+        frames = [t.assign(output=o).reset_index(names="year")
+                  for o, (_, t) in self.year_distributions.items()]
+        cols = ["output", "year", "count", "share", "lo", "hi"]
+        return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
 
 def _distributions(spec: SensitivitySpec, variations: Sequence[Variation]):
@@ -63,7 +86,12 @@ def _distributions(spec: SensitivitySpec, variations: Sequence[Variation]):
 
 def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Variation],
                outputs: Sequence[str], draws: int, seed: int | None, lhs: bool, catalogue,
-               progress: Callable[[int], None] | None = None) -> MonteCarloResult:
+               progress: Callable[[int], None] | None = None,
+               events: Sequence[Event] = ()) -> MonteCarloResult:
+    """Sample, evaluate every draw in one chunked engine pass, summarise.
+
+    ``events``: probabilities to report besides the spec's (``--prob``).
+    """
     chosen = _distributions(spec, variations)
     names = [v.name for v, _ in chosen]
     corr = spec.correlation_matrix(names) if spec.correlations else None
@@ -72,7 +100,8 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     for j, (v, _) in enumerate(chosen):
         col = np.round(s.values[:, j]) if v.integer else s.values[:, j]
         (scales if v.scale else overrides)[v.path] = col
-    wanted = list(dict.fromkeys(list(outputs) + list(_NEEDED)))
+    asked = list(spec.probabilities) + [Probability.of(e) for e in events]
+    wanted = list(dict.fromkeys(list(outputs) + [p.output for p in asked] + list(spec.year_distributions)))
     ev = evaluate(drivers, overrides, wanted, scales, keep_rows=tuple(BAND_ITEMS), progress=progress)
     ok = ~ev.invalid
     valid = int(ok.sum())
@@ -97,7 +126,10 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
             for q in QUANTILES:
                 row |= {f"p{q:g}": np.nan, f"p{q:g}_lo": np.nan, f"p{q:g}_hi": np.nan}
         table[o] = row
-    probs = _probabilities(spec, ev.values, ok)
+    probs = [event_probability(p.event, ev.values[p.output][ok], _missing_as(p.output, catalogue),
+                               catalogue, p.label) for p in asked]
+    years = {o: (output_label(o, catalogue)[0], year_distribution(ev.values[o][ok], ev.years))
+             for o in spec.year_distributions}
     bands = {}
     for key, label in BAND_ITEMS.items():
         by_year = ev.rows[key].T if ok.all() else ev.rows[key][ok].T  # (T, n): contiguous years
@@ -112,27 +144,49 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
                         "sd": float(x.std(ddof=1)), "p5": float(qs[0, j]), "p50": float(qs[1, j]),
                         "p95": float(qs[2, j])})
     corr_table, note = _correlations(s, names, corr)
-    return MonteCarloResult(draws, valid, int(s.seed), lhs, QUANTILES, table, probs, bands, summary,
-                            corr_table, note, ev.years, values)
+    return MonteCarloResult(draws, valid, int(s.seed), lhs, QUANTILES, table, probs, years, bands,
+                            summary, corr_table, note, ev.years, values)
 
 
-def _probabilities(spec: SensitivitySpec, values: dict, ok: np.ndarray) -> list[dict]:
-    p = spec.probabilities
-    npv = values["npv_usd_bn"][ok]
-    peak = values["peak_funding_need_usd_bn"][ok]
-    payback = values["payback_year"][ok]
-    events = [
-        (f"P(NPV < {p.npv_below_usd_bn:g} US$ bn)", npv < p.npv_below_usd_bn),
-        (f"P(peak funding need > {p.peak_funding_above_usd_bn:g} US$ bn)", peak > p.peak_funding_above_usd_bn),
-        (f"P(payback later than {p.payback_after_year} or never)",
-         ~np.isfinite(payback) | (payback > p.payback_after_year)),
-    ]
-    out = []
-    for label, mask in events:
-        est = probability(mask)
-        out.append({"label": label, "p": float(est.estimate), "lo": float(est.lower),
-                    "hi": float(est.upper), "n": int(est.n)})
-    return out
+def _missing_as(output: str, catalogue) -> float | None:
+    md = catalogue.metrics.get(output)
+    return md.missing_as if md is not None else None
+
+
+def event_probability(event: Event, x: np.ndarray, missing_as: float | None, catalogue,
+                      label: str | None = None, confidence: float = 0.95) -> dict:
+    """P(event) over the valid draws ``x`` of its output, with a Wilson interval.
+
+    A NaN (the output is "n/a" for that draw) counts as ``missing_as`` when given (a year never
+    reached: +inf, later than every year); otherwise the draw is left out of ``n`` and counted
+    in ``missing``. Returns a dict: label, event, output, output_label, unit, p, lo, hi,
+    count, n, missing, missing_as ("excluded" or the value n/a counts as).
+    """
+    na = np.isnan(x)
+    x = np.where(na, missing_as, x) if missing_as is not None else x[~na]
+    out_label, unit = output_label(event.output, catalogue)
+    row = {"label": label or f"P({event.output} {event.op.value} {event.threshold:g})",
+           "event": str(event), "output": event.output, "output_label": out_label, "unit": unit,
+           "p": np.nan, "lo": np.nan, "hi": np.nan, "count": 0, "n": int(x.size),
+           "missing": int(na.sum()),
+           "missing_as": "excluded" if missing_as is None else f"{missing_as:g}"}
+    if x.size:
+        with np.errstate(invalid="ignore"):
+            est = probability(np.asarray(COMPARE[event.op](x, event.threshold), dtype=bool), confidence)
+        row |= {"p": float(est.estimate), "lo": float(est.lower), "hi": float(est.upper),
+                "count": int(est.count)}
+    return row
+
+
+def year_distribution(x: np.ndarray, years: np.ndarray, confidence: float = 0.95) -> pd.DataFrame:
+    """Share of the valid draws ``x`` in each year of the horizon, and with no year (NaN:
+    "never within horizon"), each with a Wilson interval. Index: the years, then NEVER_LABEL;
+    columns count, share, lo, hi. The shares sum to 1."""
+    years = [int(y) for y in years]
+    masks = np.column_stack([x == y for y in years] + [np.isnan(x)])
+    est = probability(masks, confidence)
+    return pd.DataFrame({"count": est.count.astype(int), "share": est.estimate, "lo": est.lower,
+                         "hi": est.upper}, index=pd.Index(years + [NEVER_LABEL], dtype=object))
 
 
 def _describe(d) -> str:

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 from pydantic import Field, StrictBool, StrictFloat, ValidationError, model_validator
 
+from ..arguments import Event, Op
 from ..assumptions.schema import FrozenModel, slug_id
 from ..assumptions.yamlio import read_yaml
 from ..assumptions.fields import humanise
@@ -20,7 +21,7 @@ from .distributions import Dist as Distribution, DistKind
 from .evaluate import check_outputs
 from .oneway import Variation
 
-__all__ = ["InputSpec", "Probabilities", "SensitivitySpec", "load_spec", "variations",
+__all__ = ["InputSpec", "Probability", "SensitivitySpec", "load_spec", "variations",
            "resolve_path", "make_variation"]
 
 _DIST_TAGS = {k.value for k in DistKind}
@@ -66,27 +67,42 @@ class InputSpec(_Frozen):
         return self
 
 
-class Probabilities(_Frozen):
-    """Thresholds of the Monte Carlo probabilities."""
+class Probability(_Frozen):
+    """One Monte Carlo probability: P(output op threshold), e.g. P(peak unfunded gap > 200).
 
-    npv_below_usd_bn: StrictFloat = 0.0
-    peak_funding_above_usd_bn: StrictFloat = 500.0
-    payback_after_year: int = 2035
+    An output's "n/a" counts as its metric's ``missing_as`` (a first breach year "never
+    within horizon" is later than every year: no breach by any year); an output whose n/a has
+    no place on the scale (IRR) leaves those draws out of the count, reported beside it.
+    """
+
+    output: str = Field(min_length=1, max_length=80)
+    op: Op
+    threshold: StrictFloat
+    label: str | None = Field(default=None, max_length=80)
 
     @model_validator(mode="before")
     @classmethod
     def _ints(cls, v: Any) -> Any:
-        if isinstance(v, dict):
-            v = {k: (float(x) if k.endswith("_usd_bn") and isinstance(x, int) and not isinstance(x, bool)
-                     else x) for k, x in v.items()}
+        if isinstance(v, dict) and isinstance(v.get("threshold"), int) and not isinstance(v["threshold"], bool):
+            v = {**v, "threshold": float(v["threshold"])}
         return v
+
+    @property
+    def event(self) -> Event:
+        return Event(self.output, self.op, self.threshold)
+
+    @classmethod
+    def of(cls, event: Event) -> "Probability":
+        return cls(output=event.output, op=event.op, threshold=event.threshold)
 
 
 class SensitivitySpec(_Frozen):
     outputs: list[str] = Field(min_length=1, max_length=30)
     inputs: dict[InputName, InputSpec] = Field(min_length=1, max_length=100)
     correlations: list[tuple[str, str, StrictFloat]] = Field(default_factory=list)
-    probabilities: Probabilities = Field(default_factory=Probabilities)
+    probabilities: list[Probability] = Field(default_factory=list, max_length=50)
+    # year outputs whose distribution (share of draws in each year, and "never") is shown
+    year_distributions: list[str] = Field(default_factory=list, max_length=10)
     montecarlo_method: str = Field(default="iman_conover", pattern="^(iman_conover|gaussian_copula)$")
 
     def correlation_matrix(self, names: list[str]) -> np.ndarray | None:
@@ -167,10 +183,23 @@ def _raw_path_problems(doc, raw: dict, drivers: Drivers) -> list[Problem]:
                 why = PER_YEAR_HINT
             if why:
                 out.append(doc.problem(("inputs", name, "path"), why))
+    cat = build_catalogue(drivers.structure)
+    years = list(drivers.years)
     outputs = raw.get("outputs")
     if isinstance(outputs, list) and all(isinstance(o, str) for o in outputs):
-        cat = build_catalogue(drivers.structure)
-        out += [doc.problem(("outputs",), why) for why in check_outputs(outputs, cat, list(drivers.years))]
+        out += [doc.problem(("outputs",), why) for why in check_outputs(outputs, cat, years)]
+    probs = raw.get("probabilities")
+    for i, p in enumerate(probs if isinstance(probs, list) else []):
+        if isinstance(p, dict) and isinstance(p.get("output"), str):
+            out += [doc.problem(("probabilities", i, "output"), why)
+                    for why in check_outputs([p["output"]], cat, years)]
+    dists = raw.get("year_distributions")
+    for i, o in enumerate(dists if isinstance(dists, list) else []):
+        if isinstance(o, str):
+            why = check_outputs([o], cat, years)
+            if not why and (o not in cat.metrics or cat.metrics[o].unit != "year"):
+                why = [f"{o!r} is not a year metric (e.g. first_breach_year, payback_year)"]
+            out += [doc.problem(("year_distributions", i), w) for w in why]
     return out
 
 

@@ -213,12 +213,27 @@ def layout_montecarlo(mc, scenario: str, run: RunInfo) -> WorkbookSpec:
                                                              num_format=fmt))
     r = ci_top + 2 + len(pct) + 1
     summ.put(r, 0, Cell("Probabilities (with 95% Wilson interval)", style=Style.SECTION))
-    _header(summ, r + 1, ("Event", "", "Probability", "CI low", "CI high", "Draws counted"))
+    _header(summ, r + 1, ("Event", "Condition", "Probability", "CI low", "CI high", "Draws counted",
+                          "Draws with event", "n/a draws", "n/a counted as"))
     for i, p in enumerate(mc.probabilities):
-        vals = (p["label"], "", p["p"], p["lo"], p["hi"], p["n"])
+        how = {"excluded": "left out", "inf": "never (no event before any year)"}.get(p["missing_as"], p["missing_as"])
+        vals = (p["label"], p["event"], p["p"], p["lo"], p["hi"], p["n"], p["count"], p["missing"],
+                how if p["missing"] else "")
         for j, x in enumerate(vals):
             summ.put(r + 2 + i, j, Cell(_val(x) if j in (2, 3, 4) else x, style=Style.CALC if j else Style.LABEL,
-                                        num_format="0.0%" if j in (2, 3, 4) else None))
+                                        num_format="0.0%" if j in (2, 3, 4) else "#,##0" if j in (5, 6, 7) else None))
+    r += 2 + len(mc.probabilities) + 1
+    for o, (label, table) in mc.year_distributions.items():
+        summ.put(r, 0, Cell(f"{label}: share of valid draws by year (with 95% Wilson interval)",
+                            style=Style.SECTION))
+        _header(summ, r + 1, ("Year", "", "Share", "CI low", "CI high", "Draws"))
+        for i, (year, row) in enumerate(table.iterrows()):
+            vals = (str(year), "", row["share"], row["lo"], row["hi"], int(row["count"]))
+            for j, x in enumerate(vals):
+                summ.put(r + 2 + i, j, Cell(_val(x) if j in (2, 3, 4) else x,
+                                            style=Style.CALC if j else Style.LABEL,
+                                            num_format="0.0%" if j in (2, 3, 4) else "#,##0" if j == 5 else None))
+        r += 2 + len(table) + 1
     summ.col_widths.update({0: 44, 1: 9})
     summ.col_widths.update({j: 10 for j in range(2, 5 + 2 * len(mc.quantiles))})
     fan = Sheet("Fan")

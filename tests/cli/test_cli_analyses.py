@@ -136,3 +136,54 @@ def test_montecarlo_without_seed_records_the_entropy_used(project, invoke):
     # ... and the printed seed is accepted by --seed
     again = invoke("montecarlo", "--draws", "500", "--seed", str(record["seed"]), "-q")
     assert again.exit_code == 0, again.output
+
+
+def test_montecarlo_probabilities_from_the_spec_and_prob(project, invoke):
+    result = invoke("montecarlo", "--draws", "500", "--seed", "4", "--metric", "npv_usd_bn",
+                    "--prob", "peak_unfunded_gap_usd_bn>300", "--prob", "first_breach_dscr<=2030", "--csv")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "P(a covenant breaks by 2040)" in out and "P(unfunded gap > 200 US$ bn)" in out
+    assert "P(peak_unfunded_gap_usd_bn > 300)" in out and "P(first_breach_dscr <= 2030)" in out
+    assert "First year any covenant breaks (first_breach_year)" in out and "never within horizon" in out
+    probs = pd.read_csv(project / "outputs/base-montecarlo-probabilities.csv").set_index("event")
+    row = probs.loc["peak_unfunded_gap_usd_bn>300"]
+    assert row["n"] == 500 and row["p"] == row["count"] / 500 and row["lo"] <= row["p"] <= row["hi"]
+    years = pd.read_csv(project / "outputs/base-montecarlo-years.csv")
+    assert years["share"].sum() == pytest.approx(1.0) and years["year"].iloc[-1] == "never within horizon"
+    record = json.loads((project / "outputs/base-montecarlo.run.json").read_text())
+    assert record["probabilities"] == ["peak_unfunded_gap_usd_bn>300", "first_breach_dscr<=2030"]
+    (project / "outputs/base-montecarlo-probabilities.csv").unlink()
+    assert invoke("rerun", "outputs/base-montecarlo.run.json").exit_code == 0
+    again = pd.read_csv(project / "outputs/base-montecarlo-probabilities.csv").set_index("event")
+    pd.testing.assert_frame_equal(again, probs)
+    cells = [c.value for r in openpyxl.load_workbook(project / "outputs/base-montecarlo.xlsx")["Summary"].iter_rows()
+             for c in r]
+    assert "P(peak_unfunded_gap_usd_bn > 300)" in cells and "never within horizon" in cells
+
+
+@pytest.mark.parametrize("prob, words", [("peak_unfunded_gap_usd_bn=300", "METRIC<OP>VALUE"),
+                                         ("peak_unfunded_gap_usd>300", "did you mean 'peak_unfunded_gap_usd_bn'")])
+def test_montecarlo_bad_prob_is_a_usage_error(project, main_cli, prob, words):
+    code, _, err = main_cli("montecarlo", "--draws", "100", "--prob", prob)
+    assert code == 2 and "--prob" in err and words in err
+    assert not any((project / "outputs").iterdir())
+
+
+def test_solve_sizes_the_ipo_to_close_the_unfunded_gap(project, invoke):
+    result = invoke("solve", "--target", "peak_unfunded_gap_usd_bn=0", "--vary",
+                    "financing.rounds.ipo.amount_usd_bn", "--bounds", "0,1000", "--csv")
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(project / "outputs/base-solve.csv")
+    x = float(table.loc[0, "solution"])
+    from finmodel.api import run
+    assert run("base", [f"financing.rounds.ipo.amount_usd_bn={x!r}"]).result.metrics[
+        "peak_unfunded_gap_usd_bn"].value[0] == pytest.approx(0.0, abs=1e-9)
+    assert run("base", [f"financing.rounds.ipo.amount_usd_bn={x - 0.01!r}"]).result.metrics[
+        "peak_unfunded_gap_usd_bn"].value[0] > 0
+
+
+def test_solve_min_dscr_with_the_term_loan_is_not_reachable_on_the_base(project, invoke):
+    result = invoke("solve", "--target", "min_dscr=1.3", "--vary", "financing.tranches.term-2029.amount_usd_bn")
+    assert result.exit_code == 1
+    assert "does not move with financing.tranches.term-2029.amount_usd_bn" in result.output
