@@ -43,11 +43,13 @@ def format_value(value: float | None, unit: str) -> str:
     """A value for people: US$ bn with one decimal, rates as %, years as integers, n/a for none."""
     if value is None or not np.isfinite(value):
         return "n/a"
-    value = value + 0.0 if abs(value) >= 1e-9 else 0.0  # no "-0.0" for a solved zero
     if unit == "fraction":
-        return f"{value:.1%}"
-    if unit == "year":
-        return f"{value:.0f}"
-    if unit == "x":
-        return f"{value:.2f}x"
-    return f"{value:,.1f}"
+        text = f"{value:.1%}"
+    elif unit == "year":
+        text = f"{value:.0f}"
+    elif unit == "x":
+        text = f"{value:.2f}x"
+    else:
+        text = f"{value:,.1f}"
+    # a value that rounds to zero is shown without a sign ("0.0", not "-0.0" for -0.0004)
+    return text[1:] if text.startswith("-") and not text.strip("-0.,%x") else text
