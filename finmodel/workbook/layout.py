@@ -106,6 +106,8 @@ class _Book:
             return f"{pre}{abs_a1(row, FIRST_COL)}:{abs_a1(row, self.last_col)}"
         if suffix == "lag":  # periods 1..T-1: beside .fcst, each period's previous one
             return f"{pre}{abs_a1(row, FIRST_COL)}:{abs_a1(row, self.last_col - 1)}"
+        if suffix == "before":  # the empty column before the first period .. the previous period
+            return f"{pre}{abs_a1(row, FIRST_COL - 1)}:{a1(row, col - 1)}"
         if suffix == "fcst":
             return f"{pre}{abs_a1(row, FIRST_COL + 1)}:{abs_a1(row, self.last_col)}"
         if suffix == "last":

@@ -40,6 +40,17 @@ def test_every_formula_equals_the_engine_after_recalculation(books, name):
 
 
 @requires_soffice
+def test_fractional_lives_without_refresh_equal_the_engine(tmp_path):
+    # retirement without refresh, fractional lives, residual proceeds and the other terminal method
+    sets = ["capex.refresh_it=false", "capex.servers.life_years=2.5", "capex.networking.life_years=3.7",
+            "capex.servers.residual_fraction=0.15"]
+    book = write_scenario_workbook(run(MINI, sets), tmp_path / "norefresh.xlsx")
+    (out,) = recalculate([book], tmp_path / "recalc")
+    mismatches = compare(book, out)
+    assert mismatches == [], format_mismatches(mismatches)
+
+
+@requires_soffice
 def test_a_corrupted_cached_value_is_caught(tmp_path):
     r = run(BASE)
     spec = layout_workbook(r.result, r.assumptions)
@@ -75,6 +86,8 @@ def _input_cell(wb, path: str, year: int | None = None):
     (BASE, "deals.amd-instinct.value_usd_bn", None, 150.0),
     (BASE, "commitments.cloud_price_factor", None, 1.15),
     (BASE, "deals.oracle-cloud.start_year", None, 2028),
+    (BASE, "capex.servers.life_years", None, 5.4),
+    (BASE, "capex.servers.residual_fraction", None, 0.2),
     (MINI, "expansion.lead_time_years", None, 3),
     (MINI, "demand.training_gw", 2028, 4.5),
     (MINI, "revenue.segments.api_other.growth_per_year", 2029, 0.55),
@@ -113,7 +126,7 @@ def test_formulas_follow_the_workbook_contract(base_run):
     assert [s.name for s in spec.sheets] == ["Summary", "Inputs", *SHEETS, "Valuation", "Checks",
                                              "Calibration", "Sources", "About"]
     excel_2007 = {"SUM", "IF", "INDEX", "MATCH", "SUMPRODUCT", "NPV", "IRR", "MIN", "MAX", "ROUND",
-                  "MOD", "EXP", "COUNT", "ABS", "AND", "OR", "COLUMN", "ROW", "ISNUMBER"}
+                  "MOD", "EXP", "COUNT", "ABS", "AND", "OR", "COLUMN", "ROW", "ISNUMBER", "INT"}
     for sheet, rc, f in _formula_texts(spec):
         assert "OFFSET(" not in f and "INDIRECT(" not in f, (sheet, rc, f)
         # the writer adds no _xlfn. prefixes: every function must exist in Excel 2007
