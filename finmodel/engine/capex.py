@@ -7,7 +7,7 @@ from .capacity import retired, retiring
 
 __all__ = ["price_index", "purchases_gw", "component_capex", "it_capex", "depreciation",
            "value_per_gw_less", "value_per_gw_plus", "purchase_value", "construction_spend",
-           "retired_cost", "residual_proceeds"]
+           "retired_cost", "residual_proceeds", "steady_replacement", "steady_proceeds", "growth_capex"]
 
 
 def price_index(price_change_per_year: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -166,3 +166,38 @@ def construction_spend(capex, lead_time_years) -> np.ndarray:
                 part[:, max(q - k, 1)] += take
         out[later, 1:] = part[:, 1:]
     return out
+
+
+# --- steady state (the normalised terminal FCF) ---------------------------------------------------
+
+def steady_replacement(gw, **components) -> np.ndarray:
+    """Capex that keeps an installed base in service for ever: GW x sum over components of
+    cost per GW / life, with ``u_<name>`` (cost per GW, this year's prices) and ``l_<name>``
+    (life; at least one year, as the refresh) keyword pairs [US$ bn].
+
+    IT is re-bought and facilities rebuilt at the rate 1 / life of the base.
+    """
+    total = 0.0
+    for key, cost in components.items():
+        if key.startswith("u_"):
+            total = total + cost / np.maximum(1.0, components["l_" + key[2:]])
+    return gw * total
+
+
+def steady_proceeds(gw, **components) -> np.ndarray:
+    """Cash from the retired IT of a steady state: GW x sum over IT components of residual x
+    cost per GW at its purchase prices (1 + p)^-L / L, with ``u_``, ``l_``, ``r_`` (residual
+    fraction) and ``p_`` (price change per year) keyword groups [US$ bn]."""
+    total = 0.0
+    for key, cost in components.items():
+        if key.startswith("u_"):
+            c = key[2:]
+            life = np.maximum(1.0, components["l_" + c])
+            total = total + components["r_" + c] * cost * (1.0 + components["p_" + c]) ** -life / life
+    return gw * total
+
+
+def growth_capex(gw, growth, unit_cost) -> np.ndarray:
+    """Capex that grows the installed base at the terminal growth: GW x g x all-in cost per GW
+    at this year's prices [US$ bn]."""
+    return gw * growth * unit_cost

@@ -32,6 +32,7 @@ CONSTANTS = {
     "check_tolerance": (1e-6, "US$ bn", "Tolerance of the model checks"),
     "material_usd_bn": (MATERIAL_USD_BN, "US$ bn", "Smallest funding need counted (float residue below)"),
     "months_per_year": (12.0, "months", "Months in a year"),
+    "root_tolerance": (1e-9, "-", "Tolerance of a stored IRR root: |NPV| / its largest possible term"),
     "usd_m_per_usd_bn": (1000.0, "-", "Conversion: US$ million to US$ bn"),
 }
 
@@ -139,6 +140,7 @@ class Structure:
     components: tuple[tuple[str, str, bool], ...]  # (key, label, it_equipment)
     deals: tuple[DealShape, ...]
     rationing: str = "proportional"  # who is served first when capacity is short
+    terminal_method: str = "normalised"  # the FCF the terminal value grows (normalised, averaged)
     rounds: tuple[RoundShape, ...] = ()
     tranches: tuple[tuple[str, str, str], ...] = ()  # (id, label, amortisation)
     warrants: tuple[tuple[str, str, str], ...] = ()  # (id, label, deal id)

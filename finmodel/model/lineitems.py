@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 
 from ..assumptions.schema import RevenuePathKind
-from ..engine import capacity, capex, cashflow, compute, costs, deals, revenue, tax, timeline
+from ..engine import capacity, capex, cashflow, compute, costs, deals, irr, metrics, revenue, tax, timeline
 from .defs import LineItem, Structure
 
 __all__ = ["LINE_ITEM_PARTS", "REVENUE_PATHS"]
@@ -705,12 +705,68 @@ def _cash(cat, s: Structure) -> None:
     cat.add(LineItem("pv_fcf", "Present value of FCF", "US$ bn", C, cashflow.present_value,
                      {"flow": "li:fcf", "factor": "li:discount_factor"},
                      "={flow}*{factor}", total=True))
+    _normalised(cat, s)
     cat.add(LineItem("commitment_spend", "Capacity spend (cloud and rented payments + owned capex)", "US$ bn",
                      C, timeline.link, {"x": ("li:cloud_payments", "li:expansion_rent", "li:capex_total")},
                      "={x}", total=True, section="Coverage"))
     cat.add(LineItem("revenue_coverage", "Revenue / capacity spend", "x", C, cashflow.ratio,
                      {"numerator": "li:revenue_total", "denominator": "li:commitment_spend"},
                      '=IF({denominator}=0,"n/a",{numerator}/{denominator})'))
+
+
+def _normalised(cat, s: Structure) -> None:
+    """FCF as if each year were the steady state the terminal value grows: capex to keep the
+    owned base in service (IT refresh and facility replacement at the rate 1 / life) and to
+    grow it at g, instead of the build-out's capex; tax at the full rate (the loss pool left is
+    valued apart, in the terminal value); no one-off vendor rebates."""
+    C = "Cash flow"
+    comps = s.components
+    its = [c for c, _, it in comps if it]
+    gw = "li:owned_online_gw"
+    cat.add(LineItem(
+        "steady_replacement_capex", "Steady state: replacement capex (owned GW online x cost / life, "
+        "each component)", "US$ bn", C, capex.steady_replacement,
+        {"gw": gw} | {f"u_{c}": f"li:unit_cost.{c}" for c, _, _ in comps}
+        | {f"l_{c}": f"in:capex.{c}.life_years" for c, _, _ in comps},
+        "={gw}*(" + "+".join(f"{{u_{c}}}/MAX(1,{{l_{c}}})" for c, _, _ in comps) + ")",
+        section="Normalised FCF (the steady state the normalised terminal value grows)"))
+    cat.add(LineItem(
+        "steady_growth_capex", "Steady state: growth capex (owned GW online x terminal growth x "
+        "all-in cost per GW)", "US$ bn", C, capex.growth_capex,
+        {"gw": gw, "growth": "in:valuation.terminal_growth",
+         "unit_cost": ("li:it_unit_cost", "li:facility_unit_cost")},
+        "={gw}*{growth}*{unit_cost}"))
+    cat.add(LineItem(
+        "steady_proceeds", "Steady state: retired IT sold (residual x cost at purchase / life)", "US$ bn", C,
+        capex.steady_proceeds,
+        {"gw": gw} | {f"u_{c}": f"li:unit_cost.{c}" for c in its}
+        | {f"l_{c}": f"in:capex.{c}.life_years" for c in its}
+        | {f"r_{c}": f"in:capex.{c}.residual_fraction" for c in its}
+        | {f"p_{c}": f"in:capex.{c}.price_change_per_year" for c in its},
+        "={gw}*(" + ("+".join(f"{{r_{c}}}*{{u_{c}}}*(1+{{p_{c}}})^-MAX(1,{{l_{c}}})/MAX(1,{{l_{c}}})"
+                              for c in its) or "0") + ")"))
+    cat.add(LineItem(
+        "steady_tax", "Steady state: tax at the full rate on EBIT (the loss pool valued apart)", "US$ bn", C,
+        tax.tax_on_profit, {"profit": "li:ebit", "rate_fraction": "in:tax.rate_fraction"},
+        "=MAX({profit},0)*{rate_fraction}"))
+    cat.add(LineItem(
+        "normalised_fcf", "Normalised FCF (FCF with steady-state capex, proceeds and tax, without rebates)",
+        "US$ bn", C, cashflow.difference,
+        {"a": ("li:fcf", "li:cf.tax", "li:cf.capex", "li:steady_proceeds"),
+         "b": ("li:steady_tax", "li:cf.rebates", "li:cf.proceeds", "li:steady_replacement_capex",
+               "li:steady_growth_capex")},
+        "={a}-{b}", total=True, kind="total"))
+    cat.add(LineItem(
+        "fcf_with_terminal", "FCF with the terminal value in the last year (for the IRR with it)", "US$ bn",
+        C, metrics.with_terminal,
+        {"flow": "li:fcf", "terminal": "m:terminal_value_usd_bn", "period": "period"},
+        "={flow}+({period}={period.last})*{terminal}", section="Flows the IRRs are found for"))
+    for key, flow, label in (("fcf_sign", "li:fcf", "FCF"),
+                             ("fcf_with_terminal_sign", "li:fcf_with_terminal", "FCF with terminal value")):
+        cat.add(LineItem(
+            key, f"{label}: sign of the last non-zero forecast flow (for Descartes' rule)", "-", C,
+            irr.sign_carry, {"x": flow, "period": "period"},
+            "=IF({period}=1,0,IF({x}>0,1,IF({x}<0,-1,{self.prev})))"))
 
 
 # --- Unit economics ------------------------------------------------------------------------------

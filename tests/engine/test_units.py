@@ -131,7 +131,7 @@ def test_irr_reports_no_sign_change_and_multiple_roots():
     assert got.text(0) == "n/a: no sign change"
     assert got.text(1) == "n/a: no sign change"
     # -100 + 230x - 132x^2 has roots at IRR 10% and 20%
-    assert got.text(2) == "n/a: multiple IRRs"
+    assert got.text(2) == "n/a: 2 IRRs: 10.0% and 20.0%"
     assert np.isnan(got.value).all()
 
 

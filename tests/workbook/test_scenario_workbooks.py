@@ -43,11 +43,39 @@ def test_every_formula_equals_the_engine_after_recalculation(books, name):
 def test_fractional_lives_without_refresh_equal_the_engine(tmp_path):
     # retirement without refresh, fractional lives, residual proceeds and the other terminal method
     sets = ["capex.refresh_it=false", "capex.servers.life_years=2.5", "capex.networking.life_years=3.7",
-            "capex.servers.residual_fraction=0.15"]
+            "capex.servers.residual_fraction=0.15", "valuation.terminal_method=averaged"]
     book = write_scenario_workbook(run(MINI, sets), tmp_path / "norefresh.xlsx")
     (out,) = recalculate([book], tmp_path / "recalc")
     mismatches = compare(book, out)
     assert mismatches == [], format_mismatches(mismatches)
+
+
+# Flows whose FCF changes sign 2+ times (Descartes' V >= 2), where the exact root count comes
+# from the engine: one real IRR (V = 3), none (V = 2), two (V = 2); the last also averaged.
+MULTI_ROOT_SETS = {
+    "one_of_three": ["capex.servers.cost_usd_bn_per_gw=79", "capex.servers.life_years=3.1",
+                     "valuation.terminal_growth=-0.16", "operations.power_price_usd_per_mwh=263"],
+    "none": ["capex.servers.cost_usd_bn_per_gw=65", "capex.servers.life_years=2.1",
+             "valuation.terminal_growth=-0.19", "operations.power_price_usd_per_mwh=202"],
+    "two": ["capex.servers.cost_usd_bn_per_gw=59", "capex.servers.life_years=2.1",
+            "valuation.terminal_growth=0.05", "operations.power_price_usd_per_mwh=286",
+            "valuation.terminal_method=averaged"],
+}
+
+
+@requires_soffice
+def test_irrs_of_flows_with_several_sign_changes_equal_the_engine(tmp_path):
+    runs = {k: run(MINI, sets) for k, sets in MULTI_ROOT_SETS.items()}
+    found = {k: (r.result.irr_analysis["fcf"]["descartes"], r.result.irr_analysis["fcf"]["exact"])
+             for k, r in runs.items()}
+    assert found == {"one_of_three": (3, 1), "none": (2, 0), "two": (2, 2)}
+    assert runs["two"].result.metrics["irr"].text(0).startswith("n/a: 2 IRRs: ")
+    assert runs["none"].result.metrics["irr"].text(0) == "n/a: no real IRR (NPV is never 0)"
+    assert all(r.result.checks_pass[0] for r in runs.values())
+    books = [write_scenario_workbook(r, tmp_path / f"{k}.xlsx") for k, r in runs.items()]
+    for book, out in zip(books, recalculate(books, tmp_path / "recalc")):
+        mismatches = compare(book, out)
+        assert mismatches == [], format_mismatches(mismatches)
 
 
 @requires_soffice
@@ -88,6 +116,8 @@ def _input_cell(wb, path: str, year: int | None = None):
     (BASE, "deals.oracle-cloud.start_year", None, 2028),
     (BASE, "capex.servers.life_years", None, 5.4),
     (BASE, "capex.servers.residual_fraction", None, 0.2),
+    (BASE, "valuation.terminal_growth", None, 0.02),
+    (BASE, "tax.rate_fraction", None, 0.25),
     (MINI, "expansion.lead_time_years", None, 3),
     (MINI, "demand.training_gw", 2028, 4.5),
     (MINI, "revenue.segments.api_other.growth_per_year", 2029, 0.55),
