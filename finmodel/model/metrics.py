@@ -70,13 +70,13 @@ def _valuation(cat, s: Structure) -> None:
     add(TERMINAL_VALUES[s.terminal_method]())
     add(MetricDef("irr", "IRR of forecast FCF, without terminal value", "fraction", m.irr_of_forecast,
                   {"flows": "li:fcf"}, irr_formula("fcf")))
-    add(MetricDef("irr_with_terminal", "IRR of forecast FCF with the terminal value in the last year",
+    add(MetricDef("irr_with_terminal", "IRR of forecast FCF with the terminal value",
                   "fraction", m.irr_of_forecast, {"flows": "li:fcf_with_terminal"},
                   irr_formula("fcf_with_terminal")))
-    add(MetricDef("moic", "MOIC without terminal value: sum of positive yearly forecast FCF / sum of "
-                  "negative (undiscounted)", "x", m.moic, {"flows": "li:fcf"}, MOIC))
-    add(MetricDef("moic_with_terminal", "MOIC with terminal value: (positive yearly FCF + TV) / "
-                  "negative yearly FCF (undiscounted)", "x", m.moic, {"flows": "li:fcf_with_terminal"}, MOIC))
+    add(MetricDef("moic", "MOIC without terminal value (sum of positive / negative yearly FCF)", "x",
+                  m.moic, {"flows": "li:fcf"}, MOIC))
+    add(MetricDef("moic_with_terminal", "MOIC with terminal value ((positive yearly FCF + TV) / negative)",
+                  "x", m.moic, {"flows": "li:fcf_with_terminal"}, MOIC))
     add(MetricDef("first_profit_year", "First year of operating profit (EBIT > 0)", "year",
                   m.first_flagged_year, {"flag": "li:profit_flag", "years": "year"},
                   '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))'))
