@@ -73,8 +73,9 @@ class MetricDef:
     """A headline number per scenario: ``fn(**args)`` returns an engine ``Metric`` (a value
     with an "n/a" reason) or an array of values; ``formula`` is its cell on the Valuation
     sheet. Formula placeholders as for line items, plus ``{name.fcst}`` (the forecast periods
-    2..T), ``{m:KEY}`` (another metric's cell) and ``{scan:roots}``/``{scan:guess}`` (the IRR
-    root scan on the Valuation sheet)."""
+    2..T), ``{m:KEY}`` (another metric's cell) and ``{scan:FLOW:NAME}`` (the IRR root
+    analysis of line item FLOW on the Valuation sheet: roots, guess, descartes, exact, first,
+    note)."""
 
     key: str
     label: str
