@@ -109,12 +109,14 @@ def real_irrs(flows: np.ndarray) -> list[np.ndarray]:
             step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
             x_new = x - step
             x = np.where(np.isfinite(x_new) & (x_new > 0) & (np.abs(step) < 0.1 * np.abs(x)), x_new, x)
-        for j, r in enumerate(rows):
-            xs = np.sort(x[j][np.isfinite(x[j])])
-            if xs.size:
-                keep = np.concatenate([[True], np.diff(xs) > SAME_ROOT * xs[1:]])
-                xs = xs[keep]
-            out[r] = np.sort(1.0 / xs - 1.0)
+        xs = np.sort(x, axis=1)  # NaN (not a real positive root) last
+        dup = np.zeros(xs.shape, dtype=bool)
+        dup[:, 1:] = np.diff(xs, axis=1) <= SAME_ROOT * xs[:, 1:]  # a repeat of the root before
+        r_all = np.where(np.isfinite(xs) & ~dup, 1.0 / xs - 1.0, np.nan)
+        r_all = np.sort(r_all, axis=1)  # ascending rates, NaN last
+        counts = np.isfinite(r_all).sum(axis=1)
+        for j, r in enumerate(rows):  # hand back each row's roots (a view, no arithmetic)
+            out[r] = r_all[j, :counts[j]]
     return out
 
 
@@ -174,15 +176,17 @@ def irr(flows: np.ndarray) -> "Metric":
     value = np.full(n, np.nan)
     reason = np.zeros(n, dtype=np.int32)
     texts = list(IRR_REASONS)
+    code = {t: i for i, t in enumerate(texts)}
     one = (rc.exact == 1) & (rc.scanned == 1)
     reason[rc.sign_changes == 0] = 1
     reason[(rc.sign_changes == 1) & (rc.scanned == 0)] = 3
     lone = (rc.sign_changes >= 2) & (rc.exact == 1) & ~one & (np.array(rc.note) == "")
     value[lone] = rc.first[lone]  # one real root the scan does not bracket (NPV touches 0)
     for i in np.nonzero((rc.sign_changes >= 2) & ~one & ~lone)[0]:
-        if rc.note[i] not in texts:
+        if rc.note[i] not in code:
+            code[rc.note[i]] = len(texts)
             texts.append(rc.note[i])
-        reason[i] = texts.index(rc.note[i])
+        reason[i] = code[rc.note[i]]
     if one.any():
         cross = brackets(npv_at_rates(flows[one]))
         at = np.argmax(cross, axis=1)
