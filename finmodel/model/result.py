@@ -14,6 +14,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..engine import capex as capex_engine
+from ..engine import irr as irr_engine
 from ..engine import metrics as m
 from ..engine.timeline import period_numbers
 from .catalogue import Catalogue, build_catalogue
@@ -21,7 +22,9 @@ from .defs import CONSTANTS
 from .drivers import Drivers
 from .timeline import Timeline
 
-__all__ = ["Result", "run", "metric_value"]
+__all__ = ["Result", "run", "metric_value", "IRR_FLOWS"]
+
+IRR_FLOWS = ("fcf", "fcf_with_terminal")  # the flows whose IRR the Valuation sheet analyses
 
 
 @dataclass(frozen=True)
@@ -73,14 +76,30 @@ class Result:
         return out
 
     @cached_property
+    def irr_analysis(self) -> dict[str, dict]:
+        """The IRR root analysis of scenario 0 for each flow in :data:`IRR_FLOWS` (what the
+        Valuation sheet shows): ``scan`` NPV at each rate of ``engine.irr.IRR_GRID`` (G,),
+        ``brackets`` (G-1,) bool, ``descartes`` (V), ``scanned``, ``exact``, ``first`` (the
+        lowest real IRR, 0 when none) and ``note`` (the "n/a" text when V >= 2)."""
+        out = {}
+        for key in IRR_FLOWS:
+            f = m.forecast(self.line_items[key][:1])
+            scan = m.npv_at_rates(f)[0]
+            rc = irr_engine.root_count(f)
+            out[key] = {"scan": scan, "brackets": m.brackets(scan), "descartes": int(rc.sign_changes[0]),
+                        "scanned": int(rc.scanned[0]), "exact": int(rc.exact[0]),
+                        "first": float(rc.first[0]), "note": rc.note[0]}
+        return out
+
+    @property
     def irr_scan(self) -> np.ndarray:
         """NPV of forecast FCF at each rate of ``engine.metrics.IRR_GRID`` for scenario 0 (G,)."""
-        return m.irr_scan(self.line_items["fcf"][:1])[0]
+        return self.irr_analysis["fcf"]["scan"]
 
-    @cached_property
+    @property
     def irr_brackets(self) -> np.ndarray:
         """(G-1,) bool for scenario 0: NPV changes sign between rates g and g+1 of the scan."""
-        return m.brackets(self.irr_scan)
+        return self.irr_analysis["fcf"]["brackets"]
 
     def vintages(self, component: str) -> np.ndarray:
         """Depreciation of scenario 0 by vintage (rows) and period (columns) (T, T) [US$ bn]."""
