@@ -36,6 +36,15 @@ def _identities(cat, s: Structure) -> None:
                      "=ABS({value}-SUM({row.row}))<{tolerance}"))
 
 
+def _shares(cat, s: Structure) -> None:
+    """An explicit ramp's shares are a whole: an edit that breaks this cannot be honoured."""
+    for d in s.deals:
+        if d.ramp == "explicit":
+            cat.add(CheckDef(f"ramp_shares_sum.{d.id}", f"{d.label}: ramp shares sum to 1", c.sums_to_one,
+                             {"row": f"in:deals.{d.id}.shares", "tolerance": TOL},
+                             "=ABS(SUM({row.row})-1)<{tolerance}"))
+
+
 def _bounds(cat, s: Structure) -> None:
     for key, label, row in (("capacity_non_negative", "Capacity is never negative", "li:total_gw"),
                             ("loss_pool_non_negative", "Loss carry-forward pool is never negative",
@@ -64,4 +73,4 @@ def _costs(cat, s: Structure) -> None:
                      "=SUMPRODUCT(({part.row}>{whole.row}+{tolerance})*1)=0"))
 
 
-CHECK_PARTS = (_identities, _bounds, _compute, _costs)
+CHECK_PARTS = (_identities, _shares, _bounds, _compute, _costs)

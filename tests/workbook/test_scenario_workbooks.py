@@ -102,6 +102,22 @@ def test_an_edit_that_moves_several_irrs_recalculates_or_fails_the_master_check(
 
 
 @requires_soffice
+def test_editing_a_ramp_share_so_the_shares_no_longer_sum_to_one_fails_the_master_check(tmp_path):
+    """An edit the formulas cannot honour (a ramp of 0.2/0.5/0.5) must not pass silently."""
+    book = write_scenario_workbook(run(MINI), tmp_path / "ramp.xlsx")
+    wb = openpyxl.load_workbook(book)
+    assert _input_cell(wb, "deals.chip-b.shares", 2026).value == pytest.approx(0.3)
+    _input_cell(wb, "deals.chip-b.shares", 2026).value = 0.5
+    wb.save(tmp_path / "edited.xlsx")
+    edited, = recalculate([tmp_path / "edited.xlsx"], tmp_path / "recalc")
+    got = {(c.sheet, c.coord): c.recalculated_value for c in formula_cells(tmp_path / "edited.xlsx", edited)}
+    assert got[("Checks", "C6")] is False
+    checks = openpyxl.load_workbook(edited, data_only=True)["Checks"]
+    row = next(r for r in checks.iter_rows() if str(r[0].value).endswith("ramp shares sum to 1"))
+    assert "chip-b" in row[0].value and row[2].value is False  # the check that says why
+
+
+@requires_soffice
 def test_a_corrupted_cached_value_is_caught(tmp_path):
     r = run(BASE)
     spec = layout_workbook(r.result, r.assumptions)
@@ -145,6 +161,10 @@ def _input_cell(wb, path: str, year: int | None = None):
     (MINI, "demand.training_gw", 2028, 4.5),
     (MINI, "revenue.segments.api_other.growth_per_year", 2029, 0.55),
     (MINI, "operations.power_price_usd_per_mwh", 2030, 95.0),
+    (MINI, "financing.tranches.bullet.rate", None, 0.11),       # a debt rate
+    (MINI, "financing.rounds.big.amount_usd_bn", None, 90.0),   # a round's size
+    (MINI, "financing.revolver.limit_usd_bn", None, 4.0),       # the revolver limit
+    (MINI, "financing.unfunded_gap_rate", None, 0.12),
 ])
 def test_editing_an_input_cell_recalculates_to_the_engine_with_the_same_override(
         tmp_path, scenario, path, year, value):
