@@ -4,7 +4,7 @@ One recurrence over periods (vectorised over scenarios) holds everything that de
 year's balances: interest on opening balances (so there is no circularity, here or in the
 workbook), tax on profit after interest with the loss pool, term-debt repayment (bullet,
 straight-line or sculpted to a cover ratio), a revolver that draws to keep the minimum cash and
-is repaid first from surplus cash, an optional sweep of the rest to prepay term debt, the cash
+is repaid first from surplus cash, an optional sweep of excess cash flow to prepay term debt, the cash
 balance and the gap no instrument fills.
 
 Signs: balances, draws, repayments, interest and tax are positive numbers.
@@ -60,7 +60,8 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
       cash before revolver = opening cash + CFADS + equity + other + draws - fees - interest
                              + income - principal
       revolver: draws min(limit - opening, shortfall below the minimum cash); repays
-                min(opening, surplus); sweep = sweep fraction x the surplus left, prepaying term
+                min(opening, surplus); sweep = sweep fraction x the excess cash flow (CFADS +
+                income - interest - fees - scheduled principal) within the surplus left, prepaying term
                 tranches in order
       unfunded gap = max(0, minimum cash - closing cash)
     """
@@ -130,7 +131,9 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
         r_draw = np.clip(need, 0.0, np.maximum(r_lim - rev_open, 0.0))
         r_repay = np.clip(-need, 0.0, rev_open)
         surplus = np.maximum(-need - r_repay, 0.0)
-        sweep_left = sweep_f * surplus
+        # excess cash flow after debt service (not loan or equity proceeds), within the surplus
+        excess = cfads + income - interest - fees - principal.sum(axis=0)
+        sweep_left = sweep_f * np.maximum(np.minimum(excess, surplus), 0.0)
         available = sweep_left
         sweeps = np.zeros((k, n))
         for i in range(k):

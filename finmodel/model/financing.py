@@ -224,10 +224,13 @@ def _debt(cat, s: Structure) -> None:
         {"opening": "li:cash_opening", "cfads": "li:cfads", "equity": "li:equity_raised",
          "other": f"{FIN}.other_financing_usd_bn", "draws": draws, "fees": "li:fees",
          "interest": "li:interest_expense", "income": "li:interest_income", "principal": principal})
-    add("sweep_available", "Surplus cash offered to prepay term debt (sweep)", "sweep_available",
-        "={fraction}*MAX({before}-{minimum}-{repay},0)",
+    add("sweep_available", "Excess cash flow offered to prepay term debt (sweep; within the surplus cash)",
+        "sweep_available",
+        "={fraction}*MAX(MIN({cfads}+{income}-{interest}-{fees}-{principal},{before}-{minimum}-{repay}),0)",
         {"fraction": f"{FIN}.sweep_fraction", "before": "li:cash_before_revolver",
-         "minimum": "li:minimum_cash", "repay": "li:revolver.repay"})
+         "minimum": "li:minimum_cash", "repay": "li:revolver.repay", "cfads": "li:cfads",
+         "income": "li:interest_income", "interest": "li:interest_expense", "fees": "li:fees",
+         "principal": principal})
     add("cash_closing", "Cash: closing", "cash_closing", "={before}+{draw}-{repay}-{sweep}",
         {"before": "li:cash_before_revolver", "draw": "li:revolver.draw", "repay": "li:revolver.repay",
          "sweep": tuple(f"li:debt.{t}.sweep" for t in tranche)}, kind="total")
