@@ -12,7 +12,8 @@ import numpy as np
 
 from .irr import IRR_GRID, brackets, irr, npv_at_rates
 
-__all__ = ["Metric", "IRR_GRID", "npv", "terminal_value", "gordon_value", "npv_at_rates", "irr", "payback_year",
+__all__ = ["Metric", "IRR_GRID", "npv", "terminal_value", "averaged_base", "last_value", "pool_saving",
+           "no_one_off", "gordon_terminal", "npv_at_rates", "irr", "payback_year",
            "pv_of_terminal", "share_of_npv", "normalised_terminal_value", "moic", "with_terminal",
            "peak_and_year", "horizon_sum", "forecast", "npv_of_forecast", "npv_with_terminal",
            "irr_of_forecast", "irr_roots_fit_forecast", "irr_scan", "peak", "peak_year", "lowest", "last", "plus", "coverage", "window_sum", "window_burn",
@@ -53,35 +54,46 @@ def npv(rate, flows) -> np.ndarray:
     return np.sum(flows * (1.0 + rate) ** -t, axis=1, keepdims=True)
 
 
-def terminal_value(flows, rate, growth, years_averaged) -> np.ndarray:
-    """Gordon-growth value at the end of the last period on AVERAGED FCF [US$ bn].
-
-    TV = mean(f over the last k periods) (1 + g) / (r - g): the ``averaged`` method (a growing
-    series' average lags its last year, and the capex in it is whatever the build-out left).
-    """
+def averaged_base(flows, years_averaged) -> np.ndarray:
+    """The averaged method's base: mean FCF over the last k periods (n, 1) [US$ bn] (a growing
+    series' average lags its last year, and the capex in it is whatever the build-out left)."""
     flows = np.asarray(flows, dtype=float)
     m = flows.shape[1]
-    last = np.arange(1, m + 1)[None, :] > m - years_averaged  # (n, m)
-    base = np.sum(flows * last, axis=1, keepdims=True) / years_averaged
-    return base * (1.0 + growth) / (rate - growth)
+    last = np.arange(1, m + 1)[None, :] > m - np.reshape(years_averaged, (-1, 1))  # (n, m)
+    return np.sum(flows * last, axis=1, keepdims=True) / np.reshape(years_averaged, (-1, 1))
 
 
-def gordon_value(row, rate, growth) -> np.ndarray:
-    """Gordon-growth value at the end of the last period of a row's last value (e.g. the
-    normalised FCF): x_T (1 + g) / (r - g) [US$ bn]."""
-    base = np.asarray(row, dtype=float)[:, -1:]
-    return base * (1.0 + growth) / (rate - growth)
+def last_value(row) -> np.ndarray:
+    """The normalised method's base: a row's last value, e.g. the last normalised FCF (n, 1)."""
+    return np.asarray(row, dtype=float)[:, -1:]
+
+
+def pool_saving(pool, tax_rate) -> np.ndarray:
+    """The normalised method's one-off: the tax the loss pool left at the horizon still saves
+    (pool_T x tax rate), counted in the first year after it (n, 1) [US$ bn]."""
+    return np.asarray(pool, dtype=float)[:, -1:] * tax_rate
+
+
+def no_one_off(flows) -> np.ndarray:
+    """The averaged method has no one-off (n, 1) [US$ bn]."""
+    return np.zeros((np.shape(flows)[0], 1))
+
+
+def gordon_terminal(base, one_off, rate, growth) -> np.ndarray:
+    """Terminal value at the end of the last period from its base and one-off [US$ bn]:
+    TV = base (1 + g) / (r - g) + one-off / (1 + r). The one place the formula lives (the
+    methods differ only in base and one-off; the reverse DCF re-prices it at other rates)."""
+    return base * (1.0 + growth) / (rate - growth) + one_off / (1.0 + rate)
+
+
+def terminal_value(flows, rate, growth, years_averaged) -> np.ndarray:
+    """Gordon-growth value on AVERAGED FCF: mean of the last k periods x (1 + g) / (r - g)."""
+    return gordon_terminal(averaged_base(flows, years_averaged), 0.0, rate, growth)
 
 
 def normalised_terminal_value(row, rate, growth, pool, tax_rate) -> np.ndarray:
-    """Terminal value on normalised FCF: the Gordon value of the last normalised FCF (taxed at
-    the full rate) plus the tax the loss pool left at the horizon still saves, counted in the
-    first year after it [US$ bn].
-
-    TV = NFCF_T (1 + g) / (r - g) + pool_T x tax rate / (1 + r)
-    """
-    pool = np.asarray(pool, dtype=float)[:, -1:]
-    return gordon_value(row, rate, growth) + pool * tax_rate / (1.0 + rate)
+    """Terminal value on normalised FCF: NFCF_T (1 + g) / (r - g) + pool_T x tax rate / (1 + r)."""
+    return gordon_terminal(last_value(row), pool_saving(pool, tax_rate), rate, growth)
 
 
 def pv_of_terminal(terminal, rate, flows) -> np.ndarray:

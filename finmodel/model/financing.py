@@ -16,7 +16,7 @@ from ..engine import checks as c
 from .defs import CheckDef, LineItem, MetricDef, Structure
 from .metrics import NEVER
 
-__all__ = ["FINANCING_PARTS", "FINANCING_METRICS", "FINANCING_CHECKS"]
+__all__ = ["FINANCING_PARTS", "FINANCING_METRICS", "FINANCING_CHECKS", "RDCF_ARGS"]
 
 F = "Financing"
 FIN = "in:financing"
@@ -274,6 +274,13 @@ FINANCING_PARTS = (_equity, _vendor, _debt, _covenants)
 
 # --- metrics ----------------------------------------------------------------------------------------
 
+# The reverse DCF's inputs (engine.financing.reverse_dcf): the metric and the Valuation sheet's
+# bisection block (Result.reverse_dcf) read the same ones.
+RDCF_ARGS = {"flows": "li:fcf", "base": "m:terminal_base_usd_bn", "one_off": "m:terminal_one_off_usd_bn",
+             "growth": "in:valuation.terminal_growth", "valuation": "li:valuation_so_far",
+             "equity": "li:equity_raised", "cash": "li:cash_closing", "margin": "k:rdcf_margin",
+             "high": "k:rdcf_high"}
+
 def _metrics(cat, s: Structure) -> None:
     add = cat.add
     add(MetricDef("peak_unfunded_gap_usd_bn", "Peak unfunded gap after planned financing", "US$ bn",
@@ -315,6 +322,10 @@ def _metrics(cat, s: Structure) -> None:
                   {"row": "li:warrant_proceeds"}, "=SUM({row.row})"))
     add(MetricDef("ownership_final", "Ownership of today's holders at the end", "fraction", m.last,
                   {"row": "li:ownership"}, "={row.last}"))
+    add(MetricDef("implied_discount_rate",
+                  "Discount rate the latest round's price implies (reverse DCF: NPV + cash = its pre-money)",
+                  "fraction", fin.implied_rate, RDCF_ARGS,
+                  '=IF({rdcf:found}=0,"n/a: no rate above growth gives the round\'s price",{rdcf:rate})'))
     add(MetricDef("todays_holders_value_usd_bn",
                   "Value of today's holders' stake (ownership x equity value at the end, discounted)",
                   "US$ bn", fin.holders_value,

@@ -19,23 +19,25 @@ RATE = "in:valuation.discount_rate"
 NEVER = float("inf")
 GROWTH = "in:valuation.terminal_growth"
 
-# Terminal method -> its terminal value (one registry, no if/elif chain).
-TERMINAL_VALUES = {
-    "normalised": lambda: MetricDef(
-        "terminal_value_usd_bn", "Terminal value at the last year (Gordon growth on normalised FCF, "
-        "plus the loss pool's tax saving)", "US$ bn", m.normalised_terminal_value,
-        {"row": "li:normalised_fcf", "rate": RATE, "growth": GROWTH, "pool": "li:loss_pool_closing",
-         "tax_rate": "in:tax.rate_fraction"},
-        "={row.last}*(1+{growth})/({rate}-{growth})+{pool.last}*{tax_rate}/(1+{rate})"),
-    "averaged": lambda: MetricDef(
-        "terminal_value_usd_bn", "Terminal value at the last year (Gordon growth on averaged FCF)",
-        "US$ bn", m.terminal_value,
-        {"flows": "li:fcf", "rate": RATE, "growth": GROWTH, "years_averaged": "in:valuation.terminal_fcf_years"},
-        "=SUMPRODUCT(({period.row}>COUNT({period.row})-{k})*{flows.row})/{k}"
-        "*(1+{growth})/({rate}-{growth})",
-        refs={"flows": "li:fcf", "growth": GROWTH, "rate": RATE, "period": "period",
-              "k": "in:valuation.terminal_fcf_years"}),
+# Terminal method -> its base and one-off (one registry, no if/elif chain); the terminal value
+# is the same Gordon formula of the two whatever the method (and the reverse DCF re-prices it).
+TERMINAL_PIECES = {
+    "normalised": lambda: (
+        MetricDef("terminal_base_usd_bn", "Terminal FCF base: the last normalised FCF", "US$ bn",
+                  m.last_value, {"row": "li:normalised_fcf"}, "={row.last}"),
+        MetricDef("terminal_one_off_usd_bn", "Terminal one-off: the loss pool's remaining tax saving",
+                  "US$ bn", m.pool_saving, {"pool": "li:loss_pool_closing", "tax_rate": "in:tax.rate_fraction"},
+                  "={pool.last}*{tax_rate}")),
+    "averaged": lambda: (
+        MetricDef("terminal_base_usd_bn", "Terminal FCF base: the average FCF of the last years", "US$ bn",
+                  m.averaged_base, {"flows": "li:fcf", "years_averaged": "in:valuation.terminal_fcf_years"},
+                  "=SUMPRODUCT(({period.row}>COUNT({period.row})-{k})*{flows.row})/{k}",
+                  refs={"flows": "li:fcf", "period": "period", "k": "in:valuation.terminal_fcf_years"}),
+        MetricDef("terminal_one_off_usd_bn", "Terminal one-off: none in the averaged method", "US$ bn",
+                  m.no_one_off, {"flows": "li:fcf"}, "=0")),
 }
+TERMINAL_LABELS = {"normalised": "Gordon growth on normalised FCF, plus the loss pool's tax saving",
+                   "averaged": "Gordon growth on averaged FCF"}
 
 
 def irr_formula(flows: str) -> str:
@@ -69,7 +71,13 @@ def _valuation(cat, s: Structure) -> None:
     add(MetricDef("terminal_share", "Terminal value's share of NPV (PV of TV / NPV)", "fraction",
                   m.share_of_npv, {"part": "m:pv_terminal_usd_bn", "npv_total": "m:npv_usd_bn"},
                   '=IF({npv_total}>0,{part}/{npv_total},"n/a: NPV is not positive")'))
-    add(TERMINAL_VALUES[s.terminal_method]())
+    for piece in TERMINAL_PIECES[s.terminal_method]():
+        add(piece)
+    add(MetricDef("terminal_value_usd_bn", f"Terminal value at the last year ({TERMINAL_LABELS[s.terminal_method]})",
+                  "US$ bn", m.gordon_terminal,
+                  {"base": "m:terminal_base_usd_bn", "one_off": "m:terminal_one_off_usd_bn", "rate": RATE,
+                   "growth": GROWTH},
+                  "={base}*(1+{growth})/({rate}-{growth})+{one_off}/(1+{rate})"))
     add(MetricDef("irr", "IRR of forecast FCF, without terminal value", "fraction", m.irr_of_forecast,
                   {"flows": "li:fcf"}, irr_formula("fcf")))
     add(MetricDef("irr_with_terminal", "IRR of forecast FCF with the terminal value",

@@ -14,11 +14,13 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..engine import capex as capex_engine
+from ..engine import financing as fin_engine
 from ..engine import irr as irr_engine
 from ..engine import metrics as m
 from ..engine.timeline import period_numbers
 from .catalogue import Catalogue, build_catalogue
 from .defs import CONSTANTS
+from .financing import RDCF_ARGS
 from .drivers import Drivers
 from .timeline import Timeline
 
@@ -74,6 +76,16 @@ class Result:
         for ok in self.checks.values():
             out &= ok
         return out
+
+    @cached_property
+    def reverse_dcf(self) -> dict[str, Any]:
+        """The reverse DCF's bisection for scenario 0 (what the Valuation sheet shows):
+        ``target``, ``v_low``, ``v_high``, ``found``, ``rate`` and per step ``low``, ``high``,
+        ``mid``, ``value`` (see ``engine.financing.reverse_dcf``)."""
+        ev = self._evaluator
+        args = {a: np.asarray(ev.ref(r), dtype=float)[:1] for a, r in RDCF_ARGS.items()}
+        out = fin_engine.reverse_dcf(**args)
+        return {k: (v[0] if np.ndim(v) else v) for k, v in out.items()}
 
     @cached_property
     def irr_analysis(self) -> dict[str, dict]:

@@ -137,7 +137,7 @@ class _Book:
             return name_of("in." + name)
         if kind == "k":
             return name_of("k." + name)
-        if kind in ("m", "scan"):
+        if kind in ("m", "scan", "rdcf"):
             sheet, row, c = self.cells[ref]
             return ("" if sheet == here else quote_sheet(sheet) + "!") + abs_a1(row, c)
         raise ValueError(f"bad reference {ref!r}")
@@ -148,7 +148,7 @@ class _Book:
             token = m.group(1)
             if extra and token in extra:
                 return extra[token]
-            if token.startswith(("m:", "scan:")):
+            if token.startswith(("m:", "scan:", "rdcf:")):
                 return self.address(token, here, col)
             name, _, suffix = token.partition(".")
             ref = f"li:{self_key}" if name == "self" else refs[name]
@@ -345,6 +345,69 @@ SCAN_ROWS = (
 )
 
 
+# The reverse DCF: the rate at which NPV + cash equals the latest round's pre-money, by bisection.
+RDCF_ROWS = (
+    ("target", "Value to match: the latest round's post-money less its money, less cash at the valuation date",
+     "#,##0.0"),
+    ("v_low", "NPV + cash - value to match, at the lowest rate searched (growth + margin)", "#,##0.0"),
+    ("v_high", "NPV + cash - value to match, at the highest rate searched", "#,##0.0"),
+    ("found", "A rate in between gives the price (1 when the two differ in sign)", "0"),
+    ("rate", "The rate after the last bisection step (the implied discount rate)", "0.00%"),
+)
+
+
+def _rdcf_value(book: _Book, rate: str) -> str:
+    """NPV of forecast FCF + the terminal value (from its base and one-off) at ``rate``, less the
+    value to match: the engine's ``reverse_dcf_value``."""
+    fcf = book.address("li:fcf", "Valuation", 0, "fcst")
+    base, one_off = book.address("m:terminal_base_usd_bn", "Valuation", 0), book.address("m:terminal_one_off_usd_bn", "Valuation", 0)
+    g, target = book.address("in:valuation.terminal_growth", "Valuation", 0), book.address("rdcf:target", "Valuation", 0)
+    return (f"NPV({rate},{fcf})+({base}*(1+{g})/({rate}-{g})+{one_off}/(1+{rate}))"
+            f"/(1+{rate})^COUNT({fcf})-{target}")
+
+
+def _fill_reverse_dcf(book: _Book, sheet: Sheet) -> None:
+    d = book.result.reverse_dcf
+    _, first, col = book.cells["rdcf:target"]
+    sheet.put(first - 1, 0, Cell("Reverse DCF: the discount rate at which the model is worth what the "
+                                 "latest round paid (bisection; the engine takes the same steps)", style=Style.SECTION))
+    cell = {name: a1(*book.cells[f"rdcf:{name}"][1:]) for name, _, _ in RDCF_ROWS}
+    val = lambda name: book.address(f"li:{name}", "Valuation", 0, "row")  # noqa: E731
+    g = book.address("in:valuation.terminal_growth", "Valuation", 0)
+    low0 = f"{g}+{book.address('k:rdcf_margin', 'Valuation', 0)}"
+    high0 = book.address("k:rdcf_high", "Valuation", 0)
+    formulas = {
+        "target": f"=INDEX({val('valuation_so_far')},2)-INDEX({val('equity_raised')},2)-INDEX({val('cash_closing')},1)",
+        "v_low": "=" + _rdcf_value(book, f"({low0})"),
+        "v_high": "=" + _rdcf_value(book, high0),
+        "found": f"=IF({cell['v_low']}*{cell['v_high']}<0,1,0)",
+    }
+    _, top, _ = book.cells["rdcf:steps"]
+    steps = d["mid"].shape[0]
+    formulas["rate"] = f"={a1(top + steps - 1, 3)}"
+    for name, label, fmt in RDCF_ROWS:
+        _, r, c = book.cells[f"rdcf:{name}"]
+        value = int(d[name]) if name == "found" else float(d[name])
+        sheet.put(r, 0, Cell(label, style=Style.LABEL))
+        sheet.put(r, c, Cell(value, formulas[name], Style.TOTAL if name == "rate" else Style.CALC, fmt))
+    for j, head in enumerate(("Step", "Low", "High", "Mid", "Value at mid")):
+        sheet.put(top - 1, j, Cell(head, style=Style.HEADER))
+    for k in range(steps):
+        r = top + k
+        lo, hi, mid, v = (a1(r, j) for j in (1, 2, 3, 4))
+        if k == 0:
+            f_lo, f_hi = f"={low0}", f"={high0}"
+        else:
+            same = f"{a1(r - 1, 4)}*{cell['v_low']}>0"
+            f_lo = f"=IF({same},{a1(r - 1, 3)},{a1(r - 1, 1)})"
+            f_hi = f"=IF({same},{a1(r - 1, 2)},{a1(r - 1, 3)})"
+        sheet.put(r, 0, Cell(k + 1, style=Style.NOTE, num_format="0"))
+        sheet.put(r, 1, Cell(float(d["low"][k]), f_lo, Style.CALC, "0.000000%"))
+        sheet.put(r, 2, Cell(float(d["high"][k]), f_hi, Style.CALC, "0.000000%"))
+        sheet.put(r, 3, Cell(float(d["mid"][k]), f"=({lo}+{hi})/2", Style.CALC, "0.000000%"))
+        sheet.put(r, 4, Cell(float(d["value"][k]), "=" + _rdcf_value(book, mid), Style.CALC, "#,##0.000"))
+
+
 def _scan_col(j: int) -> int:
     return VALUE_COL + 2 * j
 
@@ -366,6 +429,10 @@ def _valuation_sheet(book: _Book) -> Sheet:
         for k, (name, _, _) in enumerate(SCAN_ROWS):
             book.cells[f"scan:{flow}:{name}"] = ("Valuation", below + k, _scan_col(j))
     book.cells["scan:top"] = ("Valuation", top, 0)
+    r = below + len(SCAN_ROWS) + 3  # the reverse DCF below the root analysis
+    for k, (name, _, _) in enumerate(RDCF_ROWS):
+        book.cells[f"rdcf:{name}"] = ("Valuation", r + k, VALUE_COL)
+    book.cells["rdcf:steps"] = ("Valuation", r + len(RDCF_ROWS) + 2, 0)
     return sheet
 
 
@@ -421,7 +488,8 @@ def _fill_valuation(book: _Book, sheet: Sheet) -> None:
                 sheet.put(r, 0, Cell(label_text, style=Style.LABEL))
             value, formula, style = formulas[name]
             sheet.put(r, col, Cell(value, formula, style, fmt))
-    sheet.col_widths.update({0: 50, 1: 10, VALUE_COL: 14, 3: 8, 4: 14, 5: 8})
+    _fill_reverse_dcf(book, sheet)
+    sheet.col_widths.update({0: 50, 1: 12, VALUE_COL: 14, 3: 12, 4: 14, 5: 8})
 
 
 def _checks_sheet(book: _Book) -> Sheet:

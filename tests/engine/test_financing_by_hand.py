@@ -143,3 +143,31 @@ def test_a_contingent_round_and_a_warrant():
     # a round tied to a deal realised at 70 %: 15 x 0.7 = 10.5 in its year only
     np.testing.assert_allclose(fin.round_amount(15.0, np.array([2025, 2026]), 2026, realisation=0.7),
                                [0, 10.5])
+
+
+def test_a_reverse_dcf_by_hand():
+    # no forecast flow, a terminal base of 10 growing at 0, one forecast year: the value at r is
+    # 10 / r / (1 + r); a round at 100 post-money bringing 9.0909.. with no cash asks for
+    # 90.909.. = 10 / 0.1 / 1.1, so r = 10 %
+    flows = np.array([[0.0, 0.0]])
+    r = fin.reverse_dcf(flows, np.array([10.0]), np.array([0.0]), np.array([0.0]),
+                        valuation=np.array([[0.0, 100.0]]), equity=np.array([[0.0, 100 - 10 / 0.1 / 1.1]]),
+                        cash=np.array([[0.0, 0.0]]), margin=1e-4, high=1.0)
+    assert r["found"][0] and r["rate"][0] == pytest.approx(0.10, abs=1e-12)
+    # a price no rate above growth reaches (the value at growth + margin is still below it)
+    m = fin.implied_rate(flows, np.array([10.0]), np.array([0.0]), np.array([0.0]),
+                         np.array([[0.0, 1e9]]), np.array([[0.0, 0.0]]), np.array([[0.0, 0.0]]), 1e-4, 1.0)
+    assert np.isnan(m.value[0]) and m.text(0) == "n/a: no rate above growth gives the round's price"
+
+
+def test_the_implied_rate_is_the_rate_a_solve_finds():
+    """The shipped base: the reverse DCF equals an independent goal seek of the discount rate
+    on NPV = the latest round's pre-money less the cash at the valuation date."""
+    import finmodel
+    run = finmodel.run("base")
+    rate = float(run.tables["metrics"].set_index("metric").loc["implied_discount_rate", "value"])
+    target = float(run.result.reverse_dcf["target"])
+    solved = finmodel.solve("base", {"npv_usd_bn": target}, vary="valuation.discount_rate",
+                            bounds=(0.035, 0.3))
+    value = float(solved.tables["solutions"]["solution"].iloc[0])
+    assert rate == pytest.approx(value, abs=1e-6) and 0.03 < rate < 0.2
