@@ -162,22 +162,25 @@ def test_a_cash_sweep_repays_the_revolver_first_then_prepays_tranches_in_order()
     # opening cash 10; revolver limit 20 (free); cash before financing -95, 60, 80, 40
     p = _plan(4, pre_tax_cash=[-95, 60, 80, 40], minimum_cash=[10] * 4, opening_cash=10.0, revolver_limit=20.0,
               sweep_fraction=0.5, tranches=(_tranche("bullet", 2025, 50), _tranche("bullet", 2025, 30)))
-    # 2025: before = 10 - 95 + 80 = -5: revolver draws 15, cash 10, no surplus, no sweep
-    # 2026: before = 10 + 60 = 70; surplus 60 repays the revolver's 15 first; 45 left, half
-    #       (22.5) swept into A; cash = 70 - 15 - 22.5 = 32.5; A 27.5
-    # 2027: before = 32.5 + 80 = 112.5; surplus 102.5, offered 51.25: A takes its 27.5, B the
-    #       remaining 23.75; cash = 112.5 - 51.25 = 61.25; B 6.25
-    # 2028: before = 61.25 + 40 = 101.25; surplus 91.25, offered 45.625: A 0, B 6.25 (all it
-    #       has); cash = 101.25 - 6.25 = 95
+    # The sweep takes half the EXCESS CASH FLOW (CFADS + income - interest - fees - scheduled
+    # principal; here the cash before financing), within the surplus above the floor left after
+    # the revolver is repaid.
+    # 2025: before = 10 - 95 + 80 = -5: revolver draws 15, cash 10; excess -95: no sweep
+    # 2026: before = 10 + 60 = 70; surplus 60 repays the revolver's 15 first; 45 left; excess
+    #       60; offered 0.5 x min(60, 45) = 22.5 into A; cash = 70 - 15 - 22.5 = 32.5; A 27.5
+    # 2027: before = 32.5 + 80 = 112.5; surplus 102.5; excess 80: offered 40: A takes its 27.5,
+    #       B 12.5; cash = 112.5 - 40 = 72.5; B 17.5
+    # 2028: before = 72.5 + 40 = 112.5; excess 40: offered 20: B takes its 17.5 (all it has);
+    #       cash = 112.5 - 17.5 = 95
     _eq(p["revolver_draw"], [15, 0, 0, 0])
     _eq(p["revolver_repay"], [0, 15, 0, 0])
-    _eq(p["sweep_available"], [0, 22.5, 51.25, 45.625])
+    _eq(p["sweep_available"], [0, 22.5, 40, 20])
     _eq(p["t0.sweep"], [0, 22.5, 27.5, 0])
-    _eq(p["t1.sweep"], [0, 0, 23.75, 6.25])
+    _eq(p["t1.sweep"], [0, 0, 12.5, 17.5])
     _eq(p["t0.closing"], [50, 27.5, 0, 0])
-    _eq(p["t1.closing"], [30, 30, 6.25, 0])
-    _eq(p["sweep"], [0, 22.5, 51.25, 6.25])
-    _eq(p["cash_closing"], [10, 32.5, 61.25, 95])
+    _eq(p["t1.closing"], [30, 30, 17.5, 0])
+    _eq(p["sweep"], [0, 22.5, 40, 17.5])
+    _eq(p["cash_closing"], [10, 32.5, 72.5, 95])
 
 
 # --- (g) tax ---------------------------------------------------------------------------------------------------
