@@ -8,6 +8,8 @@ the writer applies the plan. The rule, the same for every sheet of every workboo
   otherwise it prints at :data:`ACROSS_SCALE` across several pages wide, with its title rows
   and label columns repeated on every page. (LibreOffice's PDF word boxes are ~1.3 x the
   font size: 10 pt text at 55 % measures ~7.2 pt.)
+- **Whole tables.** The scale is lowered further (not below the floor) when that keeps every
+  table and chart, with what overlaps it, on one page.
 - **Page breaks.** Manual breaks are placed where they cut no chart and no table (a run of
   non-empty rows; a run of non-empty columns), falling back to a cut that spares the charts,
   and only then to a cut at the page's edge. Page capacity is estimated with Excel's own
@@ -122,6 +124,10 @@ def plan_print(sheet: Sheet, min_font_pt: float, wrapped: set[tuple[int, int]] =
         repeat_cols = None
     spans = [_chart_span(ch, widths_px, heights_px) for ch in sheet.charts]
     rows_used, cols_used = _used(sheet, spans, len(heights_px), len(widths_px))
+    whole = _scale_to_keep_whole(heights_px, _runs(rows_used) + [(a, b) for a, b, _, _ in spans],
+                                 _title_size(heights_px, repeat_rows), SAFETY[1] * page_h)
+    if floor <= whole < scale:  # a smaller scale keeps every table and chart on one page
+        scale = whole
     h_breaks = _breaks(heights_px, 0.75 * scale / 100, SAFETY[1] * page_h,
                        _title_size(heights_px, repeat_rows),
                        _runs(rows_used), [(r0, r1) for (r0, r1, _, _) in spans])
@@ -283,6 +289,20 @@ def _breaks(sizes_px: list[int], pt_per_px: float, page_pt: float, title_px: int
                or _last_cut(spare, start, end, sizes_px, room) or end)
         breaks.append(cut)
         start, extra = cut, title_px
+
+
+def _scale_to_keep_whole(sizes_px: list[int], spans: list[tuple[int, int]], title_px: int,
+                         page_pt: float) -> int:
+    """The largest scale [percent] at which each group of overlapping tables and charts
+    fits on one page (the first group with everything above it)."""
+    tallest, end = 0, -1
+    for a, b in sorted(spans):
+        if a > end:  # a new group
+            start = a if end >= 0 else 0
+        end = max(end, b)
+        extra = title_px if start > 0 else 0
+        tallest = max(tallest, sum(sizes_px[start:end + 1]) + extra)
+    return math.floor(100 * page_pt / (0.75 * tallest)) if tallest else 100
 
 
 def _free_cuts(n: int, spans: list[tuple[int, int]]) -> list[bool]:
