@@ -107,13 +107,16 @@ def plan_print(sheet: Sheet, min_font_pt: float, wrapped: set[tuple[int, int]] =
     heights_px = _row_heights_px(sheet, heights)
     n_cols = len(widths_px)
     overflow_px = _overflow_px(sheet, widths_px, wrapped, cell_font_pt or (lambda r, c: font_pt))
-    used_px = max(sum(widths_px), overflow_px)
     page_w, page_h = printable_pt(sheet.landscape)
+    room_px = SAFETY[0] * page_w / COL_PT_PER_PX  # at 100 %
     floor = math.ceil(100 * MIN_PRINTED_PT / min_font_pt)
-    fit = math.floor(100 * SAFETY[0] * page_w / (COL_PT_PER_PX * used_px)) if used_px else 100
-    fits = sheet.fit_width and fit >= floor
-    if fits:  # print the text that runs on to the right too
-        while sum(widths_px) < overflow_px:
+    fit_cells = math.floor(100 * room_px / sum(widths_px)) if widths_px else 100
+    fit = min(fit_cells, math.floor(100 * room_px / overflow_px) if overflow_px else 100)
+    fits = sheet.fit_width and fit_cells >= floor
+    if fits:  # print the text that runs on to the right too, shrinking no more than to
+        fit = max(fit, min(fit_cells, ACROSS_SCALE))  # 75 % for it (then it is cut)
+        while (sum(widths_px) < overflow_px and sum(widths_px) + col_px(
+                sheet.col_widths.get(len(widths_px), DEFAULT_COL_WIDTH)) <= room_px * 100 / fit):
             widths_px.append(col_px(sheet.col_widths.get(len(widths_px), DEFAULT_COL_WIDTH)))
     scale = min(100, fit) if fits else max(floor, ACROSS_SCALE)
     repeat_rows = sheet.print_title_rows or (

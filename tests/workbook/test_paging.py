@@ -113,15 +113,17 @@ def test_wrapped_text_gets_rows_tall_enough_and_explicit_heights_win():
     assert 1 not in plan.row_heights and 2 not in plan.row_heights
 
 
-@pytest.mark.parametrize("chars, fits", [(150, True), (600, False)])
-def test_text_running_on_to_the_right_is_printed_when_the_sheet_fits(chars, fits):
+@pytest.mark.parametrize("chars, scale", [(150, range(76, 100)), (600, [ACROSS_SCALE])])
+def test_text_running_on_to_the_right_is_printed_as_far_as_a_readable_scale_allows(chars, scale):
     sheet = Sheet("S", col_widths={0: 20})
     sheet.put(0, 0, Cell("x" * chars, style=Style.SUBTITLE))
     _table(sheet, 2, 5, 3)
     plan = plan_print(sheet, 10)
-    assert plan.fit_width is fits
-    reach = col_px(20) + 2 * col_px(8.43)
-    if fits:  # the print area covers the text, and the scale allows for it
-        assert plan.print_area[1] > 2 and plan.scale < 100
-    else:
-        assert plan.print_area == (6, 2) and reach < chars * 6.5
+    assert plan.fit_width and plan.scale in scale
+    widths = [col_px(20)] + [col_px(8.43)] * plan.print_area[1]
+    room_px = SAFETY[0] * PAGE_W / (COL_PT_PER_PX * plan.scale / 100)
+    assert sum(widths) <= room_px  # the print area stays one page wide
+    if chars == 150:  # and covers the text
+        assert sum(widths) >= chars * 6.5
+    else:  # or as much of it as fits
+        assert sum(widths) + col_px(8.43) > room_px
