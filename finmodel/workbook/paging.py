@@ -106,25 +106,14 @@ def plan_print(sheet: Sheet, min_font_pt: float, wrapped: set[tuple[int, int]] =
     widths_px = _col_widths_px(sheet)
     heights_px = _row_heights_px(sheet, heights)
     n_cols = len(widths_px)
-    overflow_px = _overflow_px(sheet, widths_px, wrapped, cell_font_pt or (lambda r, c: font_pt))
     page_w, page_h = printable_pt(sheet.landscape)
-    room_px = SAFETY[0] * page_w / COL_PT_PER_PX  # at 100 %
     floor = math.ceil(100 * MIN_PRINTED_PT / min_font_pt)
-    fit_cells = math.floor(100 * room_px / sum(widths_px)) if widths_px else 100
-    fit = min(fit_cells, math.floor(100 * room_px / overflow_px) if overflow_px else 100)
-    fits = sheet.fit_width and fit_cells >= floor
-    if fits:  # print the text that runs on to the right too, shrinking no more than to
-        fit = max(fit, min(fit_cells, ACROSS_SCALE))  # 75 % for it (then it is cut)
-        while (sum(widths_px) < overflow_px and sum(widths_px) + col_px(
-                sheet.col_widths.get(len(widths_px), DEFAULT_COL_WIDTH)) <= room_px * 100 / fit):
-            widths_px.append(col_px(sheet.col_widths.get(len(widths_px), DEFAULT_COL_WIDTH)))
-    scale = min(100, fit) if fits else max(floor, ACROSS_SCALE)
+    overflow_px = _overflow_px(sheet, widths_px, wrapped, cell_font_pt or (lambda r, c: font_pt))
+    scale, fits = _width_scale(sheet, widths_px, overflow_px, floor, SAFETY[0] * page_w)
     repeat_rows = sheet.print_title_rows or (
         (0, sheet.freeze[0] - 1) if sheet.freeze and sheet.freeze[0] > 0 else None)
-    repeat_cols = sheet.print_title_cols or (
-        (0, sheet.freeze[1] - 1) if sheet.freeze and sheet.freeze[1] > 0 and not fits else None)
-    if fits:
-        repeat_cols = None
+    repeat_cols = None if fits else sheet.print_title_cols or (
+        (0, sheet.freeze[1] - 1) if sheet.freeze and sheet.freeze[1] > 0 else None)
     spans = [_chart_span(ch, widths_px, heights_px) for ch in sheet.charts]
     rows_used, cols_used = _used(sheet, spans, len(heights_px), len(widths_px))
     whole = _scale_to_keep_whole(heights_px, _runs(rows_used) + [(a, b) for a, b, _, _ in spans],
@@ -141,6 +130,26 @@ def plan_print(sheet: Sheet, min_font_pt: float, wrapped: set[tuple[int, int]] =
     return PrintPlan(scale, fits, h_breaks, v_breaks, repeat_rows, repeat_cols,
                      {r: h for r, h in heights.items() if r not in sheet.row_heights},
                      (len(heights_px) - 1, (len(widths_px) if fits else n_cols) - 1))
+
+
+def _width_scale(sheet: Sheet, widths_px: list[int], overflow_px: int, floor: int,
+                 page_pt: float) -> tuple[int, bool]:
+    """(scale [percent], fits one page wide). When the cells fit, text running on to the
+    right is printed too (``widths_px`` grows by the columns it needs), shrinking the page
+    for it no further than to :data:`ACROSS_SCALE`; the rest of such text is cut."""
+    room_px = page_pt / COL_PT_PER_PX  # at 100 %
+    fit_cells = math.floor(100 * room_px / sum(widths_px)) if widths_px else 100
+    if not (sheet.fit_width and fit_cells >= floor):
+        return max(floor, ACROSS_SCALE), False
+    fit = min(fit_cells, math.floor(100 * room_px / overflow_px) if overflow_px else 100)
+    fit = min(100, max(fit, min(fit_cells, ACROSS_SCALE)))
+
+    def next_px() -> int:
+        return col_px(sheet.col_widths.get(len(widths_px), DEFAULT_COL_WIDTH))
+
+    while sum(widths_px) < overflow_px and sum(widths_px) + next_px() <= room_px * 100 / fit:
+        widths_px.append(next_px())
+    return fit, True
 
 
 # --- sizes ------------------------------------------------------------------------------------
