@@ -256,7 +256,7 @@ def _setup_print(ws, sheet: Sheet, book_title: str) -> None:
         ws.repeat_rows(*plan.repeat_rows)
     if plan.repeat_cols:
         ws.repeat_columns(*plan.repeat_cols)
-    title = (book_title or "finmodel").replace("&", "&&")
+    title = (book_title or "finmodel")[:120].replace("&", "&&")  # Excel: <= 255 characters
     ws.set_header(f"&L{title}&R&A", {"margin": HEADER_IN})
     ws.set_footer("&L&F&RPage &P of &N", {"margin": HEADER_IN})
 
