@@ -38,7 +38,7 @@ from openpyxl.utils.datetime import to_excel
 __all__ = [
     "SofficeMissingError", "SofficeError", "FormulaCell", "Mismatch", "soffice_available",
     "recalculate", "to_pdf", "formula_cells", "error_cells", "compare", "values_equal",
-    "requires_soffice", "in_ci", "format_mismatches", "CellError", "ERROR_VALUES",
+    "requires_soffice", "in_ci", "format_mismatches", "CellError", "ERROR_VALUES", "to_pdfs",
 ]
 
 TIMEOUT_S = 180
@@ -133,6 +133,11 @@ def recalculate(paths: list[Path], outdir: Path, timeout: float = TIMEOUT_S) -> 
 def to_pdf(path: Path, outdir: Path, timeout: float = TIMEOUT_S) -> Path:
     """Export a workbook to PDF (after recalculation) and return the PDF's path."""
     return _convert([path], outdir, "pdf", timeout)[0]
+
+
+def to_pdfs(paths: Iterable[Path], outdir: Path, timeout: float = TIMEOUT_S) -> list[Path]:
+    """Export several workbooks to PDF in one soffice call (one start-up); their paths."""
+    return _convert(list(paths), outdir, "pdf", timeout)
 
 
 def _convert(paths: list[Path], outdir: Path, fmt: str, timeout: float) -> list[Path]:

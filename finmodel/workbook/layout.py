@@ -724,7 +724,7 @@ def _sources_sheet(book: _Book, assumptions) -> Sheet:
     row = FIRST_ROW
     for key, src in assumptions.scenario.sources.items():
         for c, v in enumerate((key, src.title, src.url or "", src.as_of or "")):
-            sheet.put(row, c, Cell(v, style=Style.TEXT if c == 1 else Style.NOTE))
+            sheet.put(row, c, Cell(v, style=Style.TEXT))
         row += 1
     row += 1
     sheet.put(row, 0, Cell("Deals (commitments.csv)", style=Style.SECTION))
@@ -737,19 +737,23 @@ def _sources_sheet(book: _Book, assumptions) -> Sheet:
                 f"{'included' if d.include else 'excluded'}", d.basis.value, d.source, d.source_url,
                 d.as_of, d.note)
         for c, v in enumerate(vals):
-            sheet.put(row, c, Cell(v, style=Style.NOTE))
+            sheet.put(row, c, Cell(v, style=Style.TEXT))
         row += 1
     row += 1
     sheet.put(row, 0, Cell("Inputs", style=Style.SECTION))
     row += 1
-    for c, h in enumerate(("Input path", "Label", "Unit", "Basis", "Source", "As of", "Note")):
+    # the deals' columns: basis, source, as of and note in the same place (col 5 = URL)
+    for c, h in enumerate(("Input path", "Label", "Unit", "Basis", "Source", "", "As of", "Note")):
         sheet.put(row, c, Cell(h, style=Style.HEADER))
     row += 1
     for f in book.result.drivers.fields:
-        for c, v in enumerate((f.path, f.label, f.unit, f.basis or "", f.source or "", f.as_of or "", f.note or "")):
-            sheet.put(row, c, Cell(v, style=Style.NOTE))
+        for c, v in enumerate((f.path, f.label, f.unit, f.basis or "", f.source or "", None,
+                               f.as_of or "", f.note or "")):
+            if v is not None:
+                sheet.put(row, c, Cell(v, style=Style.TEXT))
         row += 1
-    sheet.col_widths.update({0: 34, 1: 50, 2: 40, 3: 12, 4: 50, 5: 40, 6: 12, 7: 60})
+    # wrapped text in columns that print one page wide (the writer sizes the rows)
+    sheet.col_widths.update({0: 28, 1: 36, 2: 30, 3: 11, 4: 34, 5: 30, 6: 11, 7: 34})
     return sheet
 
 

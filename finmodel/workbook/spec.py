@@ -121,10 +121,13 @@ class Sheet:
     conditional_formats: list[ConditionalFormat] = field(default_factory=list)
     tab_color: str | None = None
     landscape: bool = True
-    fit_width: bool = True  # print: fit all columns on one page width
+    fit_width: bool = True  # print: fit all columns on one page width if text stays readable
     zoom: int = 90
     hide_gridlines: bool = False  # hide gridlines on screen and in print (Summary-type sheets)
-    print_title_rows: tuple[int, int] | None = None  # (first, last) rows repeated on each page
+    # (first, last) rows / columns repeated on each printed page; None: the frozen panes' rows
+    # and (when the sheet prints across pages) columns
+    print_title_rows: tuple[int, int] | None = None
+    print_title_cols: tuple[int, int] | None = None
 
     def put(self, row: int, col: int, cell: Cell) -> None:
         self.cells[(row, col)] = cell

@@ -29,6 +29,7 @@ import xlsxwriter
 from xlsxwriter.exceptions import FileCreateError, XlsxWriterException
 
 from finmodel.outputs import atomic_write
+from finmodel.workbook.paging import MARGIN_IN, HEADER_IN, plan_print
 from finmodel.workbook.spec import (
     Cell, Chart, ChartSeries, ConditionalFormat, Sheet, Style, WorkbookSpec, a1,
 )
@@ -61,7 +62,7 @@ _STYLE_PROPS: dict[Style, dict[str, Any]] = {
     Style.LINK: {"font_color": "#00803C"},
     Style.CHECK: {"align": "center"},
     Style.TEXT: {"text_wrap": True, "valign": "top"},
-    Style.NOTE: {"font_size": 8, "font_color": _GREY},
+    Style.NOTE: {"font_color": _GREY},  # full size: it must stay readable on paper
 }
 _HIGHLIGHTS = {
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
@@ -145,7 +146,7 @@ def _populate(book: xlsxwriter.Workbook, spec: WorkbookSpec) -> None:
         ref = name.ref if name.ref.startswith("=") else "=" + name.ref
         _check(book.define_name(name.name, ref), f"defined name {name.name!r} = {ref}")
     for ws, sheet in worksheets:
-        _write_sheet(book, ws, sheet, formats, sheet_names)
+        _write_sheet(book, ws, sheet, formats, sheet_names, spec.title)
 
 
 def _set_properties(book: xlsxwriter.Workbook, spec: WorkbookSpec) -> None:
@@ -187,8 +188,10 @@ class _Formats:
 
 # --- sheets and cells -----------------------------------------------------------------------
 
-def _write_sheet(book, ws, sheet: Sheet, formats: _Formats, sheet_names: set[str]) -> None:
+def _write_sheet(book, ws, sheet: Sheet, formats: _Formats, sheet_names: set[str],
+                 book_title: str = "") -> None:
     _setup_sheet(ws, sheet)
+    _setup_print(ws, sheet, book_title)
     cells = {**_section_fill(sheet), **sheet.cells}
     for (row, col), cell in sorted(cells.items()):
         where = f"{sheet.name}!{a1(row, col)}"
@@ -215,21 +218,47 @@ def _setup_sheet(ws, sheet: Sheet) -> None:
     ws.set_zoom(sheet.zoom)
     if sheet.hide_gridlines:
         ws.hide_gridlines(2)
-    _setup_print(ws, sheet)
 
 
-def _setup_print(ws, sheet: Sheet) -> None:
+_CHART_FONT_PT = 10  # XlsxWriter charts: LibreOffice and Excel draw their text at 10 pt
+
+
+def _font_pt(style: Style) -> float:
+    return _STYLE_PROPS[Style(style)].get("font_size", _FONT["font_size"])
+
+
+def _setup_print(ws, sheet: Sheet, book_title: str) -> None:
+    """Page setup from :func:`finmodel.workbook.paging.plan_print`: scale (never below the
+    readable floor), manual page breaks, repeated titles, heights of wrapped rows; header
+    with the workbook's title and the sheet, footer with the page number."""
+    fonts = {_font_pt(cell.style) for cell in sheet.cells.values()}
+    if sheet.charts:
+        fonts.add(_CHART_FONT_PT)
+    wrapped = {rc for rc, cell in sheet.cells.items()
+               if _STYLE_PROPS[Style(cell.style)].get("text_wrap")}
+    plan = plan_print(sheet, min(fonts, default=_FONT["font_size"]), wrapped,
+                      _FONT["font_size"], lambda r, c: _font_pt(sheet.cells[(r, c)].style))
+    for row, height in plan.row_heights.items():
+        ws.set_row(row, height)
     if sheet.landscape:
         ws.set_landscape()
     else:
         ws.set_portrait()
     ws.set_paper(_PAPER_A4)
-    ws.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
-    if sheet.fit_width:
-        ws.fit_to_pages(1, 0)
-    if sheet.print_title_rows:
-        ws.repeat_rows(*sheet.print_title_rows)
-    ws.set_footer("&L&8&A&R&8Page &P of &N")
+    ws.set_margins(**MARGIN_IN)
+    ws.set_print_scale(plan.scale)
+    ws.print_area(0, 0, *plan.print_area)
+    if plan.h_breaks:
+        ws.set_h_pagebreaks(list(plan.h_breaks))
+    if plan.v_breaks:
+        ws.set_v_pagebreaks(list(plan.v_breaks))
+    if plan.repeat_rows:
+        ws.repeat_rows(*plan.repeat_rows)
+    if plan.repeat_cols:
+        ws.repeat_columns(*plan.repeat_cols)
+    title = (book_title or "finmodel")[:120].replace("&", "&&")  # Excel: <= 255 characters
+    ws.set_header(f"&L{title}&R&A", {"margin": HEADER_IN})
+    ws.set_footer("&L&F&RPage &P of &N", {"margin": HEADER_IN})
 
 
 def _section_fill(sheet: Sheet) -> dict[tuple[int, int], Cell]:

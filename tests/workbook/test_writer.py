@@ -370,9 +370,12 @@ def test_sheet_setup(good_formulas):
     ws = good_formulas["Cash Flow"]
     assert ws.freeze_panes == "C4"
     assert ws.page_setup.orientation == "landscape"
-    assert ws.sheet_properties.pageSetUpPr.fitToPage
-    assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0)  # 1 = default
+    assert ws.page_setup.paperSize == 9  # A4
+    # a narrow sheet: fitted to the page width (here at 100 %), never a "fit to page" scale
+    assert not (ws.sheet_properties.pageSetUpPr and ws.sheet_properties.pageSetUpPr.fitToPage)
+    assert ws.page_setup.scale in (None, 100)
     assert ws.print_title_rows == "$1:$3"
+    assert "&A" in ws.oddHeader.right.text and "&P of &N" in ws.oddFooter.right.text
     assert good_formulas["Summary"].sheet_view.showGridLines is False
 
 
