@@ -605,7 +605,7 @@ def _sources_sheet(book: _Book, assumptions) -> Sheet:
     row += 1
     for d in assumptions.deals:
         src = sources.get(d.source)
-        vals = (d.id, f"{d.partner} — {d.deal}", f"{d.kind.value} / {d.status} / "
+        vals = (d.id, f"{d.partner} — {d.deal}", f"{d.kind.value} / {d.status.value} / "
                 f"{'included' if d.include else 'excluded'}", d.basis.value,
                 src.grade.value if src and src.grade else "", src.cite() if src else d.source,
                 d.source_url or (src.url if src else "") or "", d.as_of, d.note)
