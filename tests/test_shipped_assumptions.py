@@ -55,10 +55,12 @@ def test_every_shipped_number_has_basis_and_a_known_source(path):
 
 
 def test_every_shipped_deal_is_sourced(base):
+    """Each deal cites a key of the sources block (publisher, title, date, grade, URL there)."""
     for d in base.deals:
-        assert d.source and d.as_of and d.basis
+        assert d.source in base.scenario.sources, d.id
+        assert d.as_of and d.basis and not d.source_url, d.id
         if d.basis.value == "fact":
-            assert d.source_url.startswith("https://")
+            assert base.scenario.sources[d.source].url.startswith("https://"), d.id
 
 
 def test_included_deals_match_the_headline_commitment(base):

@@ -81,6 +81,7 @@ class InputField:
     as_of: str | None = None
     note: str | None = None
     informational: bool = False  # shown for the record; no formula reads it (not input-styled)
+    grade: str | None = None  # reliability grade of the cited source (A/B/C), if it has one
 
 
 def expand_series(value: float | Mapping[int, float], years: list[int]) -> list[float]:
@@ -120,8 +121,9 @@ def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> 
             src = sources.get(v.source) if v.source else None
             yield InputField(path, humanise(name), unit_of(name), section, value, series, bounds,
                              v.basis.value if v.basis else None,
-                             (src.title if src else v.source), (src.as_of if src else v.as_of) or v.as_of,
-                             v.note, informational=INFORMATIONAL in info.metadata)
+                             (src.cite() if src else v.source), (src.date if src else v.as_of) or v.as_of,
+                             v.note, informational=INFORMATIONAL in info.metadata,
+                             grade=src.grade.value if src and src.grade else None)
         elif isinstance(v, bool) and INPUT_FLAG in info.metadata:
             yield InputField(path, humanise(name), "flag", section, 1.0 if v else 0.0, False,
                              Bounds(ge=0, le=1))
@@ -159,7 +161,7 @@ def input_fields(scenario: Scenario, deals: Iterable[Deal]) -> list[InputField]:
             out += _walk(block, name, years, scenario.sources)
     included = [d for d in deals if d.include]
     for d in included:
-        out += deal_fields(d, len(years))
+        out += deal_fields(d, len(years), scenario.sources)
     return _structurally_unused(out, included, scenario)
 
 
@@ -187,10 +189,14 @@ def _structurally_unused(fields: list[InputField], deals: list[Deal],
     return out
 
 
-def deal_fields(d: Deal, periods: int) -> list[InputField]:
-    """The inputs of an included deal (its text columns are structure: ``model.drivers``)."""
-    common = dict(section=f"Deal: {d.partner} — {d.deal}", basis=d.basis.value, source=d.source,
-                  as_of=d.as_of, note=d.note)
+def deal_fields(d: Deal, periods: int, sources: Mapping = {}) -> list[InputField]:
+    """The inputs of an included deal (its text columns are structure: ``model.drivers``).
+    Its ``source`` is a key of the scenario's sources block (shown as the citation) or, in older
+    tables, the title itself."""
+    src = sources.get(d.source)
+    common = dict(section=f"Deal: {d.partner} — {d.deal}", basis=d.basis.value,
+                  source=src.cite() if src else d.source, as_of=d.as_of, note=d.note,
+                  grade=src.grade.value if src and src.grade else None)
     p = f"deals.{d.id}"
     out = [InputField(f"{p}.capacity_gw", "Capacity", "GW", value=d.capacity_gw, series=False,
                       bounds=deal_bounds("capacity_gw"), **common),

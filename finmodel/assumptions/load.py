@@ -19,7 +19,7 @@ from ..errors import AssumptionError, InputMissingError, Problem, UsageError
 from .csvio import parse_number, read_csv
 from .fields import check_series_years, expand_series, input_fields
 from .rules import breaches
-from .schema import Anchor, Calibration, Deal, Scenario
+from .schema import SLUG, Anchor, Calibration, Deal, Scenario
 from .yamlio import Located, read_yaml
 
 __all__ = ["Assumptions", "load", "parse_override", "DEAL_COLUMNS", "file_sha256"]
@@ -490,6 +490,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
         problems += _cross_problems(scenario, origins)
     deals, deal_problems = _validate_deals(rows, table, set_at)
     problems += deal_problems
+    if scenario is not None:
+        problems += _deal_source_problems(scenario, rows, table, set_at)
     if scenario is not None and not problems:
         problems += _deal_reference_problems(scenario, deals, origins)
     if scenario is not None and not problems:
@@ -558,6 +560,23 @@ def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
             out.append(Problem(f"unknown source {key!r}{_did_you_mean(key, scenario.sources)}; "
                                "add it to the sources block", f, line, col,
                                ".".join(map(str, path)) + ".source"))
+    return out
+
+
+def _deal_source_problems(scenario: Scenario, rows: list[dict], table: Any,
+                          set_at: Mapping[tuple[int, str], str]) -> list[Problem]:
+    """A deal's ``source`` that looks like a source key (``oracle-wsj``) must be one of the
+    scenario's sources block; other text is an older table's free-text title (still accepted)."""
+    out = []
+    for i, row in enumerate(rows):
+        key = (row.get("source") or "").strip()
+        if key in scenario.sources or not SLUG.fullmatch(key):
+            continue
+        where = (f"--set {set_at[(i, 'source')]}", None, None) if (i, "source") in set_at else \
+            (table.file, *table.where(i, "source"))
+        out.append(Problem(f"unknown source {key!r}{_did_you_mean(key, scenario.sources)}; add it to "
+                           "the scenario's sources block", *where,
+                           f"deals[{_dotted(((row.get('id') or '').strip() or i + 1,))}].source"))
     return out
 
 

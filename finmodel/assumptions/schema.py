@@ -32,7 +32,7 @@ from pydantic import (
 )
 
 __all__ = [
-    "Basis", "Quantity", "Bounds", "Source", "Timeline", "Commitments", "ExistingFleet",
+    "Basis", "Quantity", "Bounds", "Source", "Grade", "GRADE_MEANING", "Timeline", "Commitments", "ExistingFleet",
     "Component", "Capex", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
     "DecayingGrowthPath", "SCurvePath", "Revenue", "CostMode", "ShareOfRevenueCost",
     "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
@@ -78,13 +78,80 @@ class _Frozen(BaseModel):
         return v
 
 
-class Source(_Frozen):
-    """A cited document."""
+class Grade(str, Enum):
+    """How far a source can be trusted for its figure (the fact sheet's reliability scale)."""
 
+    A = "A"  # the issuer's own document or filing, or a named research body's own publication
+    B = "B"  # a major outlet reporting it (naming its primary), read on that outlet's own site
+    C = "C"  # a secondary, mirror, aggregator or vendor page: indicative only; names its primary
+
+
+GRADE_MEANING = {
+    Grade.A: "issuer's own document or filing",
+    Grade.B: "major outlet reporting it",
+    Grade.C: "secondary / mirror / aggregator page (primary named)",
+}
+
+
+def _grade(v: Any) -> Any:
+    if isinstance(v, str) and v.strip().upper() in Grade.__members__:
+        return v.strip().upper()
+    if isinstance(v, Grade):
+        return v
+    raise ValueError(f"unknown grade {v!r} (expected one of: "
+                     + "; ".join(f"{g.value} = {m}" for g, m in GRADE_MEANING.items()) + ")")
+
+
+class Source(_Frozen):
+    """A cited document: the primary document first, the page where the figure was read second.
+
+    publisher: issuer or outlet of the primary document ("Amazon (Form 10-K)", "Reuters").
+    title / date: the primary document's title and date (ISO, or as precise as known).
+    grade: A = the issuer's own document or filing (or a named research body's own page);
+        B = a major outlet reporting it; C = a secondary, mirror, aggregator or vendor page,
+        indicative only. A grade C source names its ``primary`` (or says it is unknown).
+    url: where the figure was read (secondary when it is not the publisher's own page).
+    primary: the primary document when ``url`` is not it (outlet, title, date; or "unknown: ...").
+    ``as_of`` is the former name of ``date`` (older files still load).
+    """
+
+    publisher: str | None = Field(default=None, min_length=1, max_length=120)
     title: str = Field(min_length=1, max_length=300)
+    date: str | None = Field(default=None, min_length=1, max_length=40)
+    grade: Annotated[Grade, BeforeValidator(_grade)] | None = None
     url: str | None = Field(default=None, max_length=500)
-    as_of: str | None = Field(default=None, max_length=40)
+    primary: str | None = Field(default=None, validate_default=True, max_length=500)
     note: str | None = Field(default=None, max_length=1000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, v: Any) -> Any:
+        if isinstance(v, dict) and "as_of" in v:
+            v = dict(v)
+            if "date" in v:
+                raise ValueError("give the document's date as `date` only (`as_of` is its former name)")
+            v["date"] = v.pop("as_of")
+        return v
+
+    @field_validator("primary")
+    @classmethod
+    def _primary_named(cls, v: str | None, info: ValidationInfo) -> str | None:
+        if info.data.get("grade") is Grade.C and not (v and v.strip()):
+            raise ValueError("a grade C source must name its primary document (outlet or issuer, "
+                             "title, date), or say `primary: \"unknown: ...\"`")
+        return v
+
+    @property
+    def as_of(self) -> str | None:
+        """The document's date (former name)."""
+        return self.date
+
+    def cite(self) -> str:
+        """``Publisher, "Title" (date) [grade]``: the primary first; the URL is not included."""
+        head = f"{self.publisher}, \"{self.title}\"" if self.publisher else self.title
+        date = f" ({self.date})" if self.date else ""
+        grade = f" [{self.grade.value}]" if self.grade else ""
+        return head + date + grade
 
 
 @dataclass(frozen=True)

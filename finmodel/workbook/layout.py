@@ -18,6 +18,7 @@ import numpy as np
 
 from .. import __version__
 from ..assumptions.fields import InputField
+from ..assumptions.schema import GRADE_MEANING
 from ..engine.metrics import IRR_GRID
 from ..model.calibration import anchor_formula
 from ..model.defs import CONSTANTS, SHEETS, LineItem
@@ -210,7 +211,7 @@ def _inputs_sheet(book: _Book) -> Sheet:
         sheet.put(row, 1, Cell(f.unit, style=Style.UNIT))
         sheet.put(row, 3, Cell(f.basis or "", style=Style.NOTE))
         source = f.source or ("" if f.basis else "no source given")
-        if f.as_of:
+        if f.as_of and f"({f.as_of})" not in source:
             source += f" ({f.as_of})"
         comment = _comment(f)
         if f.series:
@@ -532,7 +533,7 @@ def _calibration_sheet(book: _Book, sources: Mapping) -> Sheet:
     for av in book.result.anchors:
         anchor = av.anchor
         src = sources.get(anchor.source)
-        source = f"{src.title} — {src.url}" if src and src.url else (src.title if src else anchor.source)
+        source = (src.cite() + (f" — read at {src.url}" if src.url else "")) if src else anchor.source
         fmt = number_format(anchor.unit)
         model = float(av.model[0])
         ms = anchor.measure
@@ -556,7 +557,7 @@ def _calibration_sheet(book: _Book, sources: Mapping) -> Sheet:
         why = anchor.miss_reason or anchor.note
         sheet.put(row, 8, Cell(why, style=Style.TEXT))
         sheet.put(row, 9, Cell(source, style=Style.TEXT))
-        sheet.put(row, 10, Cell((src.as_of if src else "") or "", style=Style.NOTE))
+        sheet.put(row, 10, Cell((src.date if src else "") or "", style=Style.NOTE))
         sheet.row_heights[row] = 13.0 * max(2, math.ceil(max(len(source) / 45, len(why) / 60)))
         row += 1
     sheet.conditional_formats.append(ConditionalFormat((FIRST_ROW, 7), (row - 1, 7), "cell", "==",
@@ -716,44 +717,55 @@ def _summary_charts(book: _Book, sheet: Sheet, row: int, col: int) -> None:
 
 
 def _sources_sheet(book: _Book, assumptions) -> Sheet:
+    """Every cited document (the primary first: publisher, title, date, grade; the URL where the
+    figure was read is secondary), then the deals and the inputs with their sources."""
     sheet = Sheet("Sources")
-    _title(sheet, "Sources", "Every cited document, then every input with its basis and source.")
-    heads = ("Key", "Title", "URL", "As of")
+    sources = assumptions.scenario.sources
+    _title(sheet, "Sources", "Every cited document (primary document first; the URL is where the figure "
+           "was read), then every deal and input with its basis and source. Grade: "
+           + "; ".join(f"{g.value} = {m}" for g, m in GRADE_MEANING.items()) + ".")
+    heads = ("Key", "Publisher (issuer or outlet)", "Title", "Date", "Grade",
+             "Primary document (when read elsewhere)", "Read at (URL)", "Note")
     for c, h in enumerate(heads):
         sheet.put(YEAR_ROW, c, Cell(h, style=Style.HEADER))
     row = FIRST_ROW
-    for key, src in assumptions.scenario.sources.items():
-        for c, v in enumerate((key, src.title, src.url or "", src.as_of or "")):
+    for key, src in sources.items():
+        vals = (key, src.publisher or "", src.title, src.date or "", src.grade.value if src.grade else "",
+                src.primary or "", src.url or "", src.note or "")
+        for c, v in enumerate(vals):
             sheet.put(row, c, Cell(v, style=Style.TEXT))
         row += 1
     row += 1
     sheet.put(row, 0, Cell("Deals (commitments.csv)", style=Style.SECTION))
     row += 1
-    for c, h in enumerate(("Deal id", "Partner — deal", "Kind / status / include", "Basis", "Source", "URL", "As of", "Note")):
+    for c, h in enumerate(("Deal id", "Partner — deal", "Kind / status / include", "Basis", "Grade",
+                           "Source", "Read at (URL)", "As of", "Note")):
         sheet.put(row, c, Cell(h, style=Style.HEADER))
     row += 1
     for d in assumptions.deals:
-        vals = (d.id, f"{d.partner} — {d.deal}", f"{d.kind.value} / {d.status} / "
-                f"{'included' if d.include else 'excluded'}", d.basis.value, d.source, d.source_url,
-                d.as_of, d.note)
+        src = sources.get(d.source)
+        vals = (d.id, f"{d.partner} — {d.deal}", f"{d.kind.value} / {d.status.value} / "
+                f"{'included' if d.include else 'excluded'}", d.basis.value,
+                src.grade.value if src and src.grade else "", src.cite() if src else d.source,
+                d.source_url or (src.url if src else "") or "", d.as_of, d.note)
         for c, v in enumerate(vals):
             sheet.put(row, c, Cell(v, style=Style.TEXT))
         row += 1
     row += 1
     sheet.put(row, 0, Cell("Inputs", style=Style.SECTION))
     row += 1
-    # the deals' columns: basis, source, as of and note in the same place (col 5 = URL)
-    for c, h in enumerate(("Input path", "Label", "Unit", "Basis", "Source", "", "As of", "Note")):
+    for c, h in enumerate(("Input path", "Label", "Unit", "Basis", "Grade", "Source", "As of", "Note")):
         sheet.put(row, c, Cell(h, style=Style.HEADER))
     row += 1
     for f in book.result.drivers.fields:
-        for c, v in enumerate((f.path, f.label, f.unit, f.basis or "", f.source or "", None,
-                               f.as_of or "", f.note or "")):
-            if v is not None:
+        vals = (f.path, f.label, f.unit, f.basis or "", f.grade or "", f.source or "",
+                f.as_of or "", f.note or "")
+        for c, v in enumerate(vals):
+            if v != "":
                 sheet.put(row, c, Cell(v, style=Style.TEXT))
         row += 1
-    # wrapped text in columns that print one page wide (the writer sizes the rows)
-    sheet.col_widths.update({0: 28, 1: 36, 2: 30, 3: 11, 4: 34, 5: 30, 6: 11, 7: 34})
+    # wrapped text in columns that print at a readable scale (the writer sizes the rows)
+    sheet.col_widths.update({0: 26, 1: 30, 2: 34, 3: 11, 4: 8, 5: 34, 6: 30, 7: 36})
     return sheet
 
 
