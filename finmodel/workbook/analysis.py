@@ -398,7 +398,6 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
             sheet.put(4 + n, 1 + i, c)
     width = 40
     sheet.col_widths.update({1 + i: width for i in range(len(solutions))})
-    fit_columns(sheet, most=30)
     for n in (0, 5, len(names) - 1):  # wrapped text rows tall enough for the longest
         lines = max(1, -(-max(len(str(sheet.cells.get((4 + n, 1 + i), Cell("")).value or ""))
                              for i in range(len(solutions))) // (width - 2)))
@@ -407,6 +406,7 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
     row = 4 + len(names) + 2
     for k, s in enumerate(solutions):
         row = _scan_block(sheet, row, k, s, labels[s.target.output])
+    fit_columns(sheet, most=30)
     return WorkbookSpec([sheet, _about(scenario, run)], title=f"finmodel solve — {scenario}")
 
 
@@ -421,7 +421,7 @@ def _scan_block(sheet: Sheet, row: int, k: int, s, label: tuple[str, str]) -> in
     xname = v.label if not v.scale else f"{v.label} (factor)"
     sheet.put(row, 0, Cell(f"Scan {k + 1}: {_head(out_label, unit)} against {v.path}"
                            + (" (factor on every year)" if v.scale else ""), style=Style.SECTION))
-    _header(sheet, row + 1, (_head(xname, v.unit), _head(out_label, unit), _head("Target", unit)))
+    _header(sheet, row + 1, (_head("Input", v.unit), _head("Output", unit), _head("Target", unit)))
     top = row + 2
     for i, (x, y) in enumerate(zip(xs, ys)):
         sheet.put(top + i, 0, Cell(float(x), style=Style.CALC, num_format=ifmt))
