@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from typing import Mapping, Sequence
 
 import numpy as np
@@ -107,7 +108,11 @@ def shown_text(value, num_format: str | None) -> str:
 
 def fit_columns(sheet: Sheet, most: float = 70, least: float = 6) -> None:
     """Set each column's width from the longest text it shows (titles, section rows and notes
-    overflow into empty cells and do not count); widths already set stay when wider."""
+    overflow into empty cells and do not count); widths already set stay when wider. Text in a
+    number cell (a number that does not exist: "n/a", "after 2040") is set right like numbers."""
+    for key, cell in list(sheet.cells.items()):
+        if isinstance(cell.value, str) and cell.num_format and cell.style in (Style.CALC, Style.TOTAL):
+            sheet.cells[key] = replace(cell, style=Style.NA)
     widths: dict[int, float] = {}
     for (_, col), cell in sheet.cells.items():
         if cell.style in _NOT_FITTED or cell.value is None:
@@ -159,7 +164,7 @@ def _change_cell(x: float, base: float, fmt: str, beyond: bool, years) -> Cell:
         after = float(years[-1] + 1)
         x_, base_ = (x if np.isfinite(x) else after), (base if np.isfinite(base) else after)
         return Cell(float(x_ - base_), style=Style.CALC, num_format=BOUND if x_ != base_ else "0")
-    return Cell("n/a", style=Style.CALC)
+    return Cell("n/a", style=Style.NA)
 
 
 def _swing_cell(r, base: float, fmt: str, beyond: bool) -> Cell:
@@ -170,7 +175,7 @@ def _swing_cell(r, base: float, fmt: str, beyond: bool) -> Cell:
         text = "beyond horizon" if np.isfinite(base) else "into horizon"
     else:
         text = "to n/a (off scale)" if np.isfinite(base) else "from n/a (off scale)"
-    return Cell(text, style=Style.CALC)
+    return Cell(text, style=Style.NA)
 
 
 def layout_tornado(result, variations, labels: dict[str, tuple[str, str]], scenario: str,
@@ -243,7 +248,7 @@ def _spider_block(sheet: Sheet, srow: int, result, o: str, label: str, unit: str
     chosen = chosen[:SPIDER_SERIES]
     left_out = len(table) - len(chosen)
     sheet.put(srow, 0, Cell(_head(label, unit), style=Style.SECTION))
-    _header(sheet, srow + 1, ("Input", "Input value", "Input unit", "Change of input", _head(label, unit)))
+    _header(sheet, srow + 1, ("Input", "Input value", "Input unit", "Change of input", _head("Output", unit)))
     r0 = srow + 2
     series = []
     for k, name in enumerate(chosen):
@@ -270,8 +275,8 @@ def _spider_block(sheet: Sheet, srow: int, result, o: str, label: str, unit: str
         sheet.charts.append(Chart("scatter", f"Spider: {label}", tuple(series), (srow + 1, 6),
                                   x_title="change of the input from its base",
                                   y_title=_head(label, unit), y_num_format=fmt, x_num_format=CHANGE,
-                                  width_px=640, height_px=460))
-    return max(note + 3, srow + 1 + 24 + 2)
+                                  width_px=720, height_px=500))
+    return max(note + 3, srow + 1 + 26 + 2)
 
 
 # --- grid ----------------------------------------------------------------------------------------
@@ -521,15 +526,16 @@ def _mc_summary(mc, scenario: str) -> Sheet:
                 summ.put(rr, first_q + k, Cell(_val(row[f"p{q:g}_{side}"]), style=Style.CALC, num_format=fmt))
     r = ci_top + 2 + 2 * len(pct) + 1
     summ.put(r, 0, Cell("Probabilities (with 95% Wilson interval)", style=Style.SECTION))
-    _header(summ, r + 1, ("Event", "Condition", "Probability", "CI low", "CI high", "Draws counted",
-                          "Draws with event", "n/a draws", "n/a counted as"))
+    _header(summ, r + 1, ("Event", "Probability", "CI low", "CI high", "Draws counted",
+                          "Draws with event", "n/a draws", "n/a counted as", "Condition"))
     for i, p in enumerate(mc.probabilities):
-        how = {"excluded": "left out", "inf": "never (no event before any year)"}.get(p["missing_as"], p["missing_as"])
-        vals = (p["label"], p["event"], p["p"], p["lo"], p["hi"], p["n"], p["count"], p["missing"],
-                how if p["missing"] else "")
+        how = {"excluded": "left out", "inf": "never"}.get(p["missing_as"], p["missing_as"])
+        vals = (p["label"], p["p"], p["lo"], p["hi"], p["n"], p["count"], p["missing"],
+                how if p["missing"] else "", p["event"])
         for j, x in enumerate(vals):
-            summ.put(r + 2 + i, j, Cell(_val(x) if j in (2, 3, 4) else x, style=Style.CALC if j else Style.LABEL,
-                                        num_format=SHARE if j in (2, 3, 4) else COUNT if j in (5, 6, 7) else None))
+            summ.put(r + 2 + i, j, Cell(_val(x) if j in (1, 2, 3) else x,
+                                        style=Style.LABEL if j == 0 else Style.NOTE if j == 8 else Style.CALC,
+                                        num_format=SHARE if j in (1, 2, 3) else COUNT if j in (4, 5, 6) else None))
     r += 2 + len(mc.probabilities) + 1
     for o, (label, table) in mc.year_distributions.items():
         summ.put(r, 0, Cell(f"{label}: share of valid draws by year (with 95% Wilson interval)",
@@ -623,7 +629,7 @@ def _mc_inputs(mc) -> Sheet:
         fmt = input_format(unit)
         texts = (s["label"], s["path"], unit_text(unit), s["dist"])
         for j, x in enumerate(texts):
-            inputs.put(4 + i, j, Cell(x, style=Style.LABEL if j == 0 else Style.NOTE))
+            inputs.put(4 + i, j, Cell(x, style=Style.LABEL if j == 0 else Style.UNIT))
         for j, key in enumerate(("spec_mean", "mean", "sd", "p5", "p50", "p95")):
             inputs.put(4 + i, 4 + j, Cell(_val(s[key]), style=Style.CALC, num_format=fmt))
     r = 4 + len(mc.input_summary) + 2

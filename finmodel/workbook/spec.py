@@ -35,6 +35,7 @@ class Style(str, Enum):
     CHECK = "check"          # a check cell (0 / TRUE when ok)
     TEXT = "text"            # free text (sources, notes), wrapped
     NOTE = "note"            # small grey text
+    NA = "na"                # a number that does not exist ("n/a", "after 2040"): grey, right-aligned
 
 
 @dataclass(frozen=True)

@@ -62,6 +62,7 @@ _STYLE_PROPS: dict[Style, dict[str, Any]] = {
     Style.CHECK: {"align": "center"},
     Style.TEXT: {"text_wrap": True, "valign": "top"},
     Style.NOTE: {"font_size": 8, "font_color": _GREY},
+    Style.NA: {"font_color": _GREY, "align": "right"},
 }
 _HIGHLIGHTS = {
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},

@@ -170,3 +170,27 @@ def test_columns_are_wide_enough_for_their_headers(analysis_specs):
             for (r, c), cell in sheet.cells.items():
                 if cell.style == Style.HEADER and isinstance(cell.value, str):
                     assert sheet.col_widths.get(c, 8.43) >= min(len(cell.value), 40), (sheet.name, cell.value)
+
+
+def test_writer_writes_colour_scales_with_explicit_stops(tmp_path):
+    import zipfile
+
+    from finmodel.workbook.spec import Cell, ConditionalFormat, ScalePoint, Sheet, WorkbookSpec
+    from finmodel.workbook.writer import write_workbook
+    sheet = Sheet("Grid")
+    for i, x in enumerate((-2.0, 1.0, 5.0)):
+        sheet.put(i, 0, Cell(x, num_format="0.0"))
+    sheet.conditional_formats.append(ConditionalFormat((0, 0), (2, 0), "3_color_scale", points=heat_scale(
+        np.array([-2.0, 5.0]), "higher", 0.0)))
+    sheet.conditional_formats.append(ConditionalFormat((0, 0), (2, 0), "2_color_scale", points=heat_scale(
+        np.array([1.0, 5.0]), "lower", 0.0)))
+    path = write_workbook(WorkbookSpec([sheet]), tmp_path / "scale.xlsx")
+    xml = zipfile.ZipFile(path).read("xl/worksheets/sheet1.xml").decode()
+    assert xml.count("<colorScale>") == 2
+    assert '<cfvo type="num" val="0.0"/>' in xml and '<cfvo type="min"' in xml
+    assert GOOD.lstrip("#") in xml and BAD.lstrip("#") in xml
+    bad = Sheet("Grid", cells=dict(sheet.cells),
+                conditional_formats=[ConditionalFormat((0, 0), (2, 0), "2_color_scale",
+                                                       points=(ScalePoint("min", GOOD),))])
+    with pytest.raises(ValueError, match="needs 2 points"):
+        write_workbook(WorkbookSpec([bad]), tmp_path / "bad.xlsx")
