@@ -330,15 +330,17 @@ def layout_grid(g, label: tuple[str, str], scenario: str, run: RunInfo,
            f"Base point: {g.x.label} = {format_input(g.x.base, g.x.unit)}, {g.y.label} = "
            f"{format_input(g.y.base, g.y.unit)} -> {format_value(g.base, unit)}.")
     sheet.put(2, 0, Cell(_scale_words(better, midpoint, unit), style=Style.NOTE))
-    sheet.put(3, 0, Cell(f"Rows: {_axis_title(g.y)};  columns: {_axis_title(g.x)}", style=Style.SECTION))
-    sheet.put(4, 0, Cell(f"{'Factor' if g.y.scale else unit_text(g.y.unit) or 'value'} ↓ / "
+    sheet.put(3, 0, Cell(f"Rows: {_axis_title(g.y)}", style=Style.SECTION))
+    sheet.put(4, 0, Cell(f"Columns: {_axis_title(g.x)}", style=Style.SECTION))
+    head = 5
+    sheet.put(head, 0, Cell(f"{'Factor' if g.y.scale else unit_text(g.y.unit) or 'value'} ↓ / "
                          f"{'factor' if g.x.scale else unit_text(g.x.unit) or 'value'} →", style=Style.HEADER))
     xfmt, yfmt = input_format(g.x.unit), input_format(g.y.unit)
     for j, x in enumerate(g.xs):
-        sheet.put(4, 1 + j, Cell(float(x), style=Style.HEADER, num_format=xfmt))
+        sheet.put(head, 1 + j, Cell(float(x), style=Style.HEADER, num_format=xfmt))
     bx = int(np.argmin(np.abs(g.xs - g.x.base)))
     by = int(np.argmin(np.abs(g.ys - g.y.base)))
-    top = 5
+    top = head + 1
     for i, y in enumerate(g.ys):
         sheet.put(top + i, 0, Cell(float(y), style=Style.HEADER, num_format=yfmt))
         for j in range(len(g.xs)):
@@ -388,7 +390,7 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
             Cell(label, style=Style.TEXT), Cell(unit_text(unit) or "-", style=Style.UNIT),
             Cell(float(s.target.value), style=Style.CALC, num_format=fmt),
             Cell(_val(getattr(s, "base_output", None)), style=Style.CALC, num_format=fmt),
-            Cell(_val(s.achieved), style=Style.CALC, num_format=fmt),
+            Cell(_val(_residue_free(s.achieved, s.target.value)), style=Style.CALC, num_format=fmt),
             Cell(v.path + (" (factor on every year)" if v.scale else ""), style=Style.TEXT),
             Cell(unit_text(v.unit) or "-", style=Style.UNIT),
             Cell(float(v.low), style=Style.CALC, num_format=ifmt),
@@ -404,8 +406,8 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
     width = 40
     sheet.col_widths.update({1 + i: width for i in range(len(solutions))})
     for n in (0, 5, len(names) - 1):  # wrapped text rows tall enough for the longest
-        lines = max(1, -(-max(len(str(sheet.cells.get((4 + n, 1 + i), Cell("")).value or ""))
-                             for i in range(len(solutions))) // (width - 2)))
+        chars = max(len(str(sheet.cells.get((4 + n, 1 + i), Cell("")).value or "")) for i in range(len(solutions)))
+        lines = max(1, -(-chars // int(width * 1.2)))  # ~1.2 characters of Arial 10 per width unit
         if lines > 1:
             sheet.row_heights[4 + n] = 13.0 * lines
     row = 4 + len(names) + 2
@@ -413,6 +415,14 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
         row = _scan_block(sheet, row, k, s, labels[s.target.output])
     fit_columns(sheet, most=30)
     return WorkbookSpec([sheet, _about(scenario, run)], title=f"finmodel solve — {scenario}")
+
+
+def _residue_free(achieved: float | None, target: float) -> float | None:
+    """The output at a solution, with the solver's float residue around the target (-4e-10 for a
+    target of 0) removed so it does not read "-0.0"."""
+    if achieved is None:
+        return None
+    return float(target) if abs(achieved - target) <= 1e-9 * max(1.0, abs(target)) else achieved
 
 
 def _scan_block(sheet: Sheet, row: int, k: int, s, label: tuple[str, str]) -> int:
@@ -441,7 +451,7 @@ def _scan_block(sheet: Sheet, row: int, k: int, s, label: tuple[str, str]) -> in
         sol = last + 1
         sheet.put(sol, 0, Cell("Solution", style=Style.LABEL))
         sheet.put(sol + 1, 0, Cell(float(s.value), style=Style.TOTAL, num_format=ifmt))
-        sheet.put(sol + 1, 1, Cell(_val(s.achieved), style=Style.TOTAL, num_format=fmt))
+        sheet.put(sol + 1, 1, Cell(_val(_residue_free(s.achieved, s.target.value)), style=Style.TOTAL, num_format=fmt))
         series.append(ChartSeries(f"Solution {format_input(s.value, v.unit)}", _rng("Solve", sol + 1, 0, sol + 1, 0),
                                   _rng("Solve", sol + 1, 1, sol + 1, 1), SERIES_COLORS[2]))
         last = sol + 1
