@@ -418,11 +418,11 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
 
 
 def _residue_free(achieved: float | None, target: float) -> float | None:
-    """The output at a solution, with the solver's float residue around the target (-4e-10 for a
-    target of 0) removed so it does not read "-0.0"."""
+    """The output at a solution rounded to 6 decimals (beyond what any format shows), so the
+    solver's residue around a target of 0 (-3e-7) reads "0.0", not "-0.0"."""
     if achieved is None:
         return None
-    return float(target) if abs(achieved - target) <= 1e-9 * max(1.0, abs(target)) else achieved
+    return round(float(achieved), 6) + 0.0  # + 0.0 turns -0.0 into 0.0
 
 
 def _scan_block(sheet: Sheet, row: int, k: int, s, label: tuple[str, str]) -> int:
