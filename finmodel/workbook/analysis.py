@@ -32,6 +32,7 @@ SERIES_COLORS = ("#1F77B4", "#FF7F0E", "#2CA02C", "#D62728", "#9467BD", "#8C564B
 SPIDER_SERIES = len(SERIES_COLORS)
 GOOD, BAD, MIDDLE, NEUTRAL = "#63BE7B", "#F8696B", "#FFFFFF", "#5B9BD5"
 COUNT = "#,##0"
+RATIONALE_WIDTH = 70  # the Spec sheet's wrapped rationale column
 SHARE = "0.0%"
 CHANGE = "+0%;-0%;0%"
 _UNIT_SHOWN = {"fraction": "%", "fraction / yr": "% / yr", "factor": "factor", "-": "", "flag": ""}
@@ -136,8 +137,12 @@ def _spec_sheet(variations) -> Sheet:
                 v.base, v.low, v.high, v.rationale)
         for j, x in enumerate(vals):
             number = j in (4, 5, 6)
-            sheet.put(4 + i, j, Cell(x, style=Style.INPUT if number else Style.NOTE if j == 7 else Style.LABEL,
+            sheet.put(4 + i, j, Cell(x, style=Style.INPUT if number else Style.TEXT if j == 7 else Style.LABEL,
                                      num_format=fmt if number else None))
+        lines = -(-len(v.rationale) // int(RATIONALE_WIDTH * 1.2))  # wrapped: tall enough
+        if lines > 1:
+            sheet.row_heights[4 + i] = 13.0 * lines
+    sheet.col_widths[7] = RATIONALE_WIDTH
     fit_columns(sheet, most=60)
     return sheet
 
