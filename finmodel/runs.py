@@ -29,8 +29,10 @@ __all__ = ["ModelRun", "TornadoRun", "GridRun", "SolveRun", "MonteCarloRun", "HE
            "RunInfo", "text_table"]
 
 # the metrics of the terminal summary and the notebook view of a run
-HEADLINE_METRICS = ("npv_usd_bn", "irr", "payback_year", "peak_funding_need_usd_bn",
-                    "peak_funding_year", "cumulative_commitments_usd_bn", "revenue_coverage")
+HEADLINE_METRICS = ("npv_usd_bn", "terminal_share", "irr", "irr_with_terminal", "moic", "payback_year",
+                    "peak_funding_need_usd_bn", "peak_funding_year", "cumulative_commitments_usd_bn",
+                    "revenue_coverage", "peak_unfunded_gap_usd_bn", "unfunded_gap_year",
+                    "peak_net_debt_usd_bn", "first_breach_year", "ownership_final")
 _PLAIN_UNITS = ("fraction", "year", "x")  # shown by their format, not by a unit label
 TOP_INPUTS = 8  # inputs shown per output in a tornado's terminal table
 

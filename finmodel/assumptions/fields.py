@@ -167,12 +167,15 @@ def _structurally_unused(fields: list[InputField], deals: list[Deal],
                          scenario: Scenario) -> list[InputField]:
     """Inputs that the structure leaves unread move nothing: they are shown as information, not
     as inputs — a status's slip or realisation that no included deal takes (from its status),
-    and the cover target of a tranche that is not sculpted."""
+    the cover target of a tranche that is not sculpted, and the years averaged by a terminal
+    value that is not averaged."""
     used = {d.status.value for d in deals if d.delay_years is None}
     used_real = {d.status.value for d in deals if d.realisation_fraction is None}
     tranches = scenario.financing.tranches
     unsculpted = {f"financing.tranches.{k}.dscr_target" for k, t in tranches.items()
                   if t.amortisation.value != "sculpted"}
+    if scenario.valuation.terminal_method.value != "averaged":
+        unsculpted.add("valuation.terminal_fcf_years")  # read only by the averaged terminal value
     out = []
     for f in fields:
         head, _, status = f.path.rpartition(".")

@@ -606,12 +606,20 @@ class Financing(_Frozen):
         return self
 
 
+class TerminalMethod(str, Enum):
+    """What FCF the Gordon terminal value grows."""
+
+    NORMALISED = "normalised"  # last year's FCF with steady-state capex (replacement + growth at g)
+    AVERAGED = "averaged"      # the average FCF of the last terminal_fcf_years years
+
+
 class Valuation(_Frozen):
     """Discounting: NPV at the end of the first (actual) year; Gordon terminal value."""
 
     discount_rate: Q(gt=-1, le=1, kind="fraction")
     terminal_growth: Q(gt=-1, le=0.5, kind="fraction")
-    terminal_fcf_years: Q(ge=1, le=10, integer=True)  # years of FCF averaged for the terminal value
+    terminal_fcf_years: Q(ge=1, le=10, integer=True)  # years of FCF averaged (averaged method)
+    terminal_method: TerminalMethod = TerminalMethod.NORMALISED
 
 
 

@@ -4,16 +4,66 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["shifted_share", "cloud_share", "renewed_share", "contract_payment", "renewal_payment", "scaled",
-           "cloud_gw_in_use", "owned_online_gw", "rounded_life"]
+           "cloud_gw_in_use", "owned_online_gw", "service_life", "in_service", "retiring", "retired"]
 
 
-def rounded_life(life_years: np.ndarray) -> np.ndarray:
-    """Whole-year life used for refresh and retirement: max(1, round-half-up(life)) [years].
+def service_life(life_years) -> np.ndarray:
+    """Life used for retirement and refresh: max(1, life), fractional [years].
 
-    Spreadsheet: ``MAX(1,ROUND(life,0))`` (ROUND rounds half away from zero, like floor(x+0.5)
-    for positive x).
+    The same fractional life as depreciation (``capex.depreciation_profile``); below one year
+    equipment is replaced every year.
     """
-    return np.maximum(1.0, np.floor(np.asarray(life_years, dtype=float) + 0.5))
+    return np.maximum(1.0, np.asarray(life_years, dtype=float))
+
+
+def in_service(life_years, age) -> np.ndarray:
+    """Share of a vintage still in service at age a = 0, 1, ...: clip(L - a, 0, 1) with
+    L = :func:`service_life` [fraction].
+
+    A fractional life L = k + f keeps the whole vintage for k years and the share f in year k:
+    the same shape as straight-line depreciation, which charges clip(L - a, 0, 1) / L at age a
+    (group depreciation: cost spread over the units in service).
+    """
+    return np.clip(service_life(life_years) - age, 0.0, 1.0)
+
+
+def retiring(life_years) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where a vintage retires: (k, share at age k, share at age k + 1) with L = k + f [years, -, -].
+
+    share(k) = 1 - f, share(k + 1) = f: the average age at retirement is exactly L, so the
+    refresh rate of the installed base is 1 / L, with no jump at half years.
+    Spreadsheet: k = ``INT(MAX(1,L))``, f = ``MAX(1,L)-INT(MAX(1,L))``.
+    """
+    life = service_life(life_years)
+    k = np.floor(life)
+    f = life - k
+    return k, 1.0 - f, f
+
+
+def retired(row, life_years) -> np.ndarray:
+    """What of a row (GW bought, or their cost) retires each period: (1 - f) x row(t - k)
+    + f x row(t - k - 1) [unit of row].
+
+    A loop over periods; k may differ by scenario (gathered per row, never a loop over scenarios).
+    """
+    row = np.asarray(row, dtype=float)
+    k, at_k, at_k1 = retiring(life_years)
+    n = np.broadcast_shapes(row.shape[:1], np.shape(k)[:1])[0]
+    row = np.broadcast_to(row, (n, row.shape[1]))
+    k = np.broadcast_to(k, (n, 1))[:, 0].astype(np.intp)
+    return _lagged(row, k, np.broadcast_to(at_k, (n, 1)), np.broadcast_to(at_k1, (n, 1)))
+
+
+def _lagged(row, k, at_k, at_k1) -> np.ndarray:
+    n, T = row.shape
+    out = np.zeros((n, T))
+    rows = np.arange(n)
+    for t in range(T):
+        for lag, w in ((k, at_k[:, 0]), (k + 1, at_k1[:, 0])):
+            src = t - lag
+            ok = src >= 0
+            out[:, t] += np.where(ok, w * row[rows, np.clip(src, 0, T - 1)], 0.0)
+    return out
 
 
 def shifted_share(schedule: np.ndarray, delay_years: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -89,45 +139,20 @@ def cloud_gw_in_use(capacity_gw, realisation_fraction, share, schedule_max) -> n
     return (capacity_gw * realisation_fraction / schedule_max) * share
 
 
-def by_life_group(added_gw: np.ndarray, life: np.ndarray, refresh: np.ndarray,
-                  matrix) -> np.ndarray:
-    """``added_gw @ matrix(L, refresh)`` for each scenario's whole-year life and refresh flag.
-
-    Lives are rounded to whole years, so a batch holds few distinct (life, refresh) pairs:
-    one matrix product per pair, never a loop over scenarios.
-    """
-    added_gw = np.asarray(added_gw, dtype=float)
-    n = np.broadcast_shapes(added_gw.shape[:1], np.shape(life)[:1], np.shape(refresh)[:1])[0]
-    key = (np.broadcast_to(life, (n, 1)) * 2 + np.broadcast_to(refresh, (n, 1)))[:, 0]
-    groups = np.unique(key)
-    if groups.size == 1:
-        k = groups[0]
-        return added_gw @ matrix(k // 2, bool(k % 2))
-    added_gw = np.broadcast_to(added_gw, (n, added_gw.shape[1]))
-    out = np.empty((n, added_gw.shape[1]))
-    for k in groups:  # few groups: distinct whole-year lives
-        rows = key == k
-        out[rows] = added_gw[rows] @ matrix(k // 2, bool(k % 2))
-    return out
-
-
-def _lags(T: int) -> np.ndarray:
-    """t - v for vintage v (rows) and period t (columns)."""
-    return np.arange(T)[None, :] - np.arange(T)[:, None]
-
-
 def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndarray,
                     servers_life_years: np.ndarray) -> np.ndarray:
-    """Owned capacity online: every vintage stays online if IT is refreshed, else until its
-    servers reach end of life [GW].
+    """Owned capacity online: every vintage stays online if IT is refreshed, else the share
+    of it whose servers are still in service [GW].
 
-    online(t) = sum_v added(v) * [v <= t] * (refresh or t - v < L), L = rounded servers life.
+    online(t) = sum_v added(v) * [v <= t] * (refresh or in_service(L, t - v)), with the
+    fractional servers life L (:func:`in_service`). A loop over ages, never over scenarios.
     """
-    T = np.shape(added_gw)[1]
-    lag = _lags(T)
-
-    def keep(life: float, refresh: bool) -> np.ndarray:
-        return ((lag >= 0) & (refresh | (lag < life))).astype(float)
-
-    return by_life_group(added_gw, rounded_life(servers_life_years),
-                         (np.asarray(refresh_it, dtype=float) > 0).astype(float), keep)
+    added_gw = np.asarray(added_gw, dtype=float)
+    T = added_gw.shape[1]
+    refresh = np.asarray(refresh_it, dtype=float) > 0
+    n = np.broadcast_shapes(added_gw.shape[:1], np.shape(refresh)[:1], np.shape(servers_life_years)[:1])[0]
+    out = np.zeros((n, T))
+    for a in range(T):  # ages
+        keep = np.where(refresh, 1.0, in_service(servers_life_years, float(a)))  # (n or 1, 1)
+        out[:, a:] += added_gw[:, :T - a] * keep
+    return out

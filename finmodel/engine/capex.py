@@ -3,10 +3,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from .capacity import _lags, by_life_group, rounded_life
+from .capacity import retired, retiring
 
 __all__ = ["price_index", "purchases_gw", "component_capex", "it_capex", "depreciation",
-           "value_per_gw_less", "value_per_gw_plus", "purchase_value", "construction_spend"]
+           "value_per_gw_less", "value_per_gw_plus", "purchase_value", "construction_spend",
+           "retired_cost", "residual_proceeds", "steady_replacement", "steady_proceeds", "growth_capex"]
 
 
 def price_index(price_change_per_year: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -15,19 +16,46 @@ def price_index(price_change_per_year: np.ndarray, period: np.ndarray) -> np.nda
 
 
 def purchases_gw(added_gw: np.ndarray, refresh_it: np.ndarray, life_years: np.ndarray) -> np.ndarray:
-    """GW of a component bought each year: new capacity plus, when refreshed, replacements
-    of every earlier vintage whose age is a whole multiple of the rounded life [GW].
+    """GW of a component bought each year: new capacity plus, when refreshed, what retires [GW].
 
-    p(t) = added(t) + refresh * sum_{v<t} added(v) * [(t - v) mod L == 0]
+    p(t) = added(t) + refresh * ((1 - f) p(t - k) + f p(t - k - 1)), L = k + f the fractional
+    life (``capacity.retiring``): a vintage is replaced (1 - f) at age k and f at age k + 1,
+    the same fractional life that depreciation uses, so the life moves purchases smoothly.
+    Replacements are replaced in turn. A whole-year life re-buys every L years.
     """
-    T = np.shape(added_gw)[1]
-    lag = _lags(T)
+    added = np.asarray(added_gw, dtype=float)
+    refresh = (np.asarray(refresh_it, dtype=float) > 0).astype(float)
+    k, at_k, at_k1 = retiring(life_years)
+    n = np.broadcast_shapes(added.shape[:1], np.shape(refresh)[:1], np.shape(k)[:1])[0]
+    T = added.shape[1]
+    added = np.broadcast_to(added, (n, T))
+    k = np.broadcast_to(k, (n, 1))[:, 0].astype(np.intp)
+    w_k = (np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k, (n, 1)))[:, 0]
+    w_k1 = (np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k1, (n, 1)))[:, 0]
+    rows = np.arange(n)
+    p = np.zeros((n, T))
+    for t in range(T):  # a recurrence over periods
+        p[:, t] = added[:, t]
+        for lag, w in ((k, w_k), (k + 1, w_k1)):
+            src = t - lag
+            p[:, t] += np.where(src >= 0, w * p[rows, np.clip(src, 0, T - 1)], 0.0)
+    return p
 
-    def due(life: float, refresh: bool) -> np.ndarray:
-        return ((lag == 0) | ((lag > 0) & (np.mod(lag, life) == 0) & refresh)).astype(float)
 
-    return by_life_group(added_gw, rounded_life(life_years),
-                         (np.asarray(refresh_it, dtype=float) > 0).astype(float), due)
+def retired_cost(capex, life_years) -> np.ndarray:
+    """Original cost of the equipment retiring each year: (1 - f) capex(t - k) + f capex(t - k - 1)
+    with L = k + f (``capacity.retiring``) [US$ bn]."""
+    return retired(capex, life_years)
+
+
+def residual_proceeds(retired_cost_usd_bn, residual_fraction) -> np.ndarray:
+    """Cash from selling (or trading in) retired equipment at its residual value: retired
+    cost x residual fraction [US$ bn].
+
+    Depreciation runs down to the same residual value, so the sale is at book value: no gain
+    or loss, only cash.
+    """
+    return np.asarray(retired_cost_usd_bn, dtype=float) * residual_fraction
 
 
 def component_capex(purchases: np.ndarray, cost_usd_bn_per_gw: np.ndarray,
@@ -138,3 +166,38 @@ def construction_spend(capex, lead_time_years) -> np.ndarray:
                 part[:, max(q - k, 1)] += take
         out[later, 1:] = part[:, 1:]
     return out
+
+
+# --- steady state (the normalised terminal FCF) ---------------------------------------------------
+
+def steady_replacement(gw, **components) -> np.ndarray:
+    """Capex that keeps an installed base in service for ever: GW x sum over components of
+    cost per GW / life, with ``u_<name>`` (cost per GW, this year's prices) and ``l_<name>``
+    (life; at least one year, as the refresh) keyword pairs [US$ bn].
+
+    IT is re-bought and facilities rebuilt at the rate 1 / life of the base.
+    """
+    total = 0.0
+    for key, cost in components.items():
+        if key.startswith("u_"):
+            total = total + cost / np.maximum(1.0, components["l_" + key[2:]])
+    return gw * total
+
+
+def steady_proceeds(gw, **components) -> np.ndarray:
+    """Cash from the retired IT of a steady state: GW x sum over IT components of residual x
+    cost per GW at its purchase prices (1 + p)^-L / L, with ``u_``, ``l_``, ``r_`` (residual
+    fraction) and ``p_`` (price change per year) keyword groups [US$ bn]."""
+    total = 0.0
+    for key, cost in components.items():
+        if key.startswith("u_"):
+            c = key[2:]
+            life = np.maximum(1.0, components["l_" + c])
+            total = total + components["r_" + c] * cost * (1.0 + components["p_" + c]) ** -life / life
+    return gw * total
+
+
+def growth_capex(gw, growth, unit_cost) -> np.ndarray:
+    """Capex that grows the installed base at the terminal growth: GW x g x all-in cost per GW
+    at this year's prices [US$ bn]."""
+    return gw * growth * unit_cost

@@ -16,9 +16,9 @@ def difference(a, b) -> np.ndarray:
     return np.asarray(a, dtype=float) - b
 
 
-def free_cash_flow(ebitda, cash_tax, capex, working_capital_change=0.0) -> np.ndarray:
-    """FCF = EBITDA - cash tax - capex + cash from working capital [US$ bn]."""
-    return ebitda - cash_tax - capex + working_capital_change
+def free_cash_flow(ebitda, cash_tax, capex, working_capital_change=0.0, proceeds=0.0) -> np.ndarray:
+    """FCF = EBITDA - cash tax - capex + cash from working capital + proceeds of assets sold [US$ bn]."""
+    return ebitda - cash_tax - capex + working_capital_change + proceeds
 
 
 def working_capital(revenue, deferred_fraction, compute_cost, payables_fraction, cloud_payments,

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["corkscrew", "all_non_negative", "rows_equal", "non_negative", "non_decreasing", "never_above", "depreciation_within", "equals_sum"]
+__all__ = ["corkscrew", "all_non_negative", "rows_equal", "non_negative", "non_decreasing", "never_above", "depreciation_within", "equals_sum",
+           "sums_to_one"]
 
 
 def rows_equal(lhs, rhs, tolerance) -> np.ndarray:
@@ -46,3 +47,8 @@ def corkscrew(closing, opening, added, removed, tolerance) -> np.ndarray:
 def all_non_negative(a, b, tolerance) -> np.ndarray:
     """Two rows, each never below -tolerance."""
     return non_negative(a, tolerance) & non_negative(b, tolerance)
+
+
+def sums_to_one(row, tolerance) -> np.ndarray:
+    """|sum(row) - 1| < tolerance (shares of a whole, e.g. a deal's ramp)."""
+    return np.abs(np.sum(np.asarray(row, dtype=float), axis=1) - 1.0) < np.reshape(tolerance, -1)

@@ -4,7 +4,7 @@ One recurrence over periods (vectorised over scenarios) holds everything that de
 year's balances: interest on opening balances (so there is no circularity, here or in the
 workbook), tax on profit after interest with the loss pool, term-debt repayment (bullet,
 straight-line or sculpted to a cover ratio), a revolver that draws to keep the minimum cash and
-is repaid first from surplus cash, an optional sweep of the rest to prepay term debt, the cash
+is repaid first from surplus cash, an optional sweep of excess cash flow to prepay term debt, the cash
 balance and the gap no instrument fills.
 
 Signs: balances, draws, repayments, interest and tax are positive numbers.
@@ -60,7 +60,8 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
       cash before revolver = opening cash + CFADS + equity + other + draws - fees - interest
                              + income - principal
       revolver: draws min(limit - opening, shortfall below the minimum cash); repays
-                min(opening, surplus); sweep = sweep fraction x the surplus left, prepaying term
+                min(opening, surplus); sweep = sweep fraction x the excess cash flow (CFADS +
+                income - interest - fees - scheduled principal) within the surplus left, prepaying term
                 tranches in order
       unfunded gap = max(0, minimum cash - closing cash)
     """
@@ -130,7 +131,9 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
         r_draw = np.clip(need, 0.0, np.maximum(r_lim - rev_open, 0.0))
         r_repay = np.clip(-need, 0.0, rev_open)
         surplus = np.maximum(-need - r_repay, 0.0)
-        sweep_left = sweep_f * surplus
+        # excess cash flow after debt service (not loan or equity proceeds), within the surplus
+        excess = cfads + income - interest - fees - principal.sum(axis=0)
+        sweep_left = sweep_f * np.maximum(np.minimum(excess, surplus), 0.0)
         available = sweep_left
         sweeps = np.zeros((k, n))
         for i in range(k):
@@ -281,33 +284,62 @@ def ratio_or_nan(numerator, denominator, material=MATERIAL_USD_BN) -> np.ndarray
         return np.where(den > material, numerator / np.where(den > material, den, 1.0), np.nan)
 
 
-def implied_rate(flows, terminal, growth, net_cash, target, lo=None, hi=1.0, iterations=60) -> np.ndarray:
-    """The discount rate at which NPV of forecast ``flows`` (periods 2..T, end of period) plus the
-    Gordon terminal value plus ``net_cash`` equals ``target`` (a reverse DCF), by bisection;
-    NaN where no rate in (growth, hi] gives it [fraction / yr].
+RDCF_STEPS = 48  # bisection steps of the reverse DCF: a bracket of ~1 narrows to ~4e-15
+RDCF_REASONS = ("", "n/a: no rate above growth gives the round's price")
 
-    ``terminal`` is the terminal flow base (the value is base x (1+g) / (r-g)).
-    """
+
+def reverse_dcf_value(rate, flows, base, one_off, growth, target) -> np.ndarray:
+    """Equity value at the valuation date at ``rate`` less ``target`` (n,) [US$ bn]:
+    NPV of forecast FCF + (base (1 + g) / (r - g) + one-off / (1 + r)) / (1 + r)^m - target,
+    the terminal value written from its base and one-off (``m`` forecast periods)."""
     f = np.asarray(flows, dtype=float)[:, 1:]
-    n, m = f.shape
-    g = _col(growth, n)
-    base = _col(terminal, n)
-    cash = _col(net_cash, n)
-    tgt = _col(target, n)
+    m = f.shape[1]
+    r = np.asarray(rate, dtype=float).reshape(-1, 1)
     t = np.arange(1, m + 1, dtype=float)[None, :]
+    npv = (f * (1.0 + r) ** -t).sum(axis=1)
+    r = r[:, 0]
+    tv = base * (1.0 + growth) / (r - growth) + one_off / (1.0 + r)
+    return npv + tv * (1.0 + r) ** -m - target
 
-    def value(r):
-        disc = (1.0 + r[:, None]) ** -t
-        return (f * disc).sum(axis=1) + base * (1 + g) / (r - g) * (1.0 + r) ** -m + cash - tgt
 
-    a = g + 1e-6 if lo is None else np.full(n, lo)
-    b = np.full(n, hi)
-    va, vb = value(a), value(b)
-    ok = np.sign(va) != np.sign(vb)
-    for _ in range(iterations):
-        mid = 0.5 * (a + b)
-        vm = value(mid)
-        left = np.sign(vm) == np.sign(va)
-        a, va = np.where(left, mid, a), np.where(left, vm, va)
-        b = np.where(left, b, mid)
-    return np.where(ok, 0.5 * (a + b), np.nan)
+def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high,
+                steps: int = RDCF_STEPS) -> dict:
+    """A reverse DCF by bisection, every step kept (the workbook shows them as formulas).
+
+    Target: the latest round's price at the first forecast year as a pre-money (its post-money
+    less the equity raised that year) less the cash at the valuation date; the rate is searched
+    on (g + margin, high]. Returns (n,) ``target``, ``v_low``, ``v_high``, ``found`` (a sign
+    change between the ends), ``rate`` (the last midpoint) and (n, steps) ``low``, ``high``,
+    ``mid``, ``value``.
+    """
+    flat = lambda x: np.asarray(x, dtype=float).reshape(-1)  # noqa: E731
+    base, one_off, g = flat(base), flat(one_off), flat(growth)
+    target = (np.asarray(valuation, dtype=float)[:, 1] - np.asarray(equity, dtype=float)[:, 1]
+              - np.asarray(cash, dtype=float)[:, 0])
+    n = max(len(base), len(one_off), len(g), len(target))
+    base, one_off, g, target = (np.broadcast_to(x, (n,)) for x in (base, one_off, g, target))
+    value = lambda r: reverse_dcf_value(r, np.broadcast_to(flows, (n, np.shape(flows)[1])),  # noqa: E731
+                                        base, one_off, g, target)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        lo = g + flat(margin)
+        hi = np.broadcast_to(flat(high), (n,)).astype(float)
+        v_low, v_high = value(lo), value(hi)
+        out = {k: np.zeros((n, steps)) for k in ("low", "high", "mid", "value")}
+        for k in range(steps):
+            mid = (lo + hi) / 2.0
+            vm = value(mid)
+            for key, v in (("low", lo), ("high", hi), ("mid", mid), ("value", vm)):
+                out[key][:, k] = v
+            same = vm * v_low > 0
+            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+    found = v_low * v_high < 0
+    return out | {"target": target, "v_low": v_low, "v_high": v_high, "found": found,
+                  "rate": out["mid"][:, -1]}
+
+
+def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, high):
+    """The discount rate at which the model is worth what the latest round paid (a reverse
+    DCF; see :func:`reverse_dcf`) [fraction / yr]."""
+    from .metrics import Metric
+    r = reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high)
+    return Metric(np.where(r["found"], r["rate"], np.nan), (~r["found"]).astype(np.int8), RDCF_REASONS)

@@ -10,19 +10,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["Metric", "IRR_GRID", "npv", "terminal_value", "npv_at_rates", "irr", "payback_year",
+from .irr import IRR_GRID, brackets, irr, npv_at_rates
+
+__all__ = ["Metric", "IRR_GRID", "npv", "terminal_value", "averaged_base", "last_value", "pool_saving",
+           "no_one_off", "gordon_terminal", "npv_at_rates", "irr", "payback_year",
+           "pv_of_terminal", "share_of_npv", "normalised_terminal_value", "moic", "with_terminal",
            "peak_and_year", "horizon_sum", "forecast", "npv_of_forecast", "npv_with_terminal",
-           "irr_of_forecast", "irr_scan", "peak", "peak_year", "lowest", "last", "plus", "coverage", "window_sum", "window_burn",
+           "irr_of_forecast", "irr_roots_fit_forecast", "irr_scan", "peak", "peak_year", "lowest", "last", "plus", "coverage", "window_sum", "window_burn",
            "first", "brackets", "first_flagged_year"]
 
-# Rates at which NPV is scanned to count IRRs [fraction per year]. The workbook shows the same
-# scan (Inputs > constants), so both find the same roots.
-IRR_GRID = np.array([-0.99, -0.95, -0.9, -0.8, -0.7, -0.6, -0.5, -0.4, -0.3, -0.2, -0.15, -0.1,
-                     -0.05, 0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.35,
-                     0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0])
-
-IRR_REASONS = ("", "n/a: no sign change", "n/a: multiple IRRs",
-               "n/a: no IRR between -99% and 1,000%")
 PAYBACK_REASONS = ("", "not within horizon")
 FUNDING_REASONS = ("", "n/a: no funding need")
 MATERIAL_USD_BN = 1e-9  # a funding need smaller than this (US$ 1) is float residue of 0
@@ -58,83 +54,85 @@ def npv(rate, flows) -> np.ndarray:
     return np.sum(flows * (1.0 + rate) ** -t, axis=1, keepdims=True)
 
 
-def terminal_value(flows, rate, growth, years_averaged) -> np.ndarray:
-    """Gordon-growth value at the end of the last period on normalised FCF [US$ bn].
-
-    TV = mean(f over the last k periods) (1 + g) / (r - g); averaging over k years (e.g. one
-    IT refresh cycle) keeps a light- or heavy-capex final year from setting the value.
-    """
+def averaged_base(flows, years_averaged) -> np.ndarray:
+    """The averaged method's base: mean FCF over the last k periods (n, 1) [US$ bn] (a growing
+    series' average lags its last year, and the capex in it is whatever the build-out left)."""
     flows = np.asarray(flows, dtype=float)
     m = flows.shape[1]
-    last = np.arange(1, m + 1)[None, :] > m - years_averaged  # (n, m)
-    base = np.sum(flows * last, axis=1, keepdims=True) / years_averaged
-    return base * (1.0 + growth) / (rate - growth)
+    last = np.arange(1, m + 1)[None, :] > m - np.reshape(years_averaged, (-1, 1))  # (n, m)
+    return np.sum(flows * last, axis=1, keepdims=True) / np.reshape(years_averaged, (-1, 1))
 
 
-def npv_at_rates(flows: np.ndarray, rates: np.ndarray = IRR_GRID) -> np.ndarray:
-    """NPV of ``flows`` (n, m) at each rate: (n, G) [US$ bn]."""
-    t = np.arange(1, flows.shape[1] + 1, dtype=float)
-    disc = (1.0 + rates[:, None]) ** -t[None, :]  # (G, m)
-    return flows @ disc.T
+def last_value(row) -> np.ndarray:
+    """The normalised method's base: a row's last value, e.g. the last normalised FCF (n, 1)."""
+    return np.asarray(row, dtype=float)[:, -1:]
 
 
-def irr(flows: np.ndarray) -> "Metric":
-    """IRR of forecast flows (n, m), vectorised; never a silently chosen root.
-
-    The NPV is scanned on :data:`IRR_GRID`: no sign change in the flows -> "n/a: no sign
-    change"; two or more NPV sign changes on the grid -> "n/a: multiple IRRs"; none -> "n/a: no
-    IRR between -99% and 1,000%"; exactly one -> the root, refined by bisection then Newton.
-    """
-    flows = np.asarray(flows, dtype=float)
-    n = flows.shape[0]
-    value = np.full(n, np.nan)
-    reason = np.zeros(n, dtype=np.int8)
-    no_change = (flows.min(axis=1) >= 0) | (flows.max(axis=1) <= 0)
-    scan = npv_at_rates(flows)
-    crossings = brackets(scan)
-    roots = crossings.sum(axis=1)
-    reason[no_change] = 1
-    reason[~no_change & (roots >= 2)] = 2
-    reason[~no_change & (roots == 0)] = 3
-    ok = reason == 0
-    if ok.any():
-        value[ok] = _refine(flows[ok], IRR_GRID[np.argmax(crossings[ok], axis=1)],
-                            IRR_GRID[np.argmax(crossings[ok], axis=1) + 1])
-    return Metric(value, reason, IRR_REASONS)
+def pool_saving(pool, tax_rate) -> np.ndarray:
+    """The normalised method's one-off: the tax the loss pool left at the horizon still saves
+    (pool_T x tax rate), counted in the first year after it (n, 1) [US$ bn]."""
+    return np.asarray(pool, dtype=float)[:, -1:] * tax_rate
 
 
-def brackets(scan: np.ndarray) -> np.ndarray:
-    """Where NPV changes sign between neighbouring rates of a scan (..., G-1) [bool]."""
-    return scan[..., :-1] * scan[..., 1:] < 0
+def no_one_off(flows) -> np.ndarray:
+    """The averaged method has no one-off (n, 1) [US$ bn]."""
+    return np.zeros((np.shape(flows)[0], 1))
 
 
-def _npv_and_slope(f: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """NPV = sum_t f_t x^t with x = 1/(1+r), and d NPV / d x, by Horner's rule (n,)."""
-    val = np.zeros_like(x)
-    der = np.zeros_like(x)
-    for t in range(f.shape[1] - 1, -1, -1):  # loop over periods
-        der = der * x + val
-        val = val * x + f[:, t]
-    return val * x, der * x + val  # NPV = x * P(x); d/dx (x P) = P + x P'
+def gordon_terminal(base, one_off, rate, growth) -> np.ndarray:
+    """Terminal value at the end of the last period from its base and one-off [US$ bn]:
+    TV = base (1 + g) / (r - g) + one-off / (1 + r). The one place the formula lives (the
+    methods differ only in base and one-off; the reverse DCF re-prices it at other rates)."""
+    return base * (1.0 + growth) / (rate - growth) + one_off / (1.0 + rate)
 
 
-def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
-    """The single IRR in each bracket [lo, hi]: bisection in x = 1/(1+r), then Newton."""
-    x_hi, x_lo = 1.0 / (1.0 + lo), 1.0 / (1.0 + hi)  # x decreases as r increases
-    f_lo, _ = _npv_and_slope(f, x_lo)
-    for _ in range(12):  # bisection keeps the bracket (shrinks it 4096-fold)
-        mid = 0.5 * (x_lo + x_hi)
-        f_mid, _ = _npv_and_slope(f, mid)
-        same = np.sign(f_mid) == np.sign(f_lo)
-        x_lo, f_lo = np.where(same, mid, x_lo), np.where(same, f_mid, f_lo)
-        x_hi = np.where(same, x_hi, mid)
-    x = 0.5 * (x_lo + x_hi)
-    for _ in range(5):  # Newton polishes to machine precision, staying in the bracket
-        val, der = _npv_and_slope(f, x)
-        step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
-        x_new = x - step
-        x = np.where((x_new >= x_lo - 1e-9) & (x_new <= x_hi + 1e-9), x_new, x)
-    return 1.0 / x - 1.0
+def terminal_value(flows, rate, growth, years_averaged) -> np.ndarray:
+    """Gordon-growth value on AVERAGED FCF: mean of the last k periods x (1 + g) / (r - g)."""
+    return gordon_terminal(averaged_base(flows, years_averaged), 0.0, rate, growth)
+
+
+def normalised_terminal_value(row, rate, growth, pool, tax_rate) -> np.ndarray:
+    """Terminal value on normalised FCF: NFCF_T (1 + g) / (r - g) + pool_T x tax rate / (1 + r)."""
+    return gordon_terminal(last_value(row), pool_saving(pool, tax_rate), rate, growth)
+
+
+def pv_of_terminal(terminal, rate, flows) -> np.ndarray:
+    """The terminal value discounted from the last period to the valuation date [US$ bn]."""
+    horizon = np.shape(flows)[1] - 1
+    return (terminal * (1.0 + rate) ** -horizon).reshape(-1)
+
+
+SHARE_REASONS = ("", "n/a: NPV is not positive")
+
+
+def share_of_npv(part, npv_total) -> "Metric":
+    """A part of NPV as a fraction of it (the terminal value's share); "n/a" unless NPV > 0 [-]."""
+    part = np.asarray(part, dtype=float).reshape(-1)
+    total = np.asarray(npv_total, dtype=float).reshape(-1)
+    ok = total > 0
+    value = np.where(ok, part / np.where(ok, total, 1.0), np.nan)
+    return Metric(value, (~ok).astype(np.int8), SHARE_REASONS)
+
+
+MOIC_REASONS = ("", "n/a: no year of negative FCF")
+
+
+def moic(flows) -> "Metric":
+    """Multiple on invested capital of the forecast: the sum of the positive yearly flows over
+    the sum of the negative ones (undiscounted; each year's FCF nets its capex against its
+    operating cash, so money put in is the years of negative FCF) [x]."""
+    f = forecast(flows)
+    out = -np.sum(np.minimum(f, 0.0), axis=1)
+    back = np.sum(np.maximum(f, 0.0), axis=1)
+    ok = out > 0
+    value = np.where(ok, back / np.where(ok, out, 1.0), np.nan)
+    return Metric(value, (~ok).astype(np.int8), MOIC_REASONS)
+
+
+def with_terminal(flow, terminal, period) -> np.ndarray:
+    """A flow with the terminal value added in the last period [US$ bn]."""
+    period = np.asarray(period, dtype=float)
+    return np.asarray(flow, dtype=float) + (period == period.max()) * np.asarray(terminal, dtype=float)
 
 
 def payback_year(flag: np.ndarray, years: np.ndarray) -> "Metric":
@@ -181,8 +179,14 @@ def npv_with_terminal(npv_explicit, terminal, rate, flows) -> np.ndarray:
 
 
 def irr_of_forecast(flows) -> "Metric":
-    """IRR of the forecast flows (periods 2..T); see :func:`irr`."""
+    """IRR of the forecast flows (periods 2..T); see ``engine.irr.irr``."""
     return irr(forecast(flows))
+
+
+def irr_roots_fit_forecast(flows, tolerance) -> np.ndarray:
+    """``engine.irr.irr_roots_fit`` of the forecast flows (periods 2..T) [bool]."""
+    from .irr import irr_roots_fit
+    return irr_roots_fit(forecast(flows), tolerance)
 
 
 def irr_scan(flows) -> np.ndarray:

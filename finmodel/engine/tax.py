@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["loss_pool_closing", "loss_used", "taxable_income", "tax", "pool_change"]
+__all__ = ["loss_pool_closing", "loss_used", "taxable_income", "tax", "pool_change", "tax_on_profit"]
 
 
 def loss_used(pool_opening, ebit, limit_fraction) -> np.ndarray:
@@ -43,3 +43,8 @@ def taxable_income(ebit, used) -> np.ndarray:
 def tax(taxable, rate_fraction) -> np.ndarray:
     """Cash tax = rate x taxable income [US$ bn]."""
     return taxable * rate_fraction
+
+
+def tax_on_profit(profit, rate_fraction) -> np.ndarray:
+    """Tax at the full rate on a profit, none on a loss: rate x max(profit, 0) [US$ bn]."""
+    return np.maximum(profit, 0.0) * rate_fraction

@@ -34,7 +34,10 @@ CONSTANTS = {
     "usd_per_usd_bn_mwh_per_gwh": (1e6, "-", "Conversion: GWh x $/MWh to US$ bn (1e9 / 1,000)"),
     "check_tolerance": (1e-6, "US$ bn", "Tolerance of the model checks"),
     "material_usd_bn": (MATERIAL_USD_BN, "US$ bn", "Smallest funding need counted (float residue below)"),
+    "rdcf_margin": (1e-4, "fraction", "Reverse DCF: the lowest rate searched, above terminal growth by"),
+    "rdcf_high": (1.0, "fraction", "Reverse DCF: the highest rate searched"),
     "months_per_year": (12.0, "months", "Months in a year"),
+    "root_tolerance": (1e-9, "-", "Tolerance of a stored IRR root: |NPV| / its largest possible term"),
     "usd_m_per_usd_bn": (1000.0, "-", "Conversion: US$ million to US$ bn"),
 }
 
@@ -75,8 +78,9 @@ class MetricDef:
     """A headline number per scenario: ``fn(**args)`` returns an engine ``Metric`` (a value
     with an "n/a" reason) or an array of values; ``formula`` is its cell on the Valuation
     sheet. Formula placeholders as for line items, plus ``{name.fcst}`` (the forecast periods
-    2..T), ``{m:KEY}`` (another metric's cell) and ``{scan:roots}``/``{scan:guess}`` (the IRR
-    root scan on the Valuation sheet).
+    2..T), ``{m:KEY}`` (another metric's cell) and ``{scan:FLOW:NAME}`` (the IRR root
+    analysis of line item FLOW on the Valuation sheet: roots, guess, descartes, exact, first,
+    note) and ``{rdcf:NAME}`` (the reverse DCF's block: target, v_low, v_high, found, rate).
 
     ``missing_as``: what an "n/a" of this metric means when a draw is compared with a
     threshold (Monte Carlo probabilities): ``inf`` for a year never reached within the horizon
@@ -163,6 +167,7 @@ class Structure:
     components: tuple[tuple[str, str, bool], ...]  # (key, label, it_equipment)
     deals: tuple[DealShape, ...]
     rationing: str = "proportional"  # who is served first when capacity is short
+    terminal_method: str = "normalised"  # the FCF the terminal value grows (normalised, averaged)
     rounds: tuple[RoundShape, ...] = ()
     tranches: tuple[tuple[str, str, str], ...] = ()  # (id, label, amortisation)
     warrants: tuple[tuple[str, str, str], ...] = ()  # (id, label, deal id)

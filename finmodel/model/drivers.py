@@ -38,6 +38,7 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal]) -> Structure:
                               d.realisation_fraction is not None, d.financing.value)
                     for d in deals if d.include),
         rationing=scenario.demand.rationing.value,
+        terminal_method=scenario.valuation.terminal_method.value,
         rounds=tuple(RoundShape(k, r.label, r.ipo, r.needs_ipo_by_year is not None, r.with_deal, r.per_gw)
                      for k, r in scenario.financing.rounds.items()),
         tranches=tuple((k, t.label, t.amortisation.value) for k, t in scenario.financing.tranches.items()),

@@ -16,7 +16,7 @@ from ..engine import checks as c
 from .defs import CheckDef, LineItem, MetricDef, Structure
 from .metrics import NEVER
 
-__all__ = ["FINANCING_PARTS", "FINANCING_METRICS", "FINANCING_CHECKS"]
+__all__ = ["FINANCING_PARTS", "FINANCING_METRICS", "FINANCING_CHECKS", "RDCF_ARGS"]
 
 F = "Financing"
 FIN = "in:financing"
@@ -224,10 +224,13 @@ def _debt(cat, s: Structure) -> None:
         {"opening": "li:cash_opening", "cfads": "li:cfads", "equity": "li:equity_raised",
          "other": f"{FIN}.other_financing_usd_bn", "draws": draws, "fees": "li:fees",
          "interest": "li:interest_expense", "income": "li:interest_income", "principal": principal})
-    add("sweep_available", "Surplus cash offered to prepay term debt (sweep)", "sweep_available",
-        "={fraction}*MAX({before}-{minimum}-{repay},0)",
+    add("sweep_available", "Excess cash flow offered to prepay term debt (sweep; within the surplus cash)",
+        "sweep_available",
+        "={fraction}*MAX(MIN({cfads}+{income}-{interest}-{fees}-{principal},{before}-{minimum}-{repay}),0)",
         {"fraction": f"{FIN}.sweep_fraction", "before": "li:cash_before_revolver",
-         "minimum": "li:minimum_cash", "repay": "li:revolver.repay"})
+         "minimum": "li:minimum_cash", "repay": "li:revolver.repay", "cfads": "li:cfads",
+         "income": "li:interest_income", "interest": "li:interest_expense", "fees": "li:fees",
+         "principal": principal})
     add("cash_closing", "Cash: closing", "cash_closing", "={before}+{draw}-{repay}-{sweep}",
         {"before": "li:cash_before_revolver", "draw": "li:revolver.draw", "repay": "li:revolver.repay",
          "sweep": tuple(f"li:debt.{t}.sweep" for t in tranche)}, kind="total")
@@ -270,6 +273,13 @@ FINANCING_PARTS = (_equity, _vendor, _debt, _covenants)
 
 
 # --- metrics ----------------------------------------------------------------------------------------
+
+# The reverse DCF's inputs (engine.financing.reverse_dcf): the metric and the Valuation sheet's
+# bisection block (Result.reverse_dcf) read the same ones.
+RDCF_ARGS = {"flows": "li:fcf", "base": "m:terminal_base_usd_bn", "one_off": "m:terminal_one_off_usd_bn",
+             "growth": "in:valuation.terminal_growth", "valuation": "li:valuation_so_far",
+             "equity": "li:equity_raised", "cash": "li:cash_closing", "margin": "k:rdcf_margin",
+             "high": "k:rdcf_high"}
 
 def _metrics(cat, s: Structure) -> None:
     add = cat.add
@@ -315,6 +325,10 @@ def _metrics(cat, s: Structure) -> None:
                   {"row": "li:warrant_proceeds"}, "=SUM({row.row})"))
     add(MetricDef("ownership_final", "Ownership of today's holders at the end", "fraction", m.last,
                   {"row": "li:ownership"}, "={row.last}", better="higher"))
+    add(MetricDef("implied_discount_rate",
+                  "Discount rate the latest round's price implies (reverse DCF: NPV + cash = its pre-money)",
+                  "fraction", fin.implied_rate, RDCF_ARGS,
+                  '=IF({rdcf:found}=0,"n/a: no rate above growth gives the round\'s price",{rdcf:rate})'))
     add(MetricDef("todays_holders_value_usd_bn",
                   "Value of today's holders' stake (ownership x equity value at the end, discounted)",
                   "US$ bn", fin.holders_value,

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 
 from ..assumptions.schema import RevenuePathKind
-from ..engine import capacity, capex, cashflow, compute, costs, deals, revenue, tax, timeline
+from ..engine import capacity, capex, cashflow, compute, costs, deals, irr, metrics, revenue, tax, timeline
 from .defs import LineItem, Structure
 
 __all__ = ["LINE_ITEM_PARTS", "REVENUE_PATHS"]
@@ -277,14 +277,28 @@ def _rationed(key: str, label: str, rule: str) -> dict:
                 fn=functools.partial(fn, rule=rule), args=refs, formula=formula)
 
 
+# Share of a vintage in service at its age, elementwise inside SUMPRODUCT: clip(MAX(1,L) - age, 0, 1)
+_LEFT = "(MAX(1,{life})-({years}-{years.row}))"
+IN_SERVICE = f"(({_LEFT}>=1)+({_LEFT}>0)*({_LEFT}<1)*{_LEFT})"
+# What retires this period of a row, life L = k + f: (1 - f) row(t - k) + f row(t - k - 1); the
+# range {x.before} runs from the empty column before the first period to the previous period.
+_K = "INT(MAX(1,{life}))"
+_F = "(MAX(1,{life})-" + _K + ")"
+RETIRED = ("(1-" + _F + ")*INDEX({x.before},1,MAX(1,{period}-" + _K + "+1))+" + _F
+           + "*INDEX({x.before},1,MAX(1,{period}-" + _K + "))")
+
+
 def _online(key: str, label: str, added: str) -> LineItem:
     return LineItem(
         key, label, "GW", "Capacity", capacity.owned_online_gw,
         {"added_gw": added, "years": "year", "refresh_it": "in:capex.refresh_it",
          "servers_life_years": "in:capex.servers.life_years"},
-        "=SUMPRODUCT(({years.row}<={years})*((({refresh_it}>0)+({years}-{years.row}"
-        "<MAX(1,ROUND({servers_life_years},0))))>0)*{added_gw.row})",
-        note="A vintage stays online while its servers are within their (rounded) life, or for ever if IT is refreshed.")
+        "=SUMPRODUCT(({years.row}<={years})*(({refresh_it}>0)+({refresh_it}<=0)*" + IN_SERVICE
+        + ")*{added_gw.row})",
+        refs={"added_gw": added, "years": "year", "refresh_it": "in:capex.refresh_it",
+              "life": "in:capex.servers.life_years"},
+        note="A vintage stays online for ever if IT is refreshed, else while its servers are in service: "
+             "all of it for k years and the share f in year k of a life k + f (as depreciation).")
 
 
 # --- Capex and depreciation ---------------------------------------------------------------------
@@ -308,10 +322,12 @@ def _capex(cat, s: Structure) -> None:
                 capex.purchases_gw,
                 {"added_gw": "li:owned_added_gw", "refresh_it": "in:capex.refresh_it",
                  "life_years": f"{p}.life_years"},
-                "={added_gw}+({refresh_it}>0)*SUMPRODUCT((MOD({years}-{years.row},"
-                "MAX(1,ROUND({life_years},0)))=0)*({years.row}<{years})*{added_gw.row})",
+                "={added_gw}+({refresh_it}>0)*(" + RETIRED.replace("{x.", "{self.") + ")",
                 refs={"added_gw": "li:owned_added_gw", "refresh_it": "in:capex.refresh_it",
-                      "life_years": f"{p}.life_years", "years": "year"}, total=True))
+                      "life": f"{p}.life_years", "period": "period"}, total=True,
+                note="Refresh with a fractional life L = k + f: what was bought k years ago is re-bought "
+                     "(1 - f), k + 1 years ago f (replacements are replaced in turn), so the life moves "
+                     "capex smoothly, like depreciation."))
         else:
             cat.add(_link(f"purchases_gw.{c}", f"{label}: GW bought", "GW", "Capex",
                           "li:owned_added_gw", total=True))
@@ -332,6 +348,22 @@ def _capex(cat, s: Structure) -> None:
     cat.add(_sum("capex_total", "Owned capex", "US$ bn", "Capex",
                  tuple(f"li:capex.{c}" for c, _, _ in s.components), total=True,
                  section="Total"))
+    its = [(c, label) for c, label, it in s.components if it]
+    for i, (c, label) in enumerate(its):
+        p = f"in:capex.{c}"
+        cat.add(LineItem(
+            f"retired_cost.{c}", f"{label}: original cost of equipment retired", "US$ bn", "Capex",
+            capex.retired_cost, {"capex": f"li:capex.{c}", "life_years": f"{p}.life_years"},
+            "=" + RETIRED, refs={"x": f"li:capex.{c}", "life": f"{p}.life_years", "period": "period"},
+            total=True, section="Retired IT sold at its residual value (trade-in)" if i == 0 else None))
+        cat.add(LineItem(
+            f"residual_proceeds.{c}", f"{label}: sale of retired equipment (residual value)", "US$ bn",
+            "Capex", capex.residual_proceeds,
+            {"retired_cost_usd_bn": f"li:retired_cost.{c}", "residual_fraction": f"{p}.residual_fraction"},
+            "={retired_cost_usd_bn}*{residual_fraction}", total=True,
+            note="At book value (depreciation runs down to the same residual): cash, no gain or loss."))
+    cat.add(_sum("residual_proceeds_total", "Proceeds from retired IT", "US$ bn", "Capex",
+                 tuple(f"li:residual_proceeds.{c}" for c, _ in its), total=True))
     for c, label, it in s.components:
         cat.add(LineItem(f"unit_cost.{c}", f"{label}: cost per GW at this year's prices", "US$ bn / GW",
                          "Capex", costs.share_of,
@@ -619,21 +651,26 @@ def _cash(cat, s: Structure) -> None:
                      refs={"level": "li:working_capital", "period": "period"}, total=True))
     cat.add(_link("cf.rebates", "Vendor warrants sold (a rebate on their deals; Financing)", "US$ bn", C,
                   "li:warrant_proceeds", total=True))
+    cat.add(_link("cf.proceeds", "Proceeds from retired IT (residual value; Capex)", "US$ bn", C,
+                  "li:residual_proceeds_total", total=True))
     cat.add(LineItem("fcf", "Free cash flow (stock compensation counted as a cost)", "US$ bn", C,
                      cashflow.free_cash_flow,
                      {"ebitda": "li:cf.ebitda", "cash_tax": "li:cf.tax", "capex": "li:cf.capex",
-                      "working_capital_change": ("li:working_capital_change", "li:cf.rebates")},
-                     "={ebitda}-{cash_tax}-{capex}+{working_capital_change}+{rebates}",
+                      "working_capital_change": ("li:working_capital_change", "li:cf.rebates"),
+                      "proceeds": "li:cf.proceeds"},
+                     "={ebitda}-{cash_tax}-{capex}+{working_capital_change}+{rebates}+{proceeds}",
                      refs={"ebitda": "li:cf.ebitda", "cash_tax": "li:cf.tax", "capex": "li:cf.capex",
-                           "working_capital_change": "li:working_capital_change", "rebates": "li:cf.rebates"},
+                           "working_capital_change": "li:working_capital_change", "rebates": "li:cf.rebates",
+                           "proceeds": "li:cf.proceeds"},
                      total=True, kind="total"))
     cat.add(_link("sbc_addback", "Stock compensation added back (paid in shares, not cash)", "US$ bn", C,
                   "li:stock_compensation", total=True, section="Financing and cash"))
     cat.add(_sum("cash_flow_before_financing", "Cash flow before financing (cash burn when negative)",
                  "US$ bn", C, ("li:fcf", "li:sbc_addback"), total=True))
     cat.add(LineItem("pre_tax_cash", "Cash flow before tax and financing (EBITDA - capex paid + working "
-                     "capital + stock comp + rebates)", "US$ bn", C, cashflow.difference,
-                     {"a": ("li:cf.ebitda", "li:working_capital_change", "li:sbc_addback", "li:cf.rebates"),
+                     "capital + stock comp + rebates + IT sold)", "US$ bn", C, cashflow.difference,
+                     {"a": ("li:cf.ebitda", "li:working_capital_change", "li:sbc_addback", "li:cf.rebates",
+                            "li:cf.proceeds"),
                       "b": "li:cf.capex"}, "={a}-{b}", total=True))
     cat.add(LineItem("cash_costs", "Cash costs (compute + operating costs - stock compensation)",
                      "US$ bn", C, cashflow.difference,
@@ -668,12 +705,68 @@ def _cash(cat, s: Structure) -> None:
     cat.add(LineItem("pv_fcf", "Present value of FCF", "US$ bn", C, cashflow.present_value,
                      {"flow": "li:fcf", "factor": "li:discount_factor"},
                      "={flow}*{factor}", total=True))
+    _normalised(cat, s)
     cat.add(LineItem("commitment_spend", "Capacity spend (cloud and rented payments + owned capex)", "US$ bn",
                      C, timeline.link, {"x": ("li:cloud_payments", "li:expansion_rent", "li:capex_total")},
                      "={x}", total=True, section="Coverage"))
     cat.add(LineItem("revenue_coverage", "Revenue / capacity spend", "x", C, cashflow.ratio,
                      {"numerator": "li:revenue_total", "denominator": "li:commitment_spend"},
                      '=IF({denominator}=0,"n/a",{numerator}/{denominator})'))
+
+
+def _normalised(cat, s: Structure) -> None:
+    """FCF as if each year were the steady state the terminal value grows: capex to keep the
+    owned base in service (IT refresh and facility replacement at the rate 1 / life) and to
+    grow it at g, instead of the build-out's capex; tax at the full rate (the loss pool left is
+    valued apart, in the terminal value); no one-off vendor rebates."""
+    C = "Cash flow"
+    comps = s.components
+    its = [c for c, _, it in comps if it]
+    gw = "li:owned_online_gw"
+    cat.add(LineItem(
+        "steady_replacement_capex", "Steady state: replacement capex (owned GW online x cost / life, "
+        "each component)", "US$ bn", C, capex.steady_replacement,
+        {"gw": gw} | {f"u_{c}": f"li:unit_cost.{c}" for c, _, _ in comps}
+        | {f"l_{c}": f"in:capex.{c}.life_years" for c, _, _ in comps},
+        "={gw}*(" + "+".join(f"{{u_{c}}}/MAX(1,{{l_{c}}})" for c, _, _ in comps) + ")",
+        section="Normalised FCF (the steady state the normalised terminal value grows)"))
+    cat.add(LineItem(
+        "steady_growth_capex", "Steady state: growth capex (owned GW online x terminal growth x "
+        "all-in cost per GW)", "US$ bn", C, capex.growth_capex,
+        {"gw": gw, "growth": "in:valuation.terminal_growth",
+         "unit_cost": ("li:it_unit_cost", "li:facility_unit_cost")},
+        "={gw}*{growth}*{unit_cost}"))
+    cat.add(LineItem(
+        "steady_proceeds", "Steady state: retired IT sold (residual x cost at purchase / life)", "US$ bn", C,
+        capex.steady_proceeds,
+        {"gw": gw} | {f"u_{c}": f"li:unit_cost.{c}" for c in its}
+        | {f"l_{c}": f"in:capex.{c}.life_years" for c in its}
+        | {f"r_{c}": f"in:capex.{c}.residual_fraction" for c in its}
+        | {f"p_{c}": f"in:capex.{c}.price_change_per_year" for c in its},
+        "={gw}*(" + ("+".join(f"{{r_{c}}}*{{u_{c}}}*(1+{{p_{c}}})^-MAX(1,{{l_{c}}})/MAX(1,{{l_{c}}})"
+                              for c in its) or "0") + ")"))
+    cat.add(LineItem(
+        "steady_tax", "Steady state: tax at the full rate on EBIT (the loss pool valued apart)", "US$ bn", C,
+        tax.tax_on_profit, {"profit": "li:ebit", "rate_fraction": "in:tax.rate_fraction"},
+        "=MAX({profit},0)*{rate_fraction}"))
+    cat.add(LineItem(
+        "normalised_fcf", "Normalised FCF (FCF with steady-state capex, proceeds and tax, without rebates)",
+        "US$ bn", C, cashflow.difference,
+        {"a": ("li:fcf", "li:cf.tax", "li:cf.capex", "li:steady_proceeds"),
+         "b": ("li:steady_tax", "li:cf.rebates", "li:cf.proceeds", "li:steady_replacement_capex",
+               "li:steady_growth_capex")},
+        "={a}-{b}", total=True, kind="total"))
+    cat.add(LineItem(
+        "fcf_with_terminal", "FCF with the terminal value in the last year (for the IRR with it)", "US$ bn",
+        C, metrics.with_terminal,
+        {"flow": "li:fcf", "terminal": "m:terminal_value_usd_bn", "period": "period"},
+        "={flow}+({period}={period.last})*{terminal}", section="Flows the IRRs are found for"))
+    for key, flow, label in (("fcf_sign", "li:fcf", "FCF"),
+                             ("fcf_with_terminal_sign", "li:fcf_with_terminal", "FCF with terminal value")):
+        cat.add(LineItem(
+            key, f"{label}: sign of the last non-zero forecast flow (for Descartes' rule)", "-", C,
+            irr.sign_carry, {"x": flow, "period": "period"},
+            "=IF({period}=1,0,IF({x}>0,1,IF({x}<0,-1,{self.prev})))"))
 
 
 # --- Unit economics ------------------------------------------------------------------------------

@@ -14,14 +14,19 @@ from typing import Any, Sequence
 import numpy as np
 
 from ..engine import capex as capex_engine
+from ..engine import financing as fin_engine
+from ..engine import irr as irr_engine
 from ..engine import metrics as m
 from ..engine.timeline import period_numbers
 from .catalogue import Catalogue, build_catalogue
 from .defs import CONSTANTS
+from .financing import RDCF_ARGS
 from .drivers import Drivers
 from .timeline import Timeline
 
-__all__ = ["Result", "run", "metric_value"]
+__all__ = ["Result", "run", "metric_value", "IRR_FLOWS"]
+
+IRR_FLOWS = ("fcf", "fcf_with_terminal")  # the flows whose IRR the Valuation sheet analyses
 
 
 @dataclass(frozen=True)
@@ -73,14 +78,40 @@ class Result:
         return out
 
     @cached_property
-    def irr_scan(self) -> np.ndarray:
-        """NPV of forecast FCF at each rate of ``engine.metrics.IRR_GRID`` for scenario 0 (G,)."""
-        return m.irr_scan(self.line_items["fcf"][:1])[0]
+    def reverse_dcf(self) -> dict[str, Any]:
+        """The reverse DCF's bisection for scenario 0 (what the Valuation sheet shows):
+        ``target``, ``v_low``, ``v_high``, ``found``, ``rate`` and per step ``low``, ``high``,
+        ``mid``, ``value`` (see ``engine.financing.reverse_dcf``)."""
+        ev = self._evaluator
+        args = {a: np.asarray(ev.ref(r), dtype=float)[:1] for a, r in RDCF_ARGS.items()}
+        out = fin_engine.reverse_dcf(**args)
+        return {k: (v[0] if np.ndim(v) else v) for k, v in out.items()}
 
     @cached_property
+    def irr_analysis(self) -> dict[str, dict]:
+        """The IRR root analysis of scenario 0 for each flow in :data:`IRR_FLOWS` (what the
+        Valuation sheet shows): ``scan`` NPV at each rate of ``engine.irr.IRR_GRID`` (G,),
+        ``brackets`` (G-1,) bool, ``descartes`` (V), ``scanned``, ``exact``, ``first`` (the
+        lowest real IRR, 0 when none) and ``note`` (the "n/a" text when V >= 2)."""
+        out = {}
+        for key in IRR_FLOWS:
+            f = m.forecast(self.line_items[key][:1])
+            scan = m.npv_at_rates(f)[0]
+            rc = irr_engine.root_count(f)
+            out[key] = {"scan": scan, "brackets": m.brackets(scan), "descartes": int(rc.sign_changes[0]),
+                        "scanned": int(rc.scanned[0]), "exact": int(rc.exact[0]),
+                        "first": float(rc.first[0]), "note": rc.note[0]}
+        return out
+
+    @property
+    def irr_scan(self) -> np.ndarray:
+        """NPV of forecast FCF at each rate of ``engine.metrics.IRR_GRID`` for scenario 0 (G,)."""
+        return self.irr_analysis["fcf"]["scan"]
+
+    @property
     def irr_brackets(self) -> np.ndarray:
         """(G-1,) bool for scenario 0: NPV changes sign between rates g and g+1 of the scan."""
-        return m.brackets(self.irr_scan)
+        return self.irr_analysis["fcf"]["brackets"]
 
     def vintages(self, component: str) -> np.ndarray:
         """Depreciation of scenario 0 by vintage (rows) and period (columns) (T, T) [US$ bn]."""

@@ -21,7 +21,7 @@ from ..assumptions.fields import InputField
 from ..engine.metrics import IRR_GRID
 from ..model.calibration import anchor_formula
 from ..model.defs import CONSTANTS, SHEETS, LineItem
-from ..model.result import Result, metric_value
+from ..model.result import IRR_FLOWS, Result, metric_value
 from .formats import PCT, USD, number_format
 from .spec import (
     Cell, Chart, ChartSeries, ConditionalFormat, DefinedName, Sheet, Style, WorkbookSpec, a1,
@@ -106,6 +106,8 @@ class _Book:
             return f"{pre}{abs_a1(row, FIRST_COL)}:{abs_a1(row, self.last_col)}"
         if suffix == "lag":  # periods 1..T-1: beside .fcst, each period's previous one
             return f"{pre}{abs_a1(row, FIRST_COL)}:{abs_a1(row, self.last_col - 1)}"
+        if suffix == "before":  # the empty column before the first period .. the previous period
+            return f"{pre}{abs_a1(row, FIRST_COL - 1)}:{a1(row, col - 1)}"
         if suffix == "fcst":
             return f"{pre}{abs_a1(row, FIRST_COL + 1)}:{abs_a1(row, self.last_col)}"
         if suffix == "last":
@@ -135,7 +137,7 @@ class _Book:
             return name_of("in." + name)
         if kind == "k":
             return name_of("k." + name)
-        if kind in ("m", "scan"):
+        if kind in ("m", "scan", "rdcf"):
             sheet, row, c = self.cells[ref]
             return ("" if sheet == here else quote_sheet(sheet) + "!") + abs_a1(row, c)
         raise ValueError(f"bad reference {ref!r}")
@@ -146,7 +148,7 @@ class _Book:
             token = m.group(1)
             if extra and token in extra:
                 return extra[token]
-            if token.startswith(("m:", "scan:")):
+            if token.startswith(("m:", "scan:", "rdcf:")):
                 return self.address(token, here, col)
             name, _, suffix = token.partition(".")
             ref = f"li:{self_key}" if name == "self" else refs[name]
@@ -330,10 +332,90 @@ def _vintage_block(book: _Book, sheet: Sheet, li: LineItem, start: int) -> None:
             sheet.put(r, c, Cell(float(matrix[k, t]), formula, Style.CALC, number_format(li.unit)))
 
 
+# The IRR root analysis below the metrics: per flow, two columns (NPV at each rate, bracket flag).
+SCAN_ROWS = (
+    ("roots", "Sign changes of NPV across the scan (brackets found)", "0"),
+    ("guess", "Rate just below the first bracket (IRR start value)", "0.0%"),
+    ("descartes", "Sign changes of the flows, zeros skipped (Descartes: the most real IRRs there can be)", "0"),
+    ("stored", "Engine: real roots of the NPV polynomial (companion-matrix eigenvalues; a value, "
+               "used only with 2+ sign changes)", "0"),
+    ("exact", "Real IRRs above -100% (exact: 0 or 1 by Descartes, else the engine's count)", "0"),
+    ("first", "Engine: the lowest real IRR (a value; 0 when none)", "0.0%"),
+    ("note", "Engine: what the IRR is when the flows change sign 2+ times (a value)", "@"),
+)
+
+
+# The reverse DCF: the rate at which NPV + cash equals the latest round's pre-money, by bisection.
+RDCF_ROWS = (
+    ("target", "Value to match: the latest round's post-money less its money, less cash at the valuation date",
+     "#,##0.0"),
+    ("v_low", "NPV + cash - value to match, at the lowest rate searched (growth + margin)", "#,##0.0"),
+    ("v_high", "NPV + cash - value to match, at the highest rate searched", "#,##0.0"),
+    ("found", "A rate in between gives the price (1 when the two differ in sign)", "0"),
+    ("rate", "The rate after the last bisection step (the implied discount rate)", "0.00%"),
+)
+
+
+def _rdcf_value(book: _Book, rate: str) -> str:
+    """NPV of forecast FCF + the terminal value (from its base and one-off) at ``rate``, less the
+    value to match: the engine's ``reverse_dcf_value``."""
+    fcf = book.address("li:fcf", "Valuation", 0, "fcst")
+    base, one_off = book.address("m:terminal_base_usd_bn", "Valuation", 0), book.address("m:terminal_one_off_usd_bn", "Valuation", 0)
+    g, target = book.address("in:valuation.terminal_growth", "Valuation", 0), book.address("rdcf:target", "Valuation", 0)
+    return (f"NPV({rate},{fcf})+({base}*(1+{g})/({rate}-{g})+{one_off}/(1+{rate}))"
+            f"/(1+{rate})^COUNT({fcf})-{target}")
+
+
+def _fill_reverse_dcf(book: _Book, sheet: Sheet) -> None:
+    d = book.result.reverse_dcf
+    _, first, col = book.cells["rdcf:target"]
+    sheet.put(first - 1, 0, Cell("Reverse DCF: the discount rate at which the model is worth what the "
+                                 "latest round paid (bisection; the engine takes the same steps)", style=Style.SECTION))
+    cell = {name: a1(*book.cells[f"rdcf:{name}"][1:]) for name, _, _ in RDCF_ROWS}
+    val = lambda name: book.address(f"li:{name}", "Valuation", 0, "row")  # noqa: E731
+    g = book.address("in:valuation.terminal_growth", "Valuation", 0)
+    low0 = f"{g}+{book.address('k:rdcf_margin', 'Valuation', 0)}"
+    high0 = book.address("k:rdcf_high", "Valuation", 0)
+    formulas = {
+        "target": f"=INDEX({val('valuation_so_far')},2)-INDEX({val('equity_raised')},2)-INDEX({val('cash_closing')},1)",
+        "v_low": "=" + _rdcf_value(book, f"({low0})"),
+        "v_high": "=" + _rdcf_value(book, high0),
+        "found": f"=IF({cell['v_low']}*{cell['v_high']}<0,1,0)",
+    }
+    _, top, _ = book.cells["rdcf:steps"]
+    steps = d["mid"].shape[0]
+    formulas["rate"] = f"={a1(top + steps - 1, 3)}"
+    for name, label, fmt in RDCF_ROWS:
+        _, r, c = book.cells[f"rdcf:{name}"]
+        value = int(d[name]) if name == "found" else float(d[name])
+        sheet.put(r, 0, Cell(label, style=Style.LABEL))
+        sheet.put(r, c, Cell(value, formulas[name], Style.TOTAL if name == "rate" else Style.CALC, fmt))
+    for j, head in enumerate(("Step", "Low", "High", "Mid", "Value at mid")):
+        sheet.put(top - 1, j, Cell(head, style=Style.HEADER))
+    for k in range(steps):
+        r = top + k
+        lo, hi, mid, v = (a1(r, j) for j in (1, 2, 3, 4))
+        if k == 0:
+            f_lo, f_hi = f"={low0}", f"={high0}"
+        else:
+            same = f"{a1(r - 1, 4)}*{cell['v_low']}>0"
+            f_lo = f"=IF({same},{a1(r - 1, 3)},{a1(r - 1, 1)})"
+            f_hi = f"=IF({same},{a1(r - 1, 2)},{a1(r - 1, 3)})"
+        sheet.put(r, 0, Cell(k + 1, style=Style.NOTE, num_format="0"))
+        sheet.put(r, 1, Cell(float(d["low"][k]), f_lo, Style.CALC, "0.000000%"))
+        sheet.put(r, 2, Cell(float(d["high"][k]), f_hi, Style.CALC, "0.000000%"))
+        sheet.put(r, 3, Cell(float(d["mid"][k]), f"=({lo}+{hi})/2", Style.CALC, "0.000000%"))
+        sheet.put(r, 4, Cell(float(d["value"][k]), "=" + _rdcf_value(book, mid), Style.CALC, "#,##0.000"))
+
+
+def _scan_col(j: int) -> int:
+    return VALUE_COL + 2 * j
+
+
 def _valuation_sheet(book: _Book) -> Sheet:
     sheet = Sheet("Valuation")
     _title(sheet, "Valuation and metrics", "NPV at the end of the first (actual) year; forecast "
-           "years discounted end of period; IRR with a root scan so no root is chosen silently.")
+           "years discounted end of period; IRRs with an exact root count, so no root is chosen silently.")
     sheet.put(YEAR_ROW, 0, Cell("Metric", style=Style.HEADER))
     sheet.put(YEAR_ROW, 1, Cell("Unit", style=Style.HEADER))
     sheet.put(YEAR_ROW, VALUE_COL, Cell("Value", style=Style.HEADER))
@@ -341,10 +423,16 @@ def _valuation_sheet(book: _Book) -> Sheet:
     for key in book.result.catalogue.metrics:
         book.cells[f"m:{key}"] = ("Valuation", row, VALUE_COL)
         row += 1
-    scan_top = row + 3
-    G = len(IRR_GRID)
-    book.cells["scan:roots"] = ("Valuation", scan_top + G + 1, VALUE_COL)
-    book.cells["scan:guess"] = ("Valuation", scan_top + G + 2, VALUE_COL)
+    top = row + 3  # first rate of the scan
+    below = top + len(IRR_GRID) + 1
+    for j, flow in enumerate(IRR_FLOWS):
+        for k, (name, _, _) in enumerate(SCAN_ROWS):
+            book.cells[f"scan:{flow}:{name}"] = ("Valuation", below + k, _scan_col(j))
+    book.cells["scan:top"] = ("Valuation", top, 0)
+    r = below + len(SCAN_ROWS) + 3  # the reverse DCF below the root analysis
+    for k, (name, _, _) in enumerate(RDCF_ROWS):
+        book.cells[f"rdcf:{name}"] = ("Valuation", r + k, VALUE_COL)
+    book.cells["rdcf:steps"] = ("Valuation", r + len(RDCF_ROWS) + 2, 0)
     return sheet
 
 
@@ -356,37 +444,52 @@ def _fill_valuation(book: _Book, sheet: Sheet) -> None:
         sheet.put(row, col, Cell(metric_value(book.result.metrics[key]),
                                  book.render(md.formula, md.formula_refs, "Valuation", col),
                                  Style.CALC, number_format(md.unit)))
-    _, roots_row, _ = book.cells["scan:roots"]
-    top = roots_row - len(IRR_GRID) - 1
-    sheet.put(top - 2, 0, Cell("IRR root scan: NPV of forecast FCF at each rate; a sign change "
-                               "between two rates brackets an IRR", style=Style.SECTION))
+    _, top, _ = book.cells["scan:top"]
+    G = len(IRR_GRID)
+    sheet.put(top - 2, 0, Cell("IRR root analysis: NPV at each rate (a sign change between two rates "
+                               "brackets an IRR), Descartes' bound and the exact count", style=Style.SECTION))
     sheet.put(top - 1, 0, Cell("Rate", style=Style.HEADER))
     sheet.put(top - 1, 1, Cell("", style=Style.HEADER))
-    sheet.put(top - 1, VALUE_COL, Cell("NPV", style=Style.HEADER))
-    sheet.put(top - 1, 3, Cell("Root", style=Style.HEADER))
-    fcf = book.address("li:fcf", "Valuation", 0, "fcst")
-    scan = book.result.irr_scan
-    G = len(IRR_GRID)
-    flags = [int(f) for f in book.result.irr_brackets]
     for g, rate in enumerate(IRR_GRID):
-        r = top + g
-        sheet.put(r, 0, Cell(float(rate), style=Style.NOTE, num_format="0.0%"))
-        sheet.put(r, 1, Cell("US$ bn", style=Style.UNIT))
-        sheet.put(r, VALUE_COL, Cell(float(scan[g]), f"=NPV({a1(r, 0)},{fcf})", Style.CALC, "0.00E+00"))
-        if g < G - 1:
-            sheet.put(r, 3, Cell(flags[g], f"=IF({a1(r, VALUE_COL)}*{a1(r + 1, VALUE_COL)}<0,1,0)",
-                                 Style.CALC, "0"))
-    flag_range = f"{abs_a1(top, 3)}:{abs_a1(top + G - 2, 3)}"
+        sheet.put(top + g, 0, Cell(float(rate), style=Style.NOTE, num_format="0.0%"))
+        sheet.put(top + g, 1, Cell("US$ bn", style=Style.UNIT))
     rate_range = f"{abs_a1(top, 0)}:{abs_a1(top + G - 2, 0)}"
-    n_roots = sum(flags)
-    guess = float(IRR_GRID[flags.index(1)]) if n_roots else "n/a"
-    sheet.put(roots_row, 0, Cell("Sign changes of NPV across the scan (IRRs found)", style=Style.LABEL))
-    sheet.put(roots_row, VALUE_COL, Cell(n_roots, f"=SUM({flag_range})", Style.TOTAL, "0"))
-    sheet.put(roots_row + 1, 0, Cell("Rate just below the root (IRR start value)", style=Style.LABEL))
-    sheet.put(roots_row + 1, VALUE_COL, Cell(guess, f'=IF({a1(roots_row, VALUE_COL)}=0,"n/a",'
-                                                    f'INDEX({rate_range},MATCH(1,{flag_range},0)))',
-                                             Style.CALC, "0.0%"))
-    sheet.col_widths.update({0: 50, 1: 10, VALUE_COL: 14, 3: 8})
+    for j, flow in enumerate(IRR_FLOWS):
+        c = _scan_col(j)
+        a = book.result.irr_analysis[flow]
+        label = book.result.catalogue[flow].label.split(" (")[0]
+        sheet.put(top - 1, c, Cell(f"NPV: {label}", style=Style.HEADER))
+        sheet.put(top - 1, c + 1, Cell("Bracket", style=Style.HEADER))
+        flows = book.address(f"li:{flow}", "Valuation", 0, "fcst")
+        flags = [int(f) for f in a["brackets"]]
+        for g in range(G):
+            r = top + g
+            sheet.put(r, c, Cell(float(a["scan"][g]), f"=NPV({a1(r, 0)},{flows})", Style.CALC, "0.00E+00"))
+            if g < G - 1:
+                sheet.put(r, c + 1, Cell(flags[g], f"=IF({a1(r, c)}*{a1(r + 1, c)}<0,1,0)", Style.CALC, "0"))
+        flag_range = f"{abs_a1(top, c + 1)}:{abs_a1(top + G - 2, c + 1)}"
+        signs = book.address(f"li:{flow}_sign", "Valuation", 0, "fcst")
+        lags = book.address(f"li:{flow}_sign", "Valuation", 0, "lag")
+        cell = {name: a1(*book.cells[f"scan:{flow}:{name}"][1:]) for name, _, _ in SCAN_ROWS}
+        n_roots = sum(flags)
+        formulas = {
+            "roots": (n_roots, f"=SUM({flag_range})", Style.TOTAL),
+            "guess": (float(IRR_GRID[flags.index(1)]) if n_roots else "n/a",
+                      f'=IF({cell["roots"]}=0,"n/a",INDEX({rate_range},MATCH(1,{flag_range},0)))', Style.CALC),
+            "descartes": (a["descartes"], f"=SUMPRODUCT(({signs}*{lags}<0)*1)", Style.CALC),
+            "stored": (a["exact"], None, Style.NOTE),
+            "exact": (a["exact"], f'=IF({cell["descartes"]}<=1,{cell["descartes"]},{cell["stored"]})', Style.TOTAL),
+            "first": (a["first"], None, Style.NOTE),
+            "note": (a["note"], None, Style.TEXT),
+        }
+        for name, label_text, fmt in SCAN_ROWS:
+            _, r, col = book.cells[f"scan:{flow}:{name}"]
+            if j == 0:
+                sheet.put(r, 0, Cell(label_text, style=Style.LABEL))
+            value, formula, style = formulas[name]
+            sheet.put(r, col, Cell(value, formula, style, fmt))
+    _fill_reverse_dcf(book, sheet)
+    sheet.col_widths.update({0: 50, 1: 12, VALUE_COL: 14, 3: 12, 4: 14, 5: 8})
 
 
 def _checks_sheet(book: _Book) -> Sheet:
@@ -490,6 +593,7 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     sheet.put(row, 2, Cell(bool(book.result.checks_pass[0]),
                            f"=Checks!{abs_a1(r, c)}", Style.CHECK))
     row += 2
+    row = _bridge(book, sheet, row) + 1
     years = key_years(book.result.timeline)
     sheet.put(row, 0, Cell("Key figures by year", style=Style.SECTION))
     row += 1
@@ -525,6 +629,32 @@ def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
     sheet.col_widths.update({2 + j: 11 for j in range(len(years) + 1)})
     _summary_charts(book, sheet, 3, 2 + len(years) + 2)  # a 2 x 2 grid right of the tables
     return sheet
+
+
+def _bridge(book: _Book, sheet: Sheet, row: int) -> int:
+    """Explicit period vs terminal value: PV of forecast FCF + PV of the terminal value = NPV,
+    with the terminal value's share; returns the next free row."""
+    years = book.result.years
+    sheet.put(row, 0, Cell("NPV bridge: explicit period vs terminal value", style=Style.SECTION))
+    row += 1
+    first = row
+    for key, label in (("npv_explicit_usd_bn", f"PV of forecast FCF, {int(years[1])}-{int(years[-1])}"),
+                       ("pv_terminal_usd_bn", f"PV of the terminal value (at the end of {int(years[-1])})")):
+        sheet.put(row, 0, Cell(label, style=Style.LABEL))
+        sheet.put(row, 1, Cell("US$ bn", style=Style.UNIT))
+        sheet.put(row, 2, Cell(metric_value(book.result.metrics[key]),
+                               "=" + book.address(f"m:{key}", "Summary", 0), Style.LINK, USD))
+        row += 1
+    sheet.put(row, 0, Cell("NPV (sum)", style=Style.TOTAL))
+    sheet.put(row, 1, Cell("US$ bn", style=Style.UNIT))
+    sheet.put(row, 2, Cell(metric_value(book.result.metrics["npv_usd_bn"]),
+                           f"=SUM({a1(first, 2)}:{a1(row - 1, 2)})", Style.TOTAL, USD))
+    row += 1
+    sheet.put(row, 0, Cell("Terminal value's share of NPV", style=Style.LABEL))
+    sheet.put(row, 1, Cell("fraction", style=Style.UNIT))
+    sheet.put(row, 2, Cell(metric_value(book.result.metrics["terminal_share"]),
+                           "=" + book.address("m:terminal_share", "Summary", 0), Style.LINK, PCT))
+    return row + 1
 
 
 MAX_KEY_YEARS = 8

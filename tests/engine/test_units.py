@@ -35,12 +35,37 @@ def test_vintage_matrix_columns_sum_to_depreciation():
     assert mat.sum(axis=0) == pytest.approx(dep[0], rel=1e-12)
 
 
-def test_refresh_repurchases_every_rounded_life():
+def test_refresh_repurchases_every_whole_life():
     added = np.array([[1.0, 0, 0, 0, 0, 0, 0]])
-    got = capex.purchases_gw(added, np.array([[1.0]]), np.array([[2.6]]))  # life rounds to 3
+    got = capex.purchases_gw(added, np.array([[1.0]]), np.array([[3.0]]))
     assert got[0].tolist() == [1, 0, 0, 1, 0, 0, 1]
-    none = capex.purchases_gw(added, np.array([[0.0]]), np.array([[2.6]]))
+    none = capex.purchases_gw(added, np.array([[0.0]]), np.array([[3.0]]))
     assert none[0].tolist() == [1, 0, 0, 0, 0, 0, 0]
+
+
+def test_refresh_with_a_fractional_life_by_hand():
+    # L = 2.6 = k 2 + f 0.6: a vintage is re-bought 0.4 at age 2 and 0.6 at age 3, and so on:
+    # p2 = 0.4 p0 = 0.4; p3 = 0.4 p1 + 0.6 p0 = 0.6; p4 = 0.4 p2 + 0.6 p1 = 0.16;
+    # p5 = 0.4 p3 + 0.6 p2 = 0.24 + 0.24 = 0.48; p6 = 0.4 p4 + 0.6 p3 = 0.064 + 0.36 = 0.424
+    added = np.array([[1.0, 0, 0, 0, 0, 0, 0]])
+    got = capex.purchases_gw(added, np.array([[1.0]]), np.array([[2.6]]))
+    assert got[0] == pytest.approx([1, 0, 0.4, 0.6, 0.16, 0.48, 0.424], abs=1e-12)
+    # the average age at replacement is the life: 2 x 0.4 + 3 x 0.6 = 2.6
+    rows = capex.purchases_gw(np.array([[1.0] + [0.0] * 59]), np.array([[1.0]]), np.array([[2.6], [3.0], [0.4]]))
+    assert rows[:, -30:].mean(axis=1) == pytest.approx([1 / 2.6, 1 / 3.0, 1.0], rel=1e-3)
+
+
+def test_residual_proceeds_by_hand():
+    # servers bought 10 in 2025 and 20 in 2026, life 2.5 (k 2, f 0.5), residual 10 %:
+    # retired cost 2027 = 0.5 x 10 = 5; 2028 = 0.5 x 20 + 0.5 x 10 = 15; 2029 = 0.5 x 20 = 10
+    cost = np.array([[10.0, 20.0, 0.0, 0.0, 0.0, 0.0]])
+    retired = capex.retired_cost(cost, np.array([[2.5]]))
+    assert retired[0] == pytest.approx([0, 0, 5, 15, 10, 0], abs=1e-12)
+    cash = capex.residual_proceeds(retired, np.array([[0.1]]))
+    assert cash[0] == pytest.approx([0, 0, 0.5, 1.5, 1.0, 0], abs=1e-12)
+    # over a vintage's whole life the proceeds are residual x cost, the book value depreciation leaves
+    dep = capex.depreciation(cost, np.array([[2.5]]), np.array([[0.1]]))
+    assert cash.sum() == pytest.approx(cost.sum() - dep.sum(), rel=1e-12)
 
 
 def test_owned_online_retires_without_refresh():
@@ -50,6 +75,8 @@ def test_owned_online_retires_without_refresh():
     drop = capacity.owned_online_gw(added, years, np.array([[0.0]]), np.array([[2.0]]))
     assert keep[0].tolist() == [1, 3, 3, 3, 3]
     assert drop[0].tolist() == [1, 3, 2, 0, 0]
+    half = capacity.owned_online_gw(added, years, np.array([[0.0]]), np.array([[2.5]]))
+    assert half[0].tolist() == [1, 3, 2.5, 1, 0]  # half of each vintage stays a third year
 
 
 def test_shifted_share_delays_and_truncates():
@@ -104,7 +131,7 @@ def test_irr_reports_no_sign_change_and_multiple_roots():
     assert got.text(0) == "n/a: no sign change"
     assert got.text(1) == "n/a: no sign change"
     # -100 + 230x - 132x^2 has roots at IRR 10% and 20%
-    assert got.text(2) == "n/a: multiple IRRs"
+    assert got.text(2) == "n/a: 2 IRRs: 10.0% and 20.0%"
     assert np.isnan(got.value).all()
 
 

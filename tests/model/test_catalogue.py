@@ -39,7 +39,7 @@ def test_every_formula_placeholder_is_bound(cat_and_drivers):
     for e in list(cat.line_items.values()) + list(cat.metrics.values()) + list(cat.checks.values()):
         for token in re.findall(r"\{([^{}]+)\}", e.formula):
             name = token.split(".")[0]
-            if token.startswith(("m:", "scan:")) or name in ("self", "r", "first_year"):
+            if token.startswith(("m:", "scan:", "rdcf:")) or name in ("self", "r", "first_year"):
                 continue
             assert name in e.formula_refs, (e.key, token)
 

@@ -40,6 +40,84 @@ def test_every_formula_equals_the_engine_after_recalculation(books, name):
 
 
 @requires_soffice
+def test_fractional_lives_without_refresh_equal_the_engine(tmp_path):
+    # retirement without refresh, fractional lives, residual proceeds and the other terminal method
+    sets = ["capex.refresh_it=false", "capex.servers.life_years=2.5", "capex.networking.life_years=3.7",
+            "capex.servers.residual_fraction=0.15", "valuation.terminal_method=averaged"]
+    book = write_scenario_workbook(run(MINI, sets), tmp_path / "norefresh.xlsx")
+    (out,) = recalculate([book], tmp_path / "recalc")
+    mismatches = compare(book, out)
+    assert mismatches == [], format_mismatches(mismatches)
+
+
+# Flows whose FCF changes sign 2+ times (Descartes' V >= 2), where the exact root count comes
+# from the engine: one real IRR (V = 3), none (V = 2), two (V = 2); the last also averaged.
+MULTI_ROOT_SETS = {
+    "one_of_three": ["capex.servers.cost_usd_bn_per_gw=79", "capex.servers.life_years=3.1",
+                     "valuation.terminal_growth=-0.16", "operations.power_price_usd_per_mwh=263"],
+    "none": ["capex.servers.cost_usd_bn_per_gw=65", "capex.servers.life_years=2.1",
+             "valuation.terminal_growth=-0.19", "operations.power_price_usd_per_mwh=202"],
+    "two": ["capex.servers.cost_usd_bn_per_gw=59", "capex.servers.life_years=2.1",
+            "valuation.terminal_growth=0.05", "operations.power_price_usd_per_mwh=286",
+            "valuation.terminal_method=averaged"],
+}
+
+
+@requires_soffice
+def test_irrs_of_flows_with_several_sign_changes_equal_the_engine(tmp_path):
+    runs = {k: run(MINI, sets) for k, sets in MULTI_ROOT_SETS.items()}
+    found = {k: (r.result.irr_analysis["fcf"]["descartes"], r.result.irr_analysis["fcf"]["exact"])
+             for k, r in runs.items()}
+    assert found == {"one_of_three": (3, 1), "none": (2, 0), "two": (2, 2)}
+    assert runs["two"].result.metrics["irr"].text(0).startswith("n/a: 2 IRRs: ")
+    assert runs["none"].result.metrics["irr"].text(0) == "n/a: no real IRR (NPV is never 0)"
+    assert all(r.result.checks_pass[0] for r in runs.values())
+    books = [write_scenario_workbook(r, tmp_path / f"{k}.xlsx") for k, r in runs.items()]
+    for book, out in zip(books, recalculate(books, tmp_path / "recalc")):
+        mismatches = compare(book, out)
+        assert mismatches == [], format_mismatches(mismatches)
+
+
+@requires_soffice
+@pytest.mark.parametrize("value", [61.0, 40.0])
+def test_an_edit_that_moves_several_irrs_recalculates_or_fails_the_master_check(tmp_path, value):
+    # "two": the engine's roots are values in the workbook; an edit that moves the flows must
+    # either give the engine's answer for the same --set or turn the master check FALSE
+    sets = MULTI_ROOT_SETS["two"]
+    book = write_scenario_workbook(run(MINI, sets), tmp_path / "two.xlsx")
+    wb = openpyxl.load_workbook(book)
+    _input_cell(wb, "capex.servers.cost_usd_bn_per_gw").value = value
+    wb.save(tmp_path / "edited.xlsx")
+    expected = run(MINI, sets + [f"capex.servers.cost_usd_bn_per_gw={value}"])
+    want = write_scenario_workbook(expected, tmp_path / "expected.xlsx")
+    edited, = recalculate([tmp_path / "edited.xlsx"], tmp_path / "recalc")
+    from libreoffice import values_equal
+    got = {(c.sheet, c.coord): c.recalculated_value for c in formula_cells(tmp_path / "edited.xlsx", edited)}
+    ref = {(c.sheet, c.coord): c.cached_value for c in formula_cells(want, want)}
+    master = got[("Checks", "C6")]
+    diffs = [k for k in ref if not values_equal(got.get(k), ref[k])]
+    assert diffs == [] or master is False, (master, diffs[:5])  # never both wrong and green
+    # both edits leave the stored roots behind (61: no real IRR; 40: one), so the guard is exercised
+    assert diffs and master is False
+
+
+@requires_soffice
+def test_editing_a_ramp_share_so_the_shares_no_longer_sum_to_one_fails_the_master_check(tmp_path):
+    """An edit the formulas cannot honour (a ramp of 0.2/0.5/0.5) must not pass silently."""
+    book = write_scenario_workbook(run(MINI), tmp_path / "ramp.xlsx")
+    wb = openpyxl.load_workbook(book)
+    assert _input_cell(wb, "deals.chip-b.shares", 2026).value == pytest.approx(0.3)
+    _input_cell(wb, "deals.chip-b.shares", 2026).value = 0.5
+    wb.save(tmp_path / "edited.xlsx")
+    edited, = recalculate([tmp_path / "edited.xlsx"], tmp_path / "recalc")
+    got = {(c.sheet, c.coord): c.recalculated_value for c in formula_cells(tmp_path / "edited.xlsx", edited)}
+    assert got[("Checks", "C6")] is False
+    checks = openpyxl.load_workbook(edited, data_only=True)["Checks"]
+    row = next(r for r in checks.iter_rows() if str(r[0].value).endswith("ramp shares sum to 1"))
+    assert "chip-b" in row[0].value and row[2].value is False  # the check that says why
+
+
+@requires_soffice
 def test_a_corrupted_cached_value_is_caught(tmp_path):
     r = run(BASE)
     spec = layout_workbook(r.result, r.assumptions)
@@ -75,10 +153,18 @@ def _input_cell(wb, path: str, year: int | None = None):
     (BASE, "deals.amd-instinct.value_usd_bn", None, 150.0),
     (BASE, "commitments.cloud_price_factor", None, 1.15),
     (BASE, "deals.oracle-cloud.start_year", None, 2028),
+    (BASE, "capex.servers.life_years", None, 5.4),
+    (BASE, "capex.servers.residual_fraction", None, 0.2),
+    (BASE, "valuation.terminal_growth", None, 0.02),
+    (BASE, "tax.rate_fraction", None, 0.25),
     (MINI, "expansion.lead_time_years", None, 3),
     (MINI, "demand.training_gw", 2028, 4.5),
     (MINI, "revenue.segments.api_other.growth_per_year", 2029, 0.55),
     (MINI, "operations.power_price_usd_per_mwh", 2030, 95.0),
+    (MINI, "financing.tranches.bullet.rate", None, 0.11),       # a debt rate
+    (MINI, "financing.rounds.big.amount_usd_bn", None, 90.0),   # a round's size
+    (MINI, "financing.revolver.limit_usd_bn", None, 4.0),       # the revolver limit
+    (MINI, "financing.unfunded_gap_rate", None, 0.12),
 ])
 def test_editing_an_input_cell_recalculates_to_the_engine_with_the_same_override(
         tmp_path, scenario, path, year, value):
@@ -113,7 +199,7 @@ def test_formulas_follow_the_workbook_contract(base_run):
     assert [s.name for s in spec.sheets] == ["Summary", "Inputs", *SHEETS, "Valuation", "Checks",
                                              "Calibration", "Sources", "About"]
     excel_2007 = {"SUM", "IF", "INDEX", "MATCH", "SUMPRODUCT", "NPV", "IRR", "MIN", "MAX", "ROUND",
-                  "MOD", "EXP", "COUNT", "ABS", "AND", "OR", "COLUMN", "ROW", "ISNUMBER"}
+                  "MOD", "EXP", "COUNT", "ABS", "AND", "OR", "COLUMN", "ROW", "ISNUMBER", "INT"}
     for sheet, rc, f in _formula_texts(spec):
         assert "OFFSET(" not in f and "INDIRECT(" not in f, (sheet, rc, f)
         # the writer adds no _xlfn. prefixes: every function must exist in Excel 2007

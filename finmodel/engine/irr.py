@@ -1,0 +1,229 @@
+"""IRR with an exact count of real roots, vectorised; never a silently chosen root.
+
+NPV(r) = sum_t f_t x^t with x = 1 / (1 + r) is a polynomial in x, and every real IRR above
+-100 % is a positive real root x. Descartes' rule of signs bounds their number by V, the sign
+changes of the flows (zeros skipped): V = 0 -> none, V = 1 -> exactly one. Only rows with
+V >= 2 are ambiguous; for those the roots are the eigenvalues of the polynomial's companion
+matrix (one batched ``numpy.linalg.eigvals`` per polynomial degree, never a loop over
+scenarios), polished by Newton steps. Then each row gets:
+
+- V = 0: "n/a: no sign change";
+- exactly one real IRR bracketed by the scan on :data:`IRR_GRID`: the IRR (bisection, Newton);
+- V = 1 and the scan finds no bracket: "n/a: the IRR is outside -99% to 1,000%";
+- V >= 2 and no real root: "n/a: no real IRR (NPV is never 0)";
+- two or more: "n/a: 2 IRRs: 10.0% and 20.0%" (each root, one decimal);
+- V >= 2 and exactly one real root the scan does not bracket (NPV only touches 0, or the root
+  sits on a scan rate): that root, polished; or "outside" as above.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+__all__ = ["IRR_GRID", "IRR_REASONS", "RootCount", "npv_at_rates", "brackets", "sign_carry",
+           "sign_changes", "real_irrs", "root_count", "irr", "irr_roots_fit", "roots_text"]
+
+# Rates at which NPV is scanned to bracket IRRs [fraction per year]. The workbook shows the
+# same scan (Valuation sheet), so both find the same brackets.
+IRR_GRID = np.array([-0.99, -0.95, -0.9, -0.8, -0.7, -0.6, -0.5, -0.4, -0.3, -0.2, -0.15, -0.1,
+                     -0.05, 0.0, 0.025, 0.05, 0.075, 0.1, 0.125, 0.15, 0.175, 0.2, 0.25, 0.3, 0.35,
+                     0.4, 0.5, 0.6, 0.8, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0])
+
+IRR_REASONS = ("", "n/a: no sign change", "n/a: no real IRR (NPV is never 0)",
+               "n/a: the IRR is outside -99% to 1,000%")
+IMAG_TOLERANCE = 1e-6  # |Im z| / max(1, |z|) below this: a real root (double roots split ~1e-8)
+SAME_ROOT = 1e-6       # roots closer than this (relative in x) are one root
+
+
+def npv_at_rates(flows: np.ndarray, rates: np.ndarray = IRR_GRID) -> np.ndarray:
+    """NPV of ``flows`` (n, m) at each rate: (n, G) [US$ bn]."""
+    t = np.arange(1, flows.shape[1] + 1, dtype=float)
+    disc = (1.0 + rates[:, None]) ** -t[None, :]  # (G, m)
+    return flows @ disc.T
+
+
+def brackets(scan: np.ndarray) -> np.ndarray:
+    """Where NPV changes sign between neighbouring rates of a scan (..., G-1) [bool]."""
+    return scan[..., :-1] * scan[..., 1:] < 0
+
+
+def sign_carry(x, period=None) -> np.ndarray:
+    """Sign of the last non-zero value up to each period (0 before the first), from the second
+    period when ``period`` is given (the first, actual, year is not valued) [-1, 0, 1].
+
+    Spreadsheet: ``IF(period=1,0,IF(x>0,1,IF(x<0,-1,previous)))``.
+    """
+    x = np.asarray(x, dtype=float)
+    out = np.zeros(x.shape)
+    prev = np.zeros(x.shape[0])
+    first = 1 if period is not None else 0
+    for t in range(first, x.shape[1]):  # a recurrence over periods
+        prev = np.where(x[:, t] > 0, 1.0, np.where(x[:, t] < 0, -1.0, prev))
+        out[:, t] = prev
+    return out
+
+
+def sign_changes(flows) -> np.ndarray:
+    """Descartes' V: sign changes of the flows with zeros skipped (n,) [count]."""
+    s = sign_carry(flows)
+    return np.sum(s[:, 1:] * s[:, :-1] < 0, axis=1)
+
+
+def _horner(f: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NPV = sum_t f_t x^t (t = 1..m) and d NPV / d x for each x (broadcast)."""
+    val = np.zeros(np.broadcast_shapes(f.shape[:-1], x.shape))
+    der = np.zeros_like(val)
+    for t in range(f.shape[-1] - 1, -1, -1):  # loop over periods
+        der = der * x + val
+        val = val * x + f[..., t]
+    return val * x, der * x + val
+
+
+def real_irrs(flows: np.ndarray) -> list[np.ndarray]:
+    """Every distinct real IRR above -100 % of each row, ascending [fraction per year].
+
+    Roots of sum_t f_t x^(t-lo) (the lowest and highest non-zero flows trimmed) as the
+    eigenvalues of its companion matrix, batched by degree; positive real x -> r = 1/x - 1.
+    """
+    flows = np.asarray(flows, dtype=float)
+    n, m = flows.shape
+    out: list[np.ndarray] = [np.empty(0)] * n
+    nz = flows != 0
+    lo = np.argmax(nz, axis=1)
+    hi = m - 1 - np.argmax(nz[:, ::-1], axis=1)
+    deg = np.where(nz.any(axis=1), hi - lo, 0)
+    for d in np.unique(deg[deg > 0]):  # one batch per degree: a handful, never per scenario
+        rows = np.nonzero(deg == d)[0]
+        idx = lo[rows, None] + np.arange(d + 1)[None, :]
+        coef = np.take_along_axis(flows[rows], idx, axis=1)  # a_0 .. a_d
+        comp = np.zeros((rows.size, d, d))
+        comp[:, np.arange(1, d), np.arange(d - 1)] = 1.0
+        comp[:, :, -1] = -coef[:, :-1] / coef[:, -1:]
+        z = np.linalg.eigvals(comp)
+        real = (np.abs(z.imag) <= IMAG_TOLERANCE * np.maximum(1.0, np.abs(z))) & (z.real > 0)
+        x = np.where(real, z.real, np.nan)
+        f = flows[rows][:, None, :]
+        for _ in range(3):  # Newton polishes each root on the original flows
+            val, der = _horner(f, np.nan_to_num(x, nan=1.0))
+            step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
+            x_new = x - step
+            x = np.where(np.isfinite(x_new) & (x_new > 0) & (np.abs(step) < 0.1 * np.abs(x)), x_new, x)
+        xs = np.sort(x, axis=1)  # NaN (not a real positive root) last
+        dup = np.zeros(xs.shape, dtype=bool)
+        dup[:, 1:] = np.diff(xs, axis=1) <= SAME_ROOT * xs[:, 1:]  # a repeat of the root before
+        r_all = np.where(np.isfinite(xs) & ~dup, 1.0 / xs - 1.0, np.nan)
+        r_all = np.sort(r_all, axis=1)  # ascending rates, NaN last
+        counts = np.isfinite(r_all).sum(axis=1)
+        for j, r in enumerate(rows):  # hand back each row's roots (a view, no arithmetic)
+            out[r] = r_all[j, :counts[j]]
+    return out
+
+
+def roots_text(roots) -> str:
+    """``"10.0% and 20.0%"`` / ``"1.0%, 5.0% and 9.0%"``: each root with one decimal."""
+    parts = [f"{r:.1%}" for r in roots]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+@dataclass(frozen=True)
+class RootCount:
+    """What the root analysis found for each row (n,)."""
+
+    sign_changes: np.ndarray  # Descartes' V (zeros skipped): the most real IRRs there can be
+    scanned: np.ndarray       # NPV sign changes on IRR_GRID (brackets found)
+    exact: np.ndarray         # real IRRs above -100 %, distinct
+    first: np.ndarray         # the lowest real IRR (0 when none) [fraction]
+    note: tuple[str, ...]     # the "n/a" text of rows with V >= 2 ("" otherwise, or when valued)
+
+
+def root_count(flows) -> RootCount:
+    """Descartes' V, the scan's brackets and the exact count of real IRRs of each row."""
+    flows = np.asarray(flows, dtype=float)
+    n = flows.shape[0]
+    V = sign_changes(flows)
+    scanned = brackets(npv_at_rates(flows)).sum(axis=1)
+    exact = np.minimum(V, 1).astype(int)
+    first = np.zeros(n)
+    note = [""] * n
+    ambiguous = np.nonzero(V >= 2)[0]
+    if ambiguous.size:
+        for i, roots in zip(ambiguous, real_irrs(flows[ambiguous])):
+            exact[i] = max(roots.size, scanned[i])  # a sign change on the scan is certain
+            first[i] = roots[0] if roots.size else 0.0
+            note[i] = _note(roots, int(exact[i]), int(scanned[i]))
+    return RootCount(V, scanned, exact, first, tuple(note))
+
+
+def _note(roots: np.ndarray, exact: int, scanned: int) -> str:
+    if exact == 0:
+        return IRR_REASONS[2]
+    if exact >= 2:
+        listed = f": {roots_text(roots)}" if roots.size == exact else ""
+        return f"n/a: {exact} IRRs{listed}"
+    if scanned == 1 or IRR_GRID[0] <= roots[0] <= IRR_GRID[-1]:
+        return ""  # the one IRR: valued
+    return IRR_REASONS[3]
+
+
+def irr(flows: np.ndarray) -> "Metric":
+    """IRR of each row of flows (n, m) at the ends of periods 1..m, with a true reason when
+    it is not one number (see the module docstring) [fraction per year]."""
+    from .metrics import Metric
+    flows = np.asarray(flows, dtype=float)
+    n = flows.shape[0]
+    rc = root_count(flows)
+    value = np.full(n, np.nan)
+    reason = np.zeros(n, dtype=np.int32)
+    texts = list(IRR_REASONS)
+    code = {t: i for i, t in enumerate(texts)}
+    one = (rc.exact == 1) & (rc.scanned == 1)
+    reason[rc.sign_changes == 0] = 1
+    reason[(rc.sign_changes == 1) & (rc.scanned == 0)] = 3
+    lone = (rc.sign_changes >= 2) & (rc.exact == 1) & ~one & (np.array(rc.note) == "")
+    value[lone] = rc.first[lone]  # one real root the scan does not bracket (NPV touches 0)
+    for i in np.nonzero((rc.sign_changes >= 2) & ~one & ~lone)[0]:
+        if rc.note[i] not in code:
+            code[rc.note[i]] = len(texts)
+            texts.append(rc.note[i])
+        reason[i] = code[rc.note[i]]
+    if one.any():
+        cross = brackets(npv_at_rates(flows[one]))
+        at = np.argmax(cross, axis=1)
+        value[one] = _refine(flows[one], IRR_GRID[at], IRR_GRID[at + 1])
+    return Metric(value, reason, tuple(texts))
+
+
+def irr_roots_fit(flows, tolerance) -> np.ndarray:
+    """The workbook's guard on the engine's root count for flows with V >= 2 (n,) [bool]:
+    V <= 1, or the count lies between the scan's brackets and V and the lowest root is a root:
+    |NPV(first)| <= tolerance x sum |f| x max(1, x^m). True for the engine by construction; in
+    the workbook it turns FALSE when an edit leaves the stored count behind."""
+    flows = np.asarray(flows, dtype=float)
+    rc = root_count(flows)
+    x = 1.0 / (1.0 + rc.first)
+    val, _ = _horner(flows, x)
+    scale = np.abs(flows).sum(axis=1) * np.maximum(1.0, x ** flows.shape[1])
+    tol = np.asarray(tolerance, dtype=float).reshape(-1)
+    fits = (rc.exact >= rc.scanned) & (rc.exact <= rc.sign_changes) & (
+        (rc.exact == 0) | (np.abs(val) <= tol * scale))
+    return (rc.sign_changes <= 1) | fits
+
+
+def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The single IRR in each bracket [lo, hi]: bisection in x = 1/(1+r), then Newton."""
+    x_hi, x_lo = 1.0 / (1.0 + lo), 1.0 / (1.0 + hi)  # x decreases as r increases
+    f_lo, _ = _horner(f, x_lo)
+    for _ in range(12):  # bisection keeps the bracket (shrinks it 4096-fold)
+        mid = 0.5 * (x_lo + x_hi)
+        f_mid, _ = _horner(f, mid)
+        same = np.sign(f_mid) == np.sign(f_lo)
+        x_lo, f_lo = np.where(same, mid, x_lo), np.where(same, f_mid, f_lo)
+        x_hi = np.where(same, x_hi, mid)
+    x = 0.5 * (x_lo + x_hi)
+    for _ in range(5):  # Newton polishes to machine precision, staying in the bracket
+        val, der = _horner(f, x)
+        step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
+        x_new = x - step
+        x = np.where((x_new >= x_lo - 1e-9) & (x_new <= x_hi + 1e-9), x_new, x)
+    return 1.0 / x - 1.0
