@@ -239,8 +239,10 @@ def tornado(scenario: Scenario, metrics: str | Sequence[str] | None = (), *,
     req.check_outputs(outputs, "--metric")
     with (progress or _no_progress)(1 + 2 * len(variations), "tornado") as bar:
         result = swing(req.drivers, variations, outputs, bar)
+    beyond = frozenset(o for o in outputs if (md := req.catalogue.metrics.get(o)) is not None
+                       and md.missing_as == float("inf"))
     return TornadoRun(req.assumptions, spec_file, requested, result, tuple(variations),
-                      req.labels(outputs))
+                      req.labels(outputs), beyond)
 
 
 def grid(scenario: Scenario, x: str | Axis, y: str | Axis, metric: str = "npv_usd_bn", *,
@@ -259,7 +261,9 @@ def grid(scenario: Scenario, x: str | Axis, y: str | Axis, metric: str = "npv_us
     vy = req.variation(ay.path, ay.scale, ay.low, ay.high, "--y")
     with (progress or _no_progress)(ax.n * ay.n + 1, "grid") as bar:
         result = data_table(req.drivers, vx, vy, ax.n, ay.n, metric, bar)
-    return GridRun(req.assumptions, ax, ay, metric, result, req.labels([metric])[metric])
+    from .sensitivity.evaluate import output_direction
+    return GridRun(req.assumptions, ax, ay, metric, result, req.labels([metric])[metric],
+                   output_direction(metric, req.catalogue))
 
 
 def default_bounds(base: float, scale: bool) -> Bounds:

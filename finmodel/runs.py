@@ -22,7 +22,7 @@ from .arguments import Axis, Bounds, Event, Goal, Vary
 from .assumptions.load import Assumptions
 from .model.result import Result
 from .record import run_info as make_run_info
-from .tables import checks_table, format_value, line_items_table, metrics_table
+from .tables import checks_table, format_input, format_value, line_items_table, metrics_table
 from .workbook.layout import RunInfo
 
 __all__ = ["ModelRun", "TornadoRun", "GridRun", "SolveRun", "MonteCarloRun", "HEADLINE_METRICS",
@@ -225,6 +225,7 @@ class TornadoRun(_Run):
     result: object                      # sensitivity.oneway.TornadoResult
     variations: tuple                   # sensitivity.oneway.Variation, one per input
     labels: Mapping[str, tuple[str, str]]  # output -> (label, unit)
+    beyond_horizon: frozenset = frozenset()  # outputs whose n/a is a year after the horizon
 
     kind: ClassVar[str] = "tornado"
     tables_of: ClassVar[tuple[str, ...]] = ("swings", "spider")
@@ -242,17 +243,33 @@ class TornadoRun(_Run):
         return (self.spec,)
 
     def swing_table(self, output: str, top: int = TOP_INPUTS) -> pd.DataFrame:
-        """The ``top`` inputs by swing of one output: index rank; input, low, high, swing."""
+        """The ``top`` inputs by swing of one output: index rank; input, its low-high (with its
+        unit), the output at low and high, swing. An input that makes the output n/a ranks
+        first; beyond the horizon it reads "after <last year>"."""
         unit = self.labels[output][1]
-        t = self.result.swings[self.result.swings["output"] == output].head(top)
-        fmt = lambda col: [format_value(v, unit) for v in t[col]]  # noqa: E731
-        return pd.DataFrame({"input": t["label"].to_numpy(), "low": fmt("output_low"),
-                             "high": fmt("output_high"), "swing": fmt("swing")},
+        t = self.result.swings[self.result.swings["output"] == output].sort_values("rank").head(top)
+        units = {v.name: v.unit for v in self.variations}
+        years = getattr(self.result, "years", None)
+        beyond = output in self.beyond_horizon and years is not None
+        na = f"after {int(years[-1])}" if beyond else "n/a"
+        out = lambda col: [format_value(v, unit) if np.isfinite(v) else na for v in t[col]]  # noqa: E731
+        ranges = [f"{format_input(lo, units.get(n, ''))} - {format_input(hi, units.get(n, ''))}"
+                  for n, lo, hi in zip(t["input"], t["input_low"], t["input_high"])]
+        base = self.result.base[output]
+        moved = ("beyond horizon" if np.isfinite(base) else "into horizon") if beyond else \
+            ("to n/a" if np.isfinite(base) else "from n/a")
+        swing = [moved if off else format_value(v if np.isfinite(v) else 0.0, unit)
+                 for v, off in zip(t["swing"], t["off_scale"])]
+        return pd.DataFrame({"input": t["label"].to_numpy(), "range": ranges, "low": out("output_low"),
+                             "high": out("output_high"), "swing": swing},
                             index=pd.Index([f"{r}." for r in t["rank"]]))
 
     def _title(self, output: str) -> str:
         label, unit = self.labels[output]
-        return f"{label} [{unit}]: base {format_value(self.result.base[output], unit)}"
+        base, years = self.result.base[output], getattr(self.result, "years", None)
+        shown = (f"after {int(years[-1])}" if output in self.beyond_horizon and years is not None
+                 and not np.isfinite(base) else format_value(base, unit))
+        return f"{label} [{unit}]: base {shown}"
 
     @property
     def headline(self) -> pd.DataFrame:
@@ -262,7 +279,7 @@ class TornadoRun(_Run):
     def text(self) -> str:
         blocks = []
         for o in self.labels:
-            table = text_table(self.swing_table(o), left=["input"])
+            table = text_table(self.swing_table(o), left=["input", "range"])
             blocks.append(self._title(o) + "\n" + "\n".join("  " + line for line in table.splitlines()))
         return "\n\n".join(blocks)
 
@@ -271,7 +288,8 @@ class TornadoRun(_Run):
 
     def _layout(self, info: RunInfo):
         from .workbook.analysis import layout_tornado
-        return layout_tornado(self.result, self.variations, dict(self.labels), self.scenario, info)
+        return layout_tornado(self.result, self.variations, dict(self.labels), self.scenario, info,
+                              tuple(self.beyond_horizon))
 
 
 # --- grid ----------------------------------------------------------------------------------------
@@ -286,6 +304,7 @@ class GridRun(_Run):
     metric: str
     result: object                      # sensitivity.oneway.GridResult
     label: tuple[str, str]              # (label, unit) of the metric
+    direction: tuple = (None, None)     # (better, midpoint) of the metric (MetricDef)
 
     kind: ClassVar[str] = "grid"
     tables_of: ClassVar[tuple[str, ...]] = ("grid",)
@@ -313,7 +332,7 @@ class GridRun(_Run):
 
     def _layout(self, info: RunInfo):
         from .workbook.analysis import layout_grid
-        return layout_grid(self.result, self.label, self.scenario, info)
+        return layout_grid(self.result, self.label, self.scenario, info, tuple(self.direction))
 
 
 # --- solve ---------------------------------------------------------------------------------------
@@ -334,10 +353,12 @@ class SolveRun(_Run):
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """output, target, input, lower_bound, upper_bound, solution, achieved, result."""
+        """output, target, input, lower_bound, upper_bound, base_input, solution, change,
+        base_output, achieved, result."""
         return pd.DataFrame([{"output": s.target.output, "target": s.target.value,
                               "input": s.target.vary.path, "lower_bound": s.target.vary.low,
-                              "upper_bound": s.target.vary.high, "solution": s.value,
+                              "upper_bound": s.target.vary.high, "base_input": s.base_input,
+                              "solution": s.value, "change": s.change, "base_output": s.base_output,
                               "achieved": s.achieved, "result": s.message} for s in self.solutions])
 
     @property
@@ -363,9 +384,12 @@ class SolveRun(_Run):
         rows = []
         for s in self.solutions:
             label, unit = self.labels[s.target.output]
+            vunit = s.target.vary.unit
             rows.append({"target": f"{label} = {format_value(s.target.value, unit)}",
                          "input": s.target.vary.path + (" (factor)" if s.target.vary.scale else ""),
-                         "solution": "n/a" if s.value is None else f"{s.value:.10g}",
+                         "base": format_input(s.base_input, vunit),
+                         "solution": "n/a" if s.value is None else f"{s.value:.4g}",
+                         "change": "n/a" if s.change is None else f"{s.change:+.4g}",
                          "achieved": format_value(s.achieved, unit),
                          "result": s.message})
         return pd.DataFrame(rows)
@@ -376,7 +400,9 @@ class SolveRun(_Run):
             label, unit = self.labels[s.target.output]
             if s.value is not None:
                 lines.append(f"{label} = {format_value(s.achieved, unit)} when "
-                             f"{s.target.vary.path} = {s.value:.10g}")
+                             f"{s.target.vary.path} = {s.value:.6g} (base {s.base_input:.6g}, "
+                             f"change {s.change:+.4g}; {label} at base "
+                             f"{format_value(s.base_output, unit)})")
         return "\n".join(lines)
 
     def _summary_line(self) -> str:

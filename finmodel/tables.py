@@ -6,7 +6,7 @@ import pandas as pd
 
 from .model.result import Result
 
-__all__ = ["line_items_table", "metrics_table", "checks_table", "format_value"]
+__all__ = ["line_items_table", "metrics_table", "checks_table", "format_value", "format_input"]
 
 
 def line_items_table(result: Result, scenario: int = 0) -> pd.DataFrame:
@@ -53,3 +53,18 @@ def format_value(value: float | None, unit: str) -> str:
         text = f"{value:,.1f}"
     # a value that rounds to zero is shown without a sign ("0.0", not "-0.0" for -0.0004)
     return text[1:] if text.startswith("-") and not text.strip("-0.,%x") else text
+
+
+def format_input(value: float | None, unit: str) -> str:
+    """An input's value for people, with its unit and at most 4 significant digits: rates as %
+    ("9%", "2.5%"), a factor as "x0.75", years as "2030", others as "45 US$ bn / GW"."""
+    if value is None or not np.isfinite(value):
+        return "n/a"
+    if unit in ("fraction", "fraction / yr"):
+        return f"{value * 100:.3g}%"
+    if unit == "factor":
+        return f"x{value:.3g}"
+    if unit in ("year", "flag"):
+        return f"{value:.0f}"
+    text = f"{value:,.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
+    return text if unit in ("", "-") else f"{text} {unit}"

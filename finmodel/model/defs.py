@@ -20,9 +20,12 @@ from typing import Callable, NamedTuple, Union
 
 from ..engine.metrics import MATERIAL_USD_BN
 
-__all__ = ["Ref", "LineItem", "MetricDef", "CheckDef", "DealShape", "RoundShape", "Structure", "CONSTANTS", "SHEETS"]
+__all__ = ["Ref", "BETTER", "LineItem", "MetricDef", "CheckDef", "DealShape", "RoundShape", "Structure", "CONSTANTS", "SHEETS"]
 
 Ref = Union[str, tuple]
+
+#: The values of ``MetricDef.better``: which direction of a metric is good.
+BETTER = ("higher", "lower", None)
 
 # Unit conversions and method settings shown as named constants on the Inputs sheet (never
 # typed inside formulas): key -> (value, unit, label).
@@ -83,7 +86,15 @@ class MetricDef:
     threshold (Monte Carlo probabilities): ``inf`` for a year never reached within the horizon
     (later than every year) or a cover with nothing to cover (above every minimum); None when
     "n/a" has no place on the scale (an IRR that does not exist): such draws are left out of
-    the count and reported."""
+    the count and reported.
+
+    ``better``: the direction that is good for whoever holds the plan, "higher" (NPV, cash,
+    cover ratios, a later covenant breach) or "lower" (funding need, unfunded gap, leverage, a
+    later payback); None when neither is good in itself (capex, capacity, a year of peak
+    need). Views colour by it (the grid heat map: green good, red bad).
+    ``midpoint``: the value that divides good from bad outcomes where one does (0 for NPV,
+    cash, FCF and for a need or gap, which is nothing at 0); None when none does (IRR, a year).
+    A heat map diverges there instead of at the median."""
 
     key: str
     label: str
@@ -93,6 +104,12 @@ class MetricDef:
     formula: str
     refs: dict[str, Ref] | None = None
     missing_as: float | None = None
+    better: str | None = None  # "higher" | "lower" | None
+    midpoint: float | None = None
+
+    def __post_init__(self) -> None:
+        if self.better not in BETTER:
+            raise ValueError(f"metric {self.key}: better must be one of {BETTER}, got {self.better!r}")
 
     @property
     def formula_refs(self) -> dict[str, Ref]:

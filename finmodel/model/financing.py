@@ -284,13 +284,13 @@ RDCF_ARGS = {"flows": "li:fcf", "base": "m:terminal_base_usd_bn", "one_off": "m:
 def _metrics(cat, s: Structure) -> None:
     add = cat.add
     add(MetricDef("peak_unfunded_gap_usd_bn", "Peak unfunded gap after planned financing", "US$ bn",
-                  m.peak, {"row": "li:unfunded_gap"}, "=MAX({row.row})"))
+                  m.peak, {"row": "li:unfunded_gap"}, "=MAX({row.row})", better="lower", midpoint=0.0))
     add(MetricDef("unfunded_gap_year", "Year of the peak unfunded gap", "year", m.peak_year,
                   {"row": "li:unfunded_gap", "years": "year", "material": "k:material_usd_bn"},
                   '=IF({m:peak_unfunded_gap_usd_bn}<={material},"n/a: no funding need",'
                   'INDEX({years.row},MATCH({m:peak_unfunded_gap_usd_bn},{row.row},0)))'))
     add(MetricDef("peak_net_debt_usd_bn", "Peak net debt", "US$ bn", m.peak, {"row": "li:net_debt"},
-                  "=MAX({row.row})"))
+                  "=MAX({row.row})", better="lower", midpoint=0.0))
     for key, label, fn, reason, agg in (
             ("min_dscr", "Lowest debt service cover", fin.lowest_defined, "n/a: no debt service", "MIN"),
             ("min_interest_cover", "Lowest interest cover", fin.lowest_defined, "n/a: no interest", "MIN"),
@@ -300,28 +300,31 @@ def _metrics(cat, s: Structure) -> None:
         # no debt service / interest: nothing to cover, above every minimum
         add(MetricDef(key, label, "x", functools.partial(fn, reason=reason), {"row": row},
                       f'=IF(COUNT({{row.row}})=0,"{reason}",{agg}({{row.row}}))',
-                      missing_as=NEVER if agg == "MIN" else None))
+                      missing_as=NEVER if agg == "MIN" else None,
+                      better="higher" if agg == "MIN" else "lower",
+                      midpoint=1.0 if agg == "MIN" else None))  # a cover below 1x does not cover
     covenants = (("leverage", "net debt / EBITDA"), ("dscr", "debt service cover"),
                  ("interest_cover", "interest cover"))
     for key, label in covenants:
         add(MetricDef(f"first_breach_{key}", f"First year the {label} covenant breaks", "year",
                       m.first_flagged_year, {"flag": f"li:breach.{key}", "years": "year"},
                       '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))',
-                      missing_as=NEVER))
+                      missing_as=NEVER, better="higher"))
     first = {key: f"m:first_breach_{key}" for key, _ in covenants}
     cells = ",".join(f"{{m:first_breach_{key}}}" for key, _ in covenants)
     add(MetricDef("first_breach_year", "First year any covenant breaks", "year", fin.earliest_year, first,
-                  f'=IF(COUNT({cells})=0,"never within horizon",MIN({cells}))', missing_as=NEVER))
+                  f'=IF(COUNT({cells})=0,"never within horizon",MIN({cells}))', missing_as=NEVER,
+                  better="higher"))
     add(MetricDef("equity_raised_usd_bn", "Equity raised (rounds and vendor equity)", "US$ bn", m.horizon_sum,
                   {"row": "li:equity_raised"}, "=SUM({row.row})"))
     add(MetricDef("debt_drawn_usd_bn", "Term debt drawn", "US$ bn", m.horizon_sum,
                   {"row": tuple(f"li:debt.{t}.draw" for t, _, _ in s.tranches)}, "=SUMPRODUCT({row.row})"))
     add(MetricDef("peak_revolver_usd_bn", "Peak revolver drawn", "US$ bn", m.peak, {"row": "li:revolver.closing"},
-                  "=MAX({row.row})"))
+                  "=MAX({row.row})", better="lower"))
     add(MetricDef("warrants_usd_bn", "Vendor warrants sold", "US$ bn", m.horizon_sum,
                   {"row": "li:warrant_proceeds"}, "=SUM({row.row})"))
     add(MetricDef("ownership_final", "Ownership of today's holders at the end", "fraction", m.last,
-                  {"row": "li:ownership"}, "={row.last}"))
+                  {"row": "li:ownership"}, "={row.last}", better="higher"))
     add(MetricDef("implied_discount_rate",
                   "Discount rate the latest round's price implies (reverse DCF: NPV + cash = its pre-money)",
                   "fraction", fin.implied_rate, RDCF_ARGS,
@@ -332,7 +335,8 @@ def _metrics(cat, s: Structure) -> None:
                   {"ownership": "m:ownership_final", "terminal": "m:terminal_value_usd_bn",
                    "cash": "li:cash_closing", "term_debt": "li:term_debt", "revolver": "li:revolver.closing",
                    "factor": "li:discount_factor"},
-                  "={ownership}*({terminal}+{cash.last}-{term_debt.last}-{revolver.last})*{factor.last}"))
+                  "={ownership}*({terminal}+{cash.last}-{term_debt.last}-{revolver.last})*{factor.last}",
+                  better="higher", midpoint=0.0))
 
 
 def _checks(cat, s: Structure) -> None:

@@ -61,13 +61,14 @@ def _valuation(cat, s: Structure) -> None:
                   m.npv_with_terminal,
                   {"npv_explicit": "m:npv_explicit_usd_bn", "terminal": "m:terminal_value_usd_bn",
                    "rate": RATE, "flows": "li:fcf"},
-                  "={m:npv_explicit_usd_bn}+{m:terminal_value_usd_bn}/(1+{rate})^COUNT({flows.fcst})"))
+                  "={m:npv_explicit_usd_bn}+{m:terminal_value_usd_bn}/(1+{rate})^COUNT({flows.fcst})",
+                  better="higher", midpoint=0.0))
     add(MetricDef("npv_explicit_usd_bn", "NPV of forecast FCF only (no terminal value)", "US$ bn",
                   m.npv_of_forecast, {"rate": RATE, "flows": "li:fcf"},
-                  "=NPV({rate},{flows.fcst})"))
+                  "=NPV({rate},{flows.fcst})", better="higher", midpoint=0.0))
     add(MetricDef("pv_terminal_usd_bn", "Present value of the terminal value", "US$ bn", m.pv_of_terminal,
                   {"terminal": "m:terminal_value_usd_bn", "rate": RATE, "flows": "li:fcf"},
-                  "={terminal}/(1+{rate})^COUNT({flows.fcst})"))
+                  "={terminal}/(1+{rate})^COUNT({flows.fcst})", better="higher", midpoint=0.0))
     add(MetricDef("terminal_share", "Terminal value's share of NPV (PV of TV / NPV)", "fraction",
                   m.share_of_npv, {"part": "m:pv_terminal_usd_bn", "npv_total": "m:npv_usd_bn"},
                   '=IF({npv_total}>0,{part}/{npv_total},"n/a: NPV is not positive")'))
@@ -77,38 +78,38 @@ def _valuation(cat, s: Structure) -> None:
                   "US$ bn", m.gordon_terminal,
                   {"base": "m:terminal_base_usd_bn", "one_off": "m:terminal_one_off_usd_bn", "rate": RATE,
                    "growth": GROWTH},
-                  "={base}*(1+{growth})/({rate}-{growth})+{one_off}/(1+{rate})"))
+                  "={base}*(1+{growth})/({rate}-{growth})+{one_off}/(1+{rate})", better="higher", midpoint=0.0))
     add(MetricDef("irr", "IRR of forecast FCF, without terminal value", "fraction", m.irr_of_forecast,
-                  {"flows": "li:fcf"}, irr_formula("fcf")))
+                  {"flows": "li:fcf"}, irr_formula("fcf"), better="higher"))
     add(MetricDef("irr_with_terminal", "IRR of forecast FCF with the terminal value",
                   "fraction", m.irr_of_forecast, {"flows": "li:fcf_with_terminal"},
-                  irr_formula("fcf_with_terminal")))
+                  irr_formula("fcf_with_terminal"), better="higher"))
     add(MetricDef("moic", "MOIC without terminal value (sum of positive / negative yearly FCF)", "x",
-                  m.moic, {"flows": "li:fcf"}, MOIC))
+                  m.moic, {"flows": "li:fcf"}, MOIC, better="higher", midpoint=1.0))
     add(MetricDef("moic_with_terminal", "MOIC with terminal value ((positive yearly FCF + TV) / negative)",
-                  "x", m.moic, {"flows": "li:fcf_with_terminal"}, MOIC))
+                  "x", m.moic, {"flows": "li:fcf_with_terminal"}, MOIC, better="higher", midpoint=1.0))
     add(MetricDef("first_profit_year", "First year of operating profit (EBIT > 0)", "year",
                   m.first_flagged_year, {"flag": "li:profit_flag", "years": "year"},
                   '=IF(SUM({flag.row})=0,"never within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))',
-                  missing_as=NEVER))
+                  missing_as=NEVER, better="lower"))
     add(MetricDef("payback_year", "Payback year (cumulative FCF stays >= 0)", "year",
                   m.payback_year, {"flag": "li:payback_flag", "years": "year"},
                   '=IF(SUM({flag.row})=0,"not within horizon",INDEX({years.row},MATCH(1,{flag.row},0)))',
-                  missing_as=NEVER))
+                  missing_as=NEVER, better="lower"))
 
 
 def _funding(cat, s: Structure) -> None:
     add = cat.add
     add(MetricDef("peak_funding_need_usd_bn", "Peak funding need (below minimum cash)", "US$ bn",
-                  m.peak, {"row": "li:funding_need"}, "=MAX({row.row})"))
+                  m.peak, {"row": "li:funding_need"}, "=MAX({row.row})", better="lower", midpoint=0.0))
     add(MetricDef("peak_funding_year", "Year of peak funding need", "year", m.peak_year,
                   {"row": "li:funding_need", "years": "year", "material": "k:material_usd_bn"},
                   '=IF({m:peak_funding_need_usd_bn}<={material},"n/a: no funding need",'
                   'INDEX({years.row},MATCH({m:peak_funding_need_usd_bn},{row.row},0)))'))
     add(MetricDef("min_cash_usd_bn", "Lowest closing cash balance", "US$ bn", m.lowest,
-                  {"row": "li:cash_closing"}, "=MIN({row.row})"))
+                  {"row": "li:cash_closing"}, "=MIN({row.row})", better="higher", midpoint=0.0))
     add(MetricDef("cumulative_fcf_usd_bn", "Cumulative FCF over the forecast", "US$ bn", m.last,
-                  {"row": "li:cumulative_fcf"}, "={row.last}"))
+                  {"row": "li:cumulative_fcf"}, "={row.last}", better="higher", midpoint=0.0))
 
 
 def _commitments(cat, s: Structure) -> None:
@@ -126,15 +127,17 @@ def _commitments(cat, s: Structure) -> None:
                   "US$ bn", m.horizon_sum, {"row": "li:commitment_spend"}, "=SUM({row.row})"))
     add(MetricDef("revenue_coverage", "Revenue / capacity spend, whole horizon", "x", m.coverage,
                   {"numerator_row": "li:revenue_total", "denominator": "m:cumulative_capacity_spend_usd_bn"},
-                  '=IF({denominator}=0,"n/a: no commitments paid",SUM({numerator_row.row})/{denominator})'))
+                  '=IF({denominator}=0,"n/a: no commitments paid",SUM({numerator_row.row})/{denominator})',
+                  better="higher", midpoint=1.0))
 
 
 def _compute(cat, s: Structure) -> None:
     add = cat.add
     add(MetricDef("unserved_revenue_usd_bn", "Revenue demand not served, whole horizon", "US$ bn",
-                  m.horizon_sum, {"row": "li:unserved_revenue"}, "=SUM({row.row})"))
+                  m.horizon_sum, {"row": "li:unserved_revenue"}, "=SUM({row.row})",
+                  better="lower", midpoint=0.0))
     add(MetricDef("peak_idle_gw", "Peak idle capacity", "GW", m.peak, {"row": "li:idle_gw"},
-                  "=MAX({row.row})"))
+                  "=MAX({row.row})", better="lower", midpoint=0.0))
     add(MetricDef("expansion_final_gw", "Expansion capacity beyond the deals, last year", "GW", m.last,
                   {"row": "li:expansion_gw"}, "={row.last}"))
 

@@ -21,7 +21,8 @@ from ..model.drivers import Drivers
 from ..model.result import Result, run
 from .threads import for_each
 
-__all__ = ["Evaluation", "evaluate", "output_values", "check_outputs", "output_label", "CHUNK",
+__all__ = ["Evaluation", "evaluate", "output_values", "check_outputs", "output_label", "output_direction",
+           "CHUNK",
            "PARALLEL_MIN_ROWS", "MAX_WORKERS"]
 
 CHUNK = 10_000  # rows per engine call: keeps every temporary array in cache-friendly sizes
@@ -74,6 +75,13 @@ def output_label(name: str, catalogue) -> tuple[str, str]:
         return md.label, md.unit
     li = catalogue.line_items[key]
     return f"{li.label} {year}", li.unit
+
+
+def output_direction(name: str, catalogue) -> tuple[str | None, float | None]:
+    """(better, midpoint) of an output, from its metric's definition (``MetricDef.better``,
+    ``MetricDef.midpoint``); (None, None) for a line item at a year."""
+    md = catalogue.metrics.get(name)
+    return (md.better, md.midpoint) if md is not None else (None, None)
 
 
 def output_values(result: Result, name: str) -> np.ndarray:

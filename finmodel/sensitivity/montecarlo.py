@@ -29,13 +29,14 @@ from .sampling import sample
 from .spec import Probability, SensitivitySpec
 from .stats import mean_with_se, percentiles, probability
 
-__all__ = ["MonteCarloResult", "montecarlo", "event_probability", "year_distribution", "QUANTILES",
-           "BAND_QUANTILES", "BAND_ITEMS", "NEVER_LABEL"]
+__all__ = ["MonteCarloResult", "montecarlo", "event_probability", "year_distribution", "histogram",
+           "QUANTILES", "BAND_QUANTILES", "BAND_ITEMS", "NEVER_LABEL", "HISTOGRAM_BINS"]
 
 QUANTILES = (5, 10, 25, 50, 75, 90, 95)
 BAND_QUANTILES = (5, 25, 50, 75, 95)
 BAND_ITEMS = {"revenue_total": "Revenue", "fcf": "Free cash flow", "cash_closing": "Closing cash"}
 NEVER_LABEL = "never within horizon"  # the row of a year distribution for draws with no year
+HISTOGRAM_BINS = 20  # bins of a histogram of a continuous output (a year output: one per year)
 
 
 @dataclass
@@ -56,6 +57,9 @@ class MonteCarloResult:
     correlation_note: str
     years: np.ndarray
     values: dict = field(repr=False)   # output -> (valid,) values of valid draws
+    base: dict = field(default_factory=dict)        # output -> the base case's value (NaN if n/a)
+    histograms: dict = field(default_factory=dict)  # output -> DataFrame (see histogram)
+    na_labels: dict = field(default_factory=dict)   # output -> what an n/a draw means
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"output": o, **row} for o, row in self.percentiles.items()])
@@ -139,13 +143,53 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     qs = np.percentile(s.values, [5, 50, 95], axis=0)
     for j, (v, d) in enumerate(chosen):
         x = s.values[:, j]
-        summary.append({"label": v.label, "path": v.path + (" (factor)" if v.scale else ""),
+        summary.append({"label": v.label, "path": v.path + (" (factor)" if v.scale else ""), "unit": v.unit,
                         "dist": _describe(d), "spec_mean": float(d.mean()), "mean": float(x.mean()),
                         "sd": float(x.std(ddof=1)), "p5": float(qs[0, j]), "p50": float(qs[1, j]),
                         "p95": float(qs[2, j])})
     corr_table, note = _correlations(s, names, corr)
+    # the base case: one row with the first sampled input scaled by exactly 1
+    base_ev = evaluate(drivers, {}, list(outputs), {chosen[0][0].path: np.ones(1)})
+    base = {o: float(base_ev.values[o][0]) for o in outputs}
+    na_labels = {o: _na_label(o, catalogue) for o in outputs}
+    hists = {o: histogram(values[o], table[o]["unit"], na_labels[o]) for o in outputs}
     return MonteCarloResult(draws, valid, int(s.seed), lhs, QUANTILES, table, probs, years, bands,
-                            summary, corr_table, note, ev.years, values)
+                            summary, corr_table, note, ev.years, values, base, hists, na_labels)
+
+
+def _na_label(output: str, catalogue) -> str:
+    """What an n/a draw of an output means: a year never reached, or no value."""
+    return "not within horizon" if _missing_as(output, catalogue) == np.inf else "n/a"
+
+
+def histogram(x: np.ndarray, unit: str, na_label: str = "n/a", bins: int = HISTOGRAM_BINS) -> pd.DataFrame:
+    """Counts of the draws ``x`` in bins, and of the n/a draws (NaN) as a last row.
+
+    A year output (``unit`` "year") has one bin per year; any other output ``bins`` equal bins
+    from its 0.5th to its 99.5th percentile, the end bins also holding the tails beyond. Index:
+    the bin's label value (the year, or the bin's middle), then ``na_label`` when some draws
+    are n/a; columns low, high (the bin's edges; NaN for n/a), count, share (of all ``x``).
+    """
+    finite = x[np.isfinite(x)]
+    rows: list[tuple] = []
+    if finite.size and unit == "year":
+        years = np.arange(int(finite.min()), int(finite.max()) + 1)
+        counts = np.bincount((np.round(finite) - years[0]).astype(int), minlength=years.size)
+        rows = [(int(y), y - 0.5, y + 0.5, int(c)) for y, c in zip(years, counts)]
+    elif finite.size:
+        lo, hi = np.percentile(finite, [0.5, 99.5])
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = np.linspace(lo, hi, bins + 1)
+        idx = np.clip(np.searchsorted(edges, finite, side="right") - 1, 0, bins - 1)
+        counts = np.bincount(idx, minlength=bins)
+        rows = [(float((a + b) / 2), float(a), float(b), int(c)) for a, b, c in zip(edges[:-1], edges[1:], counts)]
+    missing = int(x.size - finite.size)
+    if missing:
+        rows.append((na_label, np.nan, np.nan, missing))
+    frame = pd.DataFrame(rows, columns=["bin", "low", "high", "count"])
+    frame["share"] = frame["count"] / max(x.size, 1)
+    return frame.set_index("bin")
 
 
 def _missing_as(output: str, catalogue) -> float | None:

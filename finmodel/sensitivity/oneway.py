@@ -14,7 +14,7 @@ import pandas as pd
 from ..model.drivers import Drivers
 from .evaluate import Evaluation, evaluate
 
-__all__ = ["Variation", "base_value", "TornadoResult", "tornado", "GridResult", "grid", "SPIDER_STEPS"]
+__all__ = ["Variation", "base_value", "TornadoResult", "off_scale", "rank_swings", "tornado", "GridResult", "grid", "SPIDER_STEPS"]
 
 SPIDER_STEPS = 7  # points from low to high for each input of the spider chart
 
@@ -26,6 +26,7 @@ class Variation:
     path:  an input path (``valuation.discount_rate``, ``operations.pue.2030``).
     scale: when True the whole input (every year) is multiplied by a factor and ``base``,
            ``low`` and ``high`` are factors (base 1.0).
+    unit:  the unit of ``base``, ``low`` and ``high``: the input's unit, or "factor".
     """
 
     name: str
@@ -37,6 +38,7 @@ class Variation:
     scale: bool = False
     integer: bool = False
     rationale: str = ""
+    unit: str = ""
 
 
 def base_value(drivers: Drivers, v: Variation) -> float:
@@ -59,12 +61,47 @@ def _rows(drivers: Drivers, vars_: Sequence[Variation], points: list[dict[str, f
 
 @dataclass(frozen=True)
 class TornadoResult:
-    """swings: one row per (output, input): low/high values, swing, rank; spider: the curves."""
+    """swings: one row per (output, input): low/high values, swing, off_scale, rank; spider:
+    the curves; years: the timeline (an n/a year output lies beyond its last year)."""
 
     base: dict[str, float]
     swings: pd.DataFrame
     spider: pd.DataFrame
     invalid_points: int
+    years: np.ndarray | None = None
+
+
+def off_scale(swings: pd.DataFrame) -> np.ndarray:
+    """(rows,) int: how many of an input's two ends (low, high) change the output between
+    having a value and "n/a" (payback within the horizon or not, an IRR or none) against the
+    base. Such a change is off the output's scale: larger than any finite swing."""
+    lo, hi, base = (~np.isfinite(swings[c].to_numpy(dtype=float))
+                    for c in ("output_low", "output_high", "output_base"))
+    return (lo != base).astype(int) + (hi != base).astype(int)
+
+
+def rank_swings(swings: pd.DataFrame) -> pd.Series:
+    """The rank (1 = largest effect) of each row of ``swings`` within its output.
+
+    An input whose low or high makes the output "n/a" where the base has a value (payback
+    pushed beyond the horizon), or gives it a value where the base has none (payback brought
+    within the horizon), moves it off its scale: it ranks before every finite swing, both ends
+    before one end, then by the finite change (the larger first). The rest rank by swing; an
+    input that leaves the output n/a at both ends and at base has no measurable effect (0).
+    Ties keep the spec's order.
+    """
+    lo, hi, base = (swings[c].to_numpy(dtype=float) for c in ("output_low", "output_high", "output_base"))
+    ends = off_scale(swings)
+    with np.errstate(invalid="ignore"):
+        side = np.fmax(np.abs(lo - base), np.abs(hi - base))
+    swing = np.abs(hi - lo)
+    size = np.nan_to_num(np.where(np.isfinite(swing), swing, side), nan=0.0)
+    key = pd.DataFrame({"output": swings["output"].to_numpy(), "ends": ends, "size": size,
+                        "order": np.arange(len(swings))})
+    key = key.sort_values(["output", "ends", "size", "order"], ascending=[True, False, False, True],
+                          kind="stable")
+    ranks = key.groupby("output", sort=False).cumcount() + 1  # key's index: row positions
+    return pd.Series(ranks.to_numpy(), index=swings.index[key.index]).reindex(swings.index).astype(int)
 
 
 def tornado(drivers: Drivers, variations: Sequence[Variation], outputs: Sequence[str],
@@ -91,8 +128,8 @@ def tornado(drivers: Drivers, variations: Sequence[Variation], outputs: Sequence
                          "output_base": base[o], "output_low": lo, "output_high": hi,
                          "swing": swing})
     swings = pd.DataFrame(rows)
-    swings["rank"] = swings.groupby("output")["swing"].rank(ascending=False, method="first",
-                                                              na_option="bottom").astype(int)
+    swings["off_scale"] = off_scale(swings) > 0
+    swings["rank"] = rank_swings(swings)
     swings = swings.sort_values(["output", "rank"]).reset_index(drop=True)
     offset = 1 + 2 * len(variations)
     spider = []
@@ -102,7 +139,7 @@ def tornado(drivers: Drivers, variations: Sequence[Variation], outputs: Sequence
             spider.append({"output": o, "input": v.name, "label": v.label, "input_value": x,
                            "change_fraction": change, "value": float(ev.values[o][offset + j])})
     invalid = int(ev.invalid.sum())
-    return TornadoResult(base, swings, pd.DataFrame(spider), invalid)
+    return TornadoResult(base, swings, pd.DataFrame(spider), invalid, np.asarray(ev.years))
 
 
 def _spider_values(v: Variation) -> list[float]:

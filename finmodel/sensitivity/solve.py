@@ -41,6 +41,17 @@ class Solution:
     achieved: float | None      # the output at that value
     message: str                # "ok" or why there is no answer
     iterations: int
+    base_input: float | None = None   # the input's value in the scenario (1.0 for a factor)
+    base_output: float | None = None  # the output there (None when n/a)
+    scan_inputs: tuple[float, ...] = ()   # the bracketing scan: input values, low to high
+    scan_outputs: tuple[float, ...] = ()  # the output at each (NaN where n/a)
+
+    @property
+    def change(self) -> float | None:
+        """Solved minus base input value [the input's unit], None without a solution."""
+        if self.value is None or self.base_input is None:
+            return None
+        return self.value - self.base_input
 
 
 def _rows(drivers: Drivers, targets: Sequence[Target], x: np.ndarray) -> np.ndarray:
@@ -81,6 +92,12 @@ def solve(drivers: Drivers, targets: Sequence[Target], tolerance: float = 1e-10)
     flat_targets = [t for _ in range(SCAN_POINTS) for t in targets]
     f = _rows(drivers, flat_targets, grid.reshape(-1)).reshape(SCAN_POINTS, k)
     hit = _reached(f, targets)
+    base_x = np.array([base_value(drivers, t.vary) for t in targets], dtype=float)
+    base_f = _rows(drivers, targets, base_x)
+    context = [dict(base_input=float(base_x[j]), base_output=_finite_or_none(base_f[j] + t.value),
+                    scan_inputs=tuple(float(x) for x in grid[:, j]),
+                    scan_outputs=tuple(float(y) for y in f[:, j] + t.value))
+               for j, t in enumerate(targets)]
     solutions: list[Solution | None] = [None] * k
     a, b, fa = lo.copy(), hi.copy(), np.empty(k)
     kink = np.zeros(k, dtype=bool)      # bracket ends where the target is met exactly (flat)
@@ -89,15 +106,15 @@ def solve(drivers: Drivers, targets: Sequence[Target], tolerance: float = 1e-10)
         col, met = f[:, j], hit[:, j]
         if met[0]:
             if met[1]:
-                solutions[j] = Solution(t, None, None, _met_at_lower_bound(t, col), 0)
+                solutions[j] = Solution(t, None, None, _met_at_lower_bound(t, col), 0, **context[j])
             else:
-                solutions[j] = Solution(t, float(grid[0, j]), float(col[0] + t.value), "ok", 0)
+                solutions[j] = Solution(t, float(grid[0, j]), float(col[0] + t.value), "ok", 0, **context[j])
             continue
         finite = np.isfinite(col)
         cross = finite[:-1] & finite[1:] & ((col[:-1] * col[1:] < 0) | met[1:])
         found = np.where(cross)[0]
         if found.size == 0:
-            solutions[j] = Solution(t, None, None, _no_root_message(t, col), 0)
+            solutions[j] = Solution(t, None, None, _no_root_message(t, col), 0, **context[j])
             continue
         i = found[0]
         a[j], b[j], fa[j] = grid[i, j], grid[i + 1, j], col[i]
@@ -118,8 +135,12 @@ def solve(drivers: Drivers, targets: Sequence[Target], tolerance: float = 1e-10)
     final = _rows(drivers, targets, x)
     for j, t in enumerate(targets):
         if solutions[j] is None:
-            solutions[j] = Solution(t, float(x[j]), float(final[j] + t.value), "ok", iterations)
+            solutions[j] = Solution(t, float(x[j]), float(final[j] + t.value), "ok", iterations, **context[j])
     return solutions  # type: ignore[return-value]
+
+
+def _finite_or_none(v: float) -> float | None:
+    return float(v) if np.isfinite(v) else None
 
 
 def _fmt(v: float) -> str:

@@ -147,7 +147,9 @@ def make_variation(drivers: Drivers, name: str, path: str, scale: bool, low: flo
         low = high = base
     field, _ = drivers.locate(resolved)
     integer = bool(not scale and field.bounds and field.bounds.integer)
-    return Variation(name, label or field.label, resolved, base, low, high, scale, integer, rationale)
+    label = label or (f"{field.label} ({field.section})" if field.section else field.label)
+    return Variation(name, label, resolved, base, low, high, scale, integer, rationale,
+                     "factor" if scale else field.unit)
 
 
 def variations(spec: SensitivitySpec, drivers: Drivers) -> tuple[list[Variation], list[Problem]]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 __all__ = [
-    "Style", "Cell", "ChartSeries", "Chart", "ConditionalFormat", "Sheet", "DefinedName",
+    "Style", "Cell", "ChartSeries", "Chart", "ScalePoint", "ConditionalFormat", "Sheet", "DefinedName",
     "WorkbookSpec", "col_letter", "a1", "abs_a1",
 ]
 
@@ -35,6 +35,7 @@ class Style(str, Enum):
     CHECK = "check"          # a check cell (0 / TRUE when ok)
     TEXT = "text"            # free text (sources, notes), wrapped
     NOTE = "note"            # small grey text
+    NA = "na"                # a number that does not exist ("n/a", "after 2040"): grey, right-aligned
 
 
 @dataclass(frozen=True)
@@ -98,8 +99,20 @@ class Chart:
 
 
 @dataclass(frozen=True)
+class ScalePoint:
+    """One stop of a colour scale: ``kind`` "min", "max", "num" (at ``value``), "percent" (of
+    the range between min and max) or "percentile"; ``color`` "#RRGGBB"."""
+
+    kind: str
+    color: str
+    value: float | None = None
+
+
+@dataclass(frozen=True)
 class ConditionalFormat:
-    """A conditional format; kind "3_color_scale" (heat map) or "cell" with criteria."""
+    """A conditional format; kind "3_color_scale" (heat map), "2_color_scale" or "cell" with
+    criteria. A colour scale takes its stops from ``points`` (2 or 3 :class:`ScalePoint`);
+    without them: red (min), yellow (median), green (max), or reversed."""
 
     first: tuple[int, int]
     last: tuple[int, int]
@@ -108,6 +121,7 @@ class ConditionalFormat:
     value: float | str | None = None  # a formula operand: 0, "FALSE", '"n/a"' (quoted text)
     fmt: str | None = None       # for kind "cell": "bad" or "good"
     reverse: bool = False        # for kind "3_color_scale": green (low) .. red (high)
+    points: tuple[ScalePoint, ...] = ()  # colour scales: explicit stops, low to high
 
 
 @dataclass

@@ -63,6 +63,7 @@ _STYLE_PROPS: dict[Style, dict[str, Any]] = {
     Style.CHECK: {"align": "center"},
     Style.TEXT: {"text_wrap": True, "valign": "top"},
     Style.NOTE: {"font_color": _GREY},  # full size: it must stay readable on paper
+    Style.NA: {"font_color": _GREY, "align": "right"},
 }
 _HIGHLIGHTS = {
     "bad": {"bg_color": "#FFC7CE", "font_color": "#9C0006"},
@@ -330,7 +331,9 @@ def _finite(value: int | float, where: str) -> int | float:
 
 def _add_conditional_format(ws, cf: ConditionalFormat, formats: _Formats, sheet: str) -> None:
     where = f"conditional format {sheet}!{a1(*cf.first)}:{a1(*cf.last)}"
-    if cf.kind == "3_color_scale":
+    if cf.kind in _SCALES and cf.points:
+        options = _scale_options(cf, where)
+    elif cf.kind == "3_color_scale":
         low, mid, high = reversed(_SCALE_COLORS) if cf.reverse else _SCALE_COLORS
         options = {"type": "3_color_scale", "min_color": low, "mid_color": mid,
                    "max_color": high}
@@ -342,8 +345,30 @@ def _add_conditional_format(ws, cf: ConditionalFormat, formats: _Formats, sheet:
                    "format": formats.highlight(cf.fmt or "bad")}
     else:
         raise ValueError(f"{where}: unknown kind {cf.kind!r} "
-                         "(expected '3_color_scale' or 'cell')")
+                         "(expected '3_color_scale', '2_color_scale' or 'cell')")
     _check(ws.conditional_format(*cf.first, *cf.last, options), where)
+
+
+_SCALES = {"2_color_scale": ("min", "max"), "3_color_scale": ("min", "mid", "max")}
+_POINT_KINDS = ("min", "max", "num", "percent", "percentile")
+
+
+def _scale_options(cf: ConditionalFormat, where: str) -> dict[str, Any]:
+    """XlsxWriter options of a colour scale with explicit stops (``cf.points``)."""
+    roles = _SCALES[cf.kind]
+    if len(cf.points) != len(roles):
+        raise ValueError(f"{where}: a {cf.kind} needs {len(roles)} points, got {len(cf.points)}")
+    options: dict[str, Any] = {"type": cf.kind}
+    for role, point in zip(roles, cf.points):
+        if point.kind not in _POINT_KINDS:
+            raise ValueError(f"{where}: scale point kind must be one of {_POINT_KINDS}, got {point.kind!r}")
+        options[f"{role}_type"] = point.kind
+        options[f"{role}_color"] = point.color
+        if point.kind not in ("min", "max"):
+            if point.value is None:
+                raise ValueError(f"{where}: a {point.kind!r} scale point needs a value")
+            options[f"{role}_value"] = _finite(_plain(point.value, where), where)
+    return options
 
 
 def _criteria_value(value, where: str) -> str | int | float:

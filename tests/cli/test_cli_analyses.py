@@ -24,7 +24,7 @@ def test_tornado_writes_a_workbook_with_charts_and_ranked_table(project, invoke)
     lines = result.stdout.splitlines()
     title = lines.index(next(line for line in lines if line.startswith("NPV at the discount rate")))
     assert lines[title].endswith(f"base {lines[title].rsplit(' ', 1)[1]}")
-    assert lines[title + 1].split() == ["input", "low", "high", "swing"]
+    assert lines[title + 1].split() == ["input", "range", "low", "high", "swing"]
     top = swings.iloc[0]
     # input labels left-aligned after the rank (pandas < 3 pads the rank column one wider)
     assert re.match(rf"1\.\s+{re.escape(top['label'])}\s", lines[title + 2].strip())
@@ -111,7 +111,7 @@ def test_montecarlo_is_reproducible_from_its_seed_and_record(project, invoke):
     assert "inputs unchanged" in again.stdout
     pd.testing.assert_frame_equal(pd.read_csv(project / "outputs/base-montecarlo.csv"), table)
     wb = openpyxl.load_workbook(project / "outputs/base-montecarlo.xlsx", data_only=True)
-    assert wb.sheetnames == ["Summary", "Fan", "Inputs drawn", "About"]
+    assert wb.sheetnames == ["Summary", "Histograms", "Fan", "Inputs drawn", "About"]
     p50 = table.set_index("output").loc["npv_usd_bn", "p50"]
     cells = [c.value for row in wb["Summary"].iter_rows() for c in row]
     assert any(isinstance(v, float) and v == pytest.approx(p50, rel=1e-12) for v in cells)
