@@ -14,7 +14,7 @@ import functools
 from ..engine import cashflow, financing as fin, metrics as m, timeline
 from ..engine import checks as c
 from .defs import CheckDef, LineItem, MetricDef, Structure
-from .metrics import NEVER
+from .metrics import NEVER, peak_and_year
 
 __all__ = ["FINANCING_PARTS", "FINANCING_METRICS", "FINANCING_CHECKS", "RDCF_ARGS"]
 
@@ -283,12 +283,9 @@ RDCF_ARGS = {"flows": "li:fcf", "base": "m:terminal_base_usd_bn", "one_off": "m:
 
 def _metrics(cat, s: Structure) -> None:
     add = cat.add
-    add(MetricDef("peak_unfunded_gap_usd_bn", "Peak unfunded gap after planned financing", "US$ bn",
-                  m.peak, {"row": "li:unfunded_gap"}, "=MAX({row.row})", better="lower", midpoint=0.0))
-    add(MetricDef("unfunded_gap_year", "Year of the peak unfunded gap", "year", m.peak_year,
-                  {"row": "li:unfunded_gap", "years": "year", "material": "k:material_usd_bn"},
-                  '=IF({m:peak_unfunded_gap_usd_bn}<={material},"n/a: no funding need",'
-                  'INDEX({years.row},MATCH({m:peak_unfunded_gap_usd_bn},{row.row},0)))'))
+    for md in peak_and_year("peak_unfunded_gap_usd_bn", "Peak unfunded gap after planned financing",
+                            "unfunded_gap_year", "Year of the peak unfunded gap", "li:unfunded_gap"):
+        add(md)
     add(MetricDef("peak_net_debt_usd_bn", "Peak net debt", "US$ bn", m.peak, {"row": "li:net_debt"},
                   "=MAX({row.row})", better="lower", midpoint=0.0))
     for key, label, fn, reason, agg in (

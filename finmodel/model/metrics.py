@@ -12,7 +12,7 @@ from __future__ import annotations
 from ..engine import metrics as m
 from .defs import MetricDef, Structure
 
-__all__ = ["METRIC_PARTS", "NEVER"]
+__all__ = ["METRIC_PARTS", "NEVER", "peak_and_year"]
 
 RATE = "in:valuation.discount_rate"
 #: ``MetricDef.missing_as`` of a year never reached within the horizon: later than any year.
@@ -98,14 +98,20 @@ def _valuation(cat, s: Structure) -> None:
                   missing_as=NEVER, better="lower"))
 
 
+def peak_and_year(key: str, label: str, year_key: str, year_label: str, row: str) -> tuple[MetricDef, MetricDef]:
+    """A need's peak [US$ bn] and its first year ("n/a: no funding need" when not material)."""
+    return (MetricDef(key, label, "US$ bn", m.peak, {"row": row}, "=MAX({row.row})", better="lower", midpoint=0.0),
+            MetricDef(year_key, year_label, "year", m.peak_year,
+                      {"row": row, "years": "year", "material": "k:material_usd_bn"},
+                      f'=IF({{m:{key}}}<={{material}},"n/a: no funding need",'
+                      f'INDEX({{years.row}},MATCH({{m:{key}}},{{row.row}},0)))'))
+
+
 def _funding(cat, s: Structure) -> None:
     add = cat.add
-    add(MetricDef("peak_funding_need_usd_bn", "Peak funding need (below minimum cash)", "US$ bn",
-                  m.peak, {"row": "li:funding_need"}, "=MAX({row.row})", better="lower", midpoint=0.0))
-    add(MetricDef("peak_funding_year", "Year of peak funding need", "year", m.peak_year,
-                  {"row": "li:funding_need", "years": "year", "material": "k:material_usd_bn"},
-                  '=IF({m:peak_funding_need_usd_bn}<={material},"n/a: no funding need",'
-                  'INDEX({years.row},MATCH({m:peak_funding_need_usd_bn},{row.row},0)))'))
+    for md in peak_and_year("peak_funding_need_usd_bn", "Peak funding need (below minimum cash)",
+                            "peak_funding_year", "Year of peak funding need", "li:funding_need"):
+        add(md)
     add(MetricDef("min_cash_usd_bn", "Lowest closing cash balance", "US$ bn", m.lowest,
                   {"row": "li:cash_closing"}, "=MIN({row.row})", better="higher", midpoint=0.0))
     add(MetricDef("cumulative_fcf_usd_bn", "Cumulative FCF over the forecast", "US$ bn", m.last,
