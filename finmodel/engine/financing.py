@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .metrics import MATERIAL_USD_BN
+from .metrics import MATERIAL_USD_BN, Metric, gordon_terminal, npv
 
 __all__ = ["TrancheTerms", "financing_plan", "ownership", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
@@ -212,7 +212,6 @@ def below_breach(numerator, denominator, limit, material=MATERIAL_USD_BN) -> np.
 
 def lowest_defined(row, reason: str = "n/a: never defined"):
     """Smallest non-NaN value of a row; ``reason`` where there is none."""
-    from .metrics import Metric
     row = np.asarray(row, dtype=float)
     none = np.isnan(row).all(axis=1)
     value = np.where(none, np.nan, np.min(np.where(np.isnan(row), np.inf, row), axis=1))
@@ -221,7 +220,6 @@ def lowest_defined(row, reason: str = "n/a: never defined"):
 
 def highest_defined(row, reason: str = "n/a: never defined"):
     """Largest non-NaN value of a row; ``reason`` where there is none."""
-    from .metrics import Metric
     row = np.asarray(row, dtype=float)
     none = np.isnan(row).all(axis=1)
     value = np.where(none, np.nan, np.max(np.where(np.isnan(row), -np.inf, row), axis=1))
@@ -233,7 +231,6 @@ def earliest_year(**years):
 
     ``years``: (n, 1) or (n,) arrays, NaN where that event never happens within the horizon.
     """
-    from .metrics import Metric
     stacked = np.column_stack([np.asarray(y, dtype=float).reshape(-1) for y in years.values()])
     none = np.isnan(stacked).all(axis=1)
     value = np.where(none, np.nan, np.min(np.where(np.isnan(stacked), np.inf, stacked), axis=1))
@@ -293,13 +290,9 @@ def reverse_dcf_value(rate, flows, base, one_off, growth, target) -> np.ndarray:
     NPV of forecast FCF + (base (1 + g) / (r - g) + one-off / (1 + r)) / (1 + r)^m - target,
     the terminal value written from its base and one-off (``m`` forecast periods)."""
     f = np.asarray(flows, dtype=float)[:, 1:]
-    m = f.shape[1]
-    r = np.asarray(rate, dtype=float).reshape(-1, 1)
-    t = np.arange(1, m + 1, dtype=float)[None, :]
-    npv = (f * (1.0 + r) ** -t).sum(axis=1)
-    r = r[:, 0]
-    tv = base * (1.0 + growth) / (r - growth) + one_off / (1.0 + r)
-    return npv + tv * (1.0 + r) ** -m - target
+    r = np.asarray(rate, dtype=float).reshape(-1)
+    explicit = npv(r[:, None], f)[:, 0]
+    return explicit + gordon_terminal(base, one_off, r, growth) * (1.0 + r) ** -f.shape[1] - target
 
 
 def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high,
@@ -340,6 +333,5 @@ def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, h
 def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, high):
     """The discount rate at which the model is worth what the latest round paid (a reverse
     DCF; see :func:`reverse_dcf`) [fraction / yr]."""
-    from .metrics import Metric
     r = reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high)
     return Metric(np.where(r["found"], r["rate"], np.nan), (~r["found"]).astype(np.int8), RDCF_REASONS)
