@@ -31,11 +31,24 @@ _UNITS = (
     ("schedule_max", "fraction"), ("renewal_share", "fraction"), ("end_year", "year"),
     ("first_year", "year"),
 )
+# whole names whose unit the suffix rules would miss or get wrong (checked first)
+_NAMED_UNITS = {
+    "rate": "fraction / yr", "fraction": "fraction", "year": "year", "draw_year": "year",
+    "needs_ipo_by_year": "year", "shares_m": "m shares", "share_price_usd": "US$ / share",
+    "max_net_debt_to_ebitda": "x", "min_dscr": "x", "min_interest_cover": "x", "dscr_target": "x",
+    "minimum_cash_months": "months", "cloud_price_factor": "x", "renewal_price_factor": "x",
+    "max_build_gw_per_year": "GW / yr", "inference_gw_per_usd_bn": "GW / US$ bn",
+}
 # name suffix -> the kind of unit mistake to hint at (rates as %, amounts in millions)
 _KINDS = (("_usd_bn", "usd_bn"), ("_usd_bn_per_gw", "usd_bn"), ("_usd_bn_per_gw_year", "usd_bn"),
           ("_fraction", "fraction"), ("_rate", "fraction"), ("_growth", "fraction"))
 _WORDS = {"usd": "US$", "bn": "bn", "gw": "GW", "pue": "PUE", "it": "IT", "mwh": "MWh",
-          "opex": "opex", "fraction": "", "per": "per"}
+          "opex": "opex", "fraction": "", "per": "per", "dscr": "DSCR", "ebitda": "EBITDA",
+          "ipo": "IPO", "loi": "LOI", "fcf": "FCF", "m": ""}
+# whole names whose words would read badly (the unit column says the rest)
+_NAMED_LABELS = {"inference_gw_per_usd_bn": "Inference compute per US$ bn of revenue",
+                 "share_price_usd": "Share price", "terminal_fcf_years": "Terminal FCF averaged over",
+                 "max_build_gw_per_year": "Max build per year", "needs_ipo_by_year": "Paid only if the IPO is by"}
 _UNIT_SUFFIXES = ("_usd_bn_per_gw_year", "_usd_bn_per_gw", "_usd_per_mwh", "_usd_bn", "_gw",
                   "_fraction", "_years")
 
@@ -44,7 +57,7 @@ def unit_of(path: str) -> str:
     """Unit of an input from the suffix of its name (units live in names); a name without one
     (``status_delay_years.signed``) takes its parent's."""
     for name in reversed(path.split(".")):
-        unit = next((unit for suffix, unit in _UNITS if name.endswith(suffix)), None)
+        unit = _NAMED_UNITS.get(name) or next((unit for suffix, unit in _UNITS if name.endswith(suffix)), None)
         if unit:
             return unit
     return "-"
@@ -52,6 +65,8 @@ def unit_of(path: str) -> str:
 
 def humanise(name: str) -> str:
     """``power_price_usd_per_mwh`` -> ``Power price`` (the unit column says the rest)."""
+    if name in _NAMED_LABELS:
+        return _NAMED_LABELS[name]
     for suffix in _UNIT_SUFFIXES:
         if name.endswith(suffix) and name != suffix.lstrip("_"):
             name = name[: -len(suffix)]
@@ -119,14 +134,14 @@ def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> 
             series = bool(bounds and bounds.series)
             value = tuple(expand_series(v.value, years)) if series else float(v.value)
             src = sources.get(v.source) if v.source else None
-            yield InputField(path, humanise(name), unit_of(name), section, value, series, bounds,
+            yield InputField(path, humanise(name), unit_of(path), section, value, series, bounds,
                              v.basis.value if v.basis else None,
                              (src.cite() if src else v.source), (src.date if src else v.as_of) or v.as_of,
                              v.note, informational=INFORMATIONAL in info.metadata,
                              grade=src.grade.value if src and src.grade else None)
         elif isinstance(v, bool) and INPUT_FLAG in info.metadata:
             yield InputField(path, humanise(name), "flag", section, 1.0 if v else 0.0, False,
-                             Bounds(ge=0, le=1))
+                             Bounds(ge=0, le=1, integer=True))  # 1 = on, 0 = off
         elif isinstance(v, BaseModel):
             children.append((path, v))
         elif isinstance(v, dict) and name != "sources":

@@ -202,6 +202,8 @@ def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, yea
         node[last] = {**node[last], "value": value, "basis": "judgement",
                       "note": f"overridden on the command line: --set {text}"}
         node[last].pop("source", None)
+    elif isinstance(node[last], bool) and not isinstance(value, bool) and value in (0, 1):
+        node[last] = bool(value)  # a switch, shown as 1 / 0 on the Inputs sheet
     else:
         node[last] = value
     return None

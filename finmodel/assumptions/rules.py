@@ -25,13 +25,18 @@ class Rule:
 
     ``paths`` may hold one ``*`` wildcard (the same part in every path); the rule then applies
     to each match. ``message`` is formatted with the first scenario's values by position
-    (``{0}``, ``{1}``) and is located at ``paths[locate]``.
+    (``{0}``, ``{1}``) and is located at ``paths[locate]``. ``label`` and ``holds`` are the
+    rule's line on the workbook's Checks sheet: ``holds`` is the spreadsheet condition that is
+    TRUE when the rule holds, on the same inputs by position (so an edit of the Inputs sheet
+    that breaks the rule turns the master check FALSE).
     """
 
     key: str
     paths: tuple[str, ...]
     bad: Callable[..., np.ndarray]
     message: str
+    label: str
+    holds: str
     locate: int = 0
 
     def instances(self, available: Iterable[str]) -> list[tuple[str, ...]]:
@@ -49,6 +54,12 @@ class Rule:
         return out
 
 
+    def label_of(self, paths: tuple[str, ...]) -> str:
+        """The Checks-sheet label of one instance (``{star}``: the part the wildcard matched)."""
+        star = _star_part(self.paths[0], paths[0]) if "*" in self.paths[0] else ""
+        return self.label.format(star=star)
+
+
 def _star_part(pattern: str, path: str) -> str:
     parts, got = pattern.split("."), path.split(".")
     return next(g for p, g in zip(parts, got) if p == "*")
@@ -58,10 +69,11 @@ RULES = (
     Rule("gordon_growth", ("valuation.terminal_growth", "valuation.discount_rate"),
          lambda g, r: g >= r,
          "terminal_growth ({0:g}) must be below discount_rate ({1:g}) for a Gordon-growth "
-         "terminal value"),
+         "terminal value", "Terminal growth is below the discount rate (Gordon growth)", "{0}<{1}"),
     Rule("s_curve_ceiling", ("revenue.segments.*.ceiling_usd_bn", "revenue.segments.*.start_usd_bn"),
          lambda ceiling, start: ceiling <= start,
-         "ceiling_usd_bn ({0:g}) must be greater than start_usd_bn ({1:g})"),
+         "ceiling_usd_bn ({0:g}) must be greater than start_usd_bn ({1:g})",
+         "Revenue segment {star}: the S-curve's ceiling is above its start", "{0}>{1}"),
 )
 
 

@@ -4,6 +4,11 @@ the AND of all of them (engine: ``Result.checks_pass``; workbook: the MASTER CHE
 """
 from __future__ import annotations
 
+import functools
+
+import numpy as np
+
+from ..assumptions.rules import RULES
 from ..engine import checks as c
 from ..engine import metrics as m
 from .defs import CheckDef, Structure
@@ -73,4 +78,54 @@ def _costs(cat, s: Structure) -> None:
                      "=SUMPRODUCT(({part.row}>{whole.row}+{tolerance})*1)=0"))
 
 
-CHECK_PARTS = (_identities, _shares, _bounds, _compute, _costs)
+
+def _in_bounds(bounds: tuple, **values) -> np.ndarray:
+    """(n,) bool: every value inside its bounds (``Bounds.outside``, the test the engine's
+    batches use to flag invalid rows)."""
+    ok = None
+    for b, arr in zip(bounds, values.values()):
+        arr = np.asarray(arr, dtype=float)
+        good = ~b.outside(arr.reshape(arr.shape[0], -1))
+        ok = good if ok is None else ok & good
+    return ok
+
+
+def _bound_conditions(b, x: str, series: bool) -> list[str]:
+    """Spreadsheet conditions, TRUE when input ``{x}`` (a row if ``series``) is inside ``b``."""
+    lo, hi = (f"MIN({{{x}.row}})", f"MAX({{{x}.row}})") if series else (f"{{{x}}}", f"{{{x}}}")
+    out = [f"{lo}{op}{limit:g}" for limit, op in ((b.ge, ">="), (b.gt, ">")) if limit is not None]
+    out += [f"{hi}{op}{limit:g}" for limit, op in ((b.le, "<="), (b.lt, "<")) if limit is not None]
+    if b.integer:
+        out.append(f"SUMPRODUCT((INT({{{x}.row}})<>{{{x}.row}})*1)=0" if series else f"INT({{{x}}})={{{x}}}")
+    return out
+
+
+def _inputs(cat, s: Structure) -> None:
+    """Every editable input inside its bounds (one check per Inputs-sheet block) and every rule
+    between inputs holding: an edit the engine would refuse turns the master check FALSE."""
+    sections: dict[str, list] = {}
+    for path, section, bounds, series in s.inputs:
+        if bounds is not None:
+            sections.setdefault(section, []).append((path, bounds, series))
+    for i, (section, items) in enumerate(sections.items()):
+        args = {f"x{j}": f"in:{path}" for j, (path, _, _) in enumerate(items)}
+        conds = [c for j, (_, b, series) in enumerate(items) for c in _bound_conditions(b, f"x{j}", series)]
+        if conds:
+            cat.add(CheckDef(f"inputs_in_range.{i}", f"Inputs in range: {section}",
+                             functools.partial(_in_bounds, tuple(b for _, b, _ in items)), args,
+                             "=AND(" + ",".join(conds) + ")"))
+    editable = {path for path, *_ in s.inputs}
+    for rule in RULES:
+        for paths in rule.instances(editable):
+            args = {f"x{j}": f"in:{p}" for j, p in enumerate(paths)}
+            cat.add(CheckDef(f"rule.{rule.key}.{'.'.join(paths)}", f"Inputs rule: {rule.label_of(paths)}",
+                             functools.partial(_rule_holds, rule), args,
+                             "=" + rule.holds.format(*(f"{{x{j}}}" for j in range(len(paths))))))
+
+
+def _rule_holds(rule, **values) -> np.ndarray:
+    cols = [np.asarray(v, dtype=float)[:, 0] for v in values.values()]
+    return ~np.asarray(rule.bad(*cols), dtype=bool)
+
+
+CHECK_PARTS = (_identities, _shares, _bounds, _compute, _costs, _inputs)

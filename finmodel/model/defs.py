@@ -171,3 +171,6 @@ class Structure:
     rounds: tuple[RoundShape, ...] = ()
     tranches: tuple[tuple[str, str, str], ...] = ()  # (id, label, amortisation)
     warrants: tuple[tuple[str, str, str], ...] = ()  # (id, label, deal id)
+    # every editable input: (path, Inputs-sheet section, its bounds or None, per year?) — the
+    # checks that an edit in the workbook stays inside what the engine accepts
+    inputs: tuple[tuple[str, str, object, bool], ...] = ()

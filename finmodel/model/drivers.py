@@ -25,8 +25,11 @@ from .timeline import Timeline
 __all__ = ["Drivers", "build_drivers", "structure_of"]
 
 
-def structure_of(scenario: Scenario, deals: Iterable[Deal]) -> Structure:
-    """What is fixed for a whole batch: segments, cost modes, components and included deals."""
+def structure_of(scenario: Scenario, deals: Iterable[Deal],
+                 fields: Iterable[InputField] = ()) -> Structure:
+    """What is fixed for a whole batch: segments, cost modes, components, included deals and
+    the editable inputs with their bounds."""
+    deals = tuple(deals)
     return Structure(
         segments=tuple((k, s.label, s.path) for k, s in scenario.revenue.segments.items()),
         costs=tuple((k, c.label, c.mode) for k in type(scenario.operating_costs).model_fields
@@ -43,6 +46,7 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal]) -> Structure:
                      for k, r in scenario.financing.rounds.items()),
         tranches=tuple((k, t.label, t.amortisation.value) for k, t in scenario.financing.tranches.items()),
         warrants=tuple((k, w.label, w.deal) for k, w in scenario.financing.warrants.items()),
+        inputs=tuple((f.path, f.section, f.bounds, f.series) for f in fields if not f.informational),
     )
 
 
@@ -150,4 +154,4 @@ def build_drivers(scenario: Scenario, deals: Iterable[Deal]) -> Drivers:
     fields = tuple(input_fields(scenario, deals))
     values = {f.path: (np.asarray(f.value, dtype=float).reshape(1, -1)) for f in fields}
     timeline = Timeline.annual(scenario.timeline.first_year, scenario.timeline.last_year)
-    return Drivers(timeline, values, structure_of(scenario, deals), fields)
+    return Drivers(timeline, values, structure_of(scenario, deals, fields), fields)

@@ -17,7 +17,8 @@ _CALC = {
     "US$ bn": USD, "GW": GW, "fraction": PCT, "fraction / yr": PCT, "year": YEAR, "years": "0.##",
     "flag": YEAR, "x": RATIO, "index": "0.000", "factor": "0.0000", "ratio": RATIO,
     "$/MWh": "#,##0.0", "US$ bn / GW": "#,##0.00", "US$ bn / GW-yr": "#,##0.00", "hours": "#,##0",
-    "-": "General",
+    "m shares": "#,##0.0", "US$ / share": "#,##0.00", "months": "0.#", "GW / yr": GW,
+    "GW / US$ bn": "0.0000", "-": "General",
 }
 _INPUT = _CALC | {"US$ bn": "#,##0.0##", "US$ bn / GW": "#,##0.0##", "US$ bn / GW-yr": "#,##0.0##",
                   "$/MWh": "#,##0.0##", "ratio": "0.00#"}
