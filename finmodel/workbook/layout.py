@@ -23,7 +23,8 @@ from ..engine.metrics import IRR_GRID
 from ..model.calibration import anchor_formula
 from ..model.defs import CONSTANTS, SHEETS, LineItem
 from ..model.result import IRR_FLOWS, Result, metric_value
-from .formats import PCT, USD, number_format
+from .formats import number_format
+from .paging import col_px
 from .spec import (
     Cell, Chart, ChartSeries, ConditionalFormat, DefinedName, Sheet, Style, WorkbookSpec, a1,
     abs_a1, col_letter, quote_sheet,
@@ -566,96 +567,179 @@ def _calibration_sheet(book: _Book, sources: Mapping) -> Sheet:
     return sheet
 
 
-# Line items shown by year on the Summary.
-SUMMARY_ITEMS = ("total_gw", "expansion_in_use_gw", "compute_demand_gw", "revenue_total",
-                 "unserved_revenue", "gross_margin", "revenue_per_gw", "compute_cost", "ebitda",
-                 "capex_total", "fcf", "cash_closing", "funding_need")
+# --- Summary: the one-page story ------------------------------------------------------------
+# What the Summary shows, chosen for the question "what does the build-out take, who pays for
+# it, and what if it slips?"; every figure is a link to the cell that computes it.
+
+#: Key assumptions (input path, label on the Summary): the inputs that move the answer most.
+KEY_ASSUMPTIONS = (
+    ("valuation.discount_rate", "Discount rate"),
+    ("valuation.terminal_growth", "Terminal growth"),
+    ("commitments.delay_years", "Slip of every deal (on top of its status's)"),
+    ("commitments.realisation_fraction", "Realisation of every deal"),
+    ("commitments.cloud_price_factor", "Cloud contract price factor"),
+    ("demand.inference_gw_per_usd_bn", "Inference compute per US$ bn of revenue"),
+    ("capex.servers.cost_usd_bn_per_gw", "Servers and accelerators: cost per GW"),
+    ("operations.power_price_usd_per_mwh", "Power price"),
+    ("tax.rate_fraction", "Tax rate"),
+    ("financing.unfunded_gap_rate", "Cost of the unfunded gap"),
+)
+#: What the build-out is worth: NPV as explicit period + terminal value, beside the IRRs.
+WORTH = ("npv_explicit_usd_bn", "pv_terminal_usd_bn", "npv_usd_bn", "terminal_share", "irr",
+         "irr_with_terminal", "implied_discount_rate", "todays_holders_value_usd_bn")
+#: What it takes and who pays.
+TAKES = ("cumulative_capacity_spend_usd_bn", "peak_funding_need_usd_bn", "peak_funding_year",
+         "equity_raised_usd_bn", "debt_drawn_usd_bn", "peak_net_debt_usd_bn",
+         "peak_unfunded_gap_usd_bn", "unfunded_gap_year", "first_breach_year", "ownership_final")
+#: Line items by key year, then the unit economics.
+SUMMARY_ITEMS = ("total_gw", "installed_needed_gw", "revenue_total", "ebitda", "capex_total", "fcf",
+                 "funding_need", "unfunded_gap", "ownership")
+UNIT_ITEMS = ("revenue_per_gw", "gross_margin", "compute_cost_per_revenue", "owned_cost_per_gw_year",
+              "rented_cost_per_gw_year", "cloud_cost_per_gw_year")
+NA_CHARS, NA_LONG = 26, "n/a (see Valuation)"  # the longest "n/a: why" the value column shows
+SUMMARY_ROW_PT = 13.5  # row height on the Summary (10 pt text), so the page holds the story
+RIGHT = 4  # column E: the key-years table and the charts
+
+
+def _short(label: str) -> str:
+    """A label without its parenthetical explanations (shown in full on the sheet it comes
+    from): "Funding need with no new money (below minimum cash)" -> "Funding need with no new
+    money"."""
+    return re.sub(r"\s*\([^()]*\)", "", label)
 
 
 def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
-    sheet = Sheet("Summary", tab_color="#1F4E79")
-    lines = textwrap.wrap(description or "AI compute build-out cash-flow model", 140) or [""]
-    _title(sheet, f"finmodel — {scenario_name}", lines[0])
+    """One landscape page: key assumptions, what the build-out is worth (NPV as explicit period
+    + terminal value, beside the IRRs), what it takes and who pays, key years with the
+    peak-funding year and unit economics, and three charts that each say one thing."""
+    sheet = Sheet("Summary", tab_color="#1F4E79", hide_gridlines=True)
+    lines = textwrap.wrap(description or "AI compute build-out cash-flow model", 190)[:3] or [""]
+    _title(sheet, f"finmodel — {scenario_name}: what the build-out takes, who pays, what if it slips",
+           lines[0])
     for i, line in enumerate(lines[1:]):
         sheet.put(2 + i, 0, Cell(line, style=Style.SUBTITLE))
-    row = 3 + len(lines)
-    sheet.put(row, 0, Cell("Headline metrics", style=Style.SECTION))
-    row += 1
-    for key, md in book.result.catalogue.metrics.items():
-        sheet_name, r, c = book.cells[f"m:{key}"]
-        sheet.put(row, 0, Cell(md.label, style=Style.LABEL))
-        sheet.put(row, 1, Cell(md.unit, style=Style.UNIT))
-        sheet.put(row, 2, Cell(metric_value(book.result.metrics[key]),
-                               f"={quote_sheet(sheet_name)}!{abs_a1(r, c)}", Style.LINK,
-                               number_format(md.unit)))
-        row += 1
+    top = 2 + len(lines)
+    row = _key_assumptions(book, sheet, top)
+    row = _metric_panel(book, sheet, row + 1, "What the build-out is worth", WORTH)
+    row = _metric_panel(book, sheet, row + 1, "What it takes and who pays", TAKES)
     _, r, c = book.cells["check:master"]
-    sheet.put(row, 0, Cell("Master check (all model checks pass)", style=Style.TOTAL))
-    sheet.put(row, 2, Cell(bool(book.result.checks_pass[0]),
-                           f"=Checks!{abs_a1(r, c)}", Style.CHECK))
-    row += 2
-    row = _bridge(book, sheet, row) + 1
-    years = key_years(book.result.timeline)
-    sheet.put(row, 0, Cell("Key figures by year", style=Style.SECTION))
-    row += 1
-    sheet.put(row, 0, Cell("Line item", style=Style.HEADER))
-    sheet.put(row, 1, Cell("Unit", style=Style.HEADER))
-    for j, y in enumerate(years):
-        sheet.put(row, 2 + j, Cell(int(y), style=Style.HEADER, num_format="0"))
-    # the peak-funding year's column follows the model (a formula), so an edit moves it too
-    peak_col = 2 + len(years)
-    peak = book.result.metrics["peak_funding_year"]
-    peak_year = metric_value(peak)
-    head = f"{abs_a1(row, peak_col)}"
-    sheet.put(row, peak_col, Cell(peak_year, "=" + book.address("m:peak_funding_year", "Summary", 0),
-                                  Style.HEADER, "0"))
-    sheet.put(row - 1, peak_col, Cell("Peak funding year", style=Style.NOTE))
-    year_row = book.address("year", "Summary", 0, "row")
-    row += 1
-    for key in SUMMARY_ITEMS:
-        li = book.result.catalogue[key]
-        fmt = number_format(li.unit)
-        sheet.put(row, 0, Cell(li.label, style=Style.LABEL))
-        sheet.put(row, 1, Cell(li.unit, style=Style.UNIT))
-        for j, y in enumerate(years):
-            c = book.col_of_year(y)
-            value = _cached(float(book.result.line_items[key][0, c - FIRST_COL]))
-            sheet.put(row, 2 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c), Style.LINK, fmt))
-        at_peak = (_cached(float(book.result.line_items[key][0, book.col_of_year(int(peak.value[0])) - FIRST_COL]))
-                   if not peak.reason[0] else "n/a")
-        sheet.put(row, peak_col, Cell(at_peak, f'=IF(ISNUMBER({head}),INDEX({book.address(f"li:{key}", "Summary", 0, "row")},'
-                                               f'1,MATCH({head},{year_row},0)),"n/a")', Style.LINK, fmt))
-        row += 1
-    sheet.col_widths.update({0: 48, 1: 9})
-    sheet.col_widths.update({2 + j: 11 for j in range(len(years) + 1)})
-    _summary_charts(book, sheet, 3, 2 + len(years) + 2)  # a 2 x 2 grid right of the tables
+    sheet.put(row + 1, 0, Cell("Master check (all model checks pass)", style=Style.TOTAL))
+    sheet.put(row + 1, 2, Cell(bool(book.result.checks_pass[0]), f"=Checks!{abs_a1(r, c)}", Style.CHECK))
+    last = row + 1
+    row = _key_years(book, sheet, top)
+    n_years = len(key_years(book.result.timeline)) + 1
+    sheet.col_widths.update({0: 42, 1: 11, 2: 10, 3: 2, RIGHT: 40, RIGHT + 1: 13})
+    sheet.col_widths.update({RIGHT + 2 + j: 8.5 for j in range(n_years)})
+    right = [col_px(sheet.col_widths[c]) for c in range(RIGHT, RIGHT + 2 + n_years)]
+    _summary_charts(book, sheet, row + 1, RIGHT, right)
+    for r in range(2, max(last, row + 1 + CHART_ROWS) + 1):
+        sheet.row_heights.setdefault(r, SUMMARY_ROW_PT)
     return sheet
 
 
-def _bridge(book: _Book, sheet: Sheet, row: int) -> int:
-    """Explicit period vs terminal value: PV of forecast FCF + PV of the terminal value = NPV,
-    with the terminal value's share; returns the next free row."""
-    years = book.result.years
-    sheet.put(row, 0, Cell("NPV bridge: explicit period vs terminal value", style=Style.SECTION))
+def _key_assumptions(book: _Book, sheet: Sheet, row: int) -> int:
+    """The key assumptions, each a link to its Inputs cell (per-year inputs: the first
+    forecast year); returns the next free row."""
+    sheet.put(row, 0, Cell("Key assumptions (links to Inputs; edit them there)", style=Style.SECTION))
+    sheet.put(row, 1, Cell("", style=Style.SECTION))
+    sheet.put(row, 2, Cell("", style=Style.SECTION))
     row += 1
-    first = row
-    for key, label in (("npv_explicit_usd_bn", f"PV of forecast FCF, {int(years[1])}-{int(years[-1])}"),
-                       ("pv_terminal_usd_bn", f"PV of the terminal value (at the end of {int(years[-1])})")):
+    year = int(book.result.years[1])
+    for path, label in KEY_ASSUMPTIONS:
+        if path not in book.inputs:
+            continue
+        r, f = book.inputs[path]
+        if f.series:
+            value, ref = float(f.value[1]), f"=Inputs!{abs_a1(r, FIRST_COL + 1)}"
+            label = f"{label}, {year}"
+        else:
+            value, ref = float(f.value), "=" + name_of("in." + path)
         sheet.put(row, 0, Cell(label, style=Style.LABEL))
-        sheet.put(row, 1, Cell("US$ bn", style=Style.UNIT))
-        sheet.put(row, 2, Cell(metric_value(book.result.metrics[key]),
-                               "=" + book.address(f"m:{key}", "Summary", 0), Style.LINK, USD))
+        sheet.put(row, 1, Cell(f.unit, style=Style.UNIT))
+        sheet.put(row, 2, Cell(value, ref, Style.LINK, number_format(f.unit, "input")))
         row += 1
-    sheet.put(row, 0, Cell("NPV (sum)", style=Style.TOTAL))
-    sheet.put(row, 1, Cell("US$ bn", style=Style.UNIT))
-    sheet.put(row, 2, Cell(metric_value(book.result.metrics["npv_usd_bn"]),
-                           f"=SUM({a1(first, 2)}:{a1(row - 1, 2)})", Style.TOTAL, USD))
+    return row
+
+
+def _metric_panel(book: _Book, sheet: Sheet, row: int, title: str, keys) -> int:
+    """Headline metrics linked to the Valuation sheet; NPV is the sum of its two parts (so the
+    bridge shows on the page); returns the next free row."""
+    sheet.put(row, 0, Cell(title, style=Style.SECTION))
+    sheet.put(row, 1, Cell("", style=Style.SECTION))
+    sheet.put(row, 2, Cell("", style=Style.SECTION))
     row += 1
-    sheet.put(row, 0, Cell("Terminal value's share of NPV", style=Style.LABEL))
-    sheet.put(row, 1, Cell("fraction", style=Style.UNIT))
-    sheet.put(row, 2, Cell(metric_value(book.result.metrics["terminal_share"]),
-                           "=" + book.address("m:terminal_share", "Summary", 0), Style.LINK, PCT))
-    return row + 1
+    years = book.result.years
+    parts = {"npv_explicit_usd_bn": f"PV of forecast FCF, {int(years[1])}-{int(years[-1])}",
+             "pv_terminal_usd_bn": f"+ PV of the terminal value (end of {int(years[-1])})",
+             "npv_usd_bn": "= NPV at the discount rate"}
+    first = row
+    for key in keys:
+        md = book.result.catalogue.metrics[key]
+        if key == "npv_usd_bn":  # the sum of the two rows above it
+            formula, style = f"=SUM({a1(first, 2)}:{a1(row - 1, 2)})", Style.TOTAL
+        else:
+            ref = book.address(f"m:{key}", "Summary", 0)
+            # a reason too long for the cell reads "n/a (see Valuation)" here, in full there
+            formula = f'=IF(ISNUMBER({ref}),{ref},IF(LEN({ref})<={NA_CHARS},{ref},"{NA_LONG}"))'
+            style = Style.LINK
+        value = metric_value(book.result.metrics[key])
+        if isinstance(value, str) and len(value) > NA_CHARS:
+            value = NA_LONG
+        sheet.put(row, 0, Cell(parts.get(key, _short(md.label)), style=Style.TOTAL if key == "npv_usd_bn" else Style.LABEL))
+        if isinstance(value, str):  # "n/a: why": right-aligned, running left over the unit
+            style = Style.NA
+        else:
+            sheet.put(row, 1, Cell(md.unit, style=Style.UNIT))
+        sheet.put(row, 2, Cell(value, formula, style, number_format(md.unit)))
+        row += 1
+    return row
+
+
+def _key_years(book: _Book, sheet: Sheet, row: int) -> int:
+    """Key figures and unit economics by key year, with a live peak-funding-year column;
+    returns the last row used."""
+    years = key_years(book.result.timeline)
+    c0 = RIGHT + 2
+    peak_col = c0 + len(years)
+    sheet.put(row, RIGHT, Cell("Key figures by year", style=Style.SECTION))
+    for c in range(RIGHT + 1, peak_col + 1):
+        sheet.put(row, c, Cell("", style=Style.SECTION))
+    row += 1
+    sheet.put(row, RIGHT, Cell("Line item", style=Style.HEADER))
+    sheet.put(row, RIGHT + 1, Cell("Unit", style=Style.HEADER))
+    for j, y in enumerate(years):
+        sheet.put(row, c0 + j, Cell(int(y), style=Style.HEADER, num_format="0"))
+    # the peak-funding year's column follows the model (a formula), so an edit moves it too
+    peak = book.result.metrics["peak_funding_year"]
+    head = abs_a1(row, peak_col)
+    sheet.put(row, peak_col, Cell(metric_value(peak), "=" + book.address("m:peak_funding_year", "Summary", 0),
+                                  Style.HEADER, "0"))
+    sheet.put(row - 1, peak_col, Cell("Peak need", style=Style.SECTION))
+    year_row = book.address("year", "Summary", 0, "row")
+    row += 1
+    for key in SUMMARY_ITEMS + (None,) + UNIT_ITEMS:
+        if key is None:
+            sheet.put(row, RIGHT, Cell("Unit economics", style=Style.SECTION))
+            for c in range(RIGHT + 1, peak_col + 1):
+                sheet.put(row, c, Cell("", style=Style.SECTION))
+            row += 1
+            continue
+        li = book.result.catalogue[key]
+        fmt = number_format(li.unit)
+        sheet.put(row, RIGHT, Cell(_short(li.label), style=Style.LABEL))
+        sheet.put(row, RIGHT + 1, Cell(li.unit, style=Style.UNIT))
+        for j, y in enumerate(years):
+            c = book.col_of_year(y)
+            value = _cached(float(book.result.line_items[key][0, c - FIRST_COL]))
+            sheet.put(row, c0 + j, Cell(value, "=" + book.address(f"li:{key}", "Summary", c),
+                                        Style.NA if isinstance(value, str) else Style.LINK, fmt))
+        at_peak = (_cached(float(book.result.line_items[key][0, book.col_of_year(int(peak.value[0])) - FIRST_COL]))
+                   if not peak.reason[0] else "n/a")
+        sheet.put(row, peak_col, Cell(at_peak, f'=IF(ISNUMBER({head}),INDEX({book.address(f"li:{key}", "Summary", 0, "row")},'
+                                               f'1,MATCH({head},{year_row},0)),"n/a")',
+                                        Style.NA if isinstance(at_peak, str) else Style.LINK, fmt))
+        row += 1
+    return row
 
 
 MAX_KEY_YEARS = 8
@@ -680,40 +764,46 @@ def _rng(book: _Book, key: str) -> str:
     return f"={quote_sheet(sheet)}!{abs_a1(row, FIRST_COL)}:{abs_a1(row, book.last_col)}"
 
 
-def _summary_charts(book: _Book, sheet: Sheet, row: int, col: int) -> None:
+CHART_ROWS = 22  # rows of the Summary the charts take
+CHART_GAP_PX = 12
+
+
+def _place_side_by_side(widths_px: list[int], n: int, gap: int) -> tuple[int, list[tuple[int, int]]]:
+    """Width of each of ``n`` charts filling columns of ``widths_px`` with ``gap`` between
+    them, and each chart's (column index, x offset)."""
+    total = sum(widths_px)
+    w = (total - gap * (n - 1)) // n
+    out = []
+    for k in range(n):
+        x, c = k * (w + gap), 0
+        while c < len(widths_px) - 1 and x >= widths_px[c]:
+            x -= widths_px[c]
+            c += 1
+        out.append((c, x))
+    return w, out
+
+
+def _summary_charts(book: _Book, sheet: Sheet, row: int, col: int, widths_px: list[int]) -> None:
+    """Two charts side by side under the key years, each saying one thing: is there capacity
+    for the demand; how the cash need is filled and what is left unfunded (revenue and costs
+    are in the key figures above)."""
     cats = f"={quote_sheet(TIMELINE_HOME)}!{abs_a1(YEAR_ROW, FIRST_COL)}:{abs_a1(YEAR_ROW, book.last_col)}"
     s = lambda name, key, color, line=False: ChartSeries(name, cats, _rng(book, key), color, line)  # noqa: E731
-    comps = book.result.drivers.structure.components
-    palette = (BLUE, ORANGE, GREEN, GREY, PURPLE)
+    h = int(CHART_ROWS * SUMMARY_ROW_PT * 4 / 3)
     charts = [
-        Chart("stacked_column", "Capacity by kind vs what demand needs (GW)",
-              (s("Existing fleet", "existing_gw", GREY), s("Cloud contracts", "cloud_gw", ORANGE),
-               s("Owned (deals)", "owned_deals_online_gw", BLUE),
-               s("Expansion beyond the deals", "expansion_in_use_gw", PURPLE),
-               s("Needed by demand", "installed_needed_gw", RED, line=True)),
-              (row, col), y_title="GW", y_num_format="#,##0", width_px=540, height_px=300),
-        Chart("stacked_column", "Owned capex by component (US$ bn)",
-              tuple(s(label, f"capex.{c}", palette[i]) for i, (c, label, _) in enumerate(comps)),
-              (row, col + 9), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
-        Chart("line", "Revenue vs costs (US$ bn)",
-              (s("Revenue", "revenue_total", BLUE), s("Compute cost (cash)", "compute_cost", ORANGE),
-               s("Operating costs", "opex_total", GREY), s("EBITDA", "ebitda", GREEN)),
-              (row + 17, col), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
-        Chart("column", "Cash and funding need (US$ bn)",
-              (s("Closing cash", "cash_closing", BLUE), s("Free cash flow", "fcf", GREY),
-               s("Funding need", "funding_need", RED, line=True)),
-              (row + 17, col + 9), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
-        Chart("stacked_column", "How the cash need is filled (US$ bn)",
-              (s("Equity raised", "equity_raised", BLUE), s("Term debt drawn", "debt_drawn", ORANGE),
-               s("Revolver drawn", "revolver.draw", GREY),
-               s("Cash flow before financing", "cash_flow_before_financing", GREEN, line=True),
-               s("Unfunded gap (after every instrument)", "unfunded_gap", RED, line=True)),
-              (row + 34, col), y_title="US$ bn", y_num_format="#,##0", width_px=540, height_px=300),
-        Chart("line", "Ownership of today's holders (fraction)",
-              (s("Ownership of today's holders", "ownership", PURPLE),),
-              (row + 34, col + 9), y_title="fraction", y_num_format="0%", width_px=540, height_px=300),
+        ("stacked_column", "Capacity vs what demand needs (GW)",
+         (s("Existing", "existing_gw", GREY), s("Cloud", "cloud_gw", ORANGE),
+          s("Owned", "owned_deals_online_gw", BLUE), s("Expansion", "expansion_in_use_gw", PURPLE),
+          s("Needed", "installed_needed_gw", RED, line=True))),
+        ("stacked_column", "Cash need: how it is filled (US$ bn)",
+         (s("Equity", "equity_raised", BLUE), s("Term debt", "debt_drawn", ORANGE),
+          s("Revolver", "revolver.draw", GREY), s("Unfunded gap", "unfunded_gap", RED, line=True))),
     ]
-    sheet.charts.extend(charts)
+    w, places = _place_side_by_side(widths_px, len(charts), CHART_GAP_PX)
+    for (kind, title, series), (c, x) in zip(charts, places):
+        sheet.charts.append(Chart(kind, title, series, (row, col + c), y_num_format="#,##0",
+                                  width_px=w, height_px=h, gap=40 if kind != "line" else None,
+                                  x_offset_px=x, x_font_pt=9))
 
 
 def _sources_sheet(book: _Book, assumptions) -> Sheet:

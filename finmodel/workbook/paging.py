@@ -167,7 +167,7 @@ def _col_widths_px(sheet: Sheet) -> list[int]:
     n = _last_col(sheet) + 1
     widths = [col_px(sheet.col_widths.get(c, DEFAULT_COL_WIDTH)) for c in range(n)]
     for ch in sheet.charts:
-        c, left = ch.anchor[1], ch.width_px
+        c, left = ch.anchor[1], ch.width_px + ch.x_offset_px
         while c < len(widths):
             left -= widths[c]
             c += 1
@@ -196,7 +196,7 @@ def _chart_span(chart: Chart, widths_px: list[int], heights_px: list[int]
     """(first row, last row, first col, last col) that ``chart`` covers."""
     r0, c0 = chart.anchor
     return (r0, _last_covered(heights_px, r0, chart.height_px),
-            c0, _last_covered(widths_px, c0, chart.width_px))
+            c0, _last_covered(widths_px, c0, chart.width_px + chart.x_offset_px))
 
 
 def _last_covered(sizes: list[int], start: int, extent: int) -> int:

@@ -96,6 +96,12 @@ class Chart:
     # first category at the top of a bar chart (its sheet order); None = True for "bar",
     # False otherwise (on column/line charts True runs the categories right to left).
     reverse_categories: bool | None = None
+    # horizontal offset of the chart's left edge from its anchor cell's [px] (to line charts up
+    # side by side on columns of unequal widths)
+    x_offset_px: int = 0
+    # font size of the category labels [pt] (a narrow chart of many years: smaller labels
+    # stay level and apart); None: the programs' 10 pt
+    x_font_pt: float | None = None
 
 
 @dataclass(frozen=True)

@@ -203,7 +203,8 @@ def _write_sheet(book, ws, sheet: Sheet, formats: _Formats, sheet_names: set[str
     for cf in sheet.conditional_formats:
         _add_conditional_format(ws, cf, formats, sheet.name)
     for chart in sheet.charts:
-        _check(ws.insert_chart(*chart.anchor, _make_chart(book, chart, sheet_names)),
+        _check(ws.insert_chart(*chart.anchor, _make_chart(book, chart, sheet_names),
+                               {"x_offset": chart.x_offset_px} if chart.x_offset_px else None),
                f"chart {chart.title!r} on {sheet.name}")
 
 
@@ -235,6 +236,7 @@ def _setup_print(ws, sheet: Sheet, book_title: str) -> None:
     fonts = {_font_pt(cell.style) for cell in sheet.cells.values()}
     if sheet.charts:
         fonts.add(_CHART_FONT_PT)
+        fonts |= {ch.x_font_pt for ch in sheet.charts if ch.x_font_pt}
     wrapped = {rc for rc, cell in sheet.cells.items()
                if _STYLE_PROPS[Style(cell.style)].get("text_wrap")}
     plan = plan_print(sheet, min(fonts, default=_FONT["font_size"]), wrapped,
@@ -515,6 +517,8 @@ def _axes(chart: Chart) -> tuple[dict[str, Any], dict[str, Any]]:
             values["crossing"] = _finite(chart.value_axis_crossing, f"chart {chart.title!r}")
     else:
         category["text_axis"] = True
+    if chart.x_font_pt:
+        category["num_font"] = {"size": chart.x_font_pt, "rotation": 0}
     if bar:
         return {**values, "name": chart.x_title}, {**category, "name": chart.y_title}
     return {**category, "name": chart.x_title}, {**values, "name": chart.y_title}

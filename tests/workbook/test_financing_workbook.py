@@ -84,11 +84,11 @@ def _financing_figures_wrong_or_unmoved(books, name) -> list:
     """The Financing rows and metrics an analyst reads, against the engine; the master check."""
     r, r0 = books["engine"][name].result, books["base"].result
     wb = openpyxl.load_workbook(books["recalced"][name], data_only=True)
-    summary, fin, checks = wb["Summary"], wb["Financing"], wb["Checks"]
+    valuation, summary, fin, checks = wb["Valuation"], wb["Summary"], wb["Financing"], wb["Checks"]
     T = len(r.timeline.years)
     problems, moved = [], []
     for key in FINANCING_METRICS:
-        cell = summary.cell(row=_row(summary, r.catalogue.metrics[key].label), column=3).value
+        cell = valuation.cell(row=_row(valuation, r.catalogue.metrics[key].label), column=3).value
         if not values_equal(cell, float(r.metrics[key].value[0])):
             problems.append((key, cell, float(r.metrics[key].value[0])))
         moved.append(not np.isclose(r.metrics[key].value[0], r0.metrics[key].value[0], rtol=1e-12, atol=1e-12))

@@ -104,3 +104,16 @@ def test_every_page_has_a_header_a_footer_and_a_body(pages, kind):
         assert "Page" in texts.split() and f"{i + 1} of {total}" in texts, (kind, i + 1)
         body = [w for w in words if 40 < w[2] < 550]
         assert len(body) >= 3, (kind, i + 1, texts[:200])
+
+
+def test_the_scenario_summary_tells_its_story_on_one_page(pages):
+    """Key assumptions, what it is worth, what it takes, key years and both charts on page 1;
+    page 2 is the next sheet (its header names Inputs)."""
+    first, second = ([t for _, t, y in sorted(p, key=lambda w: (round(w[2]), w[1])) if y < 60]
+                     for p in pages["scenario"][:2])
+    body = " ".join(t for _, t, _ in pages["scenario"][0])
+    assert "Summary" in first and "Inputs" in second, (first, second)
+    for words in ("Key assumptions", "What the build-out is worth", "What it takes and who pays",
+                  "Key figures by year", "Unit economics", "Peak need", "Master check",
+                  "Capacity vs what demand needs", "Cash need: how it is filled"):
+        assert words in body, words

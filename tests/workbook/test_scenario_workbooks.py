@@ -199,7 +199,7 @@ def test_formulas_follow_the_workbook_contract(base_run):
     assert [s.name for s in spec.sheets] == ["Summary", "Inputs", *SHEETS, "Valuation", "Checks",
                                              "Calibration", "Sources", "About"]
     excel_2007 = {"SUM", "IF", "INDEX", "MATCH", "SUMPRODUCT", "NPV", "IRR", "MIN", "MAX", "ROUND",
-                  "MOD", "EXP", "COUNT", "ABS", "AND", "OR", "COLUMN", "ROW", "ISNUMBER", "INT"}
+                  "MOD", "EXP", "COUNT", "ABS", "AND", "OR", "COLUMN", "ROW", "ISNUMBER", "INT", "LEN"}
     for sheet, rc, f in _formula_texts(spec):
         assert "OFFSET(" not in f and "INDIRECT(" not in f, (sheet, rc, f)
         # the writer adds no _xlfn. prefixes: every function must exist in Excel 2007
