@@ -126,6 +126,14 @@ def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> 
     """The model's own numbers and flags (in declared order), then its sub-blocks'."""
     section = _section(prefix, model)
     children = []
+    # a nested block without a label of its own names its inputs ("Status delay: signed")
+    head = humanise(prefix.rsplit(".", 1)[1]) if "." in prefix and not getattr(model, "label", None) else ""
+
+    def label_of(name: str) -> str:
+        text = humanise(name)
+        keep = text.split(" ", 1)[0].isupper()  # an acronym: "DSCR target", "PUE"
+        return f"{head}: {text if keep else text[:1].lower() + text[1:]}" if head else text
+
     for name, info in type(model).model_fields.items():
         v = getattr(model, name)
         path = f"{prefix}.{name}"
@@ -134,13 +142,13 @@ def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> 
             series = bool(bounds and bounds.series)
             value = tuple(expand_series(v.value, years)) if series else float(v.value)
             src = sources.get(v.source) if v.source else None
-            yield InputField(path, humanise(name), unit_of(path), section, value, series, bounds,
+            yield InputField(path, label_of(name), unit_of(path), section, value, series, bounds,
                              v.basis.value if v.basis else None,
                              (src.cite() if src else v.source), (src.date if src else v.as_of) or v.as_of,
                              v.note, informational=INFORMATIONAL in info.metadata,
                              grade=src.grade.value if src and src.grade else None)
         elif isinstance(v, bool) and INPUT_FLAG in info.metadata:
-            yield InputField(path, humanise(name), "flag", section, 1.0 if v else 0.0, False,
+            yield InputField(path, label_of(name), "flag", section, 1.0 if v else 0.0, False,
                              Bounds(ge=0, le=1, integer=True))  # 1 = on, 0 = off
         elif isinstance(v, BaseModel):
             children.append((path, v))

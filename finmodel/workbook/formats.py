@@ -14,7 +14,7 @@ RATIO = "0.00"
 YEAR = "0"
 
 _CALC = {
-    "US$ bn": USD, "GW": GW, "fraction": PCT, "fraction / yr": PCT, "year": YEAR, "years": "0.##",
+    "US$ bn": USD, "GW": GW, "fraction": PCT, "fraction / yr": PCT, "year": YEAR, "years": "General",
     "flag": YEAR, "x": RATIO, "index": "0.000", "factor": "0.0000", "ratio": RATIO,
     "$/MWh": "#,##0.0", "US$ bn / GW": "#,##0.00", "US$ bn / GW-yr": "#,##0.00", "hours": "#,##0",
     "m shares": "#,##0.0", "US$ / share": "#,##0.00", "months": "0.#", "GW / yr": GW,

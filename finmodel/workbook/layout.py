@@ -828,16 +828,17 @@ def _sources_sheet(book: _Book, assumptions) -> Sheet:
     row += 1
     sheet.put(row, 0, Cell("Deals (commitments.csv)", style=Style.SECTION))
     row += 1
-    for c, h in enumerate(("Deal id", "Partner — deal", "Kind / status / include", "Basis", "Grade",
-                           "Source", "Read at (URL)", "As of", "Note")):
+    # the same 8 columns (and widths) as the tables above and below: no narrow column of notes
+    for c, h in enumerate(("Deal id", "Partner — deal", "Kind / status / include / basis", "As of", "Grade",
+                           "Source", "Read at (URL)", "Note")):
         sheet.put(row, c, Cell(h, style=Style.HEADER))
     row += 1
     for d in assumptions.deals:
         src = sources.get(d.source)
         vals = (d.id, f"{d.partner} — {d.deal}", f"{d.kind.value} / {d.status.value} / "
-                f"{'included' if d.include else 'excluded'}", d.basis.value,
+                f"{'included' if d.include else 'excluded'} / {d.basis.value}", d.as_of,
                 src.grade.value if src and src.grade else "", src.cite() if src else d.source,
-                d.source_url or (src.url if src else "") or "", d.as_of, d.note)
+                d.source_url or (src.url if src else "") or "", d.note)
         for c, v in enumerate(vals):
             sheet.put(row, c, Cell(v, style=Style.TEXT))
         row += 1
