@@ -456,7 +456,7 @@ def _gap_overlap(chart: Chart) -> dict[str, int]:
 def _series_options(series: ChartSeries, kind: str, chart: Chart,
                     sheet_names: set[str]) -> dict[str, Any]:
     options: dict[str, Any] = {
-        "name": series.name,
+        "name": _literal(series.name),
         "categories": _chart_range(series.categories, chart, sheet_names),
         "values": _chart_range(series.values, chart, sheet_names),
     }
@@ -486,8 +486,23 @@ def _chart_range(ref: str, chart: Chart, sheet_names: set[str]) -> str:
     return "=" + text
 
 
+# XlsxWriter's test for "this chart text is a reference" (chart.Chart._process_names)
+_LOOKS_LIKE_A_REFERENCE = re.compile(r"^=?[^!]+!\$?[A-Z]+\$?\d+")
+
+
+def _literal(text: str) -> str:
+    """Chart text as literal text. XlsxWriter reads a chart title, series name or axis title
+    that looks like ``Sheet!A1`` (with or without "=") as a reference, which could point at
+    another workbook; text from assumptions (a scenario, deal or segment label) must never
+    become one, so a zero-width space after each "!" keeps such text looking the same and
+    literal."""
+    if isinstance(text, str) and _LOOKS_LIKE_A_REFERENCE.match(text):
+        return text.replace("!", "!\u200b")
+    return text
+
+
 def _style_chart(xl_chart, chart: Chart) -> None:
-    xl_chart.set_title({"name": chart.title, "name_font": {"size": 11, "bold": True}})
+    xl_chart.set_title({"name": _literal(chart.title), "name_font": {"size": 11, "bold": True}})
     xl_chart.set_legend({"position": "bottom"})
     xl_chart.set_size({"width": chart.width_px, "height": chart.height_px})
     horizontal, vertical = _axes(chart)
@@ -520,5 +535,5 @@ def _axes(chart: Chart) -> tuple[dict[str, Any], dict[str, Any]]:
     if chart.x_font_pt:
         category["num_font"] = {"size": chart.x_font_pt, "rotation": 0}
     if bar:
-        return {**values, "name": chart.x_title}, {**category, "name": chart.y_title}
-    return {**category, "name": chart.x_title}, {**values, "name": chart.y_title}
+        return {**values, "name": _literal(chart.x_title)}, {**category, "name": _literal(chart.y_title)}
+    return {**category, "name": _literal(chart.x_title)}, {**values, "name": _literal(chart.y_title)}

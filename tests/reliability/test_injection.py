@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 
 import openpyxl
 import pytest
@@ -148,3 +149,41 @@ def test_look_alike_sensitivity_input_name_is_rejected(shipped_project):
     res = run_main("sensitivity", "tornado", "-q")
     assert_fails(res, 65, before, shipped_project,
                  where=f"assumptions/sensitivity.yaml:{line}:{col}: inputs.disc\u043eunt_rate")
+
+
+# --- chart text: never a reference ---------------------------------------------------------------
+
+from hypothesis import HealthCheck, given, settings, strategies as st  # noqa: E402
+
+from finmodel.workbook.spec import Cell, Chart, ChartSeries, Sheet, WorkbookSpec  # noqa: E402
+from finmodel.workbook.writer import write_workbook  # noqa: E402
+
+_OURS = re.compile(r"^(?:'[^']+'|[A-Za-z]+)!\$[A-Z]+\$\d+(?::\$[A-Z]+\$\d+)?$")
+_HOSTILE = st.one_of(
+    st.sampled_from(["='\\\\server\\share\\[x.xlsx]S'!$A$1", "=Data!$A$1", "=Data!$A$1:$A$3",
+                     "=SUM(1,2)", "=", "=[1]Sheet1!A1", "='Data'!$B$2",
+                     "Data!$A$1", "Wow!A1 is not a cell", "Capex!B2"]),
+    st.text(min_size=1, max_size=30).map(lambda t: "=" + t))
+
+
+def _chart_formulas(path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return [f for name in z.namelist() if name.startswith("xl/charts/")
+                for f in re.findall(r"<c:f>(.*?)</c:f>", z.read(name).decode())]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(title=_HOSTILE, name=_HOSTILE, axis=_HOSTILE)
+def test_chart_titles_series_names_and_axis_titles_are_literal_text(tmp_path, title, name, axis):
+    """Text that looks like a reference (even one into another workbook) is written as text:
+    the only references in the chart XML are the data ranges the layout gave."""
+    sheet = Sheet("Data")
+    for r in range(3):
+        sheet.put(r, 0, Cell(2025 + r))
+        sheet.put(r, 1, Cell(float(r)))
+    sheet.charts.append(Chart("line", title, (ChartSeries(name, "=Data!$A$1:$A$3", "=Data!$B$1:$B$3"),),
+                              (5, 0), y_title=axis, x_title=axis))
+    book = write_workbook(WorkbookSpec([sheet]), tmp_path / "c.xlsx")
+    formulas = _chart_formulas(book)
+    assert sorted(formulas) == ["Data!$A$1:$A$3", "Data!$B$1:$B$3"], formulas
+    assert all(_OURS.match(f) and "[" not in f for f in formulas)
