@@ -494,6 +494,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
     problems += deal_problems
     if scenario is not None:
         problems += _deal_source_problems(scenario, rows, table, set_at)
+        problems += _deal_timeline_problems(scenario, rows, deals, table, set_at)
     if scenario is not None and not problems:
         problems += _deal_reference_problems(scenario, deals, origins)
     if scenario is not None and not problems:
@@ -579,6 +580,24 @@ def _deal_source_problems(scenario: Scenario, rows: list[dict], table: Any,
         out.append(Problem(f"unknown source {key!r}{_did_you_mean(key, scenario.sources)}; add it to "
                            "the scenario's sources block", *where,
                            f"deals[{_dotted(((row.get('id') or '').strip() or i + 1,))}].source"))
+    return out
+
+
+def _deal_timeline_problems(scenario: Scenario, rows: list[dict], deals: list[Deal], table: Any,
+                            set_at: Mapping[tuple[int, str], str]) -> list[Problem]:
+    """An included deal that starts after the timeline's last year would silently add nothing."""
+    last = scenario.timeline.last_year
+    by_id = {d.id: d for d in deals}
+    out = []
+    for i, row in enumerate(rows):
+        d = by_id.get((row.get("id") or "").strip())
+        if d is None or not d.include or d.start_year <= last:
+            continue
+        where = (f"--set {set_at[(i, 'start_year')]}", None, None) if (i, "start_year") in set_at else \
+            (table.file, *table.where(i, "start_year"))
+        out.append(Problem(f"deal {d.id!r} starts in {d.start_year}, after the timeline ends in {last}: "
+                           "it would add nothing; extend timeline.last_year or set include to false",
+                           *where, f"deals[{d.id}].start_year"))
     return out
 
 

@@ -168,3 +168,11 @@ def test_no_included_deal_is_located_at_the_include_column(mini_project):
     line, _ = csv_pos(text, "id,", "id")
     col = text.splitlines()[line - 1].split(",").index("include") + 1
     _run_bad(mini_project, f"{C}:{line}:{col}: deals.include", words=("no deal has include = true",))
+
+
+def test_a_deal_that_starts_after_the_timeline_is_refused_not_silently_dropped(mini_project):
+    text = mini_project.edit("deals.csv", "cloud-b,Neo,Neocloud,cloud,0.5,20,contract,2025,",
+                             "cloud-b,Neo,Neocloud,cloud,0.5,20,contract,2045,")
+    line, col = csv_pos(text, "cloud-b,", "start_year")
+    _run_bad(mini_project, f"{C}:{line}:{col}: deals[cloud-b].start_year",
+             words=("starts in 2045", "after the timeline ends", "include"))
