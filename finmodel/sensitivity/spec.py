@@ -17,7 +17,7 @@ from ..assumptions.fields import humanise
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem
 from ..model.catalogue import build_catalogue
-from .distributions import Dist as Distribution, DistKind
+from .distributions import Dist as Distribution, DistKind, Finite
 from .evaluate import check_outputs
 from .oneway import Variation
 
@@ -41,9 +41,9 @@ class InputSpec(_Frozen):
 
     path: str = Field(min_length=1, max_length=200)
     label: str | None = Field(default=None, max_length=80)
-    low: StrictFloat | None = None
-    high: StrictFloat | None = None
-    change: StrictFloat | None = Field(default=None, gt=0, le=10)
+    low: Finite | None = None
+    high: Finite | None = None
+    change: Finite | None = Field(default=None, gt=0, le=10)
     scale: StrictBool = False
     distribution: Distribution | None = None
     source: str = Field(min_length=1, max_length=500)
@@ -64,6 +64,8 @@ class InputSpec(_Frozen):
             raise ValueError("give both low and high")
         if self.low is not None and self.low == self.high:
             raise ValueError(f"low and high are equal ({self.low:g})")
+        if self.low is not None and self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) is above high ({self.high:g}): give the smaller value as low")
         return self
 
 
@@ -77,7 +79,7 @@ class Probability(_Frozen):
 
     output: str = Field(min_length=1, max_length=80)
     op: Op
-    threshold: StrictFloat
+    threshold: Finite
     label: str | None = Field(default=None, max_length=80)
 
     @model_validator(mode="before")
@@ -220,7 +222,7 @@ def load_spec(path: str | Path, drivers: Drivers) -> tuple[SensitivitySpec, list
                 msg = f"unknown key {loc[-1]!r}"
             elif e["type"] == "missing":
                 msg = "missing required field"
-            elif "got" not in msg:
+            elif "got" not in msg and not isinstance(e.get("input"), dict):  # a block: says why
                 msg += f" (got {str(e.get('input'))[:60]!r})"
             problems.append(_located(doc, loc, msg))
     raw = doc.data if isinstance(doc.data, dict) else {}

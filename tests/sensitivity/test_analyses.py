@@ -218,6 +218,20 @@ def test_unknown_output_is_rejected_with_a_suggestion(drivers, tmp_path):
     assert "did you mean 'npv_usd_bn'" in str(err.value) and "revenue_total" in str(err.value)
 
 
+@pytest.mark.parametrize("entry, words", [
+    ("{path: valuation.discount_rate, low: 0.15, high: 0.09, source: t}", ("low (0.15) is above high (0.09)",)),
+    ("{path: valuation.discount_rate, low: .inf, high: 0.2, source: t}", ("finite number",)),
+    ("{path: valuation.discount_rate, low: 0.1, high: .nan, source: t}", ("finite number",)),
+    ("{path: valuation.discount_rate, change: .inf, source: t}", ("finite number",)),
+])
+def test_inverted_and_infinite_ranges_are_refused_at_their_line(drivers, tmp_path, entry, words):
+    spec_file = tmp_path / "spec.yaml"
+    spec_file.write_text(f"outputs: [npv_usd_bn]\ninputs:\n  r: {entry}\n")
+    with pytest.raises(AssumptionError) as err:
+        load_spec(spec_file, drivers)
+    assert "spec.yaml:3" in str(err.value) and all(w in str(err.value) for w in words), str(err.value)
+
+
 def test_an_impossible_correlation_matrix_is_repaired_and_reported(drivers, tmp_path):
     mc = npv_montecarlo(drivers, tmp_path,
         "outputs: [npv_usd_bn]\n"
