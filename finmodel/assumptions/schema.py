@@ -275,6 +275,14 @@ def _check(bounds: Bounds):
     return check
 
 
+# Upper bounds of company-scale amounts [US$ bn], set so that an amount typed in millions
+# (1,000x too large) is caught with the "did you mean" hint, as it is for costs per GW:
+# one segment's first-year revenue (Walmart, the largest company by revenue, ~680 a year) and
+# any one balance or cash amount (a round, a tranche, cash, a loss pool).
+FIRST_YEAR_REVENUE_MAX = 1_000
+COMPANY_AMOUNT_MAX = 5_000
+
+
 def Q(*, ge=None, gt=None, le=None, lt=None, integer=False, kind="", series=False):
     """A :class:`Quantity` type with bounds (``series=True`` allows a per-year mapping)."""
     bounds = Bounds(ge=ge, gt=gt, le=le, lt=lt, integer=integer, kind=kind, series=series)
@@ -460,14 +468,14 @@ class ExplicitPath(_Segment):
     """Revenue given year by year."""
 
     path: Literal["explicit"]
-    usd_bn: S(ge=0, le=100_000, kind="usd_bn")
+    usd_bn: S(ge=0, le=20_000, kind="usd_bn")  # a fifth of world GDP in any year
 
 
 class GrowthPath(_Segment):
     """First-year revenue grown by a growth rate per year (a number or a per-year series)."""
 
     path: Literal["growth"]
-    start_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    start_usd_bn: Q(ge=0, le=FIRST_YEAR_REVENUE_MAX, kind="usd_bn")
     growth_per_year: S(gt=-1, le=20, kind="fraction")
 
 
@@ -479,7 +487,7 @@ class DecayingGrowthPath(_Segment):
     """
 
     path: Literal["decaying_growth"]
-    start_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    start_usd_bn: Q(ge=0, le=FIRST_YEAR_REVENUE_MAX, kind="usd_bn")
     initial_growth: Q(gt=-1, le=20, kind="fraction")
     decay_fraction: Q(ge=0, le=1, kind="fraction")
     long_run_growth: Q(gt=-1, le=1, kind="fraction")
@@ -492,8 +500,8 @@ class SCurvePath(_Segment):
     """
 
     path: Literal["s_curve"]
-    start_usd_bn: Q(gt=0, le=100_000, kind="usd_bn")
-    ceiling_usd_bn: Q(gt=0, le=100_000, kind="usd_bn")
+    start_usd_bn: Q(gt=0, le=FIRST_YEAR_REVENUE_MAX, kind="usd_bn")
+    ceiling_usd_bn: Q(gt=0, le=20_000, kind="usd_bn")  # a fifth of world GDP
     steepness_per_year: Q(gt=0, le=5)
 
 
@@ -548,7 +556,7 @@ class ShareOfRevenueCost(_Frozen):
 class ExplicitCost(_Frozen):
     label: str = Field(min_length=1, max_length=60)
     mode: Literal["explicit"]
-    usd_bn: S(ge=0, le=100_000, kind="usd_bn")
+    usd_bn: S(ge=0, le=20_000, kind="usd_bn")
 
 
 Cost = Annotated[Union[ShareOfRevenueCost, ExplicitCost], Field(discriminator="mode")]
@@ -576,7 +584,7 @@ class WorkingCapital(_Frozen):
 
 class Tax(_Frozen):
     rate_fraction: Q(ge=0, le=0.9, kind="fraction")
-    opening_loss_carryforward_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    opening_loss_carryforward_usd_bn: Q(ge=0, le=COMPANY_AMOUNT_MAX, kind="usd_bn")
     loss_usage_limit_fraction: Q(ge=0, le=1, kind="fraction")
 
 
@@ -586,8 +594,8 @@ class EquityRound(_Frozen):
 
     label: str = Field(min_length=1, max_length=80)
     year: Q(ge=1990, le=2150, integer=True)
-    amount_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
-    post_money_usd_bn: Q(gt=0, le=1_000_000, kind="usd_bn")
+    amount_usd_bn: Q(ge=0, le=COMPANY_AMOUNT_MAX, kind="usd_bn")
+    post_money_usd_bn: Q(gt=0, le=50_000, kind="usd_bn")  # ~10x the largest company today
     ipo: bool = False  # this round is the IPO (rounds may depend on its year)
     needs_ipo_by_year: Q(ge=1990, le=2150, integer=True) | None = None  # paid only if the IPO is by then
     with_deal: str | None = Field(default=None, max_length=40)  # a partner's cheque tied to its deal
@@ -605,7 +613,7 @@ class DebtTranche(_Frozen):
 
     label: str = Field(min_length=1, max_length=80)
     draw_year: Q(ge=1990, le=2150, integer=True)
-    amount_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    amount_usd_bn: Q(ge=0, le=COMPANY_AMOUNT_MAX, kind="usd_bn")
     rate: Q(ge=0, le=1, kind="fraction")  # all-in fixed rate (base + spread)
     tenor_years: Q(ge=1, le=40, integer=True)
     amortisation: Amortisation
@@ -617,7 +625,7 @@ class Revolver(_Frozen):
     """A revolving facility: draws to hold the minimum cash, up to its limit; repaid first from
     surplus cash."""
 
-    limit_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
+    limit_usd_bn: Q(ge=0, le=COMPANY_AMOUNT_MAX, kind="usd_bn")
     rate: Q(ge=0, le=1, kind="fraction")
     commitment_fee_fraction: Q(ge=0, le=0.1, kind="fraction")  # on the undrawn limit
 
@@ -644,8 +652,8 @@ class Financing(_Frozen):
     """Cash, the cash floor, and the instruments that fill the gap: equity rounds, vendor
     financing, term debt, a revolver; leases of owned deals through SPVs (deal table)."""
 
-    opening_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")
-    minimum_cash_usd_bn: Q(ge=0, le=100_000, kind="usd_bn")  # the floor under the buffer below
+    opening_cash_usd_bn: Q(ge=0, le=COMPANY_AMOUNT_MAX, kind="usd_bn")
+    minimum_cash_usd_bn: Q(ge=0, le=COMPANY_AMOUNT_MAX, kind="usd_bn")  # the floor under the buffer below
     minimum_cash_months: Q(ge=0, le=60)  # months of cash costs held as a buffer
     cash_interest_rate: Q(ge=0, le=1, kind="fraction")  # earned on cash
     unfunded_gap_rate: Q(ge=0, le=1, kind="fraction")  # charged on last year's unfunded gap

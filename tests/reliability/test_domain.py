@@ -176,3 +176,14 @@ def test_a_deal_that_starts_after_the_timeline_is_refused_not_silently_dropped(m
     line, col = csv_pos(text, "cloud-b,", "start_year")
     _run_bad(mini_project, f"{C}:{line}:{col}: deals[cloud-b].start_year",
              words=("starts in 2045", "after the timeline ends", "include"))
+
+
+@pytest.mark.parametrize("setting, hint", [
+    ("revenue.segments.enterprise.start_usd_bn=2600", "did you mean 2.6"),    # revenue, as for costs
+    ("revenue.segments.api_other.start_usd_bn=1400", "did you mean 1.4"),
+    ("capex.servers.cost_usd_bn_per_gw=25000", "did you mean 25"),
+])
+def test_an_amount_typed_in_millions_is_caught_for_revenue_as_for_costs(mini_project, setting, hint):
+    before = mini_project.snapshot()
+    res = run_main("run", "--set", setting)
+    assert_fails(res, 65, before, mini_project, where=f"--set {setting}", words=(hint, "US$ billions"))
