@@ -17,7 +17,7 @@ import numpy as np
 
 from .metrics import MATERIAL_USD_BN, Metric, gordon_terminal, npv
 
-__all__ = ["TrancheTerms", "financing_plan", "ownership", "earliest_year", "round_amount", "per_gw_amount",
+__all__ = ["TrancheTerms", "financing_plan", "ownership", "issuance_keep", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
            "leverage_breach", "below_breach", "lowest_defined", "highest_defined", "implied_rate",
            "holders_value"]
@@ -241,6 +241,14 @@ def dilution_factor(amount, post_money) -> np.ndarray:
     """Share kept by earlier holders when ``amount`` is raised at ``post_money``: 1 - A / V."""
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(post_money > 0, 1.0 - amount / np.where(post_money > 0, post_money, 1.0), 1.0)
+
+
+def issuance_keep(amount, pre_money) -> np.ndarray:
+    """Share kept by earlier holders when shares worth ``amount`` are issued at a value of
+    ``pre_money`` for the company before them: V / (V + A), always in (0, 1] (stock
+    compensation, issued at the latest round's valuation)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(pre_money > 0, pre_money / np.where(pre_money > 0, pre_money + amount, 1.0), 1.0)
 
 
 def ownership(**factors) -> np.ndarray:

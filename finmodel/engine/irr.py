@@ -45,7 +45,7 @@ def npv_at_rates(flows: np.ndarray, rates: np.ndarray = IRR_GRID) -> np.ndarray:
 
 def brackets(scan: np.ndarray) -> np.ndarray:
     """Where NPV changes sign between neighbouring rates of a scan (..., G-1) [bool]."""
-    return scan[..., :-1] * scan[..., 1:] < 0
+    return np.sign(scan[..., :-1]) * np.sign(scan[..., 1:]) < 0  # signs: a product can overflow
 
 
 def sign_carry(x, period=None) -> np.ndarray:

@@ -96,9 +96,12 @@ def _equity(cat, s: Structure) -> None:
     cat.add(LineItem("valuation_so_far", "Highest post-money valuation so far", "US$ bn", F,
                      fin.valuation_so_far, {"year": "year"} | posts | years,
                      "=MAX(0" + "".join(f",{{p_{r.id}}}*({{y_{r.id}}}<={{year}})" for r in s.rounds) + ")"))
+    # stock compensation is issued at the latest valuation (the company before the new shares):
+    # V / (V + A) stays in (0, 1] however long the horizon, where 1 - A / V would turn negative
+    # once yearly stock compensation outgrows a valuation that only rounds move
     cat.add(LineItem("sbc_keep", "Share earlier holders keep after stock compensation", "fraction", F,
-                     fin.dilution_factor, {"amount": "li:stock_compensation", "post_money": "li:valuation_so_far"},
-                     "=IF({post_money}>0,1-{amount}/{post_money},1)"))
+                     fin.issuance_keep, {"amount": "li:stock_compensation", "pre_money": "li:valuation_so_far"},
+                     "=IF({pre_money}>0,{pre_money}/({pre_money}+{amount}),1)"))
     factors = {"sbc": "li:sbc_keep"} | {f"k_{r.id}": f"li:round.{r.id}.keep" for r in s.rounds}
     cat.add(LineItem("ownership", "Ownership of today's holders", "fraction", F, fin.ownership, factors,
                      "=IF({period}=1,1,{self.prev})*" + "*".join(f"{{{k}}}" for k in factors),

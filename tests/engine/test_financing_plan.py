@@ -326,3 +326,12 @@ def test_every_corkscrew_closes_and_sources_equal_uses_for_random_inputs(kw):
     assert (p["tax_paid"] <= kw["tax_rate"] * np.maximum(p["pbt"], 0) + tol).all()
     np.testing.assert_allclose(p["pool_closing"], p["pool_opening"] - p["pool_used"] + np.maximum(-p["pbt"], 0),
                                rtol=0, atol=tol)
+
+
+def test_stock_compensation_keeps_a_share_in_0_1_however_large():
+    """Issued at a valuation V: earlier holders keep V / (V + A) — by hand 450 / 500 = 0.9 —
+    never a negative share when yearly stock compensation outgrows V."""
+    from finmodel.engine.financing import issuance_keep
+    _eq(issuance_keep(np.array([50.0, 0.0, 1e6]), np.array([450.0, 300.0, 500.0])),
+        [0.9, 1.0, 500.0 / (500.0 + 1e6)])
+    _eq(issuance_keep(np.array([5.0]), np.array([0.0])), [1.0])  # no valuation yet: no dilution

@@ -91,3 +91,13 @@ def test_moic_by_hand():
     assert metrics.moic(tv).value[0] == pytest.approx(490 / 150, rel=1e-12)
     none = metrics.moic(np.array([[-1.0, 1.0, 2.0]]))
     assert none.text(0) == "n/a: no year of negative FCF"
+
+
+def test_a_century_of_flows_brackets_without_overflow():
+    """NPV at -99 % over 120 years is ~1e240: the bracket test compares signs, never the
+    product of two such numbers (which overflows to inf with a RuntimeWarning)."""
+    flows = np.array([[-100.0] * 5 + [30.0] * 115])
+    with np.errstate(all="raise"):
+        scan = irr.npv_at_rates(flows)
+        found = irr.brackets(scan)
+    assert found.sum() == 1
