@@ -187,3 +187,14 @@ def test_an_amount_typed_in_millions_is_caught_for_revenue_as_for_costs(mini_pro
     before = mini_project.snapshot()
     res = run_main("run", "--set", setting)
     assert_fails(res, 65, before, mini_project, where=f"--set {setting}", words=(hint, "US$ billions"))
+
+
+def test_more_included_deals_than_the_cap_are_refused_up_front(mini_project):
+    """Each deal is its own rows on the Deals sheet (~35 ms each to run and write): past the cap
+    the table is refused in seconds, naming the cap, not run for minutes."""
+    from finmodel.assumptions.load import MAX_INCLUDED_DEALS
+    text = (mini_project.assumptions / "deals.csv").read_text()
+    row = next(r for r in text.splitlines() if r.startswith("cloud-b,"))
+    extra = "\n".join(row.replace("cloud-b,", f"cloud-x{i},", 1) for i in range(MAX_INCLUDED_DEALS))
+    mini_project.write("deals.csv", text.rstrip("\n") + "\n" + extra + "\n")
+    _run_bad(mini_project, f"{C}: deals", words=(f"at most {MAX_INCLUDED_DEALS}", "included deals"))
