@@ -59,7 +59,7 @@ def test_scenario_by_name_or_path(project, scenario):
 
 def test_scenario_name_in_another_assumptions_folder(project):
     (project / "assumptions").rename(project / "elsewhere")
-    with pytest.raises(InputMissingError, match="no scenario 'bull' in assumptions"):
+    with pytest.raises(InputMissingError, match="no scenario .bull. in assumptions: there is no folder .assumptions.*-a/--assumptions"):
         api.load("bull")
     assert api.load("bull", assumptions_dir="elsewhere").path == Path("elsewhere/scenarios/bull.yaml")
 

@@ -21,7 +21,7 @@ from .rules import breaches
 from .schema import SLUG, Anchor, Calibration, Deal, Scenario
 from .yamlio import Located, read_yaml
 
-__all__ = ["Assumptions", "load", "parse_override", "DEAL_COLUMNS", "file_sha256"]
+__all__ = ["Assumptions", "load", "load_deals", "parse_override", "DEAL_COLUMNS", "file_sha256"]
 
 DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "value_covers",
                 "start_year", "term_years", "ramp", "shares", "include", "status", "financing", "delay_years",
@@ -535,6 +535,27 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
         raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
                               "assumptions", problems)
     return Assumptions(scenario, tuple(deals), path, tuple(files), overrides, anchors)
+
+
+def load_deals(path: str | Path) -> tuple[Deal, ...]:
+    """Read and validate a deal table on its own (``finmodel validate deals.csv``).
+
+    Rules that need the scenario (sources, the deals that rounds and warrants name) are
+    checked when a scenario that uses the table is loaded.
+
+    Raises
+    ------
+    InputMissingError, AssumptionError
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputMissingError(f"deal table not found: {path}")
+    rows, table = _read_deals(path)
+    deals, problems = _validate_deals(rows, table)
+    if problems:
+        raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
+                              "deal table", problems)
+    return tuple(deals)
 
 
 def _read_calibration(scenario: Scenario, origins: _Origins, files: list[Path],
