@@ -49,7 +49,8 @@ def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) ->
         raise OutputError(f"cannot create {path}: {path.parent} is a file, not a folder "
                           "(-o/--output names a folder)")
     if not path.parent.is_dir():
-        raise OutputError(f"cannot create {path}: folder {path.parent} does not exist")
+        raise OutputError(f"cannot create {path}: folder {path.parent} does not exist (-o/--output "
+                          "names an existing folder; create it first or leave -o out for outputs/)")
     if not os.access(path.parent, os.W_OK):
         raise OutputError(f"cannot create {path}: folder {path.parent} is not writable")
     for p in inputs:
