@@ -12,16 +12,15 @@ from __future__ import annotations
 import inspect
 import sys
 import typing
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import click
 
 from ..errors import UsageError
 
-__all__ = ["Analysis", "ANALYSES", "analysis_named", "execute", "progress_bar"]
+__all__ = ["Analysis", "ANALYSES", "analysis_named", "execute", "progress_for"]
 
 
 @dataclass(frozen=True)
@@ -88,16 +87,14 @@ def analysis_named(name: str) -> Analysis:
                          f"(known: {', '.join(ANALYSES)})") from None
 
 
-def progress_bar(quiet: bool) -> Callable:
-    """A progress bar on a terminal (stderr); silent when quiet or not a terminal."""
-    @contextmanager
-    def bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
-        if quiet or not sys.stderr.isatty():
-            yield lambda k: None
-            return
-        with click.progressbar(length=total, label=label, file=sys.stderr) as b:
-            yield b.update
-    return bar
+def progress_for(quiet: bool) -> Callable:
+    """The progress reporter of this invocation: ``--quiet`` and ``--progress/--no-progress``
+    (kept on the session, :class:`~finmodel.cli.options.Session`) decide (:mod:`.progress`)."""
+    from .options import Session
+    from .progress import progress_reporter
+    ctx = click.get_current_context(silent=True)
+    session = ctx.find_object(Session) if ctx is not None else None
+    return progress_reporter(quiet, session.progress if session is not None else None)
 
 
 def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[str],
@@ -118,7 +115,7 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     check_output_sets(plans)
     results = []
     for a, plan in zip(loaded, plans):
-        r = analysis.compute(a, **arguments, progress=progress_bar(quiet))
+        r = analysis.compute(a, **arguments, progress=progress_for(quiet))
         info = r.run_info(command)
         r.write_workbook(plan.xlsx, info)
         for name, path in plan.csv.items():

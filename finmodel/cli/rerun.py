@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import CONTEXT, debug_option, output_option, quiet_option
+from .options import CONTEXT, debug_option, output_option, progress_option, quiet_option
 from .registry import analysis_named, execute
 from .run import exit_with
 
@@ -17,6 +17,7 @@ __all__ = ["rerun"]
 @click.argument("record", type=click.Path(path_type=Path))
 @output_option
 @quiet_option
+@progress_option
 @debug_option
 def rerun(record, outdir, quiet) -> None:
     """Re-run the command recorded in a RECORD.json written beside an output.
