@@ -421,7 +421,7 @@ def solve(scenario: Scenario, targets, vary, bounds=None, *, overrides: Override
 def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None, *,
                lhs: bool = False, metrics: str | Sequence[str] | None = (),
                spec: str | Path | None = None, probabilities: str | Sequence[str] | None = (),
-               overrides: Overrides | None = (),
+               overrides: Overrides | None = (), keep_draws: bool = False,
                assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
                progress: Progress | None = None) -> MonteCarloRun:
     """Monte Carlo over the spec's distributions and rank correlations.
@@ -435,6 +435,8 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     probabilities : events besides the spec's ``probabilities``, ``"METRIC<OP>VALUE"`` with OP
         one of ``< <= > >=`` (e.g. ``"peak_unfunded_gap_usd_bn>300"``); each is reported as
         P(event) with a 95% Wilson interval (``MonteCarloRun.probabilities``).
+    keep_draws : keep every draw's inputs and outputs: ``result.draws`` (a DataFrame) and
+        ``result.write_draws(path)`` (``.parquet`` or ``.csv``; ``--save-draws``).
     """
     from .sensitivity.montecarlo import montecarlo as simulate
     from .sensitivity.sampling import entropy_seed
@@ -452,5 +454,5 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     seed = entropy_seed() if seed is None else seed
     with (progress or _no_progress)(draws, "Monte Carlo") as bar:
         mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
-                      events)
+                      events, keep_draws)
     return MonteCarloRun(req.assumptions, spec_file, requested, mc, events)

@@ -515,6 +515,20 @@ class MonteCarloRun(_Run):
             parts += ["", self.year_text()]
         return "\n".join(parts)
 
+    @property
+    def draws(self) -> pd.DataFrame:
+        """Every draw: scenario, draw, valid, each sampled input (by its path; ``PATH*`` a
+        factor), each output (NaN where n/a or invalid). Kept when asked: ``keep_draws=True``."""
+        if self.result.draw_table is None:
+            from .errors import UsageError
+            raise UsageError("the draws were not kept: run montecarlo(..., keep_draws=True)")
+        return with_scenario(self.result.draw_table, self.scenario)
+
+    def write_draws(self, path: str | Path) -> Path:
+        """Write :attr:`draws` atomically as Parquet (``.parquet``) or CSV (``.csv``)."""
+        from .outputs import write_table
+        return write_table(Path(path), self.draws)
+
     def _repr_html_(self) -> str:
         return super()._repr_html_() + self.probability_table.to_html()
 

@@ -20,7 +20,7 @@ __all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventT
            "debug_option", "progress_option", "set_option", "output_option", "assumptions_option", "quiet_option",
            "csv_option", "common_options", "scenario_argument", "spec_option", "metrics_option",
            "metric_option", "x_option", "y_option", "target_option", "vary_option",
-           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "all_option"]
+           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "save_draws_option", "all_option"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 METRIC_HELP = ("a metric such as npv_usd_bn, irr, payback_year, peak_funding_need_usd_bn, or "
@@ -193,3 +193,8 @@ prob_option = click.option(
     help="Also report P(METRIC OP VALUE), OP one of < <= > >=, e.g. "
          "'peak_unfunded_gap_usd_bn>300' (quote it: < and > are shell redirections); repeatable.")
 lhs_option = click.option("--lhs", is_flag=True, help="Latin hypercube sampling.")
+save_draws_option = click.option(
+    "--save-draws", "save_draws", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    metavar="FILE.parquet",
+    help="Also write every draw (its sampled inputs and its outputs, one row per draw) to "
+         "FILE: Parquet (.parquet, needs pyarrow) or CSV (.csv).")

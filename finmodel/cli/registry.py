@@ -20,7 +20,16 @@ import click
 
 from ..errors import UsageError
 
-__all__ = ["Analysis", "ANALYSES", "analysis_named", "execute", "progress_for"]
+__all__ = ["Analysis", "Export", "ANALYSES", "analysis_named", "execute", "progress_for"]
+
+
+@dataclass(frozen=True)
+class Export:
+    """A data file an analysis writes on request (``--save-draws FILE``): the keyword of
+    ``compute`` that keeps the data, and the result's method that writes it."""
+
+    keep: str       # e.g. "keep_draws"
+    write: str      # e.g. "write_draws"
 
 
 @dataclass(frozen=True)
@@ -35,6 +44,7 @@ class Analysis:
     name: str
     record: Mapping[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
+    exports: Mapping[str, Export] = field(default_factory=dict)  # command argument -> export
 
     @property
     def compute(self) -> Callable:
@@ -75,7 +85,8 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}),
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
-              "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",)),
+              "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",),
+             exports={"save_draws": Export("keep_draws", "write_draws")}),
 )}
 
 
@@ -109,9 +120,13 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
     from ..record import record_json
     loaded = [api.load(s, overrides) for s in scenarios]  # every input validated first
+    exports = {arg: Path(arguments[arg]) for arg in analysis.exports if arguments.get(arg)}
+    arguments = {k: v for k, v in arguments.items() if k not in analysis.exports} | \
+        {analysis.exports[arg].keep: True for arg in exports}
     extra_inputs = tuple(Path(arguments[p]) for p in analysis.paths if arguments.get(p))
     tables = analysis.result.tables_of if csv_ else ()
-    plans = [plan_outputs(outdir, analysis.result.stem_for(a), tables, a.files + extra_inputs) for a in loaded]
+    plans = [plan_outputs(outdir, analysis.result.stem_for(a), tables, a.files + extra_inputs, exports)
+             for a in loaded]
     check_output_sets(plans)
     results = []
     for a, plan in zip(loaded, plans):
@@ -120,6 +135,8 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
         r.write_workbook(plan.xlsx, info)
         for name, path in plan.csv.items():
             write_csv(path, r.tables[name])
+        for arg, path in plan.exports.items():
+            getattr(r, analysis.exports[arg].write)(path)
         write_text(plan.record, record_json(info, a.path, analysis.name,
                                             {**analysis.record_fields(r), "outputs": plan.roles()}))
         results.append(r)

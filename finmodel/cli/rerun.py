@@ -22,7 +22,8 @@ __all__ = ["rerun"]
 def rerun(record, outdir, quiet) -> None:
     """Re-run the command recorded in a RECORD.json written beside an output.
 
-    Says clearly when an input file has changed since the record was made.
+    Says clearly when an input file has changed since the record was made. Data exports the
+    run wrote (--save-draws) are written again into the output folder, under their own names.
 
     \b
     Examples:
@@ -41,7 +42,9 @@ def rerun(record, outdir, quiet) -> None:
     def locate(path: str) -> Path:
         return recorded_path(path, doc)
 
+    recorded = doc.get("outputs") or {}
+    exports = {arg: outdir / Path(recorded[arg]).name for arg in analysis.exports if arg in recorded}
     exit_with(execute(analysis, [locate(doc["scenario"])], tuple(doc.get("overrides") or ()),
-                      analysis.arguments_from(doc, locate), outdir,
+                      analysis.arguments_from(doc, locate) | exports, outdir,
                       "csv" in (doc.get("outputs") or {}), quiet,
                       command=shlex.split(doc.get("command", "")) or None))
