@@ -10,10 +10,11 @@ Public API (:mod:`finmodel.api`)::
                       "capex.servers.cost_usd_bn_per_gw=15:35:11")
     s = finmodel.solve("base", "npv_usd_bn=0", vary="revenue.segments.consumer.initial_growth")
     mc = finmodel.montecarlo("base", draws=10_000, seed=42)
+    finmodel.validate("assumptions/sensitivity.yaml")             # ["...: ok (sensitivity spec: ...)"]
 """
 __version__ = "0.1.0"
 
-_API = ("load", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
+_API = ("load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
         "GridRun", "SolveRun", "MonteCarloRun")
 __all__ = ["__version__", *_API, "write_workbook", "FinModelError"]
 

@@ -29,13 +29,13 @@ from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Sequen
 
 from .arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Vary
 from .assumptions.load import Assumptions, load as load_file
-from .errors import InputMissingError, Problem, UsageError
+from .errors import InputMissingError, Problem, UsageError, did_you_mean
 from .model.catalogue import Catalogue, build_catalogue
 from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 
-__all__ = ["load", "run", "tornado", "grid", "solve", "montecarlo", "drivers_for",
+__all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "drivers_for",
            "resolve_scenario", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
            "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
@@ -78,8 +78,15 @@ def resolve_scenario(name: str | Path, assumptions_dir: str | Path = DEFAULT_ASS
     for cand in (folder / f"{name}.yaml", folder / "scenarios" / f"{name}.yaml"):
         if cand.is_file():
             return cand
-    known = ", ".join(scenario_names(folder)) or "none"
-    raise InputMissingError(f"no scenario {str(name)!r} in {folder} (known: {known})")
+    if not folder.is_dir():
+        raise InputMissingError(
+            f"no scenario {str(name)!r} in {folder}: there is no folder {str(folder)!r} in "
+            f"{Path.cwd()}; run from the project folder or give the folder that holds base.yaml "
+            "with -a/--assumptions DIR (assumptions_dir= in Python)")
+    names = scenario_names(folder)
+    hint = did_you_mean(name, names) if names else f"; {folder} holds no base.yaml nor scenarios/*.yaml"
+    raise InputMissingError(f"no scenario {str(name)!r} in {folder} (known: {', '.join(names) or 'none'})"
+                            f"{hint}")
 
 
 def _override_texts(overrides: Overrides | None) -> tuple[str, ...]:
@@ -119,6 +126,85 @@ def load(scenario: Scenario, overrides: Overrides | None = (),
     if isinstance(scenario, Assumptions):
         return load_file(scenario.path, scenario.overrides + extra) if extra else scenario
     return load_file(resolve_scenario(scenario, assumptions_dir), extra)
+
+
+def validate(paths: str | Path | Iterable[str | Path] = (), overrides: Overrides | None = (), *,
+             assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS) -> list[str]:
+    """Check input files without running the model: one line ``PATH: ok (...)`` per file.
+
+    Each path is told apart by its kind (:func:`~finmodel.assumptions.kinds.file_kind`): a
+    scenario (a name or a YAML file, loaded with ``overrides``), a deal table (CSV), a
+    sensitivity spec (checked against the base scenario beside it), a calibration file (read
+    with that base scenario) or a run record. With no path: every scenario of
+    ``assumptions_dir`` and its sensitivity spec.
+
+    Raises
+    ------
+    InputMissingError, AssumptionError
+        the first file with problems (every problem of that file at once).
+    UsageError
+        a file that is no input (a workbook) or of no known kind.
+    """
+    from .assumptions.kinds import FileKind, file_kind
+    folder = Path(assumptions_dir)
+    if not paths:
+        lines = [_validate_scenario(resolve_scenario(n, folder), overrides) for n in
+                 (scenario_names(folder) or ["base"])]
+        spec = spec_path(None, folder)
+        return lines + ([_validate_spec(spec, overrides, folder)] if spec.is_file() else [])
+    lines = []
+    for given in ([paths] if isinstance(paths, (str, Path)) else list(paths)):
+        p = Path(given)
+        kind = file_kind(p)
+        if kind is FileKind.SCENARIO or (kind is FileKind.OTHER and not p.suffix):
+            lines.append(_validate_scenario(resolve_scenario(given, folder), overrides))
+            continue
+        if not p.is_file():
+            raise InputMissingError(f"{'file' if kind is FileKind.OTHER else kind.value} not found: {p}")
+        if kind is FileKind.DEALS:
+            from .assumptions.load import load_deals
+            deals = load_deals(p)
+            lines.append(f"{p}: ok (deal table: {len(deals)} deals, "
+                         f"{sum(d.include for d in deals)} included)")
+        elif kind is FileKind.SENSITIVITY:
+            lines.append(_validate_spec(p, overrides, folder))
+        elif kind is FileKind.CALIBRATION:
+            base = _base_beside(p, folder)
+            a = load(base, overrides)
+            read = any(f.resolve() == p.resolve() for f in a.files)
+            lines.append(f"{p}: ok (calibration file: {len(a.anchors)} anchors, read with {base})"
+                         if read else f"{p}: not read by {base}, which names no such calibration file")
+        elif kind is FileKind.RECORD:
+            from .record import read_record
+            doc = read_record(p)
+            lines.append(f"{p}: ok (run record of a {doc.get('analysis', 'run')}; repeat it with "
+                         f"finmodel rerun {p})")
+        elif kind is FileKind.WORKBOOK:
+            raise UsageError(f"{p} is a workbook (an output); validate checks inputs: a scenario "
+                             "(.yaml), a deal table (.csv), a sensitivity spec (.yaml) or a run "
+                             "record (.run.json)")
+        else:
+            raise UsageError(f"cannot tell what kind of file {p} is: validate checks a scenario "
+                             "or sensitivity spec (.yaml), a deal table (.csv) or a run record (.json)")
+    return lines
+
+
+def _validate_scenario(path: Path, overrides: Overrides | None) -> str:
+    a = load(path, overrides)
+    return f"{path}: ok ({len(a.deals)} deals, {sum(d.include for d in a.deals)} included)"
+
+
+def _base_beside(path: Path, assumptions_dir: Path) -> Path:
+    """The base scenario a spec or calibration file belongs to: ``base.yaml`` beside it, else
+    the assumptions folder's."""
+    beside = path.parent / "base.yaml"
+    return beside if beside.is_file() else resolve_scenario("base", assumptions_dir)
+
+
+def _validate_spec(path: Path, overrides: Overrides | None, assumptions_dir: Path) -> str:
+    base = _base_beside(path, assumptions_dir)
+    _, variations = load_spec(path, load(base, overrides))
+    return f"{path}: ok (sensitivity spec: {len(variations)} inputs, checked against {base})"
 
 
 def metric_names() -> list[str]:
@@ -335,7 +421,7 @@ def solve(scenario: Scenario, targets, vary, bounds=None, *, overrides: Override
 def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None, *,
                lhs: bool = False, metrics: str | Sequence[str] | None = (),
                spec: str | Path | None = None, probabilities: str | Sequence[str] | None = (),
-               overrides: Overrides | None = (),
+               overrides: Overrides | None = (), keep_draws: bool = False,
                assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
                progress: Progress | None = None) -> MonteCarloRun:
     """Monte Carlo over the spec's distributions and rank correlations.
@@ -349,6 +435,8 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     probabilities : events besides the spec's ``probabilities``, ``"METRIC<OP>VALUE"`` with OP
         one of ``< <= > >=`` (e.g. ``"peak_unfunded_gap_usd_bn>300"``); each is reported as
         P(event) with a 95% Wilson interval (``MonteCarloRun.probabilities``).
+    keep_draws : keep every draw's inputs and outputs: ``result.draws`` (a DataFrame) and
+        ``result.write_draws(path)`` (``.parquet`` or ``.csv``; ``--save-draws``).
     """
     from .sensitivity.montecarlo import montecarlo as simulate
     from .sensitivity.sampling import entropy_seed
@@ -366,5 +454,5 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     seed = entropy_seed() if seed is None else seed
     with (progress or _no_progress)(draws, "Monte Carlo") as bar:
         mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
-                      events)
+                      events, keep_draws)
     return MonteCarloRun(req.assumptions, spec_file, requested, mc, events)

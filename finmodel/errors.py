@@ -5,12 +5,39 @@ is a bug and is reported as an internal error.
 """
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
+from typing import Iterable
 
 __all__ = [
     "Problem", "FinModelError", "AssumptionError", "InputMissingError", "OutputError",
-    "UsageError",
+    "UsageError", "closest", "did_you_mean",
 ]
+
+
+def closest(word: object, options: Iterable[object]) -> str | None:
+    """The valid name a user most likely meant by ``word``, or None.
+
+    A close spelling (difflib, ratio >= 0.6) first; else the shortest option that starts with
+    ``word`` (``npv`` -> ``npv_usd_bn``, ``value`` -> ``value_usd_bn``); else the shortest dotted
+    option whose trailing parts are ``word`` (``discount_rate`` -> ``valuation.discount_rate``).
+    """
+    text, names = str(word), [str(o) for o in options]
+    close = difflib.get_close_matches(text, names, n=1, cutoff=0.6)
+    if close:
+        return close[0]
+    if len(text) >= 2:
+        starts = [o for o in names if o.lower().startswith(text.lower())]
+        if starts:
+            return min(starts, key=len)
+    tails = [o for o in names if o.endswith("." + text)]
+    return min(tails, key=len) if tails else None
+
+
+def did_you_mean(word: object, options: Iterable[object]) -> str:
+    """``"; did you mean 'X'?"`` for the closest option (:func:`closest`), else ``""``."""
+    best = closest(word, options)
+    return f"; did you mean {best!r}?" if best is not None else ""
 
 
 @dataclass(frozen=True)

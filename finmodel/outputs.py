@@ -20,7 +20,8 @@ import pandas as pd
 
 from .errors import OutputError, UsageError
 
-__all__ = ["atomic_write", "write_csv", "write_text", "check_output_path", "safe_text",
+__all__ = ["atomic_write", "write_csv", "write_parquet", "write_table", "TABLE_SUFFIXES",
+           "parquet_problem", "write_text", "check_output_path", "safe_text",
            "OutputSet", "plan_outputs", "check_output_sets"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -49,7 +50,8 @@ def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) ->
         raise OutputError(f"cannot create {path}: {path.parent} is a file, not a folder "
                           "(-o/--output names a folder)")
     if not path.parent.is_dir():
-        raise OutputError(f"cannot create {path}: folder {path.parent} does not exist")
+        raise OutputError(f"cannot create {path}: folder {path.parent} does not exist (-o/--output "
+                          "names an existing folder; create it first or leave -o out for outputs/)")
     if not os.access(path.parent, os.W_OK):
         raise OutputError(f"cannot create {path}: folder {path.parent} is not writable")
     for p in inputs:
@@ -72,25 +74,27 @@ class OutputSet:
     xlsx: Path
     record: Path
     csv: Mapping[str, Path] = field(default_factory=dict)
+    exports: Mapping[str, Path] = field(default_factory=dict)  # e.g. "draws" -> --save-draws FILE
 
     def paths(self) -> list[Path]:
         """Every file of the set, the record last."""
-        return [self.xlsx, *self.csv.values(), self.record]
+        return [self.xlsx, *self.csv.values(), *self.exports.values(), self.record]
 
     def roles(self) -> dict[str, str]:
         """role -> path as text, as stored in a run record (``csv`` marks that CSV was asked)."""
         out = {"xlsx": str(self.xlsx), "record": str(self.record)}
         for i, (name, path) in enumerate(self.csv.items()):
             out["csv" if i == 0 else f"{name}_csv"] = str(path)
-        return out
+        return out | {name: str(path) for name, path in self.exports.items()}
 
     def __iter__(self) -> Iterator[Path]:
         return iter(self.paths())
 
 
 def plan_outputs(outdir: Path, stem: str, tables: Sequence[str] = (),
-                 inputs: Iterable[Path] = ()) -> OutputSet:
-    """The outputs ``<outdir>/<stem>.xlsx``, ``.run.json`` and one CSV per table, checked.
+                 inputs: Iterable[Path] = (), exports: Mapping[str, Path] | None = None) -> OutputSet:
+    """The outputs ``<outdir>/<stem>.xlsx``, ``.run.json``, one CSV per table and the data
+    ``exports`` (name -> a ``.parquet`` or ``.csv`` file the user named), checked.
 
     Raises
     ------
@@ -101,7 +105,14 @@ def plan_outputs(outdir: Path, stem: str, tables: Sequence[str] = (),
     outdir = Path(outdir)
     csv = {name: outdir / (f"{stem}.csv" if i == 0 else f"{stem}-{name}.csv")
            for i, name in enumerate(tables)}
-    plan = OutputSet(outdir / f"{stem}.xlsx", outdir / f"{stem}.run.json", csv)
+    exports = {name: Path(p) for name, p in (exports or {}).items()}
+    for name, p in exports.items():
+        if p.suffix.lower() not in TABLE_SUFFIXES:
+            raise OutputError(f"cannot create {p}: expected a file name ending in "
+                              f"{' or '.join(TABLE_SUFFIXES)}")
+        if p.suffix.lower() == ".parquet" and parquet_problem():
+            raise OutputError(f"cannot create {p}: {parquet_problem()}")
+    plan = OutputSet(outdir / f"{stem}.xlsx", outdir / f"{stem}.run.json", csv, exports)
     inputs = tuple(inputs)
     for p in plan:
         check_output_path(p, ".json" if p == plan.record else p.suffix.lower(), inputs)
@@ -224,3 +235,35 @@ def write_csv(path: Path, frame: pd.DataFrame) -> Path:
     buf = io.StringIO()
     safe.to_csv(buf, index=False, lineterminator="\n")
     return write_text(path, buf.getvalue())
+
+
+TABLE_SUFFIXES = (".parquet", ".csv")  # the formats of a data export (--save-draws)
+
+
+def parquet_problem() -> str | None:
+    """Why Parquet cannot be written here (pyarrow missing), or None."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return ("writing Parquet needs pyarrow: pip install 'finmodel[parquet]' (or pyarrow); "
+                "or give a .csv file")
+    return None
+
+
+def write_parquet(path: Path, frame: pd.DataFrame) -> Path:
+    """Write a DataFrame as Parquet (pyarrow), atomically; text columns are stored as text."""
+    why = parquet_problem()
+    if why:
+        raise OutputError(f"cannot create {path}: {why}")
+    return atomic_write(path, lambda f: frame.to_parquet(f, engine="pyarrow", index=False))
+
+
+def write_table(path: Path, frame: pd.DataFrame) -> Path:
+    """A data export by its suffix: ``.parquet`` or ``.csv``."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".parquet":
+        return write_parquet(path, frame)
+    if suffix == ".csv":
+        return write_csv(path, frame)
+    raise OutputError(f"cannot create {path}: expected a file name ending in "
+                      f"{' or '.join(TABLE_SUFFIXES)}")

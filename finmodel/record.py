@@ -96,6 +96,13 @@ def read_record(path: Path) -> dict:
     UsageError
         the file is not a finmodel run record (exit 2).
     """
+    from .assumptions.kinds import FileKind, file_kind
+    kind = file_kind(path)
+    if kind is not FileKind.RECORD and kind is not FileKind.OTHER and Path(path).is_file():
+        beside = _record_beside(Path(path))
+        hint = f": finmodel rerun {beside}" if beside else " (<name>.run.json)"
+        raise UsageError(f"{path} is a {kind.value}; rerun takes the run record written beside an "
+                         f"output{hint}")
     try:
         doc = json.loads(Path(path).read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
@@ -110,6 +117,12 @@ def read_record(path: Path) -> dict:
     if not isinstance(doc, dict) or doc.get("finmodel_record") != 1 or not isinstance(doc.get("scenario"), str):
         raise UsageError(f"{path} is not a finmodel run record")
     return doc
+
+
+def _record_beside(path: Path) -> Path | None:
+    """The run record written beside an output (``base.xlsx`` -> ``base.run.json``), if any."""
+    beside = path.with_suffix(".run.json")
+    return beside if beside.is_file() and beside != path else None
 
 
 def recorded_path(path: str, doc: dict) -> Path:

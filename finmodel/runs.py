@@ -26,7 +26,7 @@ from .tables import checks_table, format_input, format_value, line_items_table, 
 from .workbook.layout import RunInfo
 
 __all__ = ["ModelRun", "TornadoRun", "GridRun", "SolveRun", "MonteCarloRun", "HEADLINE_METRICS",
-           "RunInfo", "text_table"]
+           "RunInfo", "text_table", "with_scenario"]
 
 # the metrics of the terminal summary and the notebook view of a run
 HEADLINE_METRICS = ("npv_usd_bn", "terminal_share", "irr", "irr_with_terminal", "moic", "payback_year",
@@ -61,7 +61,11 @@ class _Run:
 
     @property
     def tables(self) -> dict[str, pd.DataFrame]:
-        """Tidy tables by name (what ``--csv`` writes)."""
+        """Tidy tables by name (what ``--csv`` writes), each led by a ``scenario`` column, so the
+        tables of several scenarios stack with ``pd.concat``."""
+        return {name: with_scenario(frame, self.scenario) for name, frame in self._tables().items()}
+
+    def _tables(self) -> dict[str, pd.DataFrame]:
         raise NotImplementedError
 
     @property
@@ -127,6 +131,14 @@ class _Run:
         return title + self.headline.to_html()
 
 
+def with_scenario(frame: pd.DataFrame, scenario: str) -> pd.DataFrame:
+    """``frame`` led by a ``scenario`` column (unchanged when it has one)."""
+    if "scenario" in frame.columns:
+        return frame
+    return pd.concat([pd.DataFrame({"scenario": [scenario] * len(frame)}, index=frame.index), frame],
+                     axis=1)
+
+
 def text_table(frame: pd.DataFrame, left: Sequence[str] = ()) -> str:
     """``frame.to_string()`` with the text columns ``left`` (and their headers) left-aligned."""
     widths = {c: max([len(c)] + [len(str(v)) for v in frame[c]]) for c in left}
@@ -152,13 +164,13 @@ class ModelRun(_Run):
 
     @cached_property
     def line_items(self) -> pd.DataFrame:
-        """line_item, label, unit, sheet, year, value (US$ bn, GW, fractions as labelled)."""
-        return line_items_table(self.result)
+        """scenario, line_item, label, unit, sheet, year, value (US$ bn, GW, fractions as labelled)."""
+        return with_scenario(line_items_table(self.result), self.scenario)
 
     @cached_property
     def metrics(self) -> pd.DataFrame:
-        """metric, label, unit, value (NaN when n/a), text."""
-        return metrics_table(self.result)
+        """scenario, metric, label, unit, value (NaN when n/a), text."""
+        return with_scenario(metrics_table(self.result), self.scenario)
 
     @cached_property
     def checks(self) -> pd.DataFrame:
@@ -168,8 +180,7 @@ class ModelRun(_Run):
     def checks_pass(self) -> bool:
         return bool(self.checks["ok"].all())
 
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def _tables(self) -> dict[str, pd.DataFrame]:
         return {"line_items": self.line_items, "metrics": self.metrics}
 
     @property
@@ -230,8 +241,7 @@ class TornadoRun(_Run):
     kind: ClassVar[str] = "tornado"
     tables_of: ClassVar[tuple[str, ...]] = ("swings", "spider")
 
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def _tables(self) -> dict[str, pd.DataFrame]:
         return {"swings": self.result.swings, "spider": self.result.spider}
 
     @property
@@ -309,8 +319,7 @@ class GridRun(_Run):
     kind: ClassVar[str] = "grid"
     tables_of: ClassVar[tuple[str, ...]] = ("grid",)
 
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def _tables(self) -> dict[str, pd.DataFrame]:
         return {"grid": self.result.tidy()}
 
     @property
@@ -361,8 +370,7 @@ class SolveRun(_Run):
                               "solution": s.value, "change": s.change, "base_output": s.base_output,
                               "achieved": s.achieved, "result": s.message} for s in self.solutions])
 
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def _tables(self) -> dict[str, pd.DataFrame]:
         return {"solutions": self.table}
 
     @property
@@ -447,8 +455,7 @@ class MonteCarloRun(_Run):
         share of valid draws in each year and "never within horizon" (count, share, lo, hi)."""
         return self.result.year_table()
 
-    @property
-    def tables(self) -> dict[str, pd.DataFrame]:
+    def _tables(self) -> dict[str, pd.DataFrame]:
         return {"percentiles": self.result.table(), "probabilities": self.probabilities,
                 "years": self.year_distributions}
 
@@ -507,6 +514,20 @@ class MonteCarloRun(_Run):
         if self.result.year_distributions:
             parts += ["", self.year_text()]
         return "\n".join(parts)
+
+    @property
+    def draws(self) -> pd.DataFrame:
+        """Every draw: scenario, draw, valid, each sampled input (by its path; ``PATH*`` a
+        factor), each output (NaN where n/a or invalid). Kept when asked: ``keep_draws=True``."""
+        if self.result.draw_table is None:
+            from .errors import UsageError
+            raise UsageError("the draws were not kept: run montecarlo(..., keep_draws=True)")
+        return with_scenario(self.result.draw_table, self.scenario)
+
+    def write_draws(self, path: str | Path) -> Path:
+        """Write :attr:`draws` atomically as Parquet (``.parquet``) or CSV (``.csv``)."""
+        from .outputs import write_table
+        return write_table(Path(path), self.draws)
 
     def _repr_html_(self) -> str:
         return super()._repr_html_() + self.probability_table.to_html()

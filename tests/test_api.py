@@ -59,7 +59,7 @@ def test_scenario_by_name_or_path(project, scenario):
 
 def test_scenario_name_in_another_assumptions_folder(project):
     (project / "assumptions").rename(project / "elsewhere")
-    with pytest.raises(InputMissingError, match="no scenario 'bull' in assumptions"):
+    with pytest.raises(InputMissingError, match="no scenario .bull. in assumptions: there is no folder .assumptions.*-a/--assumptions"):
         api.load("bull")
     assert api.load("bull", assumptions_dir="elsewhere").path == Path("elsewhere/scenarios/bull.yaml")
 
@@ -110,7 +110,7 @@ def test_write_workbook_of_every_result(project, kind):
 
 
 def test_public_names():
-    for name in ("load", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
+    for name in ("load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
                  "GridRun", "SolveRun", "MonteCarloRun", "write_workbook", "FinModelError"):
         assert getattr(finmodel, name) is not None, name
 
@@ -179,3 +179,12 @@ def test_metric_names_are_every_metric_of_a_scenario():
     from conftest import BASE
     r = finmodel.run(BASE)
     assert finmodel.api.metric_names() == list(r.result.metrics)
+
+
+@pytest.mark.parametrize("paths", [[], ["assumptions/sensitivity.yaml", "assumptions/commitments.csv", "bull"]])
+def test_validate_says_what_the_cli_prints(project, invoke, paths):
+    result = invoke("validate", *paths)
+    assert result.exit_code == 0
+    assert result.output.splitlines() == api.validate(paths)
+    kinds = " ".join(api.validate(paths))
+    assert "sensitivity spec" in kinds and ("deal table" in kinds or not paths)

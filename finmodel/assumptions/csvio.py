@@ -10,7 +10,6 @@ parsed on request by :meth:`LocatedTable.number`, which returns a located
 from __future__ import annotations
 
 import csv
-import difflib
 import math
 import os
 import re
@@ -20,7 +19,7 @@ from dataclasses import dataclass
 from finmodel.assumptions.textfile import (
     control_character_problems, decode_text, input_error, read_input_bytes,
 )
-from finmodel.errors import AssumptionError, Problem
+from finmodel.errors import AssumptionError, Problem, did_you_mean
 
 __all__ = ["LocatedTable", "read_csv", "parse_csv", "parse_number"]
 
@@ -323,8 +322,7 @@ def _column_problem(name: str, number: int, first_at: dict[str, int],
     if name in first_at:
         return f"duplicate column '{name}' (first at field {first_at[name]})"
     if name not in known:
-        guess = difflib.get_close_matches(name, known, n=1)
-        hint = f"; did you mean '{guess[0]}'?" if guess else f" (expected: {', '.join(known)})"
+        hint = did_you_mean(name, known) or f" (expected: {', '.join(known)})"
         return f"unknown column '{name}'{hint}"
     return None
 

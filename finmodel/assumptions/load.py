@@ -5,7 +5,6 @@ whose problems read ``file:line:col: field.path: message (got X)``.
 """
 from __future__ import annotations
 
-import difflib
 import hashlib
 import typing
 from dataclasses import dataclass, field
@@ -15,14 +14,14 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from ..errors import AssumptionError, InputMissingError, Problem, UsageError
+from ..errors import AssumptionError, InputMissingError, Problem, UsageError, closest, did_you_mean
 from .csvio import parse_number, read_csv
 from .fields import check_series_years, expand_series, input_fields
 from .rules import breaches
 from .schema import SLUG, Anchor, Calibration, Deal, Scenario
 from .yamlio import Located, read_yaml
 
-__all__ = ["Assumptions", "load", "parse_override", "DEAL_COLUMNS", "file_sha256"]
+__all__ = ["Assumptions", "load", "load_deals", "parse_override", "DEAL_COLUMNS", "file_sha256"]
 
 DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "value_covers",
                 "start_year", "term_years", "ramp", "shares", "include", "status", "financing", "delay_years",
@@ -185,15 +184,16 @@ def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, yea
             ids = [r.get("id", "") for r in deals]
             return Problem(f"no deal {parts[1]!r}{_did_you_mean(parts[1], ids)}", "--set", path=text)
         if parts[2] not in DEAL_COLUMNS or parts[2] == "id":
-            return Problem(f"no deal column {parts[2]!r}{_did_you_mean(parts[2], DEAL_COLUMNS)}",
-                           "--set", path=text)
+            columns = DEAL_COLUMNS[1:]
+            return Problem(f"no deal column {parts[2]!r}{_did_you_mean(parts[2], columns)} "
+                           f"(columns: {', '.join(columns)})", "--set", path=text)
         row[parts[2]] = _as_text(value)
         return None
     node = data
     for i, part in enumerate(parts[:-1]):
         key = _key(node, part)
         if not isinstance(node, dict) or key not in node:
-            return _unknown(node, part, parts[:i + 1], text)
+            return _unknown(node, part, parts[:i + 1], text, data)
         if parts[i + 1].isdigit() and i + 2 == len(parts) and _is_number_or_series(node[key]):
             q = node[key] if _is_quantity(node[key]) else {"value": node[key]}
             node[key] = q
@@ -201,7 +201,7 @@ def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, yea
         node = node[key]
     last = _key(node, parts[-1])
     if not isinstance(node, dict) or last not in node:
-        return _unknown(node, parts[-1], parts, text)
+        return _unknown(node, parts[-1], parts, text, data)
     if _is_quantity(node[last]):
         node[last] = {**node[last], "value": value, "basis": "judgement",
                       "note": f"overridden on the command line: --set {text}"}
@@ -252,14 +252,37 @@ def _set_year(q: dict, year: int, value: Any, years: list[int], text: str) -> Pr
     return None
 
 
-def _unknown(node: Any, part: str, parts: tuple, text: str) -> Problem:
+def _unknown(node: Any, part: str, parts: tuple, text: str, data: dict) -> Problem:
+    """No such setting: suggest the path with the nearest sibling key (``valuation.discount_rat``
+    -> ``valuation.discount_rate``), else a full path that ends with what was typed
+    (``discount_rate`` -> ``valuation.discount_rate``)."""
     keys = [str(k) for k in node] if isinstance(node, dict) else []
-    return Problem(f"no setting {'.'.join(parts)!r}{_did_you_mean(part, keys)}", "--set", path=text)
+    typed = text.partition("=")[0].strip().split(".")
+    sibling = closest(part, keys) if len(parts) > 1 else None
+    if sibling is not None:
+        best = ".".join([*parts[:-1], sibling, *typed[len(parts):]])
+    else:
+        whole = ".".join(typed)
+        best = closest(whole, [p for p in _setting_paths(data) if p.endswith("." + whole)])
+        if best is None and (near := closest(part, keys)) is not None:
+            best = ".".join([near, *typed[1:]])
+    hint = f"; did you mean {best!r}?" if best else ""
+    return Problem(f"no setting {'.'.join(parts)!r}{hint}", "--set", path=text)
 
 
-def _did_you_mean(word: str, options: Iterable[str]) -> str:
-    close = difflib.get_close_matches(str(word), [str(o) for o in options], n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+def _setting_paths(node: Any, prefix: str = "") -> Iterable[str]:
+    """Every dotted path of a settings tree (a quantity is a leaf; years are not listed)."""
+    if not isinstance(node, dict) or _is_quantity(node):
+        return
+    for k, v in node.items():
+        if isinstance(k, int):
+            continue
+        path = f"{prefix}{k}"
+        yield path
+        yield from _setting_paths(v, path + ".")
+
+
+_did_you_mean = did_you_mean  # the one suggestion rule (errors.closest)
 
 
 # --- pydantic errors -> located problems --------------------------------------------------------
@@ -330,6 +353,8 @@ def _problems_from(err: ValidationError, data: Any, origins: _Origins, model: ty
             msg = f"unknown key {loc[-1]!r}{_did_you_mean(loc[-1], known)}"
         elif e["type"] == "missing":
             msg = "missing required field"
+            if e["loc"] and isinstance(e["loc"][-1], str) and (not loc or loc[-1] != e["loc"][-1]):
+                loc += (e["loc"][-1],)  # name the field (e.g. a quantity's 'value')
         elif e["type"] == "union_tag_invalid":
             ctx = e.get("ctx") or {}
             tags = [s.strip(" '") for s in str(ctx.get("expected_tags", "")).split(",")]
@@ -520,6 +545,27 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
         raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
                               "assumptions", problems)
     return Assumptions(scenario, tuple(deals), path, tuple(files), overrides, anchors)
+
+
+def load_deals(path: str | Path) -> tuple[Deal, ...]:
+    """Read and validate a deal table on its own (``finmodel validate deals.csv``).
+
+    Rules that need the scenario (sources, the deals that rounds and warrants name) are
+    checked when a scenario that uses the table is loaded.
+
+    Raises
+    ------
+    InputMissingError, AssumptionError
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputMissingError(f"deal table not found: {path}")
+    rows, table = _read_deals(path)
+    deals, problems = _validate_deals(rows, table)
+    if problems:
+        raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
+                              "deal table", problems)
+    return tuple(deals)
 
 
 def _read_calibration(scenario: Scenario, origins: _Origins, files: list[Path],

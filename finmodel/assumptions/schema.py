@@ -228,8 +228,8 @@ class Quantity(_Frozen):
 
 def _wrap(v: Any) -> Any:
     """Accept a bare number or year map as a quantity with no provenance."""
-    if isinstance(v, dict) and "value" in v:
-        return v
+    if isinstance(v, dict) and ("value" in v or any(isinstance(k, str) for k in v)):
+        return v  # a full quantity (a misspelt key such as 'vaule' is reported as unknown)
     if isinstance(v, (int, float, dict)) and not isinstance(v, bool):
         return {"value": v}
     if isinstance(v, (bool, str, list)) or v is None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import click
 
 from .options import (CONTEXT, bounds_option, common_options, debug_option, draws_option,
-                      lhs_option, metric_option, metrics_option, prob_option, scenario_argument, seed_option,
+                      lhs_option, metric_option, metrics_option, prob_option, save_draws_option,
+                      scenario_argument, seed_option,
                       spec_option, target_option, vary_option, x_option, y_option)
 from .registry import ANALYSES, execute
 from .run import exit_with
@@ -107,9 +108,10 @@ def solve(scenario, targets, varies, bounds, overrides, outdir, assumptions_dir,
 @spec_option
 @metrics_option
 @prob_option
+@save_draws_option
 @common_options
-def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, overrides, outdir,
-               assumptions_dir, csv_, quiet) -> None:
+def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, save_draws, overrides,
+               outdir, assumptions_dir, csv_, quiet) -> None:
     """Monte Carlo: percentiles, per-year bands and probabilities of the chosen metrics.
 
     Inputs, distributions, rank correlations and the probabilities to report (e.g. of a
@@ -121,7 +123,8 @@ def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, ov
       finmodel montecarlo --draws 100000 --seed 42
       finmodel montecarlo --prob 'peak_unfunded_gap_usd_bn>300' --prob 'min_dscr<1'
       finmodel montecarlo bear --draws 1000000 --lhs --csv
+      finmodel montecarlo --draws 100000 --seed 42 --save-draws outputs/draws.parquet
     """
     _run("montecarlo", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
          spec=_spec(spec_path, assumptions_dir), metrics=list(metrics), draws=draws, seed=seed,
-         lhs=lhs, probabilities=[str(p) for p in probabilities])
+         lhs=lhs, probabilities=[str(p) for p in probabilities], save_draws=save_draws)

@@ -17,10 +17,10 @@ from click.shell_completion import CompletionItem
 from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Vary
 
 __all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventType", "VaryType", "BoundsType",
-           "debug_option", "set_option", "output_option", "assumptions_option", "quiet_option",
+           "debug_option", "progress_option", "set_option", "output_option", "assumptions_option", "quiet_option",
            "csv_option", "common_options", "scenario_argument", "spec_option", "metrics_option",
            "metric_option", "x_option", "y_option", "target_option", "vary_option",
-           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "all_option"]
+           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "save_draws_option", "all_option"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 METRIC_HELP = ("a metric such as npv_usd_bn, irr, payback_year, peak_funding_need_usd_bn, or "
@@ -32,6 +32,7 @@ class Session:
     """State of one invocation of ``main()``, shared by every context (``ctx.obj``)."""
 
     debug: bool = False
+    progress: bool | None = None  # --progress / --no-progress; None: a bar on a terminal, else lines
 
 
 # --- types of the mini-syntaxes ------------------------------------------------------------------
@@ -127,7 +128,18 @@ assumptions_option = click.option(
     "-a", "--assumptions", "assumptions_dir", type=click.Path(path_type=Path),
     default=Path("assumptions"), show_default=True,
     help="Folder holding base.yaml and scenarios/.")
-quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+quiet_option = click.option("-q", "--quiet", is_flag=True, help="Print only errors (and no progress).")
+
+
+def _set_progress(ctx: click.Context, param, value: bool | None) -> None:
+    if value is not None:
+        ctx.ensure_object(Session).progress = value
+
+
+progress_option = click.option(
+    "--progress/--no-progress", default=None, expose_value=False, callback=_set_progress,
+    help="Show progress on stderr: by default a bar on a terminal and, elsewhere (a log, a "
+         "pipe), a line every 2 s of a long run; --progress adds a line at every 10 %.")
 csv_option = click.option("--csv", "csv_", is_flag=True,
                           help="Also write the tables as CSV beside the workbook.")
 
@@ -135,7 +147,7 @@ csv_option = click.option("--csv", "csv_", is_flag=True,
 def common_options(f):
     """The options of every command that writes outputs, defined once."""
     for option in reversed((set_option, output_option, assumptions_option, csv_option,
-                            quiet_option, debug_option)):
+                            quiet_option, progress_option, debug_option)):
         f = option(f)
     return f
 
@@ -181,3 +193,8 @@ prob_option = click.option(
     help="Also report P(METRIC OP VALUE), OP one of < <= > >=, e.g. "
          "'peak_unfunded_gap_usd_bn>300' (quote it: < and > are shell redirections); repeatable.")
 lhs_option = click.option("--lhs", is_flag=True, help="Latin hypercube sampling.")
+save_draws_option = click.option(
+    "--save-draws", "save_draws", type=click.Path(path_type=Path, dir_okay=False), default=None,
+    metavar="FILE.parquet",
+    help="Also write every draw (its sampled inputs and its outputs, one row per draw) to "
+         "FILE: Parquet (.parquet, needs pyarrow) or CSV (.csv).")

@@ -12,16 +12,24 @@ from __future__ import annotations
 import inspect
 import sys
 import typing
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import click
 
 from ..errors import UsageError
 
-__all__ = ["Analysis", "ANALYSES", "analysis_named", "execute", "progress_bar"]
+__all__ = ["Analysis", "Export", "ANALYSES", "analysis_named", "execute", "progress_for"]
+
+
+@dataclass(frozen=True)
+class Export:
+    """A data file an analysis writes on request (``--save-draws FILE``): the keyword of
+    ``compute`` that keeps the data, and the result's method that writes it."""
+
+    keep: str       # e.g. "keep_draws"
+    write: str      # e.g. "write_draws"
 
 
 @dataclass(frozen=True)
@@ -36,6 +44,7 @@ class Analysis:
     name: str
     record: Mapping[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
+    exports: Mapping[str, Export] = field(default_factory=dict)  # command argument -> export
 
     @property
     def compute(self) -> Callable:
@@ -76,7 +85,8 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}),
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
-              "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",)),
+              "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",),
+             exports={"save_draws": Export("keep_draws", "write_draws")}),
 )}
 
 
@@ -88,16 +98,14 @@ def analysis_named(name: str) -> Analysis:
                          f"(known: {', '.join(ANALYSES)})") from None
 
 
-def progress_bar(quiet: bool) -> Callable:
-    """A progress bar on a terminal (stderr); silent when quiet or not a terminal."""
-    @contextmanager
-    def bar(total: int, label: str) -> Iterator[Callable[[int], None]]:
-        if quiet or not sys.stderr.isatty():
-            yield lambda k: None
-            return
-        with click.progressbar(length=total, label=label, file=sys.stderr) as b:
-            yield b.update
-    return bar
+def progress_for(quiet: bool) -> Callable:
+    """The progress reporter of this invocation: ``--quiet`` and ``--progress/--no-progress``
+    (kept on the session, :class:`~finmodel.cli.options.Session`) decide (:mod:`.progress`)."""
+    from .options import Session
+    from .progress import progress_reporter
+    ctx = click.get_current_context(silent=True)
+    session = ctx.find_object(Session) if ctx is not None else None
+    return progress_reporter(quiet, session.progress if session is not None else None)
 
 
 def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[str],
@@ -112,17 +120,23 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
     from ..record import record_json
     loaded = [api.load(s, overrides) for s in scenarios]  # every input validated first
+    exports = {arg: Path(arguments[arg]) for arg in analysis.exports if arguments.get(arg)}
+    arguments = {k: v for k, v in arguments.items() if k not in analysis.exports} | \
+        {analysis.exports[arg].keep: True for arg in exports}
     extra_inputs = tuple(Path(arguments[p]) for p in analysis.paths if arguments.get(p))
     tables = analysis.result.tables_of if csv_ else ()
-    plans = [plan_outputs(outdir, analysis.result.stem_for(a), tables, a.files + extra_inputs) for a in loaded]
+    plans = [plan_outputs(outdir, analysis.result.stem_for(a), tables, a.files + extra_inputs, exports)
+             for a in loaded]
     check_output_sets(plans)
     results = []
     for a, plan in zip(loaded, plans):
-        r = analysis.compute(a, **arguments, progress=progress_bar(quiet))
+        r = analysis.compute(a, **arguments, progress=progress_for(quiet))
         info = r.run_info(command)
         r.write_workbook(plan.xlsx, info)
         for name, path in plan.csv.items():
             write_csv(path, r.tables[name])
+        for arg, path in plan.exports.items():
+            getattr(r, analysis.exports[arg].write)(path)
         write_text(plan.record, record_json(info, a.path, analysis.name,
                                             {**analysis.record_fields(r), "outputs": plan.roles()}))
         results.append(r)

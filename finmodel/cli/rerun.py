@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import CONTEXT, debug_option, output_option, quiet_option
+from .options import CONTEXT, debug_option, output_option, progress_option, quiet_option
 from .registry import analysis_named, execute
 from .run import exit_with
 
@@ -17,11 +17,13 @@ __all__ = ["rerun"]
 @click.argument("record", type=click.Path(path_type=Path))
 @output_option
 @quiet_option
+@progress_option
 @debug_option
 def rerun(record, outdir, quiet) -> None:
     """Re-run the command recorded in a RECORD.json written beside an output.
 
-    Says clearly when an input file has changed since the record was made.
+    Says clearly when an input file has changed since the record was made. Data exports the
+    run wrote (--save-draws) are written again into the output folder, under their own names.
 
     \b
     Examples:
@@ -40,7 +42,9 @@ def rerun(record, outdir, quiet) -> None:
     def locate(path: str) -> Path:
         return recorded_path(path, doc)
 
+    recorded = doc.get("outputs") or {}
+    exports = {arg: outdir / Path(recorded[arg]).name for arg in analysis.exports if arg in recorded}
     exit_with(execute(analysis, [locate(doc["scenario"])], tuple(doc.get("overrides") or ()),
-                      analysis.arguments_from(doc, locate), outdir,
+                      analysis.arguments_from(doc, locate) | exports, outdir,
                       "csv" in (doc.get("outputs") or {}), quiet,
                       command=shlex.split(doc.get("command", "")) or None))

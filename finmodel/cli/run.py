@@ -57,26 +57,18 @@ def run(scenarios, all_, overrides, outdir, assumptions_dir, csv_, quiet) -> Non
 def validate(paths, overrides, assumptions_dir, quiet) -> None:
     """Check scenario files (and their deal tables) without running the model.
 
-    With no PATH, every scenario and the sensitivity spec of the assumptions folder are
-    checked. Every problem is listed at once as file:line:col: field.path: message.
+    PATH is a scenario (a name or a .yaml file), a deal table (.csv), a sensitivity spec or a
+    run record: each is recognised and checked as what it is. With no PATH, every scenario and
+    the sensitivity spec of the assumptions folder are checked. Every problem is listed at
+    once as file:line:col: field.path: message.
 
     \b
     Examples:
       finmodel validate
       finmodel validate assumptions/scenarios/bear.yaml --set valuation.discount_rate=0.2
+      finmodel validate assumptions/sensitivity.yaml assumptions/commitments.csv
     """
     from .. import api
-    targets = [api.resolve_scenario(p, assumptions_dir) for p in paths] if paths else \
-        scenario_paths((), True, assumptions_dir)
-    loaded = []
-    for path in targets:
-        a = api.load(path, overrides)
-        loaded.append(a)
-        if not quiet:
-            included = sum(d.include for d in a.deals)
-            click.echo(f"{path}: ok ({len(a.deals)} deals, {included} included)")
-    spec = api.spec_path(None, assumptions_dir)
-    if not paths and spec.is_file():
-        _, variations = api.load_spec(spec, loaded[0])
-        if not quiet:
-            click.echo(f"{spec}: ok ({len(variations)} inputs)")
+    lines = api.validate(paths, overrides, assumptions_dir=assumptions_dir)
+    if not quiet:
+        click.echo("\n".join(lines))

@@ -8,7 +8,6 @@ leave an input's bounds or break a rule between inputs (``assumptions.rules``) a
 """
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -19,6 +18,7 @@ import numpy as np
 from ..assumptions.fields import InputField, input_fields
 from ..assumptions.rules import broken
 from ..assumptions.schema import COMPONENTS, Deal, Scenario
+from ..errors import did_you_mean
 from .defs import DealShape, RoundShape, Structure
 from .timeline import Timeline
 
@@ -97,8 +97,7 @@ class Drivers:
             if year not in self.years:
                 raise KeyError(f"year {year} is outside the timeline {self.years[0]}-{self.years[-1]}")
             return f, int(np.searchsorted(self.years, year))
-        close = difflib.get_close_matches(key, list(paths), n=1, cutoff=0.6)
-        raise KeyError(f"no input {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+        raise KeyError(f"no input {key!r}{did_you_mean(key, paths)}")
 
     def base_value(self, key: str) -> float | None:
         """Scenario 0's value of a scalar input or of one year of a series; None for a whole series."""

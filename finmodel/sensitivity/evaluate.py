@@ -6,7 +6,6 @@ A value that does not exist ("n/a") is NaN here; callers count and report those.
 """
 from __future__ import annotations
 
-import difflib
 import os
 import threading
 from contextlib import nullcontext
@@ -17,6 +16,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from ..errors import did_you_mean
 from ..model.drivers import Drivers
 from ..model.result import Result, run
 from .threads import for_each
@@ -56,14 +56,12 @@ def check_outputs(names: Sequence[str], catalogue, years: Sequence[int]) -> list
         key, year = _split(name)
         if "@" in name:
             if key not in items:
-                close = difflib.get_close_matches(key, items, n=1)
-                problems.append(f"unknown line item {key!r}" + (f"; did you mean {close[0]!r}?" if close else ""))
+                problems.append(f"unknown line item {key!r}{did_you_mean(key, items)}")
             elif year is None or year not in years:
                 problems.append(f"{name!r}: year must be one of {years[0]}..{years[-1]}")
         elif name not in metrics:
-            close = difflib.get_close_matches(name, metrics, n=1)
-            problems.append(f"unknown metric {name!r}" + (f"; did you mean {close[0]!r}?" if close
-                                                           else f" (known: {', '.join(metrics)})"))
+            hint = did_you_mean(name, metrics) or f" (known: {', '.join(metrics)})"
+            problems.append(f"unknown metric {name!r}{hint}")
     return problems
 
 

@@ -29,7 +29,7 @@ from .sampling import sample
 from .spec import Probability, SensitivitySpec
 from .stats import mean_with_se, percentiles, probability
 
-__all__ = ["MonteCarloResult", "montecarlo", "event_probability", "year_distribution", "histogram",
+__all__ = ["MonteCarloResult", "montecarlo", "draw_table", "event_probability", "year_distribution", "histogram",
            "QUANTILES", "BAND_QUANTILES", "BAND_ITEMS", "NEVER_LABEL", "HISTOGRAM_BINS"]
 
 QUANTILES = (5, 10, 25, 50, 75, 90, 95)
@@ -60,6 +60,7 @@ class MonteCarloResult:
     base: dict = field(default_factory=dict)        # output -> the base case's value (NaN if n/a)
     histograms: dict = field(default_factory=dict)  # output -> DataFrame (see histogram)
     na_labels: dict = field(default_factory=dict)   # output -> what an n/a draw means
+    draw_table: pd.DataFrame | None = field(default=None, repr=False)  # every draw (keep_draws)
 
     def table(self) -> pd.DataFrame:
         return pd.DataFrame([{"output": o, **row} for o, row in self.percentiles.items()])
@@ -91,10 +92,11 @@ def _distributions(spec: SensitivitySpec, variations: Sequence[Variation]):
 def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Variation],
                outputs: Sequence[str], draws: int, seed: int | None, lhs: bool, catalogue,
                progress: Callable[[int], None] | None = None,
-               events: Sequence[Event] = ()) -> MonteCarloResult:
+               events: Sequence[Event] = (), keep_draws: bool = False) -> MonteCarloResult:
     """Sample, evaluate every draw in one chunked engine pass, summarise.
 
-    ``events``: probabilities to report besides the spec's (``--prob``).
+    ``events``: probabilities to report besides the spec's (``--prob``). ``keep_draws``: keep
+    every draw's inputs and outputs (:func:`draw_table`) in ``MonteCarloResult.draw_table``.
     """
     chosen = _distributions(spec, variations)
     names = [v.name for v, _ in chosen]
@@ -153,8 +155,22 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     base = {o: float(base_ev.values[o][0]) for o in outputs}
     na_labels = {o: _na_label(o, catalogue) for o in outputs}
     hists = {o: histogram(values[o], table[o]["unit"], na_labels[o]) for o in outputs}
+    kept = draw_table([v for v, _ in chosen], s.values, ev.values, ev.invalid) if keep_draws else None
     return MonteCarloResult(draws, valid, int(s.seed), lhs, QUANTILES, table, probs, years, bands,
-                            summary, corr_table, note, ev.years, values, base, hists, na_labels)
+                            summary, corr_table, note, ev.years, values, base, hists, na_labels, kept)
+
+
+def draw_table(variations: Sequence[Variation], inputs: np.ndarray, outputs: dict[str, np.ndarray],
+               invalid: np.ndarray) -> pd.DataFrame:
+    """One row per draw: draw (0-based), valid, each sampled input under its path (``PATH*``
+    for a factor on a whole per-year input; whole numbers rounded as the engine used them) in
+    its unit, then each output evaluated [its unit], NaN where n/a or the draw is invalid."""
+    cols: dict[str, np.ndarray] = {"draw": np.arange(len(invalid)), "valid": ~invalid}
+    for j, v in enumerate(variations):
+        cols[v.path + ("*" if v.scale else "")] = np.round(inputs[:, j]) if v.integer else inputs[:, j]
+    for o, x in outputs.items():
+        cols[o] = np.where(invalid, np.nan, x)
+    return pd.DataFrame(cols)
 
 
 def _na_label(output: str, catalogue) -> str:

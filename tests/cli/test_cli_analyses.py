@@ -188,3 +188,16 @@ def test_solve_min_dscr_with_the_term_loan_is_not_reachable_on_the_base(project,
     assert result.exit_code == 1
     said = result.output + result.stderr  # click < 8.2 keeps stderr out of .output
     assert "does not move with financing.tranches.term-2029.amount_usd_bn" in said
+
+
+def test_the_printed_seed_repeats_an_unseeded_monte_carlo(project, invoke):
+    """Reproducible by what is printed: the seed an unseeded run prints is taken by --seed."""
+    import re
+    first = invoke("montecarlo", "--draws", "50", "--csv")
+    assert first.exit_code == 0, first.output
+    seed = re.search(r"seed (\d+)", first.output).group(1)
+    table = (project / "outputs" / "base-montecarlo.csv").read_bytes()
+    again = invoke("montecarlo", "--draws", "50", "--csv", "--seed", seed)
+    assert again.exit_code == 0, again.output
+    assert f"seed {seed}" in again.output
+    assert (project / "outputs" / "base-montecarlo.csv").read_bytes() == table

@@ -95,4 +95,5 @@ def test_analysis_named_lists_the_known_kinds():
 def test_rerun_of_a_workbook_points_to_its_record(project, invoke, main_cli):
     assert invoke("run", "-q").exit_code == 0
     code, _, err = main_cli("rerun", "outputs/base.xlsx")
-    assert code == 66 and "not JSON; did you mean outputs/base.run.json?" in err
+    assert code == 2 and "is a workbook; rerun takes the run record" in err
+    assert "finmodel rerun outputs/base.run.json" in err

@@ -44,7 +44,7 @@ def test_run_all_with_csv_writes_three_workbooks_and_tidy_tables(project, invoke
     for name in ("base", "bull", "bear"):
         assert (project / "outputs" / f"{name}.xlsx").is_file()
         tidy = pd.read_csv(project / "outputs" / f"{name}.csv")
-        assert list(tidy.columns) == ["line_item", "label", "unit", "sheet", "year", "value"]
+        assert list(tidy.columns) == ["scenario", "line_item", "label", "unit", "sheet", "year", "value"]
         metrics = pd.read_csv(project / "outputs" / f"{name}-metrics.csv")
         assert "npv_usd_bn" in set(metrics["metric"])
         assert f"wrote outputs/{name}.xlsx, outputs/{name}.csv, outputs/{name}-metrics.csv" in result.stdout

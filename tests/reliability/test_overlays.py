@@ -56,7 +56,7 @@ def test_set_unknown_path_suggests_the_closest(mini_project):
     before = mini_project.snapshot()
     assert_fails(run_main("run", "--set", "valuation.discount_rat=0.1"), 65, before, mini_project,
                  where="--set: valuation.discount_rat=0.1",
-                 words=("no setting 'valuation.discount_rat'", "did you mean 'discount_rate'?"))
+                 words=("no setting 'valuation.discount_rat'", "did you mean 'valuation.discount_rate'?"))
 
 
 def test_set_unknown_deal_suggests_the_closest(mini_project):
