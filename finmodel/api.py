@@ -35,7 +35,7 @@ from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 
-__all__ = ["load", "run", "tornado", "grid", "solve", "montecarlo", "drivers_for",
+__all__ = ["load", "run", "tornado", "grid", "solve", "montecarlo", "diff", "drivers_for",
            "resolve_scenario", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
            "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
@@ -368,3 +368,76 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
         mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
                       events)
     return MonteCarloRun(req.assumptions, spec_file, requested, mc, events)
+
+
+# --- diff: why two scenarios differ --------------------------------------------------------------
+
+DIFF_METRICS = ("npv_usd_bn", "peak_funding_need_usd_bn", "peak_unfunded_gap_usd_bn")
+DIFF_BY = ("auto", "input", "block")
+
+
+def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, by: str = "auto",
+         overrides: Overrides | None = (), overrides_a: Overrides | None = (),
+         overrides_b: Overrides | None = (), permutations: int = 2000, seed: int | None = None,
+         assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+         progress: Progress | None = None):
+    """Every input that differs between A and B, and each metric's change attributed to them.
+
+    Parameters
+    ----------
+    a, b : scenarios (a name, a file or loaded assumptions); B may be A with ``overrides_b``.
+    metrics : outputs to attribute (a metric key or ``LINE_ITEM@YEAR``); default
+        :data:`DIFF_METRICS`.
+    by : "input" (one player per input), "block" (per Inputs-sheet block, e.g. "Capex:
+        Servers and accelerators", "Deal: Oracle ...") or "auto": inputs when at most
+        :data:`~finmodel.sensitivity.attribution.EXACT_MAX_GROUPS` differ, else blocks.
+    overrides : ``--set`` applied to both; ``overrides_a``, ``overrides_b`` to one side.
+    permutations : random orders when there are more groups than can be done exactly (even;
+        antithetic pairs); seed : their seed (fresh entropy, recorded, when None).
+
+    Returns
+    -------
+    :class:`~finmodel.comparison.DiffRun`: Shapley values (exact up to 12 groups, all 2^k
+    coalitions in one engine batch; else sampled with standard errors) and the sequential
+    attribution, each summing to B - A for every metric.
+
+    Raises
+    ------
+    AssumptionError
+        A and B differ in structure (timeline, included deals, segments, rounds, ...): one
+        engine batch needs one structure. Each difference is named with B's file.
+    """
+    from .comparison import DiffRun
+    from .errors import AssumptionError
+    from .sensitivity.attribution import (EXACT_MAX_GROUPS, attribute, group_inputs, input_differences,
+                                          structure_problems)
+    from .sensitivity.sampling import entropy_seed
+    if by not in DIFF_BY:
+        raise UsageError(f"--by: expected one of {', '.join(DIFF_BY)} (got {by!r})")
+    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 4:
+        raise UsageError(f"--permutations: expected a whole number of at least 4 (got {permutations!r})")
+    common = _override_texts(overrides)
+    ra = _Request.of(a, common + _override_texts(overrides_a), assumptions_dir)
+    rb = _Request.of(b, common + _override_texts(overrides_b), assumptions_dir)
+    outputs = list(_names(metrics)) or list(DIFF_METRICS)
+    ra.check_outputs(outputs, "--metric")
+    problems = structure_problems(ra.drivers, rb.drivers)
+    if problems:
+        raise AssumptionError(
+            f"cannot attribute the difference: {ra.assumptions.path} (A) and {rb.assumptions.path} (B) "
+            "differ in structure, and one engine batch needs one structure. Make them match (e.g. "
+            "--set-a or --set-b deals.ID.include=...) or compare them side by side",
+            [Problem(msg, str(rb.assumptions.path), path=what) for what, msg in problems])
+    diffs = input_differences(ra.drivers, rb.drivers)
+    attributed = {d.path for d in diffs if not d.informational}
+    if by == "auto":
+        by = "input" if len(attributed) <= EXACT_MAX_GROUPS else "block"
+    groups = group_inputs(diffs, by)
+    k = len(groups)
+    sampled = k > EXACT_MAX_GROUPS
+    seed = (entropy_seed() if seed is None else int(seed)) if sampled else None
+    pairs = max(permutations // 2, 2)
+    rows = (2 * pairs * (k + 1) if sampled else 2 ** k) + k + 1
+    with (progress or _no_progress)(rows, "diff") as bar:
+        at = attribute(ra.drivers, rb.drivers, groups, outputs, permutations, seed or 0, bar)
+    return DiffRun(ra.assumptions, rb.assumptions, tuple(diffs), at, ra.labels(outputs), by)
