@@ -63,8 +63,15 @@ def _steps(order: Sequence[int], a: float, phi: np.ndarray) -> list[tuple[float,
     return out
 
 
+def _members(group, input_labels: dict[str, str]) -> str:
+    """What a group holds, in a line: an input's label, or a block's inputs by their last name."""
+    if len(group.paths) == 1:
+        return input_labels.get(group.paths[0], group.paths[0])
+    return f"{len(group.paths)} inputs: " + ", ".join(p.rsplit(".", 1)[-1] for p in group.paths)
+
+
 def _waterfall_block(sheet: Sheet, row: int, at, i: int, names: tuple[str, str],
-                     labels: dict[str, tuple[str, str]]) -> int:
+                     labels: dict[str, tuple[str, str]], input_labels: dict[str, str]) -> int:
     """One output's table and chart from ``row``; returns the next free row."""
     o = at.outputs[i]
     label, unit = labels[o]
@@ -85,13 +92,13 @@ def _waterfall_block(sheet: Sheet, row: int, at, i: int, names: tuple[str, str],
     order = [int(j) for j in np.argsort(-np.abs(at.shapley[i]), kind="stable")]
     first, last = row + 2, row + 3 + len(order)
     sheet.put(first, 0, Cell(a_name, style=Style.LABEL))
-    sheet.put(first, 1, Cell(f"{label} in {a_name}", style=Style.TEXT))
+    sheet.put(first, 1, Cell(f"{label} in {a_name}", style=Style.LABEL))
     sheet.put(first, _RUN, Cell(float(at.a[i]), style=Style.CALC, num_format=fmt))
     running = float(at.a[i])
     for r, g in enumerate(order, start=first + 1):
         group = at.groups[g]
         sheet.put(r, 0, Cell(group.name, style=Style.LABEL))
-        sheet.put(r, 1, Cell(", ".join(group.paths), style=Style.TEXT))
+        sheet.put(r, 1, Cell(_members(group, input_labels), style=Style.LABEL))
         sheet.put(r, _C, Cell(float(at.shapley[i, g]), style=Style.CALC, num_format=fmt))
         sheet.put(r, _SE, Cell(float(at.se[i, g]) if at.method == "sampled" else "exact", style=Style.CALC,
                                num_format=fmt))
@@ -104,7 +111,7 @@ def _waterfall_block(sheet: Sheet, row: int, at, i: int, names: tuple[str, str],
         sheet.put(r, _BASE + 1, Cell(0.0, style=Style.CALC, num_format=fmt))
     total = float(np.sum(at.shapley[i]))
     sheet.put(last, 0, Cell(b_name, style=Style.LABEL))
-    sheet.put(last, 1, Cell(f"{label} in {b_name} = {a_name} + the contributions", style=Style.TEXT))
+    sheet.put(last, 1, Cell(f"= {a_name} + the contributions", style=Style.LABEL))
     sheet.put(last, _C, Cell(total, f"=SUM({a1(first + 1, _C)}:{a1(last - 1, _C)})", Style.TOTAL, fmt))
     sheet.put(last, _SEQ, Cell(float(np.sum(at.sequential[i])),
                                f"=SUM({a1(first + 1, _SEQ)}:{a1(last - 1, _SEQ)})", Style.TOTAL, fmt))
@@ -177,7 +184,7 @@ def layout_diff(at, diffs, labels: dict[str, tuple[str, str]], names: tuple[str,
                              style=Style.NOTE))
     row = 4
     for i in range(len(at.outputs)):
-        row = _waterfall_block(sheet, row, at, i, names, labels)
+        row = _waterfall_block(sheet, row, at, i, names, labels, {d.path: d.label for d in diffs})
     fit_columns(sheet, most=45)
     sheet.col_widths[1] = 45
     sheet.freeze = (2, 1)
