@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _API = ("load", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
         "GridRun", "SolveRun", "MonteCarloRun")
-_API += ("diff",)
+_API += ("diff", "compare")
 __all__ = ["__version__", *_API, "write_workbook", "FinModelError"]
 
 

@@ -35,8 +35,8 @@ from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 
-__all__ = ["load", "run", "tornado", "grid", "solve", "montecarlo", "diff", "drivers_for",
-           "resolve_scenario", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
+__all__ = ["load", "run", "tornado", "grid", "solve", "montecarlo", "diff", "compare", "drivers_for",
+           "resolve_scenario", "load_argument", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
            "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
 Scenario = Union[str, Path, Assumptions]
@@ -441,3 +441,65 @@ def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, 
     with (progress or _no_progress)(rows, "diff") as bar:
         at = attribute(ra.drivers, rb.drivers, groups, outputs, permutations, seed or 0, bar)
     return DiffRun(ra.assumptions, rb.assumptions, tuple(diffs), at, ra.labels(outputs), by)
+
+
+def load_argument(text: str | Path | Assumptions, overrides: Overrides | None = (),
+                  assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS) -> Assumptions:
+    """A scenario as ``diff`` and ``compare`` take it, loaded with ``overrides`` after its own.
+
+    ``NAME`` or a scenario file; ``NAME[PATH=VALUE,PATH=VALUE]`` (a ``--set`` variant as one
+    argument: quote it in a shell); or ``RECORD.run.json`` (the scenario and overrides of a
+    recorded run, refused when an input file changed since: a record keeps the files' hashes,
+    not their contents).
+    """
+    import re
+    if isinstance(text, Assumptions):
+        return load(text, overrides)
+    text = str(text)
+    m = re.fullmatch(r"(?P<name>[^\[\]]+)\[(?P<sets>[^\[\]]*)\]", text.strip())
+    if m:
+        sets = tuple(s.strip() for s in re.split(r",(?=\s*[A-Za-z_][\w.-]*\s*=)", m["sets"]) if s.strip())
+        bad = [s for s in sets if "=" not in s]
+        if bad or not sets:
+            raise UsageError(f"{text!r}: expected NAME[PATH=VALUE,...], e.g. "
+                             f"'base[valuation.discount_rate=0.10]'")
+        return load(m["name"].strip(), sets + _override_texts(overrides), assumptions_dir)
+    if text.endswith(".run.json"):
+        from .record import changed_inputs, read_record, recorded_path
+        doc = read_record(Path(text))
+        changed = changed_inputs(doc)
+        if changed:
+            raise UsageError(f"{text}: cannot stand for the recorded run, its input files changed since "
+                             "(a record keeps their hashes, not their contents)",
+                             [Problem(c) for c in changed])
+        return load(recorded_path(doc["scenario"], doc), tuple(doc.get("overrides") or ())
+                    + _override_texts(overrides), assumptions_dir)
+    return load(text, overrides, assumptions_dir)
+
+
+# --- compare: scenarios side by side -------------------------------------------------------------
+
+COMPARE_DEFAULT = ("base", "bull", "bear")
+
+
+def compare(scenarios: Sequence[Scenario] = COMPARE_DEFAULT, *, overrides: Overrides | None = (),
+            assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS, progress: Progress | None = None):
+    """Run several scenarios and set them side by side (the first is the reference).
+
+    Each scenario is a name, a file, ``NAME[PATH=VALUE,...]`` or a run record
+    (:func:`load_argument`); ``overrides`` apply to all. Scenarios may differ in structure
+    (deals, segments): each runs on its own. Returns a
+    :class:`~finmodel.comparison.CompareRun`.
+    """
+    from .comparison import CompareRun
+    from .sensitivity.attribution import input_differences
+    loaded = [load_argument(s, overrides, assumptions_dir) for s in (scenarios or COMPARE_DEFAULT)]
+    if len(loaded) < 2:
+        raise UsageError("compare needs at least two scenarios")
+    with (progress or _no_progress)(len(loaded), "compare") as bar:
+        runs = []
+        for a in loaded:
+            runs.append(run(a))
+            bar(1)
+    diffs = input_differences(*(r.result.drivers for r in runs))
+    return CompareRun(tuple(runs), tuple(diffs))

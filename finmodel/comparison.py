@@ -10,7 +10,7 @@ import html
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
-from typing import Mapping
+from typing import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -21,7 +21,8 @@ from .record import run_info as make_run_info
 from .tables import format_input, format_value
 from .workbook.layout import RunInfo
 
-__all__ = ["DiffRun", "side_name", "diff_names", "diff_stem"]
+__all__ = ["DiffRun", "CompareRun", "side_name", "diff_names", "diff_stem", "compare_names", "compare_stem",
+           "COMPARE_ITEMS"]
 
 _SHOWN_UNITS = ("fraction", "fraction / yr", "factor", "year", "flag")  # shown by their format
 BAR_WIDTH = 20  # characters of the terminal waterfall's largest bar
@@ -212,3 +213,114 @@ class DiffRun:
         spec = layout_diff(self.attribution, self.differences, dict(self.labels), self.names,
                            run_info or self.run_info())
         return write_workbook(spec, Path(path))
+
+
+# --- compare: scenarios side by side ---------------------------------------------------------------
+
+#: Line items shown by year per scenario in a comparison, each with its overlaid chart.
+COMPARE_ITEMS = ("revenue_total", "fcf", "cash_closing", "funding_need", "unfunded_gap", "total_gw",
+                 "capex_total", "ebitda")
+
+
+def compare_names(scenarios: Sequence[Assumptions]) -> tuple[str, ...]:
+    """Each scenario's name in a comparison (:func:`side_name`; a repeated name gets ``-2``, ...)."""
+    names: list[str] = []
+    for a in scenarios:
+        name = side_name(a)
+        k, base = 2, name
+        while name in names:
+            name, k = f"{base}-{k}", k + 1
+        names.append(name)
+    return tuple(names)
+
+
+def compare_stem(scenarios: Sequence[Assumptions]) -> str:
+    """The default name of a comparison's outputs: ``compare-<name>-<name>...``."""
+    return "compare-" + "-".join(compare_names(scenarios))
+
+
+@dataclass(frozen=True, eq=False, repr=False)
+class CompareRun:
+    """Several scenario runs side by side, with the inputs that differ between them."""
+
+    runs: tuple                 # runs.ModelRun, in the order given; the first is the reference
+    differences: tuple          # attribution.Difference (values: one per scenario)
+
+    kind = "compare"
+    tables_of = ("line_items", "metrics", "inputs")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return compare_names([r.assumptions for r in self.runs])
+
+    @property
+    def stem(self) -> str:
+        return compare_stem([r.assumptions for r in self.runs])
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.runs)
+
+    @property
+    def problems(self) -> list[str]:
+        return [line for r in self.runs for line in r.problems]
+
+    @property
+    def seed(self) -> None:
+        return None
+
+    def _tidy(self, table: str) -> pd.DataFrame:
+        frames = [getattr(r, table).assign(scenario=n) for r, n in zip(self.runs, self.names)]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["scenario", *[c for c in out.columns if c != "scenario"]]]
+
+    @cached_property
+    def line_items(self) -> pd.DataFrame:
+        """scenario, line_item, label, unit, sheet, year, value: every scenario's line items."""
+        return self._tidy("line_items")
+
+    @cached_property
+    def metrics(self) -> pd.DataFrame:
+        """scenario, metric, label, unit, value (NaN when n/a), text."""
+        return self._tidy("metrics")
+
+    @cached_property
+    def inputs(self) -> pd.DataFrame:
+        """input, label, block, unit, one value column and one basis column per scenario."""
+        rows = []
+        for d in self.differences:
+            row = {"input": d.key, "label": d.label, "block": d.block, "unit": d.unit}
+            row |= {n: (np.nan if v is None else v) for n, v in zip(self.names, d.values)}
+            row |= {f"basis_{n}": b or "" for n, b in zip(self.names, d.bases)}
+            rows.append(row)
+        return pd.DataFrame(rows, columns=["input", "label", "block", "unit", *self.names,
+                                           *(f"basis_{n}" for n in self.names)])
+
+    @property
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {"line_items": self.line_items, "metrics": self.metrics, "inputs": self.inputs}
+
+    def text(self) -> str:
+        from .runs import ModelRun
+        table = ModelRun.side_by_side(self.runs)
+        table.columns = ["unit", *self.names]
+        return (table.to_string() + f"\n\n{len(self.differences)} input values differ "
+                f"(the table 'Inputs that differ' of the workbook; --csv: {self.stem}-inputs.csv).")
+
+    def __repr__(self) -> str:
+        return (f"CompareRun({', '.join(self.names)}: {len(self.differences)} input values differ)\n  tables: "
+                + ", ".join(f"{k} ({len(v)} rows)" for k, v in self.tables.items()))
+
+    def run_info(self, command: list[str] | None = None) -> RunInfo:
+        """The run record: every scenario's files hashed, each one's overrides marked."""
+        infos = [make_run_info(r.assumptions, command) for r in self.runs]
+        files: dict = {}
+        for info in infos:
+            files |= dict(info.files)
+        overrides = tuple(f"{n}: {o}" for n, r in zip(self.names, self.runs) for o in r.assumptions.overrides)
+        return replace(infos[0], files=tuple(files.items()), overrides=overrides)
+
+    def write_workbook(self, path: str | Path, run_info: RunInfo | None = None) -> Path:
+        from .workbook.compare import layout_compare
+        from .workbook.writer import write_workbook
+        return write_workbook(layout_compare(self, run_info or self.run_info()), Path(path))

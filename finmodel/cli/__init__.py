@@ -6,7 +6,7 @@ target unsolved), 2 usage, 65 invalid input data, 66 input missing, 73 cannot cr
 
 Modules: ``options`` (every option and the mini-syntax types), ``registry`` (the analyses and
 how a command runs one), ``run`` (run, validate), ``analyses`` (sensitivity tornado/grid,
-solve, montecarlo), ``rerun``, ``diff``.
+solve, montecarlo), ``rerun``, ``diff``, ``compare``.
 """
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import click
 
 from .. import __version__
 from ..errors import FinModelError
-from . import analyses, diff, rerun, run
+from . import analyses, compare, diff, rerun, run
 from .options import CONTEXT, Session, debug_option
 
 __all__ = ["cli", "main", "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
@@ -48,7 +48,7 @@ def cli(ctx: click.Context) -> None:
 
 
 for command in (run.run, run.validate, analyses.sensitivity, analyses.solve,
-                analyses.montecarlo, rerun.rerun, diff.diff):
+                analyses.montecarlo, rerun.rerun, diff.diff, compare.compare):
     cli.add_command(command)
 
 

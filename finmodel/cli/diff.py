@@ -27,7 +27,8 @@ def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, name, 
     the inputs by Shapley values (exact up to 12 groups, else sampled with a standard error),
     with the one-at-a-time sequential attribution beside them.
 
-    A and B are scenario names or files. Writes outputs/diff-A-B.xlsx (a waterfall table and
+    A and B are scenario names or files, NAME[PATH=VALUE,...] (a --set variant in one argument)
+    or a RECORD.run.json (its scenario and overrides). Writes outputs/diff-A-B.xlsx (a waterfall table and
     chart per metric, the inputs that differ, the run record) and, with --csv, diff-A-B.csv
     (metric, input, contribution, ...; a total row per metric) and diff-A-B-inputs.csv. A side
     with overrides is named <scenario>-set-<hash>. A and B must share their structure (timeline,
@@ -39,13 +40,15 @@ def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, name, 
       finmodel diff base bear
       finmodel diff base bull --metric npv_usd_bn --metric revenue_total@2030 --by block
       finmodel diff base base --set-b valuation.discount_rate=0.10 --set-b capex.servers.cost_usd_bn_per_gw=30
+      finmodel diff base 'base[valuation.discount_rate=0.10,operations.pue=1.3]'
+      finmodel diff outputs/base.run.json bear
     """
     from .. import api
     from ..comparison import DiffRun, diff_stem
     from ..outputs import plan_outputs, write_csv
     common = tuple(overrides)
-    la = api.load(api.resolve_scenario(a, assumptions_dir), common + tuple(overrides_a))
-    lb = api.load(api.resolve_scenario(b, assumptions_dir), common + tuple(overrides_b))
+    la = api.load_argument(a, common + tuple(overrides_a), assumptions_dir)
+    lb = api.load_argument(b, common + tuple(overrides_b), assumptions_dir)
     plan = plan_outputs(outdir, name or diff_stem(la, lb), DiffRun.tables_of if csv_ else (),
                         la.files + lb.files)
     result = api.diff(la, lb, list(metrics), by=by, permutations=permutations, seed=seed,

@@ -102,11 +102,12 @@ def progress_bar(quiet: bool) -> Callable:
 
 def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[str],
             arguments: Mapping, outdir: Path, csv_: bool, quiet: bool,
-            command: list[str] | None = None) -> int:
+            command: list[str] | None = None, collect: list | None = None) -> int:
     """Load every scenario, plan and check every output, then compute and write each.
 
     Returns the exit code: 1 when a result is not ok (a model check failed, a target has no
-    solution), else 0. Errors are raised (``cli.main`` maps them to exit codes).
+    solution), else 0. Errors are raised (``cli.main`` maps them to exit codes). ``collect``,
+    when given, receives the results.
     """
     from .. import api
     from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
@@ -126,6 +127,8 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
         write_text(plan.record, record_json(info, a.path, analysis.name,
                                             {**analysis.record_fields(r), "outputs": plan.roles()}))
         results.append(r)
+        if collect is not None:
+            collect.append(r)
         if not quiet:
             click.echo("wrote " + ", ".join(str(p) for p in plan.paths() if p != plan.record))
     report = analysis.result.text_of(results)

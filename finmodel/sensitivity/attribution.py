@@ -45,23 +45,39 @@ EXACT_MAX_GROUPS = 12
 
 @dataclass(frozen=True)
 class Difference:
-    """One input value that differs between A and B.
+    """One input value that differs between scenarios (A and B in a diff; every scenario of
+    a comparison).
 
     key: the input path, or ``PATH.YEAR`` for one year of a per-year input (the ``--set``
-    form); ``path`` the input itself; a, b the values [unit]; basis_a, basis_b the basis
-    (fact / estimate / judgement) recorded in each scenario; informational: no formula reads
-    it (shown, never attributed)."""
+    form); ``path`` the input itself; values: each scenario's value [unit] (None where the
+    input does not exist, e.g. a deal one scenario leaves out); bases: each scenario's basis
+    (fact / estimate / judgement); informational: no formula reads it (shown, never
+    attributed)."""
 
     key: str
     path: str
     label: str
     block: str
     unit: str
-    a: float
-    b: float
-    basis_a: str | None
-    basis_b: str | None
+    values: tuple[float | None, ...]
+    bases: tuple[str | None, ...]
     informational: bool
+
+    @property
+    def a(self) -> float | None:
+        return self.values[0]
+
+    @property
+    def b(self) -> float | None:
+        return self.values[-1]
+
+    @property
+    def basis_a(self) -> str | None:
+        return self.bases[0]
+
+    @property
+    def basis_b(self) -> str | None:
+        return self.bases[-1]
 
 
 @dataclass(frozen=True)
@@ -72,26 +88,34 @@ class Group:
     paths: tuple[str, ...]
 
 
-def input_differences(a: Drivers, b: Drivers) -> list[Difference]:
-    """Every input value that differs, in Inputs-sheet order (A's field order).
+def input_differences(*drivers: Drivers) -> list[Difference]:
+    """Every input value that differs between the scenarios, in Inputs-sheet order (the
+    first's field order, then inputs only later ones hold).
 
-    A per-year input whose years all hold one value in both scenarios is one row (its path);
-    otherwise one row per differing year (``PATH.YEAR``).
+    A per-year input whose years each hold one value in every scenario is one row (its path);
+    otherwise one row per year where they differ (``PATH.YEAR``).
     """
+    fields: dict[str, object] = {}
+    for d in drivers:
+        for f in d.fields:
+            fields.setdefault(f.path, f)
     out = []
-    years = [int(y) for y in a.years]
-    for f in a.fields:
-        va, vb = np.asarray(a.values[f.path], float)[0], np.asarray(b.values[f.path], float)[0]
-        if np.array_equal(va, vb):
+    for path, f in fields.items():
+        rows = [np.asarray(d.values[path], float)[0] if path in d.values else None for d in drivers]
+        present = [r for r in rows if r is not None]
+        if len(present) == len(rows) and all(np.array_equal(present[0], r) for r in present[1:]):
             continue
-        fb = b.field(f.path)
-        common = dict(path=f.path, label=f.label, block=f.section, unit=f.unit, basis_a=f.basis,
-                      basis_b=fb.basis, informational=f.informational)
-        if not f.series or (np.all(va == va[0]) and np.all(vb == vb[0])):
-            out.append(Difference(f.path, a=float(va[0]), b=float(vb[0]), **common))
-        else:
-            out += [Difference(f"{f.path}.{y}", a=float(x), b=float(z), **common)
-                    for y, x, z in zip(years, va, vb) if x != z]
+        bases = tuple(d.field(path).basis if path in d.values else None for d in drivers)
+        common = dict(path=path, label=f.label, block=f.section, unit=f.unit, bases=bases,
+                      informational=f.informational)
+        if not f.series or all(np.all(r == r[0]) for r in present):
+            out.append(Difference(path, values=tuple(None if r is None else float(r[0]) for r in rows), **common))
+            continue
+        years = [int(y) for y in drivers[0].years]
+        for j, y in enumerate(years):
+            column = [None if r is None or j >= len(r) else float(r[j]) for r in rows]
+            if len(set(column)) > 1:
+                out.append(Difference(f"{path}.{y}", values=tuple(column), **common))
     return out
 
 

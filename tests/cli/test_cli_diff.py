@@ -68,3 +68,15 @@ def test_usage_mistakes_exit_2(project, main_cli, args, words):
 def test_an_unknown_scenario_exits_66(project, main_cli):
     code, _, err = main_cli("diff", "base", "bearish")
     assert code == 66 and "no scenario 'bearish'" in err
+
+
+def test_a_run_record_stands_for_its_run_until_an_input_changes(project, invoke, main_cli):
+    assert invoke("run", "--set", RATE, "-q").exit_code == 0
+    (record,) = (project / "outputs").glob("*.run.json")
+    result = invoke("diff", str(record), "base", "--metric", "npv_usd_bn")
+    assert result.exit_code == 0, result.output
+    assert "1 input values differ" in result.stdout and "valuation.discount_rate" in result.stdout
+    base = project / "assumptions/base.yaml"
+    base.write_text(base.read_text() + "\n# edited\n")
+    code, _, err = main_cli("diff", str(record), "base")
+    assert code == 2 and "input files changed since" in err and "base.yaml" in err
