@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import CONTEXT, common_options, name_option
+from .options import CONTEXT, common_options
 from .registry import progress_bar
 from .run import exit_with
 
@@ -12,9 +12,8 @@ __all__ = ["compare"]
 
 @click.command(context_settings=CONTEXT)
 @click.argument("scenarios", nargs=-1, metavar="[SCENARIO]...")
-@name_option
 @common_options
-def compare(scenarios, name, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+def compare(scenarios, overrides, outdir, name, assumptions_dir, csv_, quiet) -> None:
     """Scenarios side by side (default: base bull bear; the first is the reference).
 
     SCENARIO is a name, a scenario file, NAME[PATH=VALUE,...] (a --set variant as one column)

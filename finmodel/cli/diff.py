@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from .options import (CONTEXT, by_option, common_options, diff_metrics_option, name_option,
+from .options import (CONTEXT, by_option, common_options, diff_metrics_option,
                       permutations_option, seed_option, set_a_option, set_b_option)
 from .registry import progress_bar
 
@@ -19,9 +19,8 @@ __all__ = ["diff"]
 @set_b_option
 @permutations_option
 @seed_option
-@name_option
 @common_options
-def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, name, overrides, outdir,
+def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, overrides, outdir, name,
          assumptions_dir, csv_, quiet) -> None:
     """Why B differs from A: every input that differs, and each metric's change attributed to
     the inputs by Shapley values (exact up to 12 groups, else sampled with a standard error),

@@ -135,9 +135,24 @@ csv_option = click.option("--csv", "csv_", is_flag=True,
                           help="Also write the tables as CSV beside the workbook.")
 
 
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _check_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and (not _NAME.match(value) or value.endswith((".xlsx", ".csv", ".json"))):
+        raise click.BadParameter(f"expected a file name stem of letters, digits, '.', '_' or '-' with no "
+                                 f"folder and no extension, e.g. base-r10 (got {value!r})", ctx, param)
+    return value
+
+
+name_option = click.option(
+    "--name", "name", default=None, metavar="NAME", callback=_check_name,
+    help="Name of the outputs (NAME.xlsx, NAME.csv, NAME.run.json ...) instead of the default "
+         "(<scenario>, <scenario>-set-<hash> with --set, then -<analysis>).")
+
 def common_options(f):
     """The options of every command that writes outputs, defined once."""
-    for option in reversed((set_option, output_option, assumptions_option, csv_option,
+    for option in reversed((set_option, output_option, name_option, assumptions_option, csv_option,
                             quiet_option, debug_option)):
         f = option(f)
     return f
@@ -188,19 +203,6 @@ lhs_option = click.option("--lhs", is_flag=True, help="Latin hypercube sampling.
 
 # --- naming and diff options -----------------------------------------------------------------------
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
-
-
-def _check_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is not None and (not _NAME.match(value) or value.endswith((".xlsx", ".csv", ".json"))):
-        raise click.BadParameter(f"expected a file name stem of letters, digits, '.', '_' or '-' with no "
-                                 f"folder and no extension, e.g. base-r10 (got {value!r})", ctx, param)
-    return value
-
-
-name_option = click.option(
-    "--name", "name", default=None, metavar="NAME", callback=_check_name,
-    help="Name of the outputs (NAME.xlsx, NAME.csv, ...) instead of the default.")
 diff_metrics_option = click.option(
     "--metric", "metrics", multiple=True, metavar="METRIC", shell_complete=_complete_metric,
     help=f"Output to attribute (repeatable; default: npv_usd_bn, peak_funding_need_usd_bn, "

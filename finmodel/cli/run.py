@@ -32,7 +32,7 @@ def scenario_paths(scenarios: Sequence[str], all_: bool, assumptions_dir: Path) 
 @click.argument("scenarios", nargs=-1, metavar="[SCENARIO]...")
 @all_option
 @common_options
-def run(scenarios, all_, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+def run(scenarios, all_, overrides, outdir, name, assumptions_dir, csv_, quiet) -> None:
     """Run scenarios and write outputs/<scenario>.xlsx (a live, checked Excel model).
 
     SCENARIO is a name (base, bull, bear: looked up in the assumptions folder) or a path to a
@@ -45,11 +45,12 @@ def run(scenarios, all_, overrides, outdir, assumptions_dir, csv_, quiet) -> Non
       finmodel run
       finmodel run bull bear --csv
       finmodel run --set revenue.segments.consumer.initial_growth=1.1 --set deals.oracle-cloud.capacity_gw=5
+      finmodel run --set valuation.discount_rate=0.10 --name base-r10
     """
     paths = scenario_paths(scenarios, all_, assumptions_dir)
     combined = _combined_plan(outdir, overrides, paths) if all_ and csv_ else None
     runs: list = []
-    code = execute(ANALYSES["run"], paths, overrides, {}, outdir, csv_, quiet, collect=runs)
+    code = execute(ANALYSES["run"], paths, overrides, {}, outdir, csv_, quiet, collect=runs, name=name)
     if combined is not None:
         _write_combined(combined, runs, quiet)
     exit_with(code)
