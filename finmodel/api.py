@@ -378,7 +378,7 @@ DIFF_BY = ("auto", "input", "block")
 
 def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, by: str = "auto",
          overrides: Overrides | None = (), overrides_a: Overrides | None = (),
-         overrides_b: Overrides | None = (), permutations: int = 2000, seed: int | None = None,
+         overrides_b: Overrides | None = (), permutations: int = 2000, seed: int = 0,
          assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
          progress: Progress | None = None):
     """Every input that differs between A and B, and each metric's change attributed to them.
@@ -393,7 +393,8 @@ def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, 
         :data:`~finmodel.sensitivity.attribution.EXACT_MAX_GROUPS` differ, else blocks.
     overrides : ``--set`` applied to both; ``overrides_a``, ``overrides_b`` to one side.
     permutations : random orders when there are more groups than can be done exactly (even;
-        antithetic pairs); seed : their seed (fresh entropy, recorded, when None).
+        antithetic pairs); seed : their seed (default 0: the same request gives the same
+        numbers; the standard errors say how much another seed would move them).
 
     Returns
     -------
@@ -411,7 +412,6 @@ def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, 
     from .errors import AssumptionError
     from .sensitivity.attribution import (EXACT_MAX_GROUPS, attribute, group_inputs, input_differences,
                                           structure_problems)
-    from .sensitivity.sampling import entropy_seed
     if by not in DIFF_BY:
         raise UsageError(f"--by: expected one of {', '.join(DIFF_BY)} (got {by!r})")
     if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 4:
@@ -435,7 +435,9 @@ def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, 
     groups = group_inputs(diffs, by)
     k = len(groups)
     sampled = k > EXACT_MAX_GROUPS
-    seed = (entropy_seed() if seed is None else int(seed)) if sampled else None
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"--seed: expected a whole number of at least 0 (got {seed!r})")
+    seed = seed if sampled else None
     pairs = max(permutations // 2, 2)
     rows = (2 * pairs * (k + 1) if sampled else 2 ** k) + k + 1
     with (progress or _no_progress)(rows, "diff") as bar:

@@ -42,6 +42,8 @@ def cli(ctx: click.Context) -> None:
       finmodel run bear --set valuation.discount_rate=0.10 -o /tmp
       finmodel validate assumptions/base.yaml
       finmodel sensitivity tornado             rank the inputs by their effect on NPV
+      finmodel compare                         base, bull and bear side by side
+      finmodel diff base bear                  why bear differs from base, input by input
     """
     if ctx.invoked_subcommand is None:
         ctx.invoke(run.run)

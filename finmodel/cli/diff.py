@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from .options import (CONTEXT, by_option, common_options, diff_metrics_option,
-                      permutations_option, seed_option, set_a_option, set_b_option)
+                      permutations_option, diff_seed_option, set_a_option, set_b_option)
 from .registry import progress_bar
 
 __all__ = ["diff"]
@@ -18,7 +18,7 @@ __all__ = ["diff"]
 @set_a_option
 @set_b_option
 @permutations_option
-@seed_option
+@diff_seed_option
 @common_options
 def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, overrides, outdir, name,
          assumptions_dir, csv_, quiet) -> None:

@@ -23,7 +23,7 @@ __all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventT
            "metric_option", "x_option", "y_option", "target_option", "vary_option",
            "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "all_option",
            "name_option", "diff_metrics_option", "by_option", "set_a_option", "set_b_option",
-           "permutations_option"]
+           "permutations_option", "diff_seed_option"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 METRIC_HELP = ("a metric such as npv_usd_bn, irr, payback_year, peak_funding_need_usd_bn, or "
@@ -217,6 +217,10 @@ set_a_option = click.option(
 set_b_option = click.option(
     "--set-b", "overrides_b", multiple=True, type=OverrideType(), metavar="PATH=VALUE",
     help="Override an assumption of B only (repeatable), e.g. diff base base --set-b valuation.discount_rate=0.10.")
+diff_seed_option = click.option(
+    "--seed", "seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
+    help="Seed of the random orders when the attribution is sampled (the same command gives the "
+         "same numbers; the standard errors say how much another seed would move them).")
 permutations_option = click.option(
     "--permutations", "permutations", type=click.IntRange(4, 1_000_000), default=2000, show_default=True,
     help="Random orders (in antithetic pairs) when more than 12 groups differ.")
