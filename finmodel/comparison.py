@@ -28,6 +28,10 @@ _SHOWN_UNITS = ("fraction", "fraction / yr", "factor", "year", "flag")  # shown 
 BAR_WIDTH = 20  # characters of the terminal waterfall's largest bar
 
 
+def _values_differ(n: int) -> str:
+    return f"{n:,} input value differs" if n == 1 else f"{n:,} input values differ"
+
+
 def side_name(a: Assumptions) -> str:
     """A scenario's name in a diff: its file stem, ``-set-<hash>`` with overrides."""
     return variant_name(a.path.stem, a.overrides)
@@ -133,7 +137,8 @@ class DiffRun:
                               "": ["(informational)" if d.informational else "" for d in self.differences]})
         from .runs import text_table
         table = text_table(frame.set_index(pd.Index([""] * len(frame))), left=["input", "unit", ""])
-        return f"{len(self.differences)} input values differ ({na} -> {nb}):\n" + table
+        table = "\n".join(line.rstrip() for line in table.splitlines())
+        return f"{_values_differ(len(self.differences))} ({na} -> {nb}):\n" + table
 
     def _how(self) -> str:
         at = self.attribution
@@ -192,7 +197,7 @@ class DiffRun:
 
     def __repr__(self) -> str:
         na, nb = self.names
-        return (f"DiffRun({na!r} -> {nb!r}: {len(self.differences)} input values differ; "
+        return (f"DiffRun({na!r} -> {nb!r}: {_values_differ(len(self.differences))}; "
                 f"{self._how()})\n  tables: " + ", ".join(f"{k} ({len(v)} rows)" for k, v in self.tables.items()))
 
     def _repr_html_(self) -> str:
@@ -304,11 +309,11 @@ class CompareRun:
         from .runs import ModelRun
         table = ModelRun.side_by_side(self.runs)
         table.columns = ["unit", *self.names]
-        return (table.to_string() + f"\n\n{len(self.differences)} input values differ "
+        return (table.to_string() + f"\n\n{_values_differ(len(self.differences))} "
                 f"(the table 'Inputs that differ' of the workbook; --csv: {self.stem}-inputs.csv).")
 
     def __repr__(self) -> str:
-        return (f"CompareRun({', '.join(self.names)}: {len(self.differences)} input values differ)\n  tables: "
+        return (f"CompareRun({', '.join(self.names)}: {_values_differ(len(self.differences))})\n  tables: "
                 + ", ".join(f"{k} ({len(v)} rows)" for k, v in self.tables.items()))
 
     def run_info(self, command: list[str] | None = None) -> RunInfo:

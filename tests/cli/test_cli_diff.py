@@ -75,7 +75,7 @@ def test_a_run_record_stands_for_its_run_until_an_input_changes(project, invoke,
     (record,) = (project / "outputs").glob("*.run.json")
     result = invoke("diff", str(record), "base", "--metric", "npv_usd_bn")
     assert result.exit_code == 0, result.output
-    assert "1 input values differ" in result.stdout and "valuation.discount_rate" in result.stdout
+    assert "1 input value differs" in result.stdout and "valuation.discount_rate" in result.stdout
     base = project / "assumptions/base.yaml"
     base.write_text(base.read_text() + "\n# edited\n")
     code, _, err = main_cli("diff", str(record), "base")
