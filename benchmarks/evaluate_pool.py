@@ -58,7 +58,7 @@ def _attach(args, layout) -> None:
               for b, (_, shape, dtype) in zip(_WORKER["blocks"], layout)]
     values = dict(zip(OUTPUTS, arrays))
     rows = dict(zip(BAND_ITEMS, arrays[len(OUTPUTS):]))
-    _WORKER["run"] = partial(_run_chunk, *args, values, rows, arrays[-1], {})
+    _WORKER["run"] = partial(_run_chunk, *args, values, rows, arrays[-1], {}, True)
 
 
 def _chunk(sl: slice) -> int:

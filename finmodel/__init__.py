@@ -11,11 +11,13 @@ Public API (:mod:`finmodel.api`)::
     s = finmodel.solve("base", "npv_usd_bn=0", vary="revenue.segments.consumer.initial_growth")
     mc = finmodel.montecarlo("base", draws=10_000, seed=42)
     finmodel.validate("assumptions/sensitivity.yaml")             # ["...: ok (sensitivity spec: ...)"]
+    d = finmodel.diff("base", "bear", ["npv_usd_bn"])             # DiffRun: d.tables["contributions"]
 """
 __version__ = "0.1.0"
 
 _API = ("load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
         "GridRun", "SolveRun", "MonteCarloRun")
+_API += ("diff", "compare")
 __all__ = ["__version__", *_API, "write_workbook", "FinModelError"]
 
 

@@ -35,8 +35,8 @@ from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 
-__all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "drivers_for",
-           "resolve_scenario", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
+__all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "diff", "compare", "drivers_for",
+           "resolve_scenario", "load_argument", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
            "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
 Scenario = Union[str, Path, Assumptions]
@@ -456,3 +456,140 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
         mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
                       events, keep_draws)
     return MonteCarloRun(req.assumptions, spec_file, requested, mc, events)
+
+
+# --- diff: why two scenarios differ --------------------------------------------------------------
+
+DIFF_METRICS = ("npv_usd_bn", "peak_funding_need_usd_bn", "peak_unfunded_gap_usd_bn")
+DIFF_BY = ("auto", "input", "block")
+
+
+def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, by: str = "auto",
+         overrides: Overrides | None = (), overrides_a: Overrides | None = (),
+         overrides_b: Overrides | None = (), permutations: int = 2000, seed: int = 0,
+         assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+         progress: Progress | None = None):
+    """Every input that differs between A and B, and each metric's change attributed to them.
+
+    Parameters
+    ----------
+    a, b : scenarios (a name, a file or loaded assumptions); B may be A with ``overrides_b``.
+    metrics : outputs to attribute (a metric key or ``LINE_ITEM@YEAR``); default
+        :data:`DIFF_METRICS`.
+    by : "input" (one player per input), "block" (per Inputs-sheet block, e.g. "Capex:
+        Servers and accelerators", "Deal: Oracle ...") or "auto": inputs when at most
+        :data:`~finmodel.sensitivity.attribution.EXACT_MAX_GROUPS` differ, else blocks.
+    overrides : ``--set`` applied to both; ``overrides_a``, ``overrides_b`` to one side.
+    permutations : random orders when there are more groups than can be done exactly (even;
+        antithetic pairs); seed : their seed (default 0: the same request gives the same
+        numbers; the standard errors say how much another seed would move them).
+
+    Returns
+    -------
+    :class:`~finmodel.comparison.DiffRun`: Shapley values (exact up to 12 groups, all 2^k
+    coalitions in one engine batch; else sampled with standard errors) and the sequential
+    attribution, each summing to B - A for every metric.
+
+    Raises
+    ------
+    AssumptionError
+        A and B differ in structure (timeline, included deals, segments, rounds, ...): one
+        engine batch needs one structure. Each difference is named with B's file.
+    """
+    from .comparison import DiffRun
+    from .errors import AssumptionError
+    from .sensitivity.attribution import (EXACT_MAX_GROUPS, attribute, group_inputs, input_differences,
+                                          structure_problems)
+    if by not in DIFF_BY:
+        raise UsageError(f"--by: expected one of {', '.join(DIFF_BY)} (got {by!r})")
+    if isinstance(permutations, bool) or not isinstance(permutations, int) or permutations < 4:
+        raise UsageError(f"--permutations: expected a whole number of at least 4 (got {permutations!r})")
+    common = _override_texts(overrides)
+    ra = _Request.of(a, common + _override_texts(overrides_a), assumptions_dir)
+    rb = _Request.of(b, common + _override_texts(overrides_b), assumptions_dir)
+    outputs = list(_names(metrics)) or list(DIFF_METRICS)
+    ra.check_outputs(outputs, "--metric")
+    problems = structure_problems(ra.drivers, rb.drivers)
+    if problems:
+        raise AssumptionError(
+            f"cannot attribute the difference: {ra.assumptions.path} (A) and {rb.assumptions.path} (B) "
+            "differ in structure, and one engine batch needs one structure. Make them match (e.g. "
+            "--set-a or --set-b deals.ID.include=...) or compare them side by side",
+            [Problem(msg, str(rb.assumptions.path), path=what) for what, msg in problems])
+    diffs = input_differences(ra.drivers, rb.drivers)
+    attributed = {d.path for d in diffs if not d.informational}
+    if by == "auto":
+        by = "input" if len(attributed) <= EXACT_MAX_GROUPS else "block"
+    groups = group_inputs(diffs, by)
+    k = len(groups)
+    sampled = k > EXACT_MAX_GROUPS
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise UsageError(f"--seed: expected a whole number of at least 0 (got {seed!r})")
+    seed = seed if sampled else None
+    pairs = max(permutations // 2, 2)
+    rows = (2 * pairs * (k + 1) if sampled else 2 ** k) + k + 1
+    with (progress or _no_progress)(rows, "diff") as bar:
+        at = attribute(ra.drivers, rb.drivers, groups, outputs, permutations, seed or 0, bar)
+    return DiffRun(ra.assumptions, rb.assumptions, tuple(diffs), at, ra.labels(outputs), by)
+
+
+def load_argument(text: str | Path | Assumptions, overrides: Overrides | None = (),
+                  assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS) -> Assumptions:
+    """A scenario as ``diff`` and ``compare`` take it, loaded with ``overrides`` after its own.
+
+    ``NAME`` or a scenario file; ``NAME[PATH=VALUE,PATH=VALUE]`` (a ``--set`` variant as one
+    argument: quote it in a shell); or ``RECORD.run.json`` (the scenario and overrides of a
+    recorded run, refused when an input file changed since: a record keeps the files' hashes,
+    not their contents).
+    """
+    import re
+    if isinstance(text, Assumptions):
+        return load(text, overrides)
+    text = str(text)
+    m = re.fullmatch(r"(?P<name>[^\[\]]+)\[(?P<sets>[^\[\]]*)\]", text.strip())
+    if m:
+        sets = tuple(s.strip() for s in re.split(r",(?=\s*[A-Za-z_][\w.-]*\s*=)", m["sets"]) if s.strip())
+        bad = [s for s in sets if "=" not in s]
+        if bad or not sets:
+            raise UsageError(f"{text!r}: expected NAME[PATH=VALUE,...], e.g. "
+                             f"'base[valuation.discount_rate=0.10]'")
+        return load(m["name"].strip(), sets + _override_texts(overrides), assumptions_dir)
+    if text.endswith(".run.json"):
+        from .record import changed_inputs, read_record, recorded_path
+        doc = read_record(Path(text))
+        changed = changed_inputs(doc)
+        if changed:
+            raise UsageError(f"{text}: cannot stand for the recorded run, its input files changed since "
+                             "(a record keeps their hashes, not their contents)",
+                             [Problem(c) for c in changed])
+        return load(recorded_path(doc["scenario"], doc), tuple(doc.get("overrides") or ())
+                    + _override_texts(overrides), assumptions_dir)
+    return load(text, overrides, assumptions_dir)
+
+
+# --- compare: scenarios side by side -------------------------------------------------------------
+
+COMPARE_DEFAULT = ("base", "bull", "bear")
+
+
+def compare(scenarios: Sequence[Scenario] = COMPARE_DEFAULT, *, overrides: Overrides | None = (),
+            assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS, progress: Progress | None = None):
+    """Run several scenarios and set them side by side (the first is the reference).
+
+    Each scenario is a name, a file, ``NAME[PATH=VALUE,...]`` or a run record
+    (:func:`load_argument`); ``overrides`` apply to all. Scenarios may differ in structure
+    (deals, segments): each runs on its own. Returns a
+    :class:`~finmodel.comparison.CompareRun`.
+    """
+    from .comparison import CompareRun
+    from .sensitivity.attribution import input_differences
+    loaded = [load_argument(s, overrides, assumptions_dir) for s in (scenarios or COMPARE_DEFAULT)]
+    if len(loaded) < 2:
+        raise UsageError("compare needs at least two scenarios")
+    with (progress or _no_progress)(len(loaded), "compare") as bar:
+        runs = []
+        for a in loaded:
+            runs.append(run(a))
+            bar(1)
+    diffs = input_differences(*(r.result.drivers for r in runs))
+    return CompareRun(tuple(runs), tuple(diffs))

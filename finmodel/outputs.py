@@ -22,7 +22,7 @@ from .errors import OutputError, UsageError
 
 __all__ = ["atomic_write", "write_csv", "write_parquet", "write_table", "TABLE_SUFFIXES",
            "parquet_problem", "write_text", "check_output_path", "safe_text",
-           "OutputSet", "plan_outputs", "check_output_sets"]
+           "OutputSet", "plan_outputs", "check_output_sets", "variant_name"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")  # "-699.2", "-3.5%": no formula
@@ -37,6 +37,17 @@ def safe_text(x):
             and not _PLAIN_NUMBER.fullmatch(x):
         return "'" + x
     return x
+
+
+def variant_name(stem: str, overrides: Sequence[str] = ()) -> str:
+    """The name of a scenario with ``--set`` overrides: ``<stem>-set-<hash>``, where hash is
+    the first 6 hex digits of the SHA-256 of the overrides, one per line, sorted (so the same
+    overrides in any order give the same name); just ``<stem>`` without overrides."""
+    if not overrides:
+        return stem
+    import hashlib
+    digest = hashlib.sha256("\n".join(sorted(overrides)).encode("utf-8")).hexdigest()[:6]
+    return f"{stem}-set-{digest}"
 
 
 def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) -> Path:

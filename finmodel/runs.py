@@ -46,8 +46,12 @@ class _Run:
 
     @classmethod
     def stem_for(cls, assumptions: Assumptions) -> str:
-        """The name of the outputs: the scenario's file stem, then ``-<kind>`` for an analysis."""
-        return assumptions.path.stem + ("" if cls.kind == "run" else f"-{cls.kind}")
+        """The name of the outputs: the scenario's file stem (``-set-<hash>`` after it with
+        ``--set`` overrides: :func:`~finmodel.outputs.variant_name`), then ``-<kind>`` for an
+        analysis."""
+        from .outputs import variant_name
+        return variant_name(assumptions.path.stem, assumptions.overrides) + \
+            ("" if cls.kind == "run" else f"-{cls.kind}")
 
     @classmethod
     def text_of(cls, runs: Sequence[_Run]) -> str:

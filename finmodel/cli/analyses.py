@@ -17,10 +17,11 @@ from .run import exit_with
 __all__ = ["sensitivity", "tornado", "grid", "solve", "montecarlo"]
 
 
-def _run(name: str, scenario: str, overrides, outdir, assumptions_dir, csv_, quiet, **arguments) -> None:
+def _run(analysis: str, scenario: str, overrides, outdir, name, assumptions_dir, csv_, quiet,
+         **arguments) -> None:
     from ..api import resolve_scenario
-    exit_with(execute(ANALYSES[name], [resolve_scenario(scenario, assumptions_dir)], overrides,
-                      arguments, outdir, csv_, quiet))
+    exit_with(execute(ANALYSES[analysis], [resolve_scenario(scenario, assumptions_dir)], overrides,
+                      arguments, outdir, csv_, quiet, name=name))
 
 
 def _spec(spec_path, assumptions_dir):
@@ -46,7 +47,7 @@ def sensitivity() -> None:
 @spec_option
 @metrics_option
 @common_options
-def tornado(scenario, spec_path, metrics, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+def tornado(scenario, spec_path, metrics, overrides, outdir, name, assumptions_dir, csv_, quiet) -> None:
     """Swing each input of the spec to its low and high; rank inputs by effect.
 
     Writes outputs/<scenario>-tornado.xlsx with a tornado and a spider chart per metric.
@@ -56,7 +57,7 @@ def tornado(scenario, spec_path, metrics, overrides, outdir, assumptions_dir, cs
       finmodel sensitivity tornado
       finmodel sensitivity tornado bear --metric npv_usd_bn --metric peak_funding_need_usd_bn
     """
-    _run("tornado", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
+    _run("tornado", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet,
          spec=_spec(spec_path, assumptions_dir), metrics=list(metrics))
 
 
@@ -66,7 +67,7 @@ def tornado(scenario, spec_path, metrics, overrides, outdir, assumptions_dir, cs
 @y_option
 @metric_option
 @common_options
-def grid(scenario, x, y, metric, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+def grid(scenario, x, y, metric, overrides, outdir, name, assumptions_dir, csv_, quiet) -> None:
     """A two-way data table of one metric, as a heat map with the base case marked.
 
     \b
@@ -76,7 +77,7 @@ def grid(scenario, x, y, metric, overrides, outdir, assumptions_dir, csv_, quiet
       finmodel sensitivity grid --x "operations.power_price_usd_per_mwh*=0.5:2:7" \\
           --y commitments.delay_years=0:3:4 --metric peak_funding_need_usd_bn --csv
     """
-    _run("grid", scenario, overrides, outdir, assumptions_dir, csv_, quiet, x=x, y=y, metric=metric)
+    _run("grid", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet, x=x, y=y, metric=metric)
 
 
 @click.command(context_settings=CONTEXT)
@@ -85,7 +86,7 @@ def grid(scenario, x, y, metric, overrides, outdir, assumptions_dir, csv_, quiet
 @vary_option
 @bounds_option
 @common_options
-def solve(scenario, targets, varies, bounds, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+def solve(scenario, targets, varies, bounds, overrides, outdir, name, assumptions_dir, csv_, quiet) -> None:
     """Break-even / goal seek: the input value at which a metric hits a target.
 
     Exit code 1 when a target has no solution within its bounds (the message says why).
@@ -96,7 +97,7 @@ def solve(scenario, targets, varies, bounds, overrides, outdir, assumptions_dir,
       finmodel solve --target npv_usd_bn=0 --vary revenue.segments.consumer.initial_growth
       finmodel solve --target peak_funding_need_usd_bn=500 --vary capex.servers.cost_usd_bn_per_gw --bounds 5,40
     """
-    _run("solve", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
+    _run("solve", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet,
          targets=list(targets), vary=list(varies), bounds=list(bounds))
 
 
@@ -111,7 +112,7 @@ def solve(scenario, targets, varies, bounds, overrides, outdir, assumptions_dir,
 @save_draws_option
 @common_options
 def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, save_draws, overrides,
-               outdir, assumptions_dir, csv_, quiet) -> None:
+               outdir, name, assumptions_dir, csv_, quiet) -> None:
     """Monte Carlo: percentiles, per-year bands and probabilities of the chosen metrics.
 
     Inputs, distributions, rank correlations and the probabilities to report (e.g. of a
@@ -125,6 +126,6 @@ def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, sa
       finmodel montecarlo bear --draws 1000000 --lhs --csv
       finmodel montecarlo --draws 100000 --seed 42 --save-draws outputs/draws.parquet
     """
-    _run("montecarlo", scenario, overrides, outdir, assumptions_dir, csv_, quiet,
+    _run("montecarlo", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet,
          spec=_spec(spec_path, assumptions_dir), metrics=list(metrics), draws=draws, seed=seed,
          lhs=lhs, probabilities=[str(p) for p in probabilities], save_draws=save_draws)

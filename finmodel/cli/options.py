@@ -7,6 +7,7 @@ usage error (exit 2) that shows the expected form and an example.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -20,7 +21,9 @@ __all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventT
            "debug_option", "progress_option", "set_option", "output_option", "assumptions_option", "quiet_option",
            "csv_option", "common_options", "scenario_argument", "spec_option", "metrics_option",
            "metric_option", "x_option", "y_option", "target_option", "vary_option",
-           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "save_draws_option", "all_option"]
+           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "save_draws_option", "all_option",
+           "name_option", "diff_metrics_option", "by_option", "set_a_option", "set_b_option",
+           "permutations_option", "diff_seed_option"]
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 METRIC_HELP = ("a metric such as npv_usd_bn, irr, payback_year, peak_funding_need_usd_bn, or "
@@ -144,9 +147,24 @@ csv_option = click.option("--csv", "csv_", is_flag=True,
                           help="Also write the tables as CSV beside the workbook.")
 
 
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+
+
+def _check_name(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and (not _NAME.match(value) or value.endswith((".xlsx", ".csv", ".json"))):
+        raise click.BadParameter(f"expected a file name stem of letters, digits, '.', '_' or '-' with no "
+                                 f"folder and no extension, e.g. base-r10 (got {value!r})", ctx, param)
+    return value
+
+
+name_option = click.option(
+    "--name", "name", default=None, metavar="NAME", callback=_check_name,
+    help="Name of the outputs (NAME.xlsx, NAME.csv, NAME.run.json ...) instead of the default "
+         "(<scenario>, <scenario>-set-<hash> with --set, then -<analysis>).")
+
 def common_options(f):
     """The options of every command that writes outputs, defined once."""
-    for option in reversed((set_option, output_option, assumptions_option, csv_option,
+    for option in reversed((set_option, output_option, name_option, assumptions_option, csv_option,
                             quiet_option, progress_option, debug_option)):
         f = option(f)
     return f
@@ -198,3 +216,28 @@ save_draws_option = click.option(
     metavar="FILE.parquet",
     help="Also write every draw (its sampled inputs and its outputs, one row per draw) to "
          "FILE: Parquet (.parquet, needs pyarrow) or CSV (.csv).")
+
+
+# --- naming and diff options -----------------------------------------------------------------------
+
+diff_metrics_option = click.option(
+    "--metric", "metrics", multiple=True, metavar="METRIC", shell_complete=_complete_metric,
+    help=f"Output to attribute (repeatable; default: npv_usd_bn, peak_funding_need_usd_bn, "
+         f"peak_unfunded_gap_usd_bn): {METRIC_HELP}.")
+by_option = click.option(
+    "--by", "by", type=click.Choice(["auto", "input", "block"]), default="auto", show_default=True,
+    help="Attribute to each input, or to each Inputs-sheet block (e.g. 'Capex: Servers and "
+         "accelerators', 'Deal: Oracle ...'); auto: inputs when at most 12 differ, else blocks.")
+set_a_option = click.option(
+    "--set-a", "overrides_a", multiple=True, type=OverrideType(), metavar="PATH=VALUE",
+    help="Override an assumption of A only (repeatable); --set applies to both.")
+set_b_option = click.option(
+    "--set-b", "overrides_b", multiple=True, type=OverrideType(), metavar="PATH=VALUE",
+    help="Override an assumption of B only (repeatable), e.g. diff base base --set-b valuation.discount_rate=0.10.")
+diff_seed_option = click.option(
+    "--seed", "seed", type=click.IntRange(0, MAX_SEED), default=0, show_default=True,
+    help="Seed of the random orders when the attribution is sampled (the same command gives the "
+         "same numbers; the standard errors say how much another seed would move them).")
+permutations_option = click.option(
+    "--permutations", "permutations", type=click.IntRange(4, 1_000_000), default=2000, show_default=True,
+    help="Random orders (in antithetic pairs) when more than 12 groups differ.")

@@ -110,11 +110,17 @@ def progress_for(quiet: bool) -> Callable:
 
 def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[str],
             arguments: Mapping, outdir: Path, csv_: bool, quiet: bool,
-            command: list[str] | None = None) -> int:
+            command: list[str] | None = None, collect: list | None = None,
+            name: str | None = None, fresh: bool = False) -> int:
     """Load every scenario, plan and check every output, then compute and write each.
 
     Returns the exit code: 1 when a result is not ok (a model check failed, a target has no
-    solution), else 0. Errors are raised (``cli.main`` maps them to exit codes).
+    solution), else 0. Errors are raised (``cli.main`` maps them to exit codes). ``collect``,
+    when given, receives the results. ``name`` names the outputs (one scenario only) instead
+    of :meth:`stem_for`; ``fresh`` (rerun) never replaces an existing output: the name gets
+    ``-rerun`` (``-rerun-2``, ...) when its files exist. Companion files an earlier run of the
+    same name wrote (its record's CSVs) that this run does not write are removed, so no stale
+    CSV stays beside a newer workbook.
     """
     from .. import api
     from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
@@ -125,13 +131,19 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
         {analysis.exports[arg].keep: True for arg in exports}
     extra_inputs = tuple(Path(arguments[p]) for p in analysis.paths if arguments.get(p))
     tables = analysis.result.tables_of if csv_ else ()
-    plans = [plan_outputs(outdir, analysis.result.stem_for(a), tables, a.files + extra_inputs, exports)
-             for a in loaded]
+    if name is not None and len(loaded) > 1:
+        raise UsageError("--name names the outputs of one scenario; give one scenario (or none with --name)")
+    stems = [name or analysis.result.stem_for(a) for a in loaded]
+    if fresh and name is None:
+        stems = [_free_stem(outdir, s, tables) for s in stems]
+    plans = [plan_outputs(outdir, stem, tables, a.files + extra_inputs, exports)
+             for stem, a in zip(stems, loaded)]
     check_output_sets(plans)
     results = []
     for a, plan in zip(loaded, plans):
         r = analysis.compute(a, **arguments, progress=progress_for(quiet))
         info = r.run_info(command)
+        stale = _earlier_outputs(plan)
         r.write_workbook(plan.xlsx, info)
         for name, path in plan.csv.items():
             write_csv(path, r.tables[name])
@@ -139,7 +151,10 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
             getattr(r, analysis.exports[arg].write)(path)
         write_text(plan.record, record_json(info, a.path, analysis.name,
                                             {**analysis.record_fields(r), "outputs": plan.roles()}))
+        _remove(stale - {Path(p) for p in plan.paths()})
         results.append(r)
+        if collect is not None:
+            collect.append(r)
         if not quiet:
             click.echo("wrote " + ", ".join(str(p) for p in plan.paths() if p != plan.record))
     report = analysis.result.text_of(results)
@@ -150,3 +165,38 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
         for line in r.problems:
             click.echo(line, err=True)
     return 0 if all(r.ok for r in results) else 1
+
+
+def _free_stem(outdir: Path, stem: str, tables: Sequence[str]) -> str:
+    """``stem``, or ``stem-rerun``, ``stem-rerun-2``, ... : the first whose files do not exist."""
+    from ..outputs import plan_outputs
+    candidates = [stem, f"{stem}-rerun"] + [f"{stem}-rerun-{k}" for k in range(2, 1000)]
+    for c in candidates:
+        if not any(p.exists() for p in plan_outputs(outdir, c, tables)):
+            return c
+    raise UsageError(f"too many reruns of {stem} in {outdir}: give --name")
+
+
+def _earlier_outputs(plan) -> set[Path]:
+    """The companion files the earlier record of this name says it wrote (CSV tables)."""
+    import json
+    try:
+        doc = json.loads(plan.record.read_text(encoding="utf-8"))
+        roles = doc.get("outputs") or {}
+    except (OSError, ValueError, AttributeError):
+        return set()
+    folder = plan.xlsx.parent.resolve()
+    out = set()
+    for role, path in roles.items() if isinstance(roles, dict) else ():
+        p = Path(str(path))
+        if role not in ("xlsx", "record") and p.suffix == ".csv" and p.name.startswith(plan.xlsx.stem) \
+                and (plan.xlsx.parent / p.name).resolve().parent == folder:
+            out.add(plan.xlsx.parent / p.name)
+    return out
+
+
+def _remove(paths) -> None:
+    import contextlib
+    for p in paths:
+        with contextlib.suppress(OSError):
+            p.unlink()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from .options import CONTEXT, debug_option, output_option, progress_option, quiet_option
+from .options import CONTEXT, debug_option, name_option, output_option, progress_option, quiet_option
 from .registry import analysis_named, execute
 from .run import exit_with
 
@@ -16,19 +16,24 @@ __all__ = ["rerun"]
 @click.command(context_settings=CONTEXT)
 @click.argument("record", type=click.Path(path_type=Path))
 @output_option
+@name_option
 @quiet_option
 @progress_option
 @debug_option
-def rerun(record, outdir, quiet) -> None:
+def rerun(record, outdir, name, quiet) -> None:
     """Re-run the command recorded in a RECORD.json written beside an output.
 
-    Says clearly when an input file has changed since the record was made. Data exports the
-    run wrote (--save-draws) are written again into the output folder, under their own names.
+    Says clearly when an input file has changed since the record was made. Never replaces
+    the original outputs or record: when its files exist in the output folder, the rerun
+    writes <name>-rerun.xlsx (then -rerun-2, ...) beside them; --name chooses the name.
+    Data exports the run wrote (--save-draws) are written again into the output folder,
+    under their own names.
 
     \b
     Examples:
       finmodel rerun outputs/base.run.json
       finmodel rerun outputs/base-montecarlo.run.json -o /tmp
+      finmodel rerun outputs/base.run.json --name base-again
     """
     from ..record import changed_inputs, read_record, recorded_path
     doc = read_record(record)
@@ -47,4 +52,4 @@ def rerun(record, outdir, quiet) -> None:
     exit_with(execute(analysis, [locate(doc["scenario"])], tuple(doc.get("overrides") or ()),
                       analysis.arguments_from(doc, locate) | exports, outdir,
                       "csv" in (doc.get("outputs") or {}), quiet,
-                      command=shlex.split(doc.get("command", "")) or None))
+                      command=shlex.split(doc.get("command", "")) or None, name=name, fresh=True))

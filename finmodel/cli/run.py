@@ -32,20 +32,51 @@ def scenario_paths(scenarios: Sequence[str], all_: bool, assumptions_dir: Path) 
 @click.argument("scenarios", nargs=-1, metavar="[SCENARIO]...")
 @all_option
 @common_options
-def run(scenarios, all_, overrides, outdir, assumptions_dir, csv_, quiet) -> None:
+def run(scenarios, all_, overrides, outdir, name, assumptions_dir, csv_, quiet) -> None:
     """Run scenarios and write outputs/<scenario>.xlsx (a live, checked Excel model).
 
     SCENARIO is a name (base, bull, bear: looked up in the assumptions folder) or a path to a
-    scenario file; the default is base. Exit code 1 when a model check fails.
+    scenario file; the default is base. Exit code 1 when a model check fails. --all --csv also
+    writes every scenario in one tidy table with a scenario column, all-scenarios.csv (and
+    all-scenarios-metrics.csv).
 
     \b
     Examples:
       finmodel run
       finmodel run bull bear --csv
       finmodel run --set revenue.segments.consumer.initial_growth=1.1 --set deals.oracle-cloud.capacity_gw=5
+      finmodel run --set valuation.discount_rate=0.10 --name base-r10
     """
-    exit_with(execute(ANALYSES["run"], scenario_paths(scenarios, all_, assumptions_dir), overrides,
-                      {}, outdir, csv_, quiet))
+    paths = scenario_paths(scenarios, all_, assumptions_dir)
+    combined = _combined_plan(outdir, overrides, paths) if all_ and csv_ else None
+    runs: list = []
+    code = execute(ANALYSES["run"], paths, overrides, {}, outdir, csv_, quiet, collect=runs, name=name)
+    if combined is not None:
+        _write_combined(combined, runs, quiet)
+    exit_with(code)
+
+
+ALL_SCENARIOS = "all-scenarios"  # the combined tables of run --all --csv
+
+
+def _combined_plan(outdir: Path, overrides: Sequence[str], paths: Sequence[Path]):
+    """``all-scenarios.csv`` and ``all-scenarios-metrics.csv`` (``-set-<hash>`` with overrides),
+    checked before anything is computed."""
+    from ..comparison import CompareRun
+    from ..outputs import plan_outputs, variant_name
+    return plan_outputs(outdir, variant_name(ALL_SCENARIOS, tuple(overrides)),
+                        CompareRun.tables_of[:2], paths)
+
+
+def _write_combined(plan, runs: Sequence, quiet: bool) -> None:
+    """One tidy table of every scenario's line items (and one of metrics) with a scenario column."""
+    from ..comparison import CompareRun
+    from ..outputs import write_csv
+    combined = CompareRun(tuple(runs), ())
+    for table, path in plan.csv.items():
+        write_csv(path, combined.tables[table])
+    if not quiet:
+        click.echo("wrote " + ", ".join(str(p) for p in plan.csv.values()))
 
 
 @click.command(context_settings=CONTEXT)

@@ -63,6 +63,7 @@ class ChartSeries:
     values: str
     color: str | None = None  # "#RRGGBB"
     line: bool = False  # draw this series as a line (on a column chart: combined)
+    invisible: bool = False  # no fill and no border: the base of a waterfall's floating bars
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ class Chart:
     # font size of the category labels [pt] (a narrow chart of many years: smaller labels
     # stay level and apart); None: the programs' 10 pt
     x_font_pt: float | None = None
+    # series (0-based, in order) left out of the legend: a waterfall's invisible base and the
+    # below-zero halves that repeat a colour already named
+    legend_hidden: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)

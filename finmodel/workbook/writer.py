@@ -461,7 +461,10 @@ def _series_options(series: ChartSeries, kind: str, chart: Chart,
         "values": _chart_range(series.values, chart, sheet_names),
     }
     color = {"color": series.color} if series.color else {}
-    if kind in _LINE_KINDS:
+    if series.invisible:
+        options["fill"] = {"none": True}
+        options["border"] = {"none": True}
+    elif kind in _LINE_KINDS:
         options["smooth"] = False
         options["line"] = {"width": 2.0, **color}
         options["marker"] = ({"type": "circle", "size": 5, "fill": color, "border": color}
@@ -503,7 +506,8 @@ def _literal(text: str) -> str:
 
 def _style_chart(xl_chart, chart: Chart) -> None:
     xl_chart.set_title({"name": _literal(chart.title), "name_font": {"size": 11, "bold": True}})
-    xl_chart.set_legend({"position": "bottom"})
+    xl_chart.set_legend({"position": "bottom", **({"delete_series": list(chart.legend_hidden)}
+                                                  if chart.legend_hidden else {})})
     xl_chart.set_size({"width": chart.width_px, "height": chart.height_px})
     horizontal, vertical = _axes(chart)
     xl_chart.set_x_axis(horizontal)  # XlsxWriter: x_axis is the horizontal axis, also for bar

@@ -105,12 +105,14 @@ def test_montecarlo_is_reproducible_from_its_seed_and_record(project, invoke):
     table = pd.read_csv(project / "outputs/base-montecarlo.csv")
     record = json.loads((project / "outputs/base-montecarlo.run.json").read_text())
     assert record["seed"] == 5 and record["draws"] == 2000
-    (project / "outputs/base-montecarlo.csv").unlink()
+    original = {p.name: p.read_bytes() for p in (project / "outputs").iterdir()}
     again = invoke("rerun", "outputs/base-montecarlo.run.json")
     assert again.exit_code == 0, again.output
     assert "inputs unchanged" in again.stdout
-    pd.testing.assert_frame_equal(pd.read_csv(project / "outputs/base-montecarlo.csv"), table)
-    wb = openpyxl.load_workbook(project / "outputs/base-montecarlo.xlsx", data_only=True)
+    # the rerun writes beside the original and keeps it (and its record) as it was
+    assert {p.name: p.read_bytes() for p in (project / "outputs").iterdir() if p.name in original} == original
+    pd.testing.assert_frame_equal(pd.read_csv(project / "outputs/base-montecarlo-rerun.csv"), table)
+    wb = openpyxl.load_workbook(project / "outputs/base-montecarlo-rerun.xlsx", data_only=True)
     assert wb.sheetnames == ["Summary", "Histograms", "Fan", "Inputs drawn", "About"]
     p50 = table.set_index("output").loc["npv_usd_bn", "p50"]
     cells = [c.value for row in wb["Summary"].iter_rows() for c in row]
@@ -153,11 +155,10 @@ def test_montecarlo_probabilities_from_the_spec_and_prob(project, invoke):
     assert years["share"].sum() == pytest.approx(1.0) and years["year"].iloc[-1] == "never within horizon"
     record = json.loads((project / "outputs/base-montecarlo.run.json").read_text())
     assert record["probabilities"] == ["peak_unfunded_gap_usd_bn>300", "first_breach_dscr<=2030"]
-    (project / "outputs/base-montecarlo-probabilities.csv").unlink()
     assert invoke("rerun", "outputs/base-montecarlo.run.json").exit_code == 0
-    again = pd.read_csv(project / "outputs/base-montecarlo-probabilities.csv").set_index("event")
+    again = pd.read_csv(project / "outputs/base-montecarlo-rerun-probabilities.csv").set_index("event")
     pd.testing.assert_frame_equal(again, probs)
-    cells = [c.value for r in openpyxl.load_workbook(project / "outputs/base-montecarlo.xlsx")["Summary"].iter_rows()
+    cells = [c.value for r in openpyxl.load_workbook(project / "outputs/base-montecarlo-rerun.xlsx")["Summary"].iter_rows()
              for c in r]
     assert "P(peak_unfunded_gap_usd_bn > 300)" in cells and "never within horizon" in cells
 

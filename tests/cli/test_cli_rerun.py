@@ -8,6 +8,7 @@ import shutil
 import pytest
 
 from finmodel.cli.registry import ANALYSES, analysis_named
+from finmodel.outputs import variant_name
 
 COMMANDS = {
     "run": ["run", "--set", "valuation.discount_rate=0.1"],
@@ -35,7 +36,7 @@ def test_every_analysis_is_registered_once_with_a_command():
 def test_every_kind_round_trips_through_its_record(project, invoke, kind):
     first = invoke(*COMMANDS[kind], "--csv", "-q")
     assert first.exit_code in (0, 1), first.output  # solve: the second target may be unsolved
-    stem = "base" if kind == "run" else f"base-{kind}"
+    stem = variant_name("base", ["valuation.discount_rate=0.1"]) if kind == "run" else f"base-{kind}"
     record = json.loads((project / "outputs" / f"{stem}.run.json").read_text())
     assert record["analysis"] == kind
     assert set(ANALYSES[kind].record) <= set(record)
@@ -66,7 +67,8 @@ def test_record_of_an_earlier_version_still_replays(project, invoke):
     path.write_text(json.dumps(doc))
     result = invoke("rerun", "outputs/base-solve.run.json")
     assert result.exit_code == 0, result.output
-    assert (project / "outputs/base-solve.xlsx").is_file()
+    assert (project / "outputs/base-solve-rerun.xlsx").is_file()  # beside the record it replays
+    assert json.loads(path.read_text()) == doc
     assert not list((project / "outputs").glob("*.csv"))
 
 

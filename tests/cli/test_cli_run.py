@@ -8,8 +8,10 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from finmodel.outputs import variant_name
+
 COMMANDS = [[], ["run"], ["validate"], ["sensitivity"], ["sensitivity", "tornado"],
-            ["sensitivity", "grid"], ["solve"], ["montecarlo"], ["rerun"]]
+            ["sensitivity", "grid"], ["solve"], ["montecarlo"], ["rerun"], ["diff"], ["compare"]]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a) or "finmodel")
@@ -59,7 +61,10 @@ def test_set_override_changes_the_workbook_and_the_summary(project, invoke):
     before = openpyxl.load_workbook(project / "outputs/base.xlsx", data_only=True)["Valuation"]["C7"].value
     result = invoke("run", "--set", "valuation.discount_rate=0.09")
     assert result.exit_code == 0
-    wb = openpyxl.load_workbook(project / "outputs/base.xlsx", data_only=True)
+    # the override run says so in its name; the clean base.xlsx is left as it was
+    assert openpyxl.load_workbook(project / "outputs/base.xlsx", data_only=True)["Valuation"]["C7"].value == before
+    wb = openpyxl.load_workbook(project / "outputs" / f"{variant_name('base', ['valuation.discount_rate=0.09'])}.xlsx",
+                                data_only=True)
     assert wb["Valuation"]["C7"].value != before
     named = wb.defined_names["in_valuation_discount_rate"]
     sheet, coord = next(iter(named.destinations))

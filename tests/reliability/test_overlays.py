@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from finmodel.outputs import variant_name
 from relhelp import assert_fails, pos, run_main
 
 Y = "assumptions/base.yaml"
@@ -103,4 +104,5 @@ def test_malformed_set_is_a_usage_error(mini_project, arg):
 def test_good_set_still_works_and_is_recorded(mini_project):
     res = run_main("run", "-q", "--set", "valuation.discount_rate=0.1")
     assert res.code == 0, res.err
-    assert "valuation.discount_rate=0.1" in (mini_project.outputs / "base.run.json").read_text()
+    record = mini_project.outputs / f"{variant_name('base', ['valuation.discount_rate=0.1'])}.run.json"
+    assert "valuation.discount_rate=0.1" in record.read_text()

@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 import finmodel
+from finmodel.outputs import variant_name
 from relhelp import (
     ROOT, assert_fails, run_console, run_main,
 )
@@ -50,7 +51,8 @@ def _numbers(path: Path) -> dict:
 def test_record_and_about_sheet_hold_everything_needed_to_reproduce(mini_project):
     res = run_main("run", "-q", "--set", "valuation.discount_rate=0.1")
     assert res.code == 0, res.err
-    record = json.loads((mini_project.outputs / "base.run.json").read_text())
+    stem = variant_name("base", ["valuation.discount_rate=0.1"])
+    record = json.loads((mini_project.outputs / f"{stem}.run.json").read_text())
     inputs = {"assumptions/base.yaml": _sha(mini_project.assumptions / "base.yaml"),
               "assumptions/deals.csv": _sha(mini_project.assumptions / "deals.csv")}
     assert record["inputs"] == inputs
@@ -65,7 +67,7 @@ def test_record_and_about_sheet_hold_everything_needed_to_reproduce(mini_project
     head = _head_commit()
     if head:
         assert record["git_commit"].startswith(head)
-    about = _about(mini_project.outputs / "base.xlsx")
+    about = _about(mini_project.outputs / f"{stem}.xlsx")
     assert about["finmodel version"] == finmodel.__version__
     assert about["Command"] == record["command"]
     assert about["Overrides (--set)"] == "valuation.discount_rate=0.1"
@@ -94,14 +96,15 @@ def test_monte_carlo_record_hashes_the_sensitivity_spec(shipped_project):
 
 def test_rerun_reproduces_the_same_numbers(mini_project):
     assert run_main("run", "-q", "--csv", "--set", "tax.rate_fraction=0.25").code == 0
+    stem = variant_name("base", ["tax.rate_fraction=0.25"])
     (mini_project.root / "again").mkdir()
-    res = run_console("rerun", "outputs/base.run.json", "-o", "again", cwd=mini_project.root)
+    res = run_console("rerun", f"outputs/{stem}.run.json", "-o", "again", cwd=mini_project.root)
     assert res.code == 0 and "Traceback" not in res.err, res.err
     assert "inputs unchanged" in res.out
-    pd.testing.assert_frame_equal(pd.read_csv(mini_project.outputs / "base-metrics.csv"),
-                                  pd.read_csv(mini_project.root / "again" / "base-metrics.csv"))
-    assert _numbers(mini_project.outputs / "base.xlsx") == _numbers(mini_project.root / "again" / "base.xlsx")
-    again = json.loads((mini_project.root / "again" / "base.run.json").read_text())
+    pd.testing.assert_frame_equal(pd.read_csv(mini_project.outputs / f"{stem}-metrics.csv"),
+                                  pd.read_csv(mini_project.root / "again" / f"{stem}-metrics.csv"))
+    assert _numbers(mini_project.outputs / f"{stem}.xlsx") == _numbers(mini_project.root / "again" / f"{stem}.xlsx")
+    again = json.loads((mini_project.root / "again" / f"{stem}.run.json").read_text())
     assert again["overrides"] == ["tax.rate_fraction=0.25"]
 
 

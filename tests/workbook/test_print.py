@@ -1,7 +1,7 @@
 """Readable on paper: every workbook kind printed to PDF by LibreOffice, text measured.
 
-One soffice call prints the five kinds of workbook (scenario, tornado, grid, solve, Monte
-Carlo); ``pdftotext -bbox-layout`` (poppler-utils) gives every word's box. A word's printed
+One soffice call prints the seven kinds of workbook (scenario, tornado, grid, solve, Monte
+Carlo, diff, compare); ``pdftotext -bbox-layout`` (poppler-utils) gives every word's box. A word's printed
 height is its box's height (for a vertical line, e.g. a rotated axis title, the line's
 width). With LibreOffice's fonts a box is ~1.3 x the font size, so 6.5 pt is ~5 pt text.
 """
@@ -27,6 +27,8 @@ KINDS = {  # kind -> (command, workbook)
     "solve": (("solve", "--target", "npv_usd_bn=0", "--vary",
                "revenue.segments.consumer.initial_growth"), "base-solve.xlsx"),
     "montecarlo": (("montecarlo", "--draws", "200", "--seed", "1"), "base-montecarlo.xlsx"),
+    "diff": (("diff", "base", "bull", "--permutations", "20"), "diff-base-bull.xlsx"),
+    "compare": (("compare", "base", "bear"), "compare-base-bear.xlsx"),
 }
 _LINE = re.compile(r"<line [^>]*>(.*?)</line>", re.S)
 _WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
