@@ -44,7 +44,7 @@ def test_run_all_csv_also_writes_one_combined_tidy_table(project, invoke):
     assert list(combined.columns) == ["scenario", "line_item", "label", "unit", "sheet", "year", "value"]
     for name in ("base", "bull", "bear"):
         single = pd.read_csv(project / f"outputs/{name}.csv")
-        mine = combined[combined["scenario"] == name].drop(columns="scenario").reset_index(drop=True)
+        mine = combined[combined["scenario"] == name].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, single)
     metrics = pd.read_csv(project / "outputs/all-scenarios-metrics.csv")
     assert len(metrics) == 3 * len(pd.read_csv(project / "outputs/base-metrics.csv"))
