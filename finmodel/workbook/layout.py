@@ -271,8 +271,11 @@ _SUBTITLES = {
              "GW added and IT price (owned) or payments, renewals and GW in use (cloud).",
     "Capacity": "Announced capacity, compute demand (inference from revenue, training), expansion beyond the deals, "
                 "and how much demand the capacity in use serves.",
-    "Capex": "Owned capex by component: GW bought (new capacity at its IT price, IT refresh) x cost per GW x price index.",
+    "Capex": "Owned capex by component: GW bought (new capacity at its IT price, IT refresh) x cost per GW x price index "
+             "x supply factor (tariffs, US premium).",
     "Depreciation": "Straight-line depreciation by vintage (one row per purchase year) down to the residual value.",
+    "Suppliers": "Owned capex by origin (US-made with its premium, imported with its tariff) and by supplier, the "
+                 "cloud partners' receipts, and a supplier's payments against its reported revenue.",
     "Revenue": "Revenue demand by segment, and the revenue the capacity in use serves.",
     "P&L": "Revenue, partner share, compute (inference = cost of revenue; training), operating costs, "
            "EBIT, EBITDA and tax with loss carry-forward.",
