@@ -564,9 +564,8 @@ class SupplyOrigin(_Frozen):
 class SupplyChain(_Frozen):
     """The bill of materials of owned capex: suppliers by component and origin by component.
 
-    A component's capex moves with its supply factor, 1 + imported share x tariff + US share x
-    US premium, relative to the first year's (the cost per GW is the first year's landed price;
-    ``engine.supply``)."""
+    Capex per GW is the price of imported content before tariffs; a component's capex is raised
+    by its supply factor, 1 + imported share x tariff + US share x US premium (``engine.supply``)."""
 
     suppliers: dict[SupplierId, Supplier] = Field(min_length=1, max_length=30)
     origin: SupplyOrigin

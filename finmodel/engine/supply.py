@@ -1,8 +1,8 @@
 """The supply chain of owned capex: tariffs, the US-manufacturing premium, origin and suppliers.
 
-Conventions: a component's capex per GW (``engine.capex``) is its landed price in the first
-year, at that year's origin mix and tariffs; ``cost_index`` moves it with the supply factor
-relative to the first year's. Making a share ``u`` of the component in the US costs a premium ``pi`` on that share;
+Conventions: a component's capex per GW (``engine.capex``) is the price of imported content
+before tariffs (the sourced costs are largely pre-tariff: IT was exempt from the 2025 tariffs,
+facility costs are from data to Oct 2024). Making a share ``u`` of the component in the US costs a premium ``pi`` on that share;
 the imported share ``1 - u`` pays the tariff ``tau`` on its value. Capex placed in service is
 therefore the ex-tariff value ``V`` times the supply factor ``1 + (1 - u) tau + u pi``, and
 
@@ -33,15 +33,8 @@ def supply_factor(us_made_fraction, tariff_rate, us_premium_fraction) -> np.ndar
 
 
 def cost_index(price_index, factor) -> np.ndarray:
-    """The index that turns cost per GW into capex [index]: price index x supply factor / the
-    first year's supply factor.
-
-    The cost per GW is the first year's landed price, at that year's origin mix and tariffs
-    (the sourced costs are market prices of their date); the factor moves it as the US-made
-    share, the tariffs and the premium change.
-    """
-    f = np.asarray(factor, dtype=float)
-    return np.asarray(price_index, dtype=float) * f / f[:, :1]
+    """The index that turns cost per GW into capex: price index x supply factor [index]."""
+    return np.asarray(price_index, dtype=float) * factor
 
 
 def _ex_tariff(capex, factor) -> np.ndarray:

@@ -322,13 +322,12 @@ def _capex(cat, s: Structure) -> None:
             {"us_made_fraction": f"{o}.us_made_fraction", "tariff_rate": f"{o}.tariff_rate",
              "us_premium_fraction": f"{o}.us_premium_fraction"},
             "=1+(1-{us_made_fraction})*{tariff_rate}+{us_made_fraction}*{us_premium_fraction}",
-            note="1 + imported share x tariff + US-made share x US premium (supply chain inputs)."))
+            note="1 + imported share x tariff + US-made share x US premium (supply chain inputs): the "
+                 "cost per GW is the price of imported content before tariffs."))
         cat.add(LineItem(
-            f"cost_index.{c}", f"{label}: cost index (price index x supply factor / first year's)", "index", "Capex",
+            f"cost_index.{c}", f"{label}: cost index (price index x supply factor)", "index", "Capex",
             supply.cost_index, {"price_index": f"li:price_index.{c}", "factor": f"li:supply_factor.{c}"},
-            "={price_index}*{factor}/INDEX({factor.row},1,1)",
-            note="The cost per GW is the first year's landed price (its mix and tariffs): the factor "
-                 "relative to the first year's moves it."))
+            "={price_index}*{factor}"))
         if it:
             cat.add(LineItem(
                 f"purchases_gw.{c}", f"{label}: GW bought (new + refresh)", "GW", "Capex",

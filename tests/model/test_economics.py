@@ -52,6 +52,10 @@ def test_every_input_moves_an_output_or_is_shown_as_information(scenario):
                for v in r.line_items.values()) or \
                 any(not np.isclose(m.value[i], m.value[0], equal_nan=True) for m in r.metrics.values()):
             moved.add(f.path)
+    if (r.line_items["sweep_available"][0] == 0).all() and r.line_items["unfunded_gap"][0, -1] > 0:
+        # the sweep prepays debt from surplus cash: a plan that never has any (the base, whose
+        # gap is still open in the last year) leaves it nothing to move
+        moved.add("financing.sweep_fraction")
     inert = [f.path for f in fields if f.path not in moved]
     assert inert == [], inert
 
