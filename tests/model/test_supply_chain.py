@@ -43,7 +43,12 @@ def test_us_made_plus_imported_equals_capex(scenario):
 def test_the_tariff_on_the_mini_servers_by_hand():
     # mini servers in 2030: 40 % US-made at a 15 % premium, 60 % imported at a 10 % tariff:
     # factor 1 + 0.6 x 0.1 + 0.4 x 0.15 = 1.12; tariff = capex / 1.12 x 0.06
-    r = run_engine(drivers_for(load(MINI)))
+    sets = [f"{ORIGIN}.servers.us_made_fraction=0.4", f"{ORIGIN}.servers.tariff_rate=0.1",
+            f"{ORIGIN}.servers.us_premium_fraction=0.15"]
+    r = run_engine(drivers_for(load(MINI, sets)))
+    neutral = run_engine(drivers_for(load(MINI)))  # the mini has no tariff and no premium
+    np.testing.assert_allclose(r.line_items["capex.servers"], neutral.line_items["capex.servers"] * 1.12,
+                               rtol=1e-12)
     t = r.timeline.index(2030)
     li = {k: v[0, t] for k, v in r.line_items.items()}
     assert li["supply_factor.servers"] == pytest.approx(1.12, rel=1e-12)
