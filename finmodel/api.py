@@ -213,8 +213,9 @@ def metric_names() -> list[str]:
     from .model.defs import Structure
     from .model.financing import FINANCING_METRICS
     from .model.metrics import METRIC_PARTS
+    from .model.supply import SUPPLY_METRICS
     cat = Catalogue()
-    for part in METRIC_PARTS + FINANCING_METRICS:  # metric keys do not depend on the structure
+    for part in METRIC_PARTS + FINANCING_METRICS + SUPPLY_METRICS:  # keys do not depend on the structure
         part(cat, Structure((), (), (), ()))
     return list(cat.metrics)
 

@@ -7,7 +7,8 @@ from finmodel.api import load, run
 
 from conftest import BASE, ROOT
 
-OVERLAYS = [ROOT / "assumptions/scenarios/bull.yaml", ROOT / "assumptions/scenarios/bear.yaml"]
+OVERLAYS = [ROOT / "assumptions/scenarios/bull.yaml", ROOT / "assumptions/scenarios/bear.yaml",
+            ROOT / "assumptions/scenarios/onshoring.yaml", ROOT / "assumptions/scenarios/tariff.yaml"]
 ANCHOR_KEYS = [a.key for a in load(BASE).anchors]
 
 
@@ -43,7 +44,7 @@ def test_anchor_values_are_the_published_figures(base):
     assert 13.07 / ((0.6 + 1.9) / 2) == pytest.approx(reported["revenue-per-gw-2025"], abs=0.01)
 
 
-@pytest.mark.parametrize("path", [BASE, *OVERLAYS], ids=["base", "bull", "bear"])
+@pytest.mark.parametrize("path", [BASE, *OVERLAYS], ids=["base", "bull", "bear", "onshoring", "tariff"])
 def test_every_shipped_number_has_basis_and_a_known_source(path):
     r = run(path)
     for f in r.result.drivers.fields:

@@ -12,7 +12,8 @@ from finmodel.assumptions.schema import Grade
 
 from conftest import BASE, ROOT
 
-SCENARIOS = [BASE, ROOT / "assumptions/scenarios/bull.yaml", ROOT / "assumptions/scenarios/bear.yaml"]
+SCENARIOS = [BASE, ROOT / "assumptions/scenarios/bull.yaml", ROOT / "assumptions/scenarios/bear.yaml",
+             ROOT / "assumptions/scenarios/onshoring.yaml", ROOT / "assumptions/scenarios/tariff.yaml"]
 
 #: Mirror, proxy, look-alike and republishing hosts the fact sheet's URLs use: a figure read there
 #: is never graded A or B (the primary is named instead).
@@ -34,7 +35,7 @@ def _sources(path):
     return load(path).scenario.sources
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=["base", "bull", "bear"])
+@pytest.mark.parametrize("path", SCENARIOS, ids=["base", "bull", "bear", "onshoring", "tariff"])
 def test_every_shipped_source_names_its_primary_document_and_a_grade(path):
     for key, src in _sources(path).items():
         assert src.publisher and src.title and src.date and src.grade, key
@@ -42,7 +43,7 @@ def test_every_shipped_source_names_its_primary_document_and_a_grade(path):
             assert src.primary and len(src.primary) > 20, key
 
 
-@pytest.mark.parametrize("path", SCENARIOS, ids=["base", "bull", "bear"])
+@pytest.mark.parametrize("path", SCENARIOS, ids=["base", "bull", "bear", "onshoring", "tariff"])
 def test_no_mirror_or_proxy_domain_is_graded_a_or_b(path):
     for key, src in _sources(path).items():
         host = urlparse(src.url or "").hostname or ""

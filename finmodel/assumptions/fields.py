@@ -38,13 +38,14 @@ _NAMED_UNITS = {
     "max_net_debt_to_ebitda": "x", "min_dscr": "x", "min_interest_cover": "x", "dscr_target": "x",
     "minimum_cash_months": "months", "cloud_price_factor": "x", "renewal_price_factor": "x",
     "max_build_gw_per_year": "GW / yr", "inference_gw_per_usd_bn": "GW / US$ bn",
+    "tariff_rate": "fraction",
 }
 # name suffix -> the kind of unit mistake to hint at (rates as %, amounts in millions)
 _KINDS = (("_usd_bn", "usd_bn"), ("_usd_bn_per_gw", "usd_bn"), ("_usd_bn_per_gw_year", "usd_bn"),
           ("_fraction", "fraction"), ("_rate", "fraction"), ("_growth", "fraction"))
 _WORDS = {"usd": "US$", "bn": "bn", "gw": "GW", "pue": "PUE", "it": "IT", "mwh": "MWh",
           "opex": "opex", "fraction": "", "per": "per", "dscr": "DSCR", "ebitda": "EBITDA",
-          "ipo": "IPO", "loi": "LOI", "fcf": "FCF", "m": ""}
+          "ipo": "IPO", "loi": "LOI", "fcf": "FCF", "m": "", "us": "US"}
 # whole names whose words would read badly (the unit column says the rest)
 _NAMED_LABELS = {"inference_gw_per_usd_bn": "Inference compute per US$ bn of revenue",
                  "share_price_usd": "Share price", "terminal_fcf_years": "Terminal FCF averaged over",
@@ -192,13 +193,18 @@ def _structurally_unused(fields: list[InputField], deals: list[Deal],
                          scenario: Scenario) -> list[InputField]:
     """Inputs that the structure leaves unread move nothing: they are shown as information, not
     as inputs — a status's slip or realisation that no included deal takes (from its status),
-    the cover target of a tranche that is not sculpted, and the years averaged by a terminal
-    value that is not averaged."""
+    the cover target of a tranche that is not sculpted, the years averaged by a terminal
+    value that is not averaged, and the share of a component's only supplier."""
     used = {d.status.value for d in deals if d.delay_years is None}
     used_real = {d.status.value for d in deals if d.realisation_fraction is None}
     tranches = scenario.financing.tranches
     unsculpted = {f"financing.tranches.{k}.dscr_target" for k, t in tranches.items()
                   if t.amortisation.value != "sculpted"}
+    for comp in ("servers", "networking", "power_cooling", "building_land"):
+        sole = [k for k, v in scenario.supply_chain.suppliers.items()
+                if getattr(v, f"{comp}_fraction") is not None]
+        if len(sole) == 1:  # a component's only supplier is paid all of it, whatever its share
+            unsculpted.add(f"supply_chain.suppliers.{sole[0]}.{comp}_fraction")
     if scenario.valuation.terminal_method.value != "averaged":
         unsculpted.add("valuation.terminal_fcf_years")  # read only by the averaged terminal value
     out = []

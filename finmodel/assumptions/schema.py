@@ -33,7 +33,7 @@ from pydantic import (
 
 __all__ = [
     "Basis", "Quantity", "Bounds", "Source", "Grade", "GRADE_MEANING", "Timeline", "Commitments", "ExistingFleet",
-    "Component", "Capex", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
+    "Component", "Capex", "Supplier", "Origin", "SupplyOrigin", "SupplyChain", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
     "DecayingGrowthPath", "SCurvePath", "Revenue", "CostMode", "ShareOfRevenueCost",
     "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
     "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds", "INPUT_FLAG", "Flag", "INFORMATIONAL", "Anchor", "Measure",
@@ -535,6 +535,58 @@ SourceId = slug_id("source")
 FrozenModel = _Frozen  # the base of every input model: frozen, extra="forbid", visible text only
 
 
+SupplierId = slug_id("supplier")
+
+
+class Supplier(_Frozen):
+    """Who is paid for owned capex: the supplier's share of each capex component (weights,
+    normalised over the suppliers of a component, so the shipped shares sum to 1 and an edit
+    keeps the total), and a reported revenue to set the programme's spend against (context)."""
+
+    label: str = Field(min_length=1, max_length=60)
+    servers_fraction: Q(ge=0, le=1, kind="fraction") | None = None
+    networking_fraction: Q(ge=0, le=1, kind="fraction") | None = None
+    power_cooling_fraction: Q(ge=0, le=1, kind="fraction") | None = None
+    building_land_fraction: Q(ge=0, le=1, kind="fraction") | None = None
+    reported_revenue_usd_bn: Q(gt=0, le=100_000, kind="usd_bn") | None = None  # a year's, for context
+
+
+class Origin(_Frozen):
+    """Where a capex component is made, and what that costs: the US-made share of its value,
+    the tariff on imported content and the cost premium of making it in the US."""
+
+    us_made_fraction: S(ge=0, le=1, kind="fraction")
+    tariff_rate: S(ge=0, le=5, kind="fraction")  # on the imported value
+    us_premium_fraction: S(ge=0, le=2, kind="fraction")  # US-made cost above the imported price
+
+
+class SupplyOrigin(_Frozen):
+    """The origin of each capex component (the same components as ``capex``)."""
+
+    servers: Origin
+    networking: Origin
+    power_cooling: Origin
+    building_land: Origin
+
+
+class SupplyChain(_Frozen):
+    """The bill of materials of owned capex: suppliers by component and origin by component.
+
+    Capex per GW is the price of imported content before tariffs; a component's capex is raised
+    by its supply factor, 1 + imported share x tariff + US share x US premium (``engine.supply``)."""
+
+    suppliers: dict[SupplierId, Supplier] = Field(min_length=1, max_length=30)
+    origin: SupplyOrigin
+
+    @model_validator(mode="after")
+    def _every_component_has_a_supplier(self) -> "SupplyChain":
+        for c in COMPONENTS:
+            shares = [getattr(s, f"{c}_fraction") for s in self.suppliers.values()]
+            if all(q is None for q in shares):
+                raise ValueError(f"no supplier has a {c}_fraction: every capex component needs at least one")
+        return self
+
+
 class Revenue(_Frozen):
     """Revenue by segment and the share paid to partners (e.g. Microsoft's 20% to 2030)."""
 
@@ -772,6 +824,7 @@ class Scenario(_Frozen):
     demand: Demand
     expansion: Expansion
     capex: Capex
+    supply_chain: SupplyChain
     operations: Operations
     revenue: Revenue
     operating_costs: OperatingCosts

@@ -15,6 +15,7 @@ from .defs import CheckDef, LineItem, MetricDef, Structure
 from .financing import FINANCING_CHECKS, FINANCING_METRICS, FINANCING_PARTS
 from .lineitems import LINE_ITEM_PARTS
 from .metrics import METRIC_PARTS
+from .supply import SUPPLY_CHECKS, SUPPLY_METRICS, SUPPLY_PARTS
 
 __all__ = ["Catalogue", "build_catalogue"]
 
@@ -47,7 +48,7 @@ class Catalogue:
 def build_catalogue(structure: Structure) -> Catalogue:
     """Every line item, metric and check for a structure, in the order they are shown."""
     cat = Catalogue()
-    for part in (LINE_ITEM_PARTS + FINANCING_PARTS + METRIC_PARTS + FINANCING_METRICS + CHECK_PARTS
-                 + FINANCING_CHECKS):
+    for part in (LINE_ITEM_PARTS + SUPPLY_PARTS + FINANCING_PARTS + METRIC_PARTS + FINANCING_METRICS
+                 + SUPPLY_METRICS + CHECK_PARTS + FINANCING_CHECKS + SUPPLY_CHECKS):
         part(cat, structure)
     return cat

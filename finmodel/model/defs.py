@@ -42,7 +42,7 @@ CONSTANTS = {
 }
 
 # Calculation sheets, left to right.
-SHEETS = ("Deals", "Capacity", "Capex", "Depreciation", "Revenue", "P&L", "Cash flow",
+SHEETS = ("Deals", "Capacity", "Capex", "Depreciation", "Suppliers", "Revenue", "P&L", "Cash flow",
           "Financing", "Unit economics")
 
 
@@ -174,3 +174,5 @@ class Structure:
     # every editable input: (path, Inputs-sheet section, its bounds or None, per year?) — the
     # checks that an edit in the workbook stays inside what the engine accepts
     inputs: tuple[tuple[str, str, object, bool], ...] = ()
+    # the supply chain: (supplier id, label, the components it supplies, has a reported revenue)
+    suppliers: tuple[tuple[str, str, tuple[str, ...], bool], ...] = ()

@@ -47,6 +47,9 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal],
         tranches=tuple((k, t.label, t.amortisation.value) for k, t in scenario.financing.tranches.items()),
         warrants=tuple((k, w.label, w.deal) for k, w in scenario.financing.warrants.items()),
         inputs=tuple((f.path, f.section, f.bounds, f.series) for f in fields if not f.informational),
+        suppliers=tuple((k, v.label, tuple(c for c in COMPONENTS if getattr(v, f"{c}_fraction") is not None),
+                         v.reported_revenue_usd_bn is not None)
+                        for k, v in scenario.supply_chain.suppliers.items()),
     )
 
 

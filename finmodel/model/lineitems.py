@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 
 from ..assumptions.schema import RevenuePathKind
-from ..engine import capacity, capex, cashflow, compute, costs, deals, irr, metrics, revenue, tax, timeline
+from ..engine import capacity, capex, cashflow, compute, costs, deals, irr, metrics, revenue, supply, tax, timeline
 from .defs import LineItem, Structure
 
 __all__ = ["LINE_ITEM_PARTS", "REVENUE_PATHS"]
@@ -316,6 +316,18 @@ def _capex(cat, s: Structure) -> None:
             f"price_index.{c}", f"{label}: price index", "index", "Capex", capex.price_index,
             {"price_change_per_year": f"{p}.price_change_per_year", "period": "period"},
             "=(1+{price_change_per_year})^({period}-1)", section=sec))
+        o = f"in:supply_chain.origin.{c}"
+        cat.add(LineItem(
+            f"supply_factor.{c}", f"{label}: tariff and US-premium factor", "x", "Capex", supply.supply_factor,
+            {"us_made_fraction": f"{o}.us_made_fraction", "tariff_rate": f"{o}.tariff_rate",
+             "us_premium_fraction": f"{o}.us_premium_fraction"},
+            "=1+(1-{us_made_fraction})*{tariff_rate}+{us_made_fraction}*{us_premium_fraction}",
+            note="1 + imported share x tariff + US-made share x US premium (supply chain inputs): the "
+                 "cost per GW is the price of imported content before tariffs."))
+        cat.add(LineItem(
+            f"cost_index.{c}", f"{label}: cost index (price index x supply factor)", "index", "Capex",
+            supply.cost_index, {"price_index": f"li:price_index.{c}", "factor": f"li:supply_factor.{c}"},
+            "={price_index}*{factor}"))
         if it:
             cat.add(LineItem(
                 f"purchases_gw.{c}", f"{label}: GW bought (new + refresh)", "GW", "Capex",
@@ -336,14 +348,14 @@ def _capex(cat, s: Structure) -> None:
                 f"capex.{c}", f"{label}: capex", "US$ bn", "Capex", capex.it_capex,
                 {"purchases": f"li:purchases_gw.{c}", "added": "li:owned_added_gw",
                  "priced_added": "li:owned_priced_added_gw",
-                 "cost_usd_bn_per_gw": f"{p}.cost_usd_bn_per_gw", "index": f"li:price_index.{c}"},
+                 "cost_usd_bn_per_gw": f"{p}.cost_usd_bn_per_gw", "index": f"li:cost_index.{c}"},
                 "=({purchases}-{added}+{priced_added})*{cost_usd_bn_per_gw}*{index}", total=True,
                 note="Refreshes at the generic cost per GW; new GW at their deal's IT price."))
         else:
             cat.add(LineItem(
                 f"capex.{c}", f"{label}: capex", "US$ bn", "Capex", capex.component_capex,
                 {"purchases": f"li:purchases_gw.{c}", "cost_usd_bn_per_gw": f"{p}.cost_usd_bn_per_gw",
-                 "index": f"li:price_index.{c}"},
+                 "index": f"li:cost_index.{c}"},
                 "={purchases}*{cost_usd_bn_per_gw}*{index}", total=True))
     cat.add(_sum("capex_total", "Owned capex", "US$ bn", "Capex",
                  tuple(f"li:capex.{c}" for c, _, _ in s.components), total=True,
@@ -367,7 +379,7 @@ def _capex(cat, s: Structure) -> None:
     for c, label, it in s.components:
         cat.add(LineItem(f"unit_cost.{c}", f"{label}: cost per GW at this year's prices", "US$ bn / GW",
                          "Capex", costs.share_of,
-                         {"base": f"in:capex.{c}.cost_usd_bn_per_gw", "fraction": f"li:price_index.{c}"},
+                         {"base": f"in:capex.{c}.cost_usd_bn_per_gw", "fraction": f"li:cost_index.{c}"},
                          "={base}*{fraction}", section="Cost per GW at this year's prices" if c == s.components[0][0] else None))
     cat.add(_sum("it_unit_cost", "IT cost per GW", "US$ bn / GW", "Capex",
                  tuple(f"li:unit_cost.{c}" for c, _, it in s.components if it)))

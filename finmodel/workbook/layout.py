@@ -271,8 +271,11 @@ _SUBTITLES = {
              "GW added and IT price (owned) or payments, renewals and GW in use (cloud).",
     "Capacity": "Announced capacity, compute demand (inference from revenue, training), expansion beyond the deals, "
                 "and how much demand the capacity in use serves.",
-    "Capex": "Owned capex by component: GW bought (new capacity at its IT price, IT refresh) x cost per GW x price index.",
+    "Capex": "Owned capex by component: GW bought (new capacity at its IT price, IT refresh) x cost per GW x price index "
+             "x supply factor (tariffs, US premium).",
     "Depreciation": "Straight-line depreciation by vintage (one row per purchase year) down to the residual value.",
+    "Suppliers": "Owned capex by origin (US-made with its premium, imported with its tariff) and by supplier, the "
+                 "cloud partners' receipts, and a supplier's payments against its reported revenue.",
     "Revenue": "Revenue demand by segment, and the revenue the capacity in use serves.",
     "P&L": "Revenue, partner share, compute (inference = cost of revenue; training), operating costs, "
            "EBIT, EBITDA and tax with loss carry-forward.",
@@ -590,7 +593,8 @@ WORTH = ("npv_explicit_usd_bn", "pv_terminal_usd_bn", "npv_usd_bn", "terminal_sh
 #: What it takes and who pays.
 TAKES = ("cumulative_capacity_spend_usd_bn", "peak_funding_need_usd_bn", "peak_funding_year",
          "equity_raised_usd_bn", "debt_drawn_usd_bn", "peak_net_debt_usd_bn",
-         "peak_unfunded_gap_usd_bn", "unfunded_gap_year", "first_breach_year", "ownership_final")
+         "peak_unfunded_gap_usd_bn", "unfunded_gap_year", "first_breach_year", "ownership_final",
+         "us_made_share", "cumulative_tariff_usd_bn")
 #: Line items by key year, then the unit economics.
 SUMMARY_ITEMS = ("total_gw", "installed_needed_gw", "revenue_total", "ebitda", "capex_total", "fcf",
                  "funding_need", "unfunded_gap", "ownership")
@@ -806,6 +810,38 @@ def _summary_charts(book: _Book, sheet: Sheet, row: int, col: int, widths_px: li
                                   x_offset_px=x, x_font_pt=9))
 
 
+SUPPLIER_COLORS = (GREEN, "#C00000", "#000000", BLUE, GREY, ORANGE, PURPLE, "#FFC000", "#5B9BD5", "#264478")
+
+
+def _supplier_charts(book: _Book, sheet: Sheet) -> None:
+    """Below the Suppliers rows, side by side: who is paid for owned capex (each supplier, and
+    the tariffs), where it is made (US-made, imported, tariffs as a line), and the cloud
+    partners' receipts."""
+    structure = book.result.drivers.structure
+    cats = f"={quote_sheet(TIMELINE_HOME)}!{abs_a1(YEAR_ROW, FIRST_COL)}:{abs_a1(YEAR_ROW, book.last_col)}"
+    s = lambda name, key, color, line=False: ChartSeries(name, cats, _rng(book, key), color, line)  # noqa: E731
+    suppliers = tuple(s(label, f"supplier.{k}", SUPPLIER_COLORS[i % len(SUPPLIER_COLORS)])
+                      for i, (k, label, *_) in enumerate(structure.suppliers))
+    cloud = tuple(s(li.label.split(":", 1)[0], li.key, SUPPLIER_COLORS[i % len(SUPPLIER_COLORS)])
+                  for i, li in enumerate(x for x in book.result.catalogue.on("Suppliers")
+                                         if x.key.startswith("supplier.cloud.")))
+    charts = [
+        ("Owned capex by supplier (US$ bn)", suppliers + (s("Tariffs", "supplier.tariff", RED),)),
+        ("Owned capex by origin (US$ bn)", (s("US-made", "supply.us_made_total", BLUE),
+                                            s("Imported", "supply.imported_total", ORANGE),
+                                            s("of which tariffs", "supply.tariff_total", RED, line=True))),
+    ]
+    if cloud:
+        charts.append(("Cloud partners' receipts (US$ bn)", cloud))
+    row = max(r for r, _ in sheet.cells) + 2
+    widths = [col_px(sheet.col_widths.get(c, 9.5)) for c in range(0, book.last_col + 1)]
+    w, places = _place_side_by_side(widths, len(charts), CHART_GAP_PX)
+    for (title, series), (c, x) in zip(charts, places):
+        sheet.charts.append(Chart("stacked_column", title, series, (row, c), y_num_format="#,##0",
+                                  width_px=w, height_px=int(CHART_ROWS * 20 * 4 / 3 * 0.75), gap=40,
+                                  x_offset_px=x, x_font_pt=9))
+
+
 def _sources_sheet(book: _Book, assumptions) -> Sheet:
     """Every cited document (the primary first: publisher, title, date, grade; the URL where the
     figure was read is secondary), then the deals and the inputs with their sources."""
@@ -896,6 +932,8 @@ def layout_workbook(result: Result, assumptions, run: RunInfo | None = None) -> 
     valuation = _valuation_sheet(book)
     for sheet in calc.values():
         _fill_calc_sheet(book, sheet)
+    if "Suppliers" in calc:
+        _supplier_charts(book, calc["Suppliers"])
     _fill_valuation(book, valuation)
     checks = _checks_sheet(book)
     summary = _summary_sheet(book, sc.name, sc.description)

@@ -40,10 +40,10 @@ def test_no_arguments_runs_the_base_case_into_outputs(project, invoke):
     assert "NPV" in result.stdout and "all pass" in result.stdout
 
 
-def test_run_all_with_csv_writes_three_workbooks_and_tidy_tables(project, invoke):
+def test_run_all_with_csv_writes_every_scenarios_workbook_and_tidy_tables(project, invoke):
     result = invoke("run", "--all", "--csv")
     assert result.exit_code == 0, result.output
-    for name in ("base", "bull", "bear"):
+    for name in ("base", "bull", "bear", "onshoring", "tariff"):
         assert (project / "outputs" / f"{name}.xlsx").is_file()
         tidy = pd.read_csv(project / "outputs" / f"{name}.csv")
         assert list(tidy.columns) == ["scenario", "line_item", "label", "unit", "sheet", "year", "value"]
@@ -51,9 +51,9 @@ def test_run_all_with_csv_writes_three_workbooks_and_tidy_tables(project, invoke
         assert "npv_usd_bn" in set(metrics["metric"])
         assert f"wrote outputs/{name}.xlsx, outputs/{name}.csv, outputs/{name}-metrics.csv" in result.stdout
     header = next(line for line in result.stdout.splitlines() if "base" in line and "bull" in line)
-    assert header.split() == ["unit", "base", "bear", "bull"]
+    assert header.split() == ["unit", "base", "bear", "bull", "onshoring", "tariff"]
     checks_line = next(line for line in result.stdout.splitlines() if line.startswith("Model checks"))
-    assert checks_line.count("all pass") == 3
+    assert checks_line.count("all pass") == 5
 
 
 def test_set_override_changes_the_workbook_and_the_summary(project, invoke):
@@ -87,7 +87,7 @@ def test_two_scenarios_writing_the_same_file_are_refused_before_any_work(project
 def test_validate_reports_ok(project, invoke):
     result = invoke("validate")
     assert result.exit_code == 0
-    assert result.stdout.count(": ok") == 4 and "sensitivity.yaml: ok" in result.stdout
+    assert result.stdout.count(": ok") == 6 and "sensitivity.yaml: ok" in result.stdout
 
 
 # --- --debug and the exit codes of main() ------------------------------------------------------

@@ -52,6 +52,10 @@ def test_every_input_moves_an_output_or_is_shown_as_information(scenario):
                for v in r.line_items.values()) or \
                 any(not np.isclose(m.value[i], m.value[0], equal_nan=True) for m in r.metrics.values()):
             moved.add(f.path)
+    if (r.line_items["sweep_available"][0] == 0).all() and r.line_items["unfunded_gap"][0, -1] > 0:
+        # the sweep prepays debt from surplus cash: a plan that never has any (the base, whose
+        # gap is still open in the last year) leaves it nothing to move
+        moved.add("financing.sweep_fraction")
     inert = [f.path for f in fields if f.path not in moved]
     assert inert == [], inert
 
@@ -86,10 +90,11 @@ def test_an_owned_deals_value_prices_its_first_it_purchase():
     r2 = run(load(MINI, ["deals.chip-a.value_usd_bn=220"])).result
     added = r.line_items["deal.chip-a.gw_added"][0]
     it_capex = lambda res: res.line_items["capex.servers"][0] + res.line_items["capex.networking"][0]  # noqa: E731
-    index = r.line_items["price_index.servers"][0]  # both IT components: compare per component
+    # both IT components: compare per component (the cost index: price index x supply factor)
+    index = r.line_items["cost_index.servers"][0]
     d_it = it_capex(r2) - it_capex(r)
-    want = added * (10.0 / it) * (s.servers.cost_usd_bn_per_gw.value * r.line_items["price_index.servers"][0]
-                                   + s.networking.cost_usd_bn_per_gw.value * r.line_items["price_index.networking"][0])
+    want = added * (10.0 / it) * (s.servers.cost_usd_bn_per_gw.value * r.line_items["cost_index.servers"][0]
+                                   + s.networking.cost_usd_bn_per_gw.value * r.line_items["cost_index.networking"][0])
     np.testing.assert_allclose(d_it, want, rtol=1e-10, atol=1e-10)
     assert index.shape == added.shape
 

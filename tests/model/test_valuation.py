@@ -26,9 +26,14 @@ def test_the_normalised_fcf_of_the_last_year_by_hand():
     T = r.drivers.periods
     gw = li["owned_online_gw"]
     comps = ("servers", "networking", "power_cooling", "building_land")
-    # this year's cost per GW of each component: cost x (1 + p)^(T - 1)
+    # the supply factor of each component this year: 1 + imported x tariff + US-made x premium
+    def factor(c, t):
+        x = {k: float(np.asarray(r.drivers.values[f"supply_chain.origin.{c}.{k}"])[0, t])
+             for k in ("us_made_fraction", "tariff_rate", "us_premium_fraction")}
+        return 1 + (1 - x["us_made_fraction"]) * x["tariff_rate"] + x["us_made_fraction"] * x["us_premium_fraction"]
+    # this year's cost per GW of each component: cost x (1 + p)^(T - 1) x supply factor
     unit = {c: v[f"capex.{c}.cost_usd_bn_per_gw"] * (1 + v[f"capex.{c}.price_change_per_year"]) ** (T - 1)
-            for c in comps}
+            * factor(c, -1) for c in comps}
     replacement = gw * sum(unit[c] / v[f"capex.{c}.life_years"] for c in comps)  # mini: lives >= 1
     growth = gw * v["valuation.terminal_growth"] * sum(unit.values())
     # servers (residual 10 %, p -2 %, life 4.6) sold at their cost 4.6 years earlier

@@ -165,6 +165,9 @@ def _input_cell(wb, path: str, year: int | None = None):
     (MINI, "financing.rounds.big.amount_usd_bn", None, 90.0),   # a round's size
     (MINI, "financing.revolver.limit_usd_bn", None, 4.0),       # the revolver limit
     (MINI, "financing.unfunded_gap_rate", None, 0.12),
+    (BASE, "supply_chain.origin.servers.tariff_rate", 2029, 0.25),            # a tariff rate
+    (BASE, "supply_chain.origin.power_cooling.us_made_fraction", 2028, 0.9),  # a US-made share
+    (MINI, "supply_chain.suppliers.odm.servers_fraction", None, 0.5),         # a supplier's share
 ])
 def test_editing_an_input_cell_recalculates_to_the_engine_with_the_same_override(
         tmp_path, scenario, path, year, value):
