@@ -47,4 +47,6 @@ def test_run_all_csv_also_writes_one_combined_tidy_table(project, invoke):
         mine = combined[combined["scenario"] == name].reset_index(drop=True)
         pd.testing.assert_frame_equal(mine, single)
     metrics = pd.read_csv(project / "outputs/all-scenarios-metrics.csv")
-    assert len(metrics) == 3 * len(pd.read_csv(project / "outputs/base-metrics.csv"))
+    scenarios = combined["scenario"].unique()
+    assert {"base", "bull", "bear"} <= set(scenarios)  # every shipped scenario (run --all)
+    assert len(metrics) == len(scenarios) * len(pd.read_csv(project / "outputs/base-metrics.csv"))
