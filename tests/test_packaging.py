@@ -126,6 +126,7 @@ def test_constraints_file_pins_every_runtime_floor():
     cfg = configparser.ConfigParser()
     cfg.read(REPO / "setup.cfg")
     floors = _pins(cfg["options"]["install_requires"].splitlines(), ">=")
+    floors |= _pins(cfg["options.extras_require"]["parquet"].splitlines(), ">=")  # optional, pinned too
     pins = _pins((REPO / ".ci" / "constraints-min.txt").read_text().splitlines(), "==")
     assert set(pins) == set(floors)
     for name, floor in floors.items():

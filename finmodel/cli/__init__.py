@@ -17,7 +17,7 @@ import traceback
 import click
 
 from .. import __version__
-from ..errors import FinModelError
+from ..errors import FinModelError, closest
 from . import analyses, compare, diff, rerun, run
 from .options import CONTEXT, Session, debug_option
 
@@ -27,7 +27,20 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 
-@click.group(context_settings=CONTEXT, invoke_without_command=True,
+class _Group(click.Group):
+    """A group whose unknown command names the one most likely meant, in every click version
+    (click before 8.2 says only "No such command")."""
+
+    def resolve_command(self, ctx: click.Context, args: list[str]):
+        name = args[0] if args else None
+        if name and not name.startswith("-") and self.get_command(ctx, name) is None:
+            best = closest(name, self.list_commands(ctx))
+            if best is not None:
+                ctx.fail(f"No such command {name!r}. Did you mean {best!r}?")
+        return super().resolve_command(ctx, args)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT, invoke_without_command=True,
              epilog="Run with no command to run the shipped base case into outputs/.")
 @click.version_option(__version__, "-V", "--version", prog_name="finmodel")
 @debug_option
