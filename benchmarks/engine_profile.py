@@ -31,34 +31,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # the other benchmarks of this folder
 
 from finmodel.api import drivers_for, load  # noqa: E402
 from finmodel.model import result as result_module  # noqa: E402
 from finmodel.model.result import run  # noqa: E402
 from finmodel.sensitivity.evaluate import evaluate  # noqa: E402
+from engine_throughput import INPUTS, best_of, draws  # noqa: E402  (this folder: the same inputs)
 
-INPUTS = {  # varied per scenario: scalars, a per-year series by factor, a delay
-    "valuation.discount_rate": (0.08, 0.16),
-    "capex.servers.cost_usd_bn_per_gw": (20.0, 40.0),
-    "operations.power_price_usd_per_mwh": (40.0, 110.0),
-    "revenue.segments.consumer.initial_growth": (0.8, 1.6),
-    "commitments.realisation_fraction": (0.6, 1.0),
-}
 OUTPUTS = ["npv_usd_bn", "irr", "peak_funding_need_usd_bn"]
-
-
-def draws(n: int, seed: int = 0) -> dict[str, np.ndarray]:
-    rng = np.random.default_rng(seed)
-    return {k: rng.uniform(lo, hi, n) for k, (lo, hi) in INPUTS.items()}
-
-
-def best_of(f, repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        times.append(time.perf_counter() - t)
-    return min(times)
 
 
 def bandwidth_gb_s(mb: int = 400) -> float:
