@@ -26,6 +26,7 @@ an interaction is charged to whichever input comes later.
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -124,7 +125,7 @@ _STRUCTURE_WORDS = {"segments": "revenue segments", "costs": "operating cost mod
                     "ramp, status, financing or per-deal slip/realisation switch)",
                     "rationing": "the rationing rule", "terminal_method": "the terminal value method",
                     "rounds": "equity rounds", "tranches": "debt tranches", "warrants": "warrants",
-                    "inputs": "the inputs or their bounds"}
+                    "inputs": "the inputs or their bounds", "suppliers": "suppliers"}
 
 
 def structure_problems(a: Drivers, b: Drivers) -> list[tuple[str, str]]:
@@ -134,7 +135,9 @@ def structure_problems(a: Drivers, b: Drivers) -> list[tuple[str, str]]:
     if list(a.years) != list(b.years):
         problems.append(("timeline", f"the timelines differ: {a.years[0]}-{a.years[-1]} "
                                      f"against {b.years[0]}-{b.years[-1]}"))
-    for name, words in _STRUCTURE_WORDS.items():
+    for f in dataclasses.fields(a.structure):  # every field: one that is added is compared too
+        name = f.name
+        words = _STRUCTURE_WORDS.get(name, name.replace("_", " "))
         x, y = getattr(a.structure, name), getattr(b.structure, name)
         if x == y:
             continue

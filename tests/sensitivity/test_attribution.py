@@ -182,3 +182,17 @@ def test_a_different_structure_is_named(base_drivers, base):
     other = drivers_for(load(base, ["deals.cerebras.include=false"]))
     problems = structure_problems(base_drivers, other)
     assert problems and problems[0][0] == "deals" and "only in A: cerebras" in problems[0][1]
+
+
+def test_every_field_of_the_structure_is_compared(base_drivers):
+    """A field added to Structure is compared without a list to keep up to date (the supply
+    chain's suppliers were once left out: two scenarios with different suppliers would have
+    been put in one batch)."""
+    import dataclasses
+    for f in dataclasses.fields(base_drivers.structure):
+        value = getattr(base_drivers.structure, f.name)
+        changed = value[:-1] if isinstance(value, tuple) and value else (value + "-x" if isinstance(value, str) else None)
+        if changed is None:
+            continue
+        other = dataclasses.replace(base_drivers, structure=dataclasses.replace(base_drivers.structure, **{f.name: changed}))
+        assert [what for what, _ in structure_problems(base_drivers, other)] == [f.name], f.name
