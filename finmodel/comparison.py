@@ -275,9 +275,10 @@ class CompareRun:
         return None
 
     def _tidy(self, table: str) -> pd.DataFrame:
-        frames = [getattr(r, table).assign(scenario=n) for r, n in zip(self.runs, self.names)]
-        out = pd.concat(frames, ignore_index=True)
-        return out[["scenario", *[c for c in out.columns if c != "scenario"]]]
+        """One run's table per scenario, stacked; ``scenario`` (which every run's table leads
+        with) is the name in this comparison (a ``--set`` variant's ``-set-<hash>``)."""
+        return pd.concat([getattr(r, table).assign(scenario=n) for r, n in zip(self.runs, self.names)],
+                         ignore_index=True)
 
     @cached_property
     def line_items(self) -> pd.DataFrame:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from .options import CONTEXT, common_options
-from .registry import progress_for
+from .registry import progress_for, write_one
 from .run import exit_with
 
 __all__ = ["compare"]
@@ -31,20 +31,11 @@ def compare(scenarios, overrides, outdir, name, assumptions_dir, csv_, quiet) ->
     """
     from .. import api
     from ..comparison import CompareRun, compare_stem
-    from ..outputs import plan_outputs, write_csv
+    from ..outputs import plan_outputs
     loaded = [api.load_argument(s, overrides, assumptions_dir) for s in (scenarios or api.COMPARE_DEFAULT)]
     if len(loaded) < 2:
         raise click.UsageError("compare needs at least two scenarios")
     files = tuple(p for a in loaded for p in a.files)
     plan = plan_outputs(outdir, name or compare_stem(loaded), CompareRun.tables_of if csv_ else (), files)
     result = api.compare(loaded, progress=progress_for(quiet))
-    result.write_workbook(plan.xlsx)
-    for table, path in plan.csv.items():
-        write_csv(path, result.tables[table])
-    if not quiet:
-        click.echo("wrote " + ", ".join(str(p) for p in [plan.xlsx, *plan.csv.values()]))
-        click.echo("")
-        click.echo(result.text())
-    for line in result.problems:
-        click.echo(line, err=True)
-    exit_with(0 if result.ok else 1)
+    exit_with(write_one(result, plan, quiet))

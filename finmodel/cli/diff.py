@@ -5,7 +5,8 @@ import click
 
 from .options import (CONTEXT, by_option, common_options, diff_metrics_option,
                       permutations_option, diff_seed_option, set_a_option, set_b_option)
-from .registry import progress_for
+from .registry import progress_for, write_one
+from .run import exit_with
 
 __all__ = ["diff"]
 
@@ -44,7 +45,7 @@ def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, overri
     """
     from .. import api
     from ..comparison import DiffRun, diff_stem
-    from ..outputs import plan_outputs, write_csv
+    from ..outputs import plan_outputs
     common = tuple(overrides)
     la = api.load_argument(a, common + tuple(overrides_a), assumptions_dir)
     lb = api.load_argument(b, common + tuple(overrides_b), assumptions_dir)
@@ -52,10 +53,4 @@ def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, overri
                         la.files + lb.files)
     result = api.diff(la, lb, list(metrics), by=by, permutations=permutations, seed=seed,
                       progress=progress_for(quiet))
-    result.write_workbook(plan.xlsx)
-    for table, path in plan.csv.items():
-        write_csv(path, result.tables[table])
-    if not quiet:
-        click.echo("wrote " + ", ".join(str(p) for p in [plan.xlsx, *plan.csv.values()]))
-        click.echo("")
-        click.echo(result.text())
+    exit_with(write_one(result, plan, quiet))

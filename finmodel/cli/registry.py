@@ -20,7 +20,7 @@ import click
 
 from ..errors import UsageError
 
-__all__ = ["Analysis", "Export", "ANALYSES", "analysis_named", "execute", "progress_for"]
+__all__ = ["Analysis", "Export", "ANALYSES", "analysis_named", "execute", "progress_for", "write_one"]
 
 
 @dataclass(frozen=True)
@@ -165,6 +165,23 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
         for line in r.problems:
             click.echo(line, err=True)
     return 0 if all(r.ok for r in results) else 1
+
+
+def write_one(result, plan, quiet: bool) -> int:
+    """Write a result with one output set (``compare``, ``diff``): its workbook and CSV tables;
+    report what was written, its summary and its problems. Returns the exit code (1 when the
+    result is not ok)."""
+    from ..outputs import write_csv
+    result.write_workbook(plan.xlsx)
+    for table, path in plan.csv.items():
+        write_csv(path, result.tables[table])
+    if not quiet:
+        click.echo("wrote " + ", ".join(str(p) for p in [plan.xlsx, *plan.csv.values()]))
+        click.echo("")
+        click.echo(result.text())
+    for line in result.problems:
+        click.echo(line, err=True)
+    return 0 if result.ok else 1
 
 
 def _free_stem(outdir: Path, stem: str, tables: Sequence[str]) -> str:
