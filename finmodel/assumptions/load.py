@@ -429,15 +429,22 @@ def _deal_values(row: dict, i: int, where: Any, problems: list[Problem]) -> dict
     return out
 
 
+def _deal_cell(table: Any, set_at: Mapping[tuple[int, str], str], i: int,
+               col: str) -> tuple[str, int | None, int | None]:
+    """Where row ``i``'s ``col`` of the deal table comes from: the ``--set`` that set it, else its
+    cell (a column the table lacks: the row's first cell)."""
+    if (i, col) in set_at:
+        return (f"--set {set_at[(i, col)]}", None, None)
+    return (table.file, *table.where(i, col if col in table.col_index else DEAL_COLUMNS[0]))
+
+
 def _validate_deals(rows: list[dict], table: Any, set_at: Mapping[tuple[int, str], str] | None = None,
                     ) -> tuple[list[Deal], list[Problem]]:
     """Validate the deal rows; a value set by ``--set`` (``set_at[(row, column)]``) is located there."""
     set_at = set_at or {}
 
     def where(i: int, col: str) -> tuple[str, int | None, int | None]:
-        if (i, col) in set_at:
-            return (f"--set {set_at[(i, col)]}", None, None)
-        return (table.file, *table.where(i, col if col in table.col_index else DEAL_COLUMNS[0]))
+        return _deal_cell(table, set_at, i, col)
 
     problems: list[Problem] = []
     deals, seen = [], {}
@@ -630,10 +637,8 @@ def _deal_source_problems(scenario: Scenario, rows: list[dict], table: Any,
         key = (row.get("source") or "").strip()
         if key in scenario.sources or not SLUG.fullmatch(key):
             continue
-        where = (f"--set {set_at[(i, 'source')]}", None, None) if (i, "source") in set_at else \
-            (table.file, *table.where(i, "source"))
         out.append(Problem(f"unknown source {key!r}{_did_you_mean(key, scenario.sources)}; add it to "
-                           "the scenario's sources block", *where,
+                           "the scenario's sources block", *_deal_cell(table, set_at, i, "source"),
                            f"deals[{_dotted(((row.get('id') or '').strip() or i + 1,))}].source"))
     return out
 
@@ -648,11 +653,9 @@ def _deal_timeline_problems(scenario: Scenario, rows: list[dict], deals: list[De
         d = by_id.get((row.get("id") or "").strip())
         if d is None or not d.include or d.start_year <= last:
             continue
-        where = (f"--set {set_at[(i, 'start_year')]}", None, None) if (i, "start_year") in set_at else \
-            (table.file, *table.where(i, "start_year"))
         out.append(Problem(f"deal {d.id!r} starts in {d.start_year}, after the timeline ends in {last}: "
                            "it would add nothing; extend timeline.last_year or set include to false",
-                           *where, f"deals[{d.id}].start_year"))
+                           *_deal_cell(table, set_at, i, "start_year"), f"deals[{d.id}].start_year"))
     return out
 
 
