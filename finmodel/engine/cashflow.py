@@ -61,12 +61,12 @@ def present_value(flow, factor) -> np.ndarray:
     return flow * factor
 
 
-def ratio(numerator, denominator) -> np.ndarray:
-    """numerator / denominator, NaN ("n/a") where the denominator is 0 [-]."""
+def ratio(numerator, denominator, fill: float = np.nan) -> np.ndarray:
+    """numerator / denominator, ``fill`` where the denominator is 0 (default NaN: "n/a") [-]."""
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+        return np.where(den != 0, num / np.where(den != 0, den, 1.0), fill)
 
 
 def cumulative_difference(paid, placed) -> np.ndarray:

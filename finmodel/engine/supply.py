@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .cashflow import ratio
 from .metrics import Metric, horizon_sum
 
 __all__ = ["net_of_tariff", "share_of_capex", "supply_factor", "cost_index", "tariff_cost", "us_premium_cost", "us_made_capex",
@@ -38,9 +39,8 @@ def cost_index(price_index, factor) -> np.ndarray:
 
 
 def _ex_tariff(capex, factor) -> np.ndarray:
-    f = np.asarray(factor, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(f > 0, np.asarray(capex, dtype=float) / np.where(f > 0, f, 1.0), 0.0)
+    """Capex before tariff and premium: capex / the supply factor (0 for a factor of 0)."""
+    return ratio(capex, factor, fill=0.0)
 
 
 def tariff_cost(capex, factor, us_made_fraction, tariff_rate) -> np.ndarray:
@@ -70,9 +70,7 @@ def imported_capex(capex, factor, us_made_fraction, tariff_rate) -> np.ndarray:
 def share_of(weight, total_weight) -> np.ndarray:
     """A supplier's share of a component: its weight / the weights of the component's suppliers
     (0 when they are all 0) [fraction]."""
-    w, t = np.asarray(weight, dtype=float), np.asarray(total_weight, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(t > 0, w / np.where(t > 0, t, 1.0), 0.0)
+    return ratio(weight, total_weight, fill=0.0)
 
 
 def net_of_tariff(capex, tariff) -> np.ndarray:
@@ -91,8 +89,5 @@ NO_CAPEX_REASONS = ("", "n/a: no owned capex")
 
 def share_of_capex(numerator_row, denominator):
     """Sum of a row over the horizon / cumulative owned capex; "n/a" when there is none [fraction]."""
-    den = np.asarray(denominator, dtype=float).reshape(-1)
-    num = horizon_sum(numerator_row)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = np.where(den != 0, num / np.where(den != 0, den, 1.0), np.nan)
+    value = ratio(horizon_sum(numerator_row), np.asarray(denominator, dtype=float).reshape(-1))
     return Metric(value, np.isnan(value).astype(np.int8), NO_CAPEX_REASONS)
