@@ -277,8 +277,9 @@ def _check(bounds: Bounds):
 
 # Upper bounds of company-scale amounts [US$ bn], set so that an amount typed in millions
 # (1,000x too large) is caught with the "did you mean" hint, as it is for costs per GW:
-# one segment's first-year revenue (Walmart, the largest company by revenue, ~680 a year) and
-# any one balance or cash amount (a round, a tranche, cash, a loss pool).
+# one segment's first-year revenue and any one balance or cash amount (a round, a tranche,
+# cash, a loss pool). Judgement: above any company's annual revenue today (no company reports
+# US$ 1 trillion a year), yet 1,000x a typical first-year segment (1-10) is refused.
 FIRST_YEAR_REVENUE_MAX = 1_000
 COMPANY_AMOUNT_MAX = 5_000
 
