@@ -10,7 +10,6 @@ an analysis runs, so ``--help`` and ``--version`` stay fast.
 from __future__ import annotations
 
 import inspect
-import sys
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path

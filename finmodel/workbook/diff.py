@@ -17,7 +17,7 @@ from typing import Sequence
 import numpy as np
 
 from ..tables import format_value
-from .analysis import SERIES_COLORS, _head, _header, _title, fit_columns, input_format, unit_text
+from .analysis import _head, _header, _title, fit_columns, input_format, unit_text
 from .formats import number_format
 from .layout import RunInfo, about_sheet
 from .spec import Cell, Chart, ChartSeries, Sheet, Style, WorkbookSpec, a1, abs_a1, quote_sheet
