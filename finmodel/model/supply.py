@@ -30,19 +30,24 @@ def _ratio(key, label, numerator, denominator, **kw) -> LineItem:
                     '=IF({denominator}=0,"n/a",{numerator}/{denominator})', **kw)
 
 
+def _origin_refs(comp: str, rate: str) -> dict[str, str]:
+    """The references of a component's origin rows: its capex, supply factor, US-made share
+    and ``rate`` (``tariff_rate`` or ``us_premium_fraction``)."""
+    o = f"in:supply_chain.origin.{comp}"
+    return {"capex": f"li:capex.{comp}", "factor": f"li:supply_factor.{comp}",
+            "us_made_fraction": f"{o}.us_made_fraction", rate: f"{o}.{rate}"}
+
+
 def _origin(cat, s: Structure) -> None:
     for i, (comp, label, _) in enumerate(s.components):
-        o = f"in:supply_chain.origin.{comp}"
-        base = {"capex": f"li:capex.{comp}", "factor": f"li:supply_factor.{comp}",
-                "us_made_fraction": f"{o}.us_made_fraction"}
         cat.add(LineItem(
             f"supply.us_made.{comp}", f"{label}: made in the US (premium included)", "US$ bn", SHEET,
-            supply.us_made_capex, base | {"us_premium_fraction": f"{o}.us_premium_fraction"},
+            supply.us_made_capex, _origin_refs(comp, "us_premium_fraction"),
             "={capex}/{factor}*{us_made_fraction}*(1+{us_premium_fraction})", total=True,
             section="Owned capex by origin (placed in service)" if i == 0 else None))
         cat.add(LineItem(
             f"supply.imported.{comp}", f"{label}: imported (tariff included)", "US$ bn", SHEET,
-            supply.imported_capex, base | {"tariff_rate": f"{o}.tariff_rate"},
+            supply.imported_capex, _origin_refs(comp, "tariff_rate"),
             "={capex}/{factor}*(1-{us_made_fraction})*(1+{tariff_rate})", total=True))
     cat.add(_sum("supply.us_made_total", "Owned capex made in the US",
                  tuple(f"li:supply.us_made.{k}" for k, _, _ in s.components), section="Total by origin"))
@@ -51,23 +56,17 @@ def _origin(cat, s: Structure) -> None:
     cat.add(_ratio("supply.us_made_share", "US-made share of owned capex", "li:supply.us_made_total",
                    "li:capex_total"))
     for i, (comp, label, _) in enumerate(s.components):
-        o = f"in:supply_chain.origin.{comp}"
         cat.add(LineItem(
             f"supply.tariff.{comp}", f"{label}: tariff on imported content", "US$ bn", SHEET,
-            supply.tariff_cost,
-            {"capex": f"li:capex.{comp}", "factor": f"li:supply_factor.{comp}",
-             "us_made_fraction": f"{o}.us_made_fraction", "tariff_rate": f"{o}.tariff_rate"},
+            supply.tariff_cost, _origin_refs(comp, "tariff_rate"),
             "={capex}/{factor}*(1-{us_made_fraction})*{tariff_rate}", total=True,
             section="What tariffs and US manufacturing add to capex" if i == 0 else None))
     cat.add(_sum("supply.tariff_total", "Tariffs paid (US Treasury)",
                  tuple(f"li:supply.tariff.{k}" for k, _, _ in s.components)))
     for comp, label, _ in s.components:
-        o = f"in:supply_chain.origin.{comp}"
         cat.add(LineItem(
             f"supply.us_premium.{comp}", f"{label}: US-manufacturing premium", "US$ bn", SHEET,
-            supply.us_premium_cost,
-            {"capex": f"li:capex.{comp}", "factor": f"li:supply_factor.{comp}",
-             "us_made_fraction": f"{o}.us_made_fraction", "us_premium_fraction": f"{o}.us_premium_fraction"},
+            supply.us_premium_cost, _origin_refs(comp, "us_premium_fraction"),
             "={capex}/{factor}*{us_made_fraction}*{us_premium_fraction}", total=True))
     cat.add(_sum("supply.us_premium_total", "US-manufacturing premium (paid to the suppliers)",
                  tuple(f"li:supply.us_premium.{k}" for k, _, _ in s.components)))
