@@ -171,3 +171,31 @@ def test_the_implied_rate_is_the_rate_a_solve_finds():
                             bounds=(0.035, 0.3))
     value = float(solved.tables["solutions"]["solution"].iloc[0])
     assert rate == pytest.approx(value, abs=1e-6) and 0.03 < rate < 0.2
+
+
+@pytest.mark.parametrize("scenario", ["base", "bull"])
+def test_the_implied_rate_matches_numpy_financial_and_brentq(scenario):
+    """Outside reference for the reverse DCF: the rate at which NPV of forecast FCF
+    (numpy-financial's npv, the first actual year at t = 0) plus the Gordon terminal value
+    discounted from the last year equals the latest round's pre-money less cash, found by
+    scipy's brentq on the same search interval."""
+    import numpy_financial as npf
+    from scipy.optimize import brentq
+
+    from finmodel.api import run
+    from finmodel.model.defs import CONSTANTS
+    r = run(scenario).result
+    li, m = r.line_items, r.metrics
+    fcf = li["fcf"][0]
+    base, one_off = m["terminal_base_usd_bn"].value[0], m["terminal_one_off_usd_bn"].value[0]
+    g = float(r.drivers.values["valuation.terminal_growth"][0, 0])
+    target = li["valuation_so_far"][0, 1] - li["equity_raised"][0, 1] - li["cash_closing"][0, 0]
+    horizon = len(fcf) - 1
+
+    def value(rate):
+        tv = base * (1 + g) / (rate - g) + one_off / (1 + rate)
+        return npf.npv(rate, [0.0, *fcf[1:]]) + tv / (1 + rate) ** horizon - target
+
+    lo, hi = g + CONSTANTS["rdcf_margin"][0], CONSTANTS["rdcf_high"][0]
+    assert value(lo) * value(hi) < 0
+    assert m["implied_discount_rate"].value[0] == pytest.approx(brentq(value, lo, hi, xtol=1e-14), abs=1e-9)
