@@ -102,6 +102,9 @@ def _override_texts(overrides: Overrides | None) -> tuple[str, ...]:
 
 def _value_text(v: object) -> str:
     """A Python value as the YAML scalar ``--set`` reads (``True`` -> ``true``, floats exact)."""
+    item = getattr(v, "item", None)
+    if callable(item) and getattr(v, "shape", None) == ():
+        v = item()  # a numpy scalar (np.float64, np.int64, np.bool_) as its Python value
     if v is None:
         return "null"
     if isinstance(v, bool):

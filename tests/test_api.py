@@ -75,6 +75,15 @@ def test_overrides_as_a_list_or_a_mapping(project, overrides):
     assert r.assumptions.scenario.valuation.discount_rate.value == 0.1
 
 
+def test_numpy_values_in_a_mapping_are_taken_as_their_python_values(project):
+    # a notebook sweeps with np.linspace / np.arange: np.float64 must not become "np.float64(0.1)"
+    np = pytest.importorskip("numpy")
+    r = api.run("base", {"valuation.discount_rate": np.float64(0.1), "capex.refresh_it": np.bool_(False),
+                         "commitments.delay_years": np.int64(1)})
+    assert r.assumptions.overrides == ("valuation.discount_rate=0.1", "capex.refresh_it=false",
+                                       "commitments.delay_years=1")
+
+
 def test_a_single_override_text(project):
     assert api.load("base", "valuation.discount_rate=0.1").overrides == ("valuation.discount_rate=0.1",)
 
