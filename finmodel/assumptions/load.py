@@ -75,6 +75,67 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+# --- file references: every file an input file names resolves inside the project -------------
+
+def project_roots(path: Path) -> tuple[Path, ...]:
+    """The folders a scenario's file references may resolve into (the project): the current
+    folder, the folder of the scenario file the user named and, for a scenario in a
+    ``scenarios/`` folder, the folder above it (the assumptions folder it extends)."""
+    folder = Path(path).resolve().parent
+    roots = [Path.cwd().resolve(), folder]
+    if folder.name == "scenarios":
+        roots.append(folder.parent)
+    return tuple(roots)
+
+
+def inside(path: Path, roots: Iterable[Path]) -> bool:
+    """True when ``path`` (symlinks followed) lies in one of ``roots``."""
+    real = Path(path).resolve()
+    return any(real == r or real.is_relative_to(r) for r in (Path(r).resolve() for r in roots))
+
+
+def check_inside(path: Path, roots: Iterable[Path], what: str) -> Path:
+    """``path`` when it lies in one of ``roots``; else a :class:`UsageError` naming ``what``
+    (e.g. ``run record R: scenario``) and the folders allowed."""
+    roots = tuple(roots)
+    if not inside(path, roots):
+        allowed = " or ".join(dict.fromkeys(str(r) for r in roots))
+        raise UsageError(f"{what}: {path} is outside the project (files are read from {allowed}); "
+                         "name a file outside on the command line instead")
+    return Path(path)
+
+
+def resolve_reference(named_in: str | Path, text: Any, roots: Iterable[Path], key: str,
+                      where: tuple) -> Path:
+    """The file that ``text`` (a relative path written at ``key`` of the file ``named_in``)
+    names, relative to ``named_in``'s folder. One rule for every file reference (``extends``,
+    ``commitments.file``, ``calibration.file``): a relative path to an existing regular file
+    inside the project (:func:`project_roots`); the problem is located where the path is
+    written (``where`` = file, line, col), and the file outside is never opened.
+
+    Raises
+    ------
+    AssumptionError
+        an absolute path or one that leads outside the project (exit 65).
+    InputMissingError
+        no such file (exit 66).
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise AssumptionError("invalid input data", [Problem(
+            f"expected a relative path to a file (got {text!r})", *where, key)])
+    target = Path(named_in).parent / text
+    if not inside(target, roots):
+        allowed = " or ".join(dict.fromkeys(str(r) for r in roots))
+        raise AssumptionError("invalid input data", [Problem(
+            f"{text!r} is outside the project: a file named in an input file must be a path "
+            f"inside {allowed} (the file was not read)", *where, key)])
+    if not target.is_file():
+        raise InputMissingError("input missing", [Problem(
+            f"{key} names {text!r}, which {'is not a file' if target.exists() else 'does not exist'} "
+            f"(looked for {target})", *where, key)])
+    return target
+
+
 # --- origins: where each value of the merged data came from -----------------------------------
 
 @dataclass
@@ -116,7 +177,8 @@ def _merge(base: Any, over: Any) -> Any:
     return over
 
 
-def _read_chain(path: Path, origins: _Origins, files: list[Path], seen: tuple = ()) -> dict:
+def _read_chain(path: Path, origins: _Origins, files: list[Path], seen: tuple = (),
+                roots: tuple[Path, ...] = ()) -> dict:
     """Read a scenario file and the chain of files it ``extends``, base first."""
     resolved = path.resolve()
     if resolved in seen:
@@ -133,22 +195,13 @@ def _read_chain(path: Path, origins: _Origins, files: list[Path], seen: tuple = 
         origins.add(doc)
         return data
     line, col = doc.where(("extends",)) or (None, None)
-    if not isinstance(parent, str) or not parent:
-        raise AssumptionError("invalid input data", [Problem(
-            f"'extends' must be a relative path to a scenario file (got {parent!r})", doc.file,
-            line, col, "extends")])
-    target = path.parent / parent
-    if not target.is_file():
-        raise InputMissingError("input missing", [Problem(
-            f"'extends' names {parent!r}, which {'is not a file' if target.exists() else 'does not exist'} "
-            f"(looked for {target})", doc.file,
-            line, col, "extends")])
+    target = resolve_reference(path, parent, roots, "extends", (doc.file, line, col))
     chain = seen + (resolved,)
     if target.resolve() in chain:
         names = " -> ".join(str(p) for p in chain + (target.resolve(),))
         raise AssumptionError("invalid input data", [Problem(
             f"'extends' forms a cycle: {names}", doc.file, line, col, "extends")])
-    base = _read_chain(target, origins, files, chain)
+    base = _read_chain(target, origins, files, chain, roots)
     origins.add(doc)
     return _merge(base, data)
 
@@ -487,20 +540,17 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
     if not path.exists():
         raise InputMissingError(f"scenario file not found: {path}")
     origins, files = _Origins(), []
-    data = _read_chain(path, origins, files)
+    roots = project_roots(path)
+    data = _read_chain(path, origins, files, roots=roots)
     problems: list[Problem] = []
 
     commit_file = (data.get("commitments") or {}).get("file", "commitments.csv") \
         if isinstance(data.get("commitments"), dict) else "commitments.csv"
     csv_origin = origins.find(("commitments", "file"))[0] if "file" in (data.get("commitments") or {}) else None
     csv_dir = Path(csv_origin).parent if csv_origin else path.parent
-    csv_path = csv_dir / str(commit_file)
+    csv_path = resolve_reference(csv_dir / "_", commit_file, roots, "commitments.file",
+                                 origins.find(("commitments", "file")))
     rows, table = [], None
-    if not csv_path.is_file():
-        f, line, col = origins.find(("commitments", "file"))
-        raise InputMissingError("input missing", [Problem(
-            f"commitments file {str(commit_file)!r} not found (looked for {csv_path})", f, line, col,
-            "commitments.file")])
     rows, table = _read_deals(csv_path)
     files.append(csv_path)
 
@@ -546,7 +596,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
                                 table.file, table.header_line, col, "deals.include"))
     anchors: tuple[LocatedAnchor, ...] = ()
     if scenario is not None and scenario.calibration is not None:
-        anchors, anchor_problems = _read_calibration(scenario, origins, files, path)
+        anchors, anchor_problems = _read_calibration(scenario, origins, files, path, roots)
         problems += anchor_problems
     if problems:
         raise AssumptionError(f"{len(problems)} problem{'s' if len(problems) > 1 else ''} in the "
@@ -576,15 +626,11 @@ def load_deals(path: str | Path) -> tuple[Deal, ...]:
 
 
 def _read_calibration(scenario: Scenario, origins: _Origins, files: list[Path],
-                      path: Path) -> tuple[tuple[LocatedAnchor, ...], list[Problem]]:
+                      path: Path, roots: tuple[Path, ...]) -> tuple[tuple[LocatedAnchor, ...], list[Problem]]:
     """Read and validate the calibration file the scenario names; sources must be known."""
     where = origins.find(("calibration", "file"))
     src = where[0] if where[0] and not where[0].startswith("--set") else str(path)
-    cal_path = Path(src).parent / scenario.calibration.file
-    if not cal_path.is_file():
-        raise InputMissingError("input missing", [Problem(
-            f"calibration file {scenario.calibration.file!r} not found (looked for {cal_path})",
-            *where, "calibration.file")])
+    cal_path = resolve_reference(src, scenario.calibration.file, roots, "calibration.file", where)
     doc = read_yaml(cal_path)
     files.append(cal_path)
     cal_origins = _Origins()

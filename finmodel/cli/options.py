@@ -36,6 +36,8 @@ class Session:
 
     debug: bool = False
     progress: bool | None = None  # --progress / --no-progress; None: a bar on a terminal, else lines
+    rerun: bool = False  # a command rebuilt by ``rerun``: never replace an existing output
+    command: list[str] | None = None  # the command line recorded (``rerun``: the rebuilt one)
 
 
 # --- types of the mini-syntaxes ------------------------------------------------------------------

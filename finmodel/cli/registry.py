@@ -3,8 +3,8 @@
 An :class:`Analysis` is named after the API function that computes it (``finmodel.api.<name>``,
 whose return annotation is its result class: tables, the arguments that reproduce it) and
 says how those arguments are stored in a run record. The commands call :func:`execute` with
-the parsed arguments; ``rerun`` reads them back from the record with
-:meth:`Analysis.arguments_from` and calls the same :func:`execute`. The API is imported when
+the parsed arguments; ``rerun`` rebuilds the command line from the record's fields
+(``command`` and ``options``) and runs it through the same command, options and :func:`execute`. The API is imported when
 an analysis runs, so ``--help`` and ``--version`` stay fast.
 """
 from __future__ import annotations
@@ -44,6 +44,8 @@ class Analysis:
     record: Mapping[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
     exports: Mapping[str, Export] = field(default_factory=dict)  # command argument -> export
+    command: tuple[str, ...] = ()   # the command line words, e.g. ("sensitivity", "tornado")
+    options: Mapping[str, str] = field(default_factory=dict)  # record key -> its option (--draws)
 
     @property
     def compute(self) -> Callable:
@@ -61,14 +63,6 @@ class Analysis:
         args = result.arguments
         return {key: args[arg] for key, arg in self.record.items()}
 
-    def arguments_from(self, doc: Mapping, locate: Callable[[str], Path]) -> dict:
-        """Keyword arguments of ``compute`` from a run record; ``locate`` finds recorded paths."""
-        out = {arg: doc[key] for key, arg in self.record.items() if doc.get(key) is not None}
-        missing = [key for key, arg in self.record.items() if arg in self.required and arg not in out]
-        if missing:
-            raise UsageError(f"the run record of a {self.name} lacks {', '.join(map(repr, missing))}")
-        return out | {arg: locate(out[arg]) for arg in self.paths if arg in out}
-
     @property
     def required(self) -> tuple[str, ...]:
         """Arguments of ``compute`` without a default (besides the scenario)."""
@@ -78,14 +72,19 @@ class Analysis:
 
 
 ANALYSES: dict[str, Analysis] = {a.name: a for a in (
-    Analysis("run"),
-    Analysis("tornado", {"spec": "spec", "metrics": "metrics"}, paths=("spec",)),
-    Analysis("grid", {"x": "x", "y": "y", "metric": "metric"}),
-    Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}),
+    Analysis("run", command=("run",)),
+    Analysis("tornado", {"spec": "spec", "metrics": "metrics"}, paths=("spec",),
+             command=("sensitivity", "tornado"), options={"spec": "--spec", "metrics": "--metric"}),
+    Analysis("grid", {"x": "x", "y": "y", "metric": "metric"}, command=("sensitivity", "grid"),
+             options={"x": "--x", "y": "--y", "metric": "--metric"}),
+    Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}, command=("solve",),
+             options={"targets": "--target", "varies": "--vary", "bounds": "--bounds"}),
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
               "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",),
-             exports={"save_draws": Export("keep_draws", "write_draws")}),
+             exports={"save_draws": Export("keep_draws", "write_draws")}, command=("montecarlo",),
+             options={"spec": "--spec", "metrics": "--metric", "draws": "--draws", "seed": "--seed",
+                      "lhs": "--lhs", "probabilities": "--prob", "save_draws": "--save-draws"}),
 )}
 
 
@@ -97,13 +96,18 @@ def analysis_named(name: str) -> Analysis:
                          f"(known: {', '.join(ANALYSES)})") from None
 
 
+def _session():
+    """The :class:`~finmodel.cli.options.Session` of this invocation, or None outside one."""
+    from .options import Session
+    ctx = click.get_current_context(silent=True)
+    return ctx.find_object(Session) if ctx is not None else None
+
+
 def progress_for(quiet: bool) -> Callable:
     """The progress reporter of this invocation: ``--quiet`` and ``--progress/--no-progress``
     (kept on the session, :class:`~finmodel.cli.options.Session`) decide (:mod:`.progress`)."""
-    from .options import Session
     from .progress import progress_reporter
-    ctx = click.get_current_context(silent=True)
-    session = ctx.find_object(Session) if ctx is not None else None
+    session = _session()
     return progress_reporter(quiet, session.progress if session is not None else None)
 
 
@@ -124,6 +128,9 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     from .. import api
     from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
     from ..record import record_json
+    session = _session()
+    if session is not None and session.rerun:
+        fresh, command = True, command or session.command
     loaded = [api.load(s, overrides) for s in scenarios]  # every input validated first
     exports = {arg: Path(arguments[arg]) for arg in analysis.exports if arguments.get(arg)}
     arguments = {k: v for k, v in arguments.items() if k not in analysis.exports} | \
