@@ -11,6 +11,7 @@ import errno
 import io
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from .errors import OutputError, UsageError
 
 __all__ = ["atomic_write", "write_csv", "write_parquet", "write_table", "TABLE_SUFFIXES",
            "parquet_problem", "write_text", "check_output_path", "safe_text",
-           "OutputSet", "plan_outputs", "check_output_sets", "variant_name"]
+           "OutputSet", "OutputWriter", "plan_outputs", "check_output_sets", "variant_name"]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")  # "-699.2", "-3.5%": no formula
@@ -130,17 +131,113 @@ def plan_outputs(outdir: Path, stem: str, tables: Sequence[str] = (),
     return plan
 
 
-def check_output_sets(plans: Sequence[OutputSet]) -> None:
+def check_output_sets(plans: Sequence[OutputSet | Sequence[Path]], sources: Sequence[object] | None = None) -> None:
     """Reject two outputs of one command landing on the same file (e.g. two scenarios named
-    ``base`` from different folders)."""
+    ``base`` from different folders), before any work; the message names both ``sources``
+    (the scenario files) when given."""
     seen: dict[Path, int] = {}
     for i, plan in enumerate(plans):
         for p in plan:
             key = Path(os.path.abspath(p))
             if key in seen and seen[key] != i:
-                raise UsageError(f"two scenarios would write the same file {p}; "
-                                 "run them separately or with different -o folders")
+                j = seen[key]
+                who = (f"{sources[j]} and {sources[i]}" if sources is not None
+                       else f"outputs {j + 1} and {i + 1}")
+                raise UsageError(f"{who} would both write {p} (the second would replace the "
+                                 "first): run them separately, with different -o folders, or "
+                                 "give one a different name")
             seen[key] = i
+
+
+class OutputWriter:
+    """The files of one command, written as a set: each is written to a temporary file beside
+    its target (:meth:`path`), and only when every one succeeded are they renamed into place
+    (:meth:`commit`). If writing fails, the temporary files are removed and no target is
+    touched; if a rename fails midway, the targets already replaced get their earlier file
+    back (or are removed when there was none). Used as a context manager, an exception
+    (KeyboardInterrupt included) before :meth:`commit` discards everything.
+    """
+
+    def __init__(self) -> None:
+        self._files: list[tuple[Path, Path]] = []  # (target, temporary)
+
+    def path(self, target: Path) -> Path:
+        """The temporary file to write ``target``'s content to (same folder and suffix)."""
+        target = Path(target)
+        _check_target(target)
+        token = os.urandom(4).hex()
+        temp = target.with_name(f".{target.stem}.{token}.part{target.suffix}")
+        self._files.append((target, temp))
+        return temp
+
+    @property
+    def targets(self) -> list[Path]:
+        return [target for target, _ in self._files]
+
+    def discard(self) -> None:
+        for _, temp in self._files:
+            with contextlib.suppress(OSError):
+                temp.unlink()
+        self._files = []
+
+    def commit(self) -> list[Path]:
+        """Rename every temporary file onto its target; all or none. Returns the targets."""
+        done: list[tuple[Path, Path | None, str | None]] = []  # target, backup, old link text
+        try:
+            for target, temp in self._files:
+                if not temp.is_file():
+                    raise OutputError(f"cannot write {target}: its content was not written")
+                backup, link = None, None
+                if target.is_symlink():
+                    link = os.readlink(target)
+                elif target.exists():
+                    backup = target.with_name(f".{target.name}.{os.urandom(4).hex()}.bak")
+                    try:
+                        os.link(target, backup)
+                    except OSError:
+                        shutil.copy2(target, backup)
+                done.append((target, backup, link))
+                _replace(temp, target)
+        except BaseException as exc:
+            for target, backup, link in reversed(done):
+                with contextlib.suppress(OSError):
+                    if backup is not None:
+                        os.replace(backup, target)
+                    elif link is not None:
+                        target.unlink()
+                        os.symlink(link, target)
+                    else:
+                        target.unlink()
+            self.discard()
+            if isinstance(exc, OSError):
+                raise OutputError(_os_message(done[-1][0] if done else Path("."), exc)
+                                  + "; the earlier outputs were kept") from exc
+            raise
+        for target, backup, _ in done:
+            if backup is not None:
+                with contextlib.suppress(OSError):
+                    backup.unlink()
+        for folder in {t.parent for t, _ in self._files}:
+            _fsync_dir(folder)
+        targets = self.targets
+        self._files = []
+        return targets
+
+    def __enter__(self) -> OutputWriter:
+        return self
+
+    def __exit__(self, kind, value, tb) -> None:
+        if kind is not None:
+            if isinstance(value, OutputError):  # name the file the user asked for, not its temp
+                for target, temp in self._files:
+                    value.message = value.message.replace(str(temp), str(target))
+                value.args = (value.message,)
+            self.discard()
+
+
+def _replace(temp: Path, target: Path) -> None:
+    """Rename ``temp`` onto ``target`` (one place, so a test can make it fail)."""
+    os.replace(temp, target)
 
 
 def atomic_write(path: Path, write: Callable[[IO[bytes]], None]) -> Path:

@@ -114,7 +114,8 @@ def progress_for(quiet: bool) -> Callable:
 def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[str],
             arguments: Mapping, outdir: Path, csv_: bool, quiet: bool,
             command: list[str] | None = None, collect: list | None = None,
-            name: str | None = None, fresh: bool = False) -> int:
+            name: str | None = None, fresh: bool = False,
+            also: tuple | None = None) -> int:
     """Load every scenario, plan and check every output, then compute and write each.
 
     Returns the exit code: 1 when a result is not ok (a model check failed, a target has no
@@ -123,10 +124,14 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     of :meth:`stem_for`; ``fresh`` (rerun) never replaces an existing output: the name gets
     ``-rerun`` (``-rerun-2``, ...) when its files exist. Companion files an earlier run of the
     same name wrote (its record's CSVs) that this run does not write are removed, so no stale
-    CSV stays beside a newer workbook.
+    CSV stays beside a newer workbook. ``also`` = (plan, write(results, plan, writer)) adds
+    files computed from every result (``run --all --csv``'s combined tables) to the set.
+
+    Every file of the command is written through one :class:`~finmodel.outputs.OutputWriter`:
+    when any computation or write fails, no earlier output is replaced and none is created.
     """
     from .. import api
-    from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
+    from ..outputs import OutputWriter, check_output_sets, plan_outputs, write_csv, write_text
     from ..record import record_json
     session = _session()
     if session is not None and session.rerun:
@@ -144,25 +149,33 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
         stems = [_free_stem(outdir, s, tables) for s in stems]
     plans = [plan_outputs(outdir, stem, tables, a.files + extra_inputs, exports)
              for stem, a in zip(stems, loaded)]
-    check_output_sets(plans)
-    results = []
-    for a, plan in zip(loaded, plans):
-        r = analysis.compute(a, **arguments, progress=progress_for(quiet))
-        info = r.run_info(command)
-        stale = _earlier_outputs(plan)
-        r.write_workbook(plan.xlsx, info)
-        for name, path in plan.csv.items():
-            write_csv(path, r.tables[name])
-        for arg, path in plan.exports.items():
-            getattr(r, analysis.exports[arg].write)(path)
-        write_text(plan.record, record_json(info, a.path, analysis.name,
-                                            {**analysis.record_fields(r), "outputs": plan.roles()}))
-        _remove(stale - {Path(p) for p in plan.paths()})
-        results.append(r)
-        if collect is not None:
-            collect.append(r)
-        if not quiet:
-            click.echo("wrote " + ", ".join(str(p) for p in plan.paths() if p != plan.record))
+    check_output_sets(plans + ([list(also[0].csv.values())] if also else []),
+                      [a.path for a in loaded] + (["the combined tables"] if also else []))
+    results, written, stale = [], [], set()
+    with OutputWriter() as out:  # every file of the command, or none
+        for a, plan in zip(loaded, plans):
+            r = analysis.compute(a, **arguments, progress=progress_for(quiet))
+            info = r.run_info(command)
+            stale |= _earlier_outputs(plan) - set(plan.paths())
+            r.write_workbook(out.path(plan.xlsx), info)
+            for table, path in plan.csv.items():
+                write_csv(out.path(path), r.tables[table])
+            for arg, path in plan.exports.items():
+                getattr(r, analysis.exports[arg].write)(out.path(path))
+            write_text(out.path(plan.record), record_json(
+                info, a.path, analysis.name, {**analysis.record_fields(r), "outputs": plan.roles()}))
+            results.append(r)
+            written.append([p for p in plan.paths() if p != plan.record])
+        if also:
+            also[1](results, also[0], out)
+            written.append(list(also[0].csv.values()))
+        out.commit()
+    _remove(stale - {p for plan in plans for p in plan.paths()})
+    if collect is not None:
+        collect.extend(results)
+    if not quiet:
+        for paths in written:
+            click.echo("wrote " + ", ".join(str(p) for p in paths))
     report = analysis.result.text_of(results)
     if not quiet and report:
         click.echo("")
@@ -177,10 +190,12 @@ def write_one(result, plan, quiet: bool) -> int:
     """Write a result with one output set (``compare``, ``diff``): its workbook and CSV tables;
     report what was written, its summary and its problems. Returns the exit code (1 when the
     result is not ok)."""
-    from ..outputs import write_csv
-    result.write_workbook(plan.xlsx)
-    for table, path in plan.csv.items():
-        write_csv(path, result.tables[table])
+    from ..outputs import OutputWriter, write_csv
+    with OutputWriter() as out:
+        result.write_workbook(out.path(plan.xlsx))
+        for table, path in plan.csv.items():
+            write_csv(out.path(path), result.tables[table])
+        out.commit()
     if not quiet:
         click.echo("wrote " + ", ".join(str(p) for p in [plan.xlsx, *plan.csv.values()]))
         click.echo("")

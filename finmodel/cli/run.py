@@ -49,10 +49,8 @@ def run(scenarios, all_, overrides, outdir, name, assumptions_dir, csv_, quiet) 
     """
     paths = scenario_paths(scenarios, all_, assumptions_dir)
     combined = _combined_plan(outdir, overrides, paths) if all_ and csv_ else None
-    runs: list = []
-    code = execute(ANALYSES["run"], paths, overrides, {}, outdir, csv_, quiet, collect=runs, name=name)
-    if combined is not None:
-        _write_combined(combined, runs, quiet)
+    code = execute(ANALYSES["run"], paths, overrides, {}, outdir, csv_, quiet, name=name,
+                   also=(combined, _write_combined) if combined is not None else None)
     exit_with(code)
 
 
@@ -68,15 +66,14 @@ def _combined_plan(outdir: Path, overrides: Sequence[str], paths: Sequence[Path]
                         CompareRun.tables_of[:2], paths)
 
 
-def _write_combined(plan, runs: Sequence, quiet: bool) -> None:
-    """One tidy table of every scenario's line items (and one of metrics) with a scenario column."""
+def _write_combined(runs: Sequence, plan, out) -> None:
+    """One tidy table of every scenario's line items (and one of metrics) with a scenario
+    column, written through the command's output writer ``out``."""
     from ..comparison import CompareRun
     from ..outputs import write_csv
     combined = CompareRun(tuple(runs), ())
     for table, path in plan.csv.items():
-        write_csv(path, combined.tables[table])
-    if not quiet:
-        click.echo("wrote " + ", ".join(str(p) for p in plan.csv.values()))
+        write_csv(out.path(path), combined.tables[table])
 
 
 @click.command(context_settings=CONTEXT)

@@ -80,7 +80,7 @@ def test_two_scenarios_writing_the_same_file_are_refused_before_any_work(project
     import shutil
     shutil.copytree(project / "assumptions", project / "other")
     code, _, err = main_cli("run", "base", "other/base.yaml")
-    assert code == 2 and "would write the same file outputs/base.xlsx" in err
+    assert code == 2 and "assumptions/base.yaml and other/base.yaml would both write outputs/base.xlsx" in err
     assert not any((project / "outputs").iterdir())
 
 
