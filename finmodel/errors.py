@@ -6,13 +6,41 @@ is a bug and is reported as an internal error.
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
 __all__ = [
     "Problem", "FinModelError", "AssumptionError", "InputMissingError", "OutputError",
-    "UsageError", "closest", "did_you_mean",
+    "UsageError", "closest", "did_you_mean", "code_point", "unexpected_characters", "visible",
 ]
+
+
+def code_point(ch: str) -> str:
+    """One character as people can read it whatever it is: ``U+0430 CYRILLIC SMALL LETTER A``
+    (``U+202E`` plus its name for an invisible one; the code point alone when unnamed)."""
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X} {name}" if name else f"U+{ord(ch):04X}"
+
+
+def visible(text: object) -> str:
+    """``text`` with every character that is not printable (controls, bidi overrides, zero
+    widths) shown as ``\\uXXXX``, so a message never reorders or hides part of a line."""
+    return "".join(c if c.isprintable() and unicodedata.category(c) != "Cf" else f"\\u{ord(c):04x}"
+                   for c in str(text))
+
+
+def unexpected_characters(text: object) -> str:
+    """``"; 'valuatiоn' has U+043E CYRILLIC SMALL LETTER O at character 8 (not ASCII: a
+    look-alike?)"`` for a name with characters outside printable ASCII; else ``""``. The one
+    place where a look-alike or hidden character in a name is described."""
+    text = str(text)
+    odd = [(i, c) for i, c in enumerate(text) if not (c.isascii() and c.isprintable())]
+    if not odd:
+        return ""
+    shown = ", ".join(f"{code_point(c)} at character {i + 1}" for i, c in odd[:3])
+    more = f" and {len(odd) - 3} more" if len(odd) > 3 else ""
+    return f"; '{visible(text)}' has {shown}{more} (not ASCII: a look-alike or hidden character?)"
 
 
 def closest(word: object, options: Iterable[object]) -> str | None:
@@ -35,9 +63,10 @@ def closest(word: object, options: Iterable[object]) -> str | None:
 
 
 def did_you_mean(word: object, options: Iterable[object]) -> str:
-    """``"; did you mean 'X'?"`` for the closest option (:func:`closest`), else ``""``."""
+    """``"; did you mean 'X'?"`` for the closest option (:func:`closest`), else ``""``; the
+    code points of look-alike or hidden characters in ``word`` (:func:`unexpected_characters`)."""
     best = closest(word, options)
-    return f"; did you mean {best!r}?" if best is not None else ""
+    return (f"; did you mean {best!r}?" if best is not None else "") + unexpected_characters(word)
 
 
 @dataclass(frozen=True)

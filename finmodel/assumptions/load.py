@@ -14,7 +14,8 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 from pydantic import BaseModel, ValidationError
 
-from ..errors import AssumptionError, InputMissingError, Problem, UsageError, closest, did_you_mean
+from ..errors import (AssumptionError, InputMissingError, Problem, UsageError, closest, did_you_mean,
+                      unexpected_characters, visible)
 from .csvio import parse_number, read_csv
 from .fields import check_series_years, expand_series, input_fields
 from .rules import breaches
@@ -131,7 +132,7 @@ def resolve_reference(named_in: str | Path, text: Any, roots: Iterable[Path], ke
             f"inside {allowed} (the file was not read)", *where, key)])
     if not target.is_file():
         raise InputMissingError("input missing", [Problem(
-            f"{key} names {text!r}, which {'is not a file' if target.exists() else 'does not exist'} "
+            f"file {text!r} {'is not a file' if target.exists() else 'not found'} "
             f"(looked for {target})", *where, key)])
     return target
 
@@ -266,6 +267,17 @@ def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, yea
     return None
 
 
+def _number_at(data: Any, parts: tuple) -> bool:
+    """True when ``parts`` names a single number (or a quantity holding one) in ``data``."""
+    node = data
+    for part in parts:
+        if not isinstance(node, dict):
+            return False
+        node = node.get(_key(node, part))
+    value = node.get("value") if _is_quantity(node) else node
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _is_number_or_series(v: Any) -> bool:
     if _is_quantity(v):
         return True
@@ -319,8 +331,8 @@ def _unknown(node: Any, part: str, parts: tuple, text: str, data: dict) -> Probl
         best = closest(whole, [p for p in _setting_paths(data) if p.endswith("." + whole)])
         if best is None and (near := closest(part, keys)) is not None:
             best = ".".join([near, *typed[1:]])
-    hint = f"; did you mean {best!r}?" if best else ""
-    return Problem(f"no setting {'.'.join(parts)!r}{hint}", "--set", path=text)
+    hint = (f"; did you mean {best!r}?" if best else "") + unexpected_characters(part)
+    return Problem(f"no setting '{visible('.'.join(parts))}'{hint}", "--set", path=visible(text))
 
 
 def _setting_paths(node: Any, prefix: str = "") -> Iterable[str]:
@@ -432,8 +444,7 @@ def _problems_from(err: ValidationError, data: Any, origins: _Origins, model: ty
 
 def _dotted(path: tuple) -> str:
     """``a.b.2030`` for messages; invisible characters in a key are shown as ``\\uXXXX``."""
-    return ".".join("".join(c if c.isprintable() else f"\\u{ord(c):04x}" for c in str(p))
-                    for p in path)
+    return ".".join(visible(p) for p in path)
 
 
 def _short(x: Any) -> str:
@@ -559,6 +570,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
     set_at: dict[tuple[int, str], str] = {}
     for text in overrides:
         parts, value = parse_override(text)
+        one_year_of_a_number = len(parts) > 1 and parts[-1].isdigit() and _number_at(data, parts[:-1])
         problem = _apply_override(data, rows, parts, value, years, text)
         if problem:
             problems.append(problem)
@@ -568,6 +580,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
         else:
             key = tuple(int(p) if p.isdigit() else p for p in parts)
             origins.at[key] = origins.at[key + ("value",)] = (f"--set {text}", None, None)
+            if one_year_of_a_number:  # the --set made a single number a series: its problem
+                origins.at[key[:-1]] = origins.at[key[:-1] + ("value",)] = (f"--set {text}", None, None)
 
     scenario = None
     try:

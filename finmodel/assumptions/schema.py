@@ -31,6 +31,8 @@ from pydantic import (
     StrictInt, ValidationInfo, field_validator, model_validator,
 )
 
+from ..errors import code_point
+
 __all__ = [
     "Basis", "Quantity", "Bounds", "Source", "Grade", "GRADE_MEANING", "Timeline", "Commitments", "ExistingFleet",
     "Component", "Capex", "Supplier", "Origin", "SupplyOrigin", "SupplyChain", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
@@ -61,7 +63,7 @@ def hidden_character_problem(text: str) -> str | None:
     if m is None:
         return None
     kind = "bidirectional-text control" if ord(m.group()) >= 0x61C else "control"
-    return (f"invisible {kind} character U+{ord(m.group()):04X} at character {m.start() + 1} is "
+    return (f"invisible {kind} character {code_point(m.group())} at character {m.start() + 1} is "
             "not allowed (it can make text display differently from what is stored); delete it")
 
 
@@ -514,7 +516,7 @@ Segment = Annotated[Union[ExplicitPath, GrowthPath, DecayingGrowthPath, SCurvePa
 def _non_ascii(word: str) -> str:
     """``; 'а' is U+0430, not ASCII`` for the first non-ASCII character of an id (look-alikes)."""
     ch = next((c for c in word if not c.isascii()), None)
-    return f"; {ch!r} is U+{ord(ch):04X}, not an ASCII letter" if ch else ""
+    return f"; {ch!r} is {code_point(ch)}, not an ASCII letter" if ch else ""
 
 
 def _slug(kind: str):

@@ -2,7 +2,7 @@
 
 Errors become exit codes in one place (:func:`main`): 0 ok, 1 model checks failed (or a
 target unsolved), 2 usage, 65 invalid input data, 66 input missing, 73 cannot create output,
-130 interrupted, 70 internal error.
+71 out of memory or another resource refused, 130 interrupted, 70 internal error (a bug).
 
 Modules: ``options`` (every option and the mini-syntax types), ``registry`` (the analyses and
 how a command runs one), ``run`` (run, validate), ``analyses`` (sensitivity tornado/grid,
@@ -10,6 +10,7 @@ solve, montecarlo), ``rerun``, ``diff``, ``compare``.
 """
 from __future__ import annotations
 
+import errno
 import signal
 import sys
 import traceback
@@ -21,10 +22,12 @@ from ..errors import FinModelError, closest
 from . import analyses, compare, diff, rerun, run
 from .options import CONTEXT, Session, debug_option
 
-__all__ = ["cli", "main", "EXIT_INTERNAL", "EXIT_INTERRUPTED"]
+__all__ = ["cli", "main", "EXIT_INTERNAL", "EXIT_OSERR", "EXIT_INTERRUPTED"]
 
 EXIT_INTERNAL = 70
+EXIT_OSERR = 71  # the machine refused: out of memory, too many open files (not a bug)
 EXIT_INTERRUPTED = 130
+_RESOURCE_ERRNOS = (errno.ENOMEM, errno.EMFILE, errno.ENFILE, errno.EAGAIN)
 
 
 class _Group(click.Group):
@@ -89,16 +92,32 @@ def main(argv: list[str] | None = None) -> None:
     except FinModelError as exc:
         click.echo(f"error: {exc}", err=True)
         code = exc.exit_code
+    except MemoryError:
+        click.echo("error: out of memory: this run needs more memory than is free; use fewer "
+                   "--draws, a smaller grid or fewer deals (nothing was written)", err=True)
+        code = EXIT_OSERR
+    except OSError as exc:
+        if exc.errno not in _RESOURCE_ERRNOS:
+            code = _internal(exc, session)
+        else:
+            click.echo(f"error: the system refused a resource: {exc.strerror or exc} "
+                       "(nothing was written); free some and run again", err=True)
+            code = EXIT_OSERR
     except Exception as exc:  # noqa: BLE001 - the last line of defence
-        if session.debug:
-            traceback.print_exc()
-        click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
-                   "This is a bug in finmodel; run again with --debug for the traceback.", err=True)
-        code = EXIT_INTERNAL
+        code = _internal(exc, session)
     finally:
         sys.argv = saved_argv
     sys.stdout.flush()
     sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal(exc: BaseException, session: Session) -> int:
+    """Report a bug (exit 70): what was raised, and how to see the traceback."""
+    if session.debug:
+        traceback.print_exception(exc)
+    click.echo(f"internal error: {type(exc).__name__}: {exc}\n"
+               "This is a bug in finmodel; run again with --debug for the traceback.", err=True)
+    return EXIT_INTERNAL
 
 
 def _raise_interrupt(signum, frame):

@@ -96,7 +96,7 @@ def rebuild(analysis: Analysis, command: click.Command, doc: dict, record: Path,
     UsageError
         a field is missing, of the wrong type, or names a file outside the project.
     """
-    from ..assumptions.load import check_inside
+    from ..assumptions.load import check_inside, inside
     from ..record import recorded_path
     where = f"run record {record}"
     missing = [key for key, arg in analysis.record.items()
@@ -106,7 +106,14 @@ def rebuild(analysis: Analysis, command: click.Command, doc: dict, record: Path,
     roots = (Path.cwd(), Path(record).resolve().parent.parent)
 
     def locate(key: str, text: str) -> str:
-        return str(check_inside(recorded_path(text, doc), roots, f"{where}: {key}"))
+        """A recorded path: relative to the recorded folder, else to the current folder or the
+        record's project, whichever exists inside the project first."""
+        first = recorded_path(text, doc)
+        if not Path(text).is_absolute():
+            for candidate in (first, Path(text), roots[1] / text):
+                if candidate.exists() and inside(candidate, roots):
+                    return str(candidate)
+        return str(check_inside(first, roots, f"{where}: {key}"))
 
     params = {opt: p for p in command.params for opt in getattr(p, "opts", ())}
     args: list[str] = []

@@ -114,7 +114,7 @@ def test_cyrillic_letter_in_a_segment_id_is_rejected(mini_project):
     text = mini_project.edit("base.yaml", "    ads: {label", "    \u0430ds: {label")
     line, col = pos(text, "\u0430ds:")
     _rejected(mini_project, f"{Y}:{line}:{col}: revenue.segments.\u0430ds",
-              ("segment ids", "U+0430, not an ASCII letter"))
+              ("segment ids", "U+0430 CYRILLIC SMALL LETTER A, not an ASCII letter"))
 
 
 def test_bidi_control_in_a_segment_id_is_rejected_and_shown_escaped(mini_project):

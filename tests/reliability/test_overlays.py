@@ -21,7 +21,7 @@ def test_missing_extends_target_is_input_missing_at_the_extends_key(mini_project
     before = mini_project.snapshot()
     assert_fails(run_main("run", "up"), 66, before, mini_project,
                  where=f"assumptions/scenarios/up.yaml:{line}:{col}: extends",
-                 words=("'../nope.yaml', which does not exist",))
+                 words=("file '../nope.yaml' not found",))
 
 
 def test_extends_naming_a_folder_is_input_missing(mini_project):

@@ -77,7 +77,7 @@ def test_the_file_that_holds_the_bad_reference_is_named_not_its_base(mini_projec
     line, col = pos(text, "nowhere.csv")
     before = mini_project.snapshot()
     assert_fails(run_main("run", "over/o.yaml"), 66, before, mini_project,
-                 where=f"over/o.yaml:{line}:{col}: commitments.file", words=("does not exist",))
+                 where=f"over/o.yaml:{line}:{col}: commitments.file", words=("not found",))
 
 
 @pytest.mark.parametrize("kind", ["folder", "fifo"])
