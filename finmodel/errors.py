@@ -5,14 +5,17 @@ is a bug and is reported as an internal error.
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import unicodedata
+import warnings
 from dataclasses import dataclass
 from typing import Iterable
 
 __all__ = [
     "Problem", "FinModelError", "AssumptionError", "InputMissingError", "OutputError",
     "UsageError", "closest", "did_you_mean", "code_point", "unexpected_characters", "visible",
+    "numeric_errors",
 ]
 
 
@@ -134,3 +137,21 @@ class UsageError(FinModelError):
     """The command line is wrong (exit 2)."""
 
     exit_code = 2
+
+
+@contextlib.contextmanager
+def numeric_errors(inputs: Iterable[str] = ()):
+    """Run model arithmetic with numpy's warnings (overflow, invalid value, division by
+    zero) as errors: one reaching here means an input outside what the model can compute,
+    reported as :class:`AssumptionError` (exit 65) naming ``inputs`` (e.g. the ``--set``
+    values), never as a warning beside a number that is wrong."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        try:
+            yield
+        except (RuntimeWarning, FloatingPointError, OverflowError) as exc:
+            given = list(inputs)
+            where = f" (given: {', '.join(given)})" if given else ""
+            raise AssumptionError(
+                f"an input is outside what the model can compute: {exc}{where}; check the "
+                "values set and the spec's ranges and distributions") from None

@@ -17,7 +17,7 @@ from typing import Callable, Mapping, Sequence
 
 import click
 
-from ..errors import UsageError
+from ..errors import UsageError, numeric_errors
 
 __all__ = ["Analysis", "Export", "ANALYSES", "analysis_named", "execute", "progress_for", "write_one"]
 
@@ -154,7 +154,8 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     results, written, stale = [], [], set()
     with OutputWriter() as out:  # every file of the command, or none
         for a, plan in zip(loaded, plans):
-            r = analysis.compute(a, **arguments, progress=progress_for(quiet))
+            with numeric_errors([f"--set {o}" for o in overrides]):
+                r = analysis.compute(a, **arguments, progress=progress_for(quiet))
             info = r.run_info(command)
             stale |= _earlier_outputs(plan) - set(plan.paths())
             r.write_workbook(out.path(plan.xlsx), info)

@@ -61,6 +61,17 @@ Positive = Annotated[float, Field(strict=True, allow_inf_nan=False, gt=0)]
 NonNegative = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=0)]
 
 
+#: Largest magnitude of any distribution parameter (mean, sd, low, mode, high, median) [unit
+#: of the variable]: US$ bn, GW and fractions never come near it; beyond it draws overflow.
+MAX_PARAMETER = 1e9
+#: Largest ``sigma`` of a lognormal [-] (its 1e-9 tails span a factor e^(12 sigma)).
+MAX_SIGMA = 5.0
+#: Largest magnitude of a draw at the tails (:data:`TAIL`) [unit of the variable].
+MAX_DRAW = 1e12
+#: The tail probability at which draws are checked to be finite and within :data:`MAX_DRAW`.
+TAIL = 1e-9
+
+
 class DistKind(str, Enum):
     """The distribution families; the value is the YAML ``dist`` tag."""
 
@@ -91,7 +102,7 @@ class _Distribution(BaseModel):
 
     @model_validator(mode="after")
     def _check_parameters(self) -> _Distribution:
-        problems = self._problems()
+        problems = self._magnitude_problems() or self._problems() or self._tail_problems()
         if problems:
             fields = type(self).model_fields
             details = [
@@ -104,6 +115,44 @@ class _Distribution(BaseModel):
             ]
             raise ValidationError.from_exception_data(type(self).__name__, details)
         return self
+
+    def _numbers(self) -> list[tuple[str, float]]:
+        """(attribute, value) of every number parameter that is set."""
+        out = []
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            for v in value if isinstance(value, (list, tuple)) else [value]:
+                if isinstance(v, (int, float)) and not isinstance(v, bool):
+                    out.append((name, v))
+        return out
+
+    def _magnitude_problems(self) -> list[tuple[str, str]]:
+        """Every parameter within +-:data:`MAX_PARAMETER` (and lognormal's sigma within
+        :data:`MAX_SIGMA`): beyond, the draws overflow before any bound could catch them."""
+        out = [(name, f"{_g(v)} is outside the bounds of a distribution parameter, "
+                      f"+-{_g(MAX_PARAMETER)}") for name, v in self._numbers() if abs(v) > MAX_PARAMETER]
+        out = list(dict(out).items())  # one problem per parameter (a list has many numbers)
+        sigma = getattr(self, "sigma", None)
+        if not out and sigma is not None and sigma > MAX_SIGMA:
+            out.append(("sigma", f"sigma {_g(sigma)} is above {_g(MAX_SIGMA)}, the widest lognormal "
+                                 "that can be sampled"))
+        return out
+
+    def _tail_problems(self) -> list[tuple[str, str]]:
+        """The draws at the 1e-9 tails are finite numbers within +-:data:`MAX_DRAW`, computed
+        without a numeric warning (an overflow would be a wrong draw, not an error)."""
+        import warnings
+        try:
+            with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+                warnings.simplefilter("error", RuntimeWarning)
+                tails = self.ppf(np.array([TAIL, 0.5, 1 - TAIL]))
+        except (ArithmeticError, ValueError, RuntimeWarning) as exc:
+            return [(self._numbers()[-1][0], f"these parameters cannot be sampled ({exc})")]
+        if not np.all(np.isfinite(tails)) or np.max(np.abs(tails)) > MAX_DRAW:
+            return [(self._numbers()[-1][0],
+                     f"draws reach {_g(float(np.max(np.abs(tails))))} at the {TAIL:g} tails: beyond "
+                     f"+-{_g(MAX_DRAW)}, the largest value an input can take")]
+        return []
 
     def frozen(self) -> rv_frozen:  # pragma: no cover - abstract
         """The ``scipy.stats`` frozen distribution with these parameters."""
