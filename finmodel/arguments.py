@@ -17,7 +17,9 @@ Event      ``METRIC<OP><VALUE>`` (OP < <= > >=)   ``peak_unfunded_gap_usd_bn>300
 
 ``PATH*`` scales every year of an input by a factor (then LO, HI are factors). Ranges take
 ``:`` or ``,`` between their numbers (``0.08:0.16:9`` = ``0.08,0.16,9``; ``0.05,0.3`` =
-``0.05:0.3``), so grid and solve read the same way.
+``0.05:0.3``), so grid and solve read the same way. Every number is finite and within
++-:data:`MAX_MAGNITUDE` (no input, metric or threshold of the model comes near it; beyond it
+the model's arithmetic overflows).
 """
 from __future__ import annotations
 
@@ -27,9 +29,10 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Axis", "Goal", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
+__all__ = ["Axis", "Goal", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MAX_MAGNITUDE", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
 MAX_AXIS_POINTS = 200
+MAX_MAGNITUDE = 1e12  # largest |number| in a range, target or threshold
 MIN_DRAWS, MAX_DRAWS = 10, 5_000_000  # Monte Carlo draws
 MAX_SEED = 2**128 - 1  # covers the ~128-bit entropy seeds that an unseeded run prints
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*")
@@ -43,6 +46,8 @@ def _number(text: str, what: str) -> float:
         raise ValueError(f"{what} {text.strip()!r} is not a number") from None
     if not math.isfinite(x):
         raise ValueError(f"{what} must be a finite number (got {text.strip()!r})")
+    if abs(x) > MAX_MAGNITUDE:
+        raise ValueError(f"{what} must be within +-{MAX_MAGNITUDE:g} (got {text.strip()!r})")
     return x
 
 
