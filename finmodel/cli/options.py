@@ -16,6 +16,7 @@ import click
 from click.shell_completion import CompletionItem
 
 from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Vary
+from ..errors import unexpected_characters
 
 __all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventType", "VaryType", "BoundsType",
            "debug_option", "progress_option", "set_option", "output_option", "assumptions_option", "quiet_option",
@@ -51,7 +52,7 @@ class _Parsed(click.ParamType):
         try:
             return type(self).parse(value)
         except ValueError as why:
-            self.fail(str(why), param, ctx)
+            self.fail(str(why) + unexpected_characters(value), param, ctx)
 
 
 class OverrideType(click.ParamType):
