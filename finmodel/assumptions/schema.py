@@ -787,6 +787,9 @@ class Measure(_Frozen):
         return self
 
 
+MAX_ANCHOR = 1e6  # largest |reported| of a calibration anchor (US$ 1,000 trillion in US$ bn)
+
+
 class Anchor(_Frozen):
     """A public figure the model is compared with (the Calibration sheet)."""
 
@@ -799,6 +802,16 @@ class Anchor(_Frozen):
     fitted: bool = False  # an input was fitted to this figure: it is shown, not a check
     miss_reason: str = Field(default="", max_length=1000)  # why the base case misses it (if it does)
     note: str = Field(default="", max_length=1000)
+
+    @field_validator("reported")
+    @classmethod
+    def _reported(cls, x: float) -> float:
+        """Not zero (the gap is relative to it) and within +-MAX_ANCHOR (US$ bn, GW, fractions)."""
+        if x == 0:
+            raise ValueError("must not be 0: the model's gap is measured relative to it")
+        if abs(x) > MAX_ANCHOR:
+            raise ValueError(f"must be within +-{MAX_ANCHOR:g}")
+        return x
 
     @model_validator(mode="before")
     @classmethod

@@ -154,11 +154,11 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     results, written, stale = [], [], set()
     with OutputWriter() as out:  # every file of the command, or none
         for a, plan in zip(loaded, plans):
-            with numeric_errors([f"--set {o}" for o in overrides]):
+            with numeric_errors([f"--set {o}" for o in overrides]):  # computing and laying out
                 r = analysis.compute(a, **arguments, progress=progress_for(quiet))
-            info = r.run_info(command)
+                info = r.run_info(command)
+                r.write_workbook(out.path(plan.xlsx), info)
             stale |= _earlier_outputs(plan) - set(plan.paths())
-            r.write_workbook(out.path(plan.xlsx), info)
             for table, path in plan.csv.items():
                 write_csv(out.path(path), r.tables[table])
             for arg, path in plan.exports.items():
