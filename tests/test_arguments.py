@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from finmodel.arguments import Axis, Bounds, Goal, Vary
+from finmodel.arguments import MAX_MAGNITUDE, Axis, Bounds, Goal, Vary
 
-finite = st.floats(allow_nan=False, allow_infinity=False, width=64)
+finite = st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE, allow_nan=False, width=64)
 paths = st.from_regex(r"[a-z_][a-z0-9_]{0,8}(\.[a-z0-9_\-]{1,8}){0,3}", fullmatch=True)
 
 
@@ -48,3 +48,9 @@ def test_objects_pass_through_parse():
 def test_integer_texts_stay_short():
     assert str(Axis.parse("capex.servers.life_years=3:6:4")) == "capex.servers.life_years=3:6:4"
     assert str(Bounds.parse("5,40")) == "5,40"
+
+
+@pytest.mark.parametrize("text", ["x=1e13", "x=-1e13"])
+def test_a_number_beyond_the_bound_is_refused(text):
+    with pytest.raises(ValueError, match=r"within \+-1e\+12"):
+        Goal.parse(text)

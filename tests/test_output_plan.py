@@ -40,6 +40,6 @@ def test_an_output_that_is_an_input_is_refused(tmp_path):
 def test_two_plans_on_one_file_are_refused(tmp_path):
     a = plan_outputs(tmp_path, "base")
     b = plan_outputs(Path(str(tmp_path) + "/."), "base")
-    with pytest.raises(UsageError, match="two scenarios would write the same file"):
+    with pytest.raises(UsageError, match="outputs 1 and 2 would both write"):
         check_output_sets([a, b])
     check_output_sets([a, plan_outputs(tmp_path, "bull")])

@@ -18,6 +18,7 @@ Writing rules
 """
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
@@ -126,11 +127,17 @@ def write_workbook(spec: WorkbookSpec, path: str | os.PathLike) -> Path:
 # --- building the workbook ------------------------------------------------------------------
 
 def _build(spec: WorkbookSpec, fh: BinaryIO) -> None:
-    """Write the whole workbook into the open binary file ``fh``."""
-    book = xlsxwriter.Workbook(fh, _WORKBOOK_OPTIONS)
+    """Write the whole workbook into the open binary file ``fh``.
+
+    The zip is built in memory and written with one ``fh.write``: a full disk then fails
+    that one call cleanly (XlsxWriter's zip file writing to ``fh`` directly was left half
+    closed, and its finaliser printed a traceback after the error)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, _WORKBOOK_OPTIONS)
     try:
         _populate(book, spec)
         book.close()
+        fh.write(buffer.getbuffer())
     except FileCreateError as exc:
         cause = exc.args[0] if exc.args and isinstance(exc.args[0], OSError) else None
         raise cause or OSError(str(exc)) from exc

@@ -112,3 +112,31 @@ def test_a_successful_set_leaves_no_temporary_or_backup_file(mini_project):
     assert not _leftovers(mini_project.outputs)
     names = {p.name for p in mini_project.outputs.iterdir()}
     assert {"base.xlsx", "base.run.json", "base.csv", "base-metrics.csv"} <= names
+
+
+def test_a_full_disk_prints_the_error_and_no_traceback(mini_project):
+    """Every temporary file is opened on /dev/full (writes fail with ENOSPC): one clean error,
+    exit 73, and no 'Exception ignored in ZipFile.__del__' traceback after it (a subprocess,
+    so the interpreter's own finalisers run and print where they would)."""
+    import os
+    import subprocess
+    import sys
+    from relhelp import ROOT
+    script = (
+        "import os, sys, tempfile\n"
+        "real = tempfile.mkstemp\n"
+        "def full(*a, **k):\n"
+        "    fd, name = real(*a, **k)\n"
+        "    os.close(fd)\n"
+        "    return os.open('/dev/full', os.O_WRONLY), name\n"
+        "tempfile.mkstemp = full\n"
+        "from finmodel.cli import main\n"
+        "main(sys.argv[1:])\n")
+    before = mini_project.snapshot()
+    res = subprocess.run([sys.executable, "-c", script, "run", "--csv", "-q"], cwd=mini_project.root,
+                         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                         timeout=300)
+    assert res.returncode == 73, res.stderr
+    assert res.stderr.strip().splitlines() == [
+        "error: cannot write outputs/base.xlsx: disk full (no space left on device)"], res.stderr
+    assert mini_project.snapshot() == before and not _leftovers(mini_project.outputs)
