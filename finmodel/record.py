@@ -14,6 +14,7 @@ import sys
 from datetime import datetime, timezone
 from importlib import metadata
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 from .errors import FinModelError, InputMissingError, UsageError
@@ -240,13 +241,17 @@ def recorded_path(path: str, doc: dict) -> Path:
     return Path(cwd) / p
 
 
-def changed_inputs(doc: dict) -> list[str]:
-    """Input files of a record that are missing or changed since it was made (SHA-256)."""
+def changed_inputs(doc: dict, locate: Callable[[str], Path | None] | None = None) -> list[str]:
+    """Input files of a record that are missing or changed since it was made (SHA-256).
+    ``locate`` finds a recorded path (default :func:`recorded_path`); when it gives None (a
+    file outside the project, in a tampered record) the file is reported, never opened."""
     from .assumptions.load import file_sha256
     changed = []
     for path, digest in (doc.get("inputs") or {}).items():
-        p = recorded_path(path, doc)
-        if not p.is_file():
+        p = locate(path) if locate is not None else recorded_path(path, doc)
+        if p is None:
+            changed.append(f"{path}: outside the project, not read")
+        elif not p.is_file():
             changed.append(f"{path}: missing")
         elif file_sha256(p) != digest:
             changed.append(f"{path}: changed since the record was made")

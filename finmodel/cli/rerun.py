@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shlex
 from pathlib import Path
+from typing import Callable
 
 import click
 
@@ -50,7 +51,7 @@ def rerun(ctx, record, outdir, name, quiet) -> None:
     analysis = analysis_named(doc.get("analysis", "run"))
     command = _command(ctx, analysis)
     args = rebuild(analysis, command, doc, record, outdir, name, quiet)
-    changed = changed_inputs(doc)
+    changed = changed_inputs(doc, locator(doc, record))
     for line in changed:
         click.echo(f"warning: {line}; the numbers may differ from the recorded run", err=True)
     if not changed and not quiet:
@@ -85,6 +86,29 @@ def _key_of(analysis: Analysis, param) -> str:
     return "overrides" if "--set" in opts else (opts and sorted(opts)[0]) or "scenario"
 
 
+def _roots(record: Path) -> tuple[Path, Path]:
+    """Where a record's files may be: the current folder, and the folder that holds the
+    record's folder (the project of ``outputs/base.run.json``)."""
+    return Path.cwd(), Path(record).resolve().parent.parent
+
+
+def locator(doc: dict, record: Path) -> Callable[[str], Path | None]:
+    """Find a recorded path: relative to the recorded folder, else to the current folder or
+    the record's project, whichever exists inside the project first; None when it is outside."""
+    from ..assumptions.load import inside
+    from ..record import recorded_path
+    roots = _roots(record)
+
+    def find(text: str) -> Path | None:
+        first = recorded_path(text, doc)
+        candidates = [first] if Path(text).is_absolute() else [first, Path(text), roots[1] / text]
+        for candidate in candidates:
+            if candidate.exists() and inside(candidate, roots):
+                return candidate
+        return first if inside(first, roots) else None
+    return find
+
+
 def rebuild(analysis: Analysis, command: click.Command, doc: dict, record: Path, outdir: Path,
             name: str | None, quiet: bool) -> list[str]:
     """The arguments of ``command`` that repeat the run of ``doc``: one option per record field
@@ -96,24 +120,20 @@ def rebuild(analysis: Analysis, command: click.Command, doc: dict, record: Path,
     UsageError
         a field is missing, of the wrong type, or names a file outside the project.
     """
-    from ..assumptions.load import check_inside, inside
+    from ..assumptions.load import check_inside
     from ..record import recorded_path
     where = f"run record {record}"
     missing = [key for key, arg in analysis.record.items()
                if arg in analysis.required and doc.get(key) is None]
     if missing:
         raise UsageError(f"the run record of a {analysis.name} lacks {', '.join(map(repr, missing))}")
-    roots = (Path.cwd(), Path(record).resolve().parent.parent)
+    find = locator(doc, record)
 
     def locate(key: str, text: str) -> str:
-        """A recorded path: relative to the recorded folder, else to the current folder or the
-        record's project, whichever exists inside the project first."""
-        first = recorded_path(text, doc)
-        if not Path(text).is_absolute():
-            for candidate in (first, Path(text), roots[1] / text):
-                if candidate.exists() and inside(candidate, roots):
-                    return str(candidate)
-        return str(check_inside(first, roots, f"{where}: {key}"))
+        found = find(text)
+        if found is None:
+            check_inside(recorded_path(text, doc), _roots(record), f"{where}: {key}")
+        return str(found)
 
     params = {opt: p for p in command.params for opt in getattr(p, "opts", ())}
     args: list[str] = []

@@ -149,3 +149,12 @@ def test_random_record_mutations_never_crash(mini_project, mc_record, edits, dro
     res = run_main("rerun", path, "-q", "-o", str(mini_project.root))
     assert res.code in CLEAN, (res.code, res.err, doc)
     assert "Traceback" not in res.err and "internal error" not in res.err, res.err
+
+
+def test_recorded_inputs_outside_the_project_are_not_read(mini_project, mc_record):
+    doc = json.loads(mc_record.read_text())
+    doc["inputs"]["/etc/shadow"] = "0" * 64
+    path = _tamper(mini_project, doc)
+    res = run_main("rerun", path, "--name", "again", "-q")
+    assert res.code in (0, 1), res.err
+    assert "warning: /etc/shadow: outside the project, not read" in res.err
