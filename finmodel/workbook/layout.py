@@ -23,6 +23,7 @@ from ..engine.metrics import IRR_GRID
 from ..model.calibration import anchor_formula
 from ..model.defs import CONSTANTS, SHEETS, LineItem
 from ..model.result import IRR_FLOWS, Result, metric_value
+from ..model.supply import active_suppliers
 from .formats import number_format
 from .paging import col_px
 from .spec import (
@@ -821,7 +822,7 @@ def _supplier_charts(book: _Book, sheet: Sheet) -> None:
     cats = f"={quote_sheet(TIMELINE_HOME)}!{abs_a1(YEAR_ROW, FIRST_COL)}:{abs_a1(YEAR_ROW, book.last_col)}"
     s = lambda name, key, color, line=False: ChartSeries(name, cats, _rng(book, key), color, line)  # noqa: E731
     suppliers = tuple(s(label, f"supplier.{k}", SUPPLIER_COLORS[i % len(SUPPLIER_COLORS)])
-                      for i, (k, label, *_) in enumerate(structure.suppliers))
+                      for i, (k, label, *_) in enumerate(active_suppliers(structure)))
     cloud = tuple(s(li.label.split(":", 1)[0], li.key, SUPPLIER_COLORS[i % len(SUPPLIER_COLORS)])
                   for i, li in enumerate(x for x in book.result.catalogue.on("Suppliers")
                                          if x.key.startswith("supplier.cloud.")))
