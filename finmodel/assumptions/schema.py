@@ -565,10 +565,11 @@ class BomLine(_Frozen):
     line's supplier shares. At most one line of the whole bill of materials has it."""
 
     label: str = Field(min_length=1, max_length=60)
-    share_fraction: S(ge=0, le=1, kind="fraction")  # of the component's value before tariffs
     us_made_fraction: S(ge=0, le=1, kind="fraction")
     tariff_rate: S(ge=0, le=5, kind="fraction")  # on the imported value
     us_premium_fraction: S(ge=0, le=2, kind="fraction")  # US-made cost above the imported price
+    # of the component's value before tariffs (the lines of a component sum to 1: edit two together)
+    share_fraction: S(ge=0, le=1, kind="fraction")
     suppliers: dict[SupplierId, SupplierShare] = Field(min_length=1, max_length=30)
     deal_vendor: StrictBool = False
 
