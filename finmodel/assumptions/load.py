@@ -624,7 +624,9 @@ def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
         f, line, col = origins.find(path)
         out.append(Problem(msg, f, line, col, ".".join(str(p) for p in path)))
     for path, msg in supply_chain_problems(scenario.supply_chain, scenario.timeline.years):
-        f, line, col = origins.find(path)
+        by_set = [k for k, v in origins.at.items() if v[0].startswith("--set") and k[:len(path)] == path
+                  and "share_fraction" in k]  # a line's share that a --set changed
+        f, line, col = origins.find(by_set[0]) if by_set else origins.find(path)
         out.append(Problem(msg, f, line, col, ".".join(str(p) for p in path)))
     for path, key in _source_keys(scenario):
         if key not in scenario.sources:

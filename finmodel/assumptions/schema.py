@@ -621,7 +621,7 @@ def supply_chain_problems(chain: SupplyChain, years: list[int]) -> list[tuple[tu
             total = sum(v[t] for v in series.values())
             if abs(total - 1.0) > 1e-9:
                 parts = " + ".join(f"{k} {v[t]:g}" for k, v in series.items())
-                out.append((at + (comp,), f"the shares of {comp}'s lines sum to {total:g} in {y} "
+                out.append((at + (comp,), f"the shares of the {comp} lines sum to {total:g} in {y} "
                             f"({parts}); they must sum to 1 (each is a share of the component's value)"))
                 break
         for k, line in lines.items():

@@ -263,15 +263,15 @@ def _cloud_and_leases(cat, s: Structure) -> None:
     for i, d in enumerate(leased):
         vendor = next((label for k, label, *_ in s.suppliers if k == d.vendor), None)
         cat.add(LineItem(
-            f"supplier.lease.{d.id}", f"{d.label}: lease payments to the SPV"
-            + (f" ({vendor}'s capacity)" if vendor else ""), "US$ bn", SHEET, supply.lease_payment,
+            f"supplier.lease.{d.id}", f"{d.label}: lease payments to its SPV", "US$ bn", SHEET, supply.lease_payment,
             {"added_gw": f"li:deal.{d.id}.gw_added", "years": "year", "refresh_it": "in:capex.refresh_it",
              "servers_life_years": "in:capex.servers.life_years", "usd_bn_per_gw_year": "li:lease_charge_per_gw"},
             "=" + _online_formula("added") + "*{charge}",
             refs={"added": f"li:deal.{d.id}.gw_added", "years": "year", "refresh_it": "in:capex.refresh_it",
                   "life": "in:capex.servers.life_years", "charge": "li:lease_charge_per_gw"}, total=True,
             section="SPV leases: payments to the vehicles that own leased capacity, by deal" if i == 0 else None,
-            note="The deal's GW online x the lease charge per GW-year (P&L: lease payments)."))
+            note="The deal's GW online x the lease charge per GW-year (P&L: lease payments)"
+                 + (f"; the SPV holds {vendor}'s capacity." if vendor else ".")))
     if leased:
         cat.add(_sum("supplier.lease_total", "SPV leases", tuple(f"li:supplier.lease.{d.id}" for d in leased)))
     cat.add(_sum("supplier.programme_total", "Paid for owned capex, cloud contracts and SPV leases",

@@ -276,3 +276,8 @@ def test_an_unknown_vendor_by_set_is_located_there_and_exits_65():
     assert "--set deals.chip-a.accelerator_vendor=nobody" in text and "unknown accelerator vendor" in text
     res = run_main("validate", str(MINI), "--set", "deals.chip-a.accelerator_vendor=nobody")
     assert res.code == 65 and "Traceback" not in res.err and "unknown accelerator vendor" in res.err
+
+
+def test_a_share_set_by_set_that_breaks_the_sum_is_located_at_the_set():
+    text = "\n".join(_problems(MINI, [f"{BOM}.servers.racks.share_fraction=0.5"]))
+    assert f"--set {BOM}.servers.racks.share_fraction=0.5" in text and "sum to 1.2 in 2025" in text, text
