@@ -167,7 +167,7 @@ def _input_cell(wb, path: str, year: int | None = None):
     (MINI, "financing.unfunded_gap_rate", None, 0.12),
     (BASE, "supply_chain.bom.servers.accelerators.tariff_rate", 2029, 0.25),        # a tariff rate
     (BASE, "supply_chain.bom.power_cooling.cooling.us_made_fraction", 2028, 0.9),   # a US-made share
-    (BASE, "supply_chain.bom.servers.accelerators.suppliers.amd.share_fraction", 2030, 0.4),  # deal-vendor line
+    (BASE, "supply_chain.bom.servers.accelerators.suppliers.amd.share_fraction", 2032, 0.4),  # deal-vendor line
     (MINI, "supply_chain.bom.networking.network.suppliers.odm.share_fraction", 2028, 0.9),   # a supplier's share
     (MINI, "capex.building_land.lead_time_years", None, 2),  # suppliers paid over the lead time
 ])
