@@ -155,7 +155,20 @@ class Drivers:
             if f.bounds is not None:
                 bad |= f.bounds.outside(arr)
         bad |= broken(values, n)
+        bad |= _bom_shares_broken(values, self.structure, n)
         return replace(self, values=values, n=n, invalid=bad)
+
+
+def _bom_shares_broken(values: Mapping[str, np.ndarray], s: Structure, n: int) -> np.ndarray:
+    """(n,) bool: rows where a capex component's bill-of-materials shares do not sum to 1 in
+    some year (the rule ``assumptions.schema.supply_chain_problems`` applies at load)."""
+    bad = np.zeros(n, dtype=bool)
+    for comp in {c for _, _, c, _, _ in s.bom}:
+        total = sum(np.broadcast_to(values[f"supply_chain.bom.{comp}.{j}.share_fraction"],
+                                    (n, values[f"supply_chain.bom.{comp}.{j}.share_fraction"].shape[1]))
+                    for j, _, c, _, _ in s.bom if c == comp)
+        bad |= (np.abs(total - 1.0) > 1e-9).any(axis=1)
+    return bad
 
 
 def build_drivers(scenario: Scenario, deals: Iterable[Deal]) -> Drivers:

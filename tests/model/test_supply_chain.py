@@ -281,3 +281,35 @@ def test_an_unknown_vendor_by_set_is_located_there_and_exits_65():
 def test_a_share_set_by_set_that_breaks_the_sum_is_located_at_the_set():
     text = "\n".join(_problems(MINI, [f"{BOM}.servers.racks.share_fraction=0.5"]))
     assert f"--set {BOM}.servers.racks.share_fraction=0.5" in text and "sum to 1.2 in 2025" in text, text
+
+
+def test_the_identities_hold_for_any_bill_of_materials():
+    # 64 random bills of materials in one batch: line shares (summing to 1), origins, supplier
+    # weights and a deal vendor; every row keeps suppliers + tariff = capex (placed and paid by
+    # component) and US-made + imported = capex, and every check passes
+    rng = np.random.default_rng(14)
+    n = 64
+    split, power = rng.uniform(0, 1, n), rng.uniform(0, 1, n)
+    over = {f"{BOM}.servers.accelerators.share_fraction": split, f"{BOM}.servers.racks.share_fraction": 1 - split,
+            f"{BOM}.power_cooling.power.share_fraction": power, f"{BOM}.power_cooling.cooling.share_fraction": 1 - power}
+    for j, c in _lines(run_engine(drivers_for(load(MINI)))):
+        over |= {f"{BOM}.{c}.{j}.us_made_fraction": rng.uniform(0, 1, n),
+                 f"{BOM}.{c}.{j}.tariff_rate": rng.uniform(0, 0.6, n),
+                 f"{BOM}.{c}.{j}.us_premium_fraction": rng.uniform(0, 0.4, n)}
+    over[f"{BOM}.servers.accelerators.suppliers.odm.share_fraction"] = rng.uniform(0, 1, n)
+    d = drivers_for(load(MINI, ["deals.chip-a.accelerator_vendor=odm"]))
+    r = run_engine(d.with_overrides({k: np.asarray(v) for k, v in over.items()}))
+    li, s = r.line_items, r.drivers.structure
+    assert r.checks_pass.all()
+    for c in COMPONENTS:
+        paid = sum(li[f"supplier.{k}.paid.{c}"] for k, *_ in active_suppliers(s) if f"supplier.{k}.paid.{c}" in li)
+        np.testing.assert_allclose(paid + li[f"supply.tariff_paid.{c}"], li[f"capex_spend.{c}"], rtol=1e-10, atol=1e-9)
+    np.testing.assert_allclose(li["supply.us_made_total"] + li["supply.imported_total"], li["capex_total"],
+                               rtol=1e-10, atol=1e-9)
+
+
+def test_batch_rows_whose_line_shares_do_not_sum_to_1_are_invalid():
+    d = drivers_for(load(MINI))
+    batch = d.with_overrides({f"{BOM}.servers.accelerators.share_fraction": np.array([0.7, 0.8, 0.6]),
+                              f"{BOM}.servers.racks.share_fraction": np.array([0.3, 0.2, 0.3])})
+    assert batch.invalid.tolist() == [False, False, True]
