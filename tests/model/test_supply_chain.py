@@ -313,3 +313,20 @@ def test_batch_rows_whose_line_shares_do_not_sum_to_1_are_invalid():
     batch = d.with_overrides({f"{BOM}.servers.accelerators.share_fraction": np.array([0.7, 0.8, 0.6]),
                               f"{BOM}.servers.racks.share_fraction": np.array([0.3, 0.2, 0.3])})
     assert batch.invalid.tolist() == [False, False, True]
+
+
+def test_a_deal_vendor_line_in_a_facility_component_adds_up(tmp_path):
+    # the deal-vendor line may sit in a facility component: a deal's GW added (not priced) pay
+    # its vendor, the component's GW bought are the total
+    path = _mini_copy(tmp_path, "tariff_rate: 0.0, us_premium_fraction: 0.0, deal_vendor: true,",
+                      "tariff_rate: 0.0, us_premium_fraction: 0.0,")
+    text = path.read_text().replace("shell: {label: Shell and land,", "shell: {label: Shell and land, deal_vendor: true,")
+    path.write_text(text)
+    r = run_engine(drivers_for(load(path, ["deals.chip-a.accelerator_vendor=odm"])))
+    li = r.line_items
+    np.testing.assert_allclose(li["bom.gw_total.shell"], li["purchases_gw.building_land"], rtol=1e-12)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        want = np.where(li["bom.gw_total.shell"] > 0,
+                        li["bom.paid.shell"] * li["deal.chip-a.gw_added"] / li["bom.gw_total.shell"], 0.0)
+    np.testing.assert_allclose(li["supplier.odm.shell"], want, rtol=1e-12, atol=1e-12)
+    assert li["supplier.odm.shell"].sum() > 0 and r.checks_pass.all()
