@@ -196,14 +196,18 @@ def _structurally_unused(fields: list[InputField], deals: list[Deal],
     """Inputs that the structure leaves unread move nothing: they are shown as information, not
     as inputs — a status's slip or realisation that no included deal takes (from its status),
     the cover target of a tranche that is not sculpted, the years averaged by a terminal
-    value that is not averaged, and the share of a bill-of-materials line's only supplier."""
+    value that is not averaged, the share of a component's only bill-of-materials line and of a
+    line's only supplier."""
     used = {d.status.value for d in deals if d.delay_years is None}
     used_real = {d.status.value for d in deals if d.realisation_fraction is None}
     tranches = scenario.financing.tranches
     unsculpted = {f"financing.tranches.{k}.dscr_target" for k, t in tranches.items()
                   if t.amortisation.value != "sculpted"}
     for comp in type(scenario.supply_chain.bom).model_fields:
-        for k, line in getattr(scenario.supply_chain.bom, comp).items():
+        lines = getattr(scenario.supply_chain.bom, comp)
+        if len(lines) == 1:  # a component's only line is all of it (its share must be 1)
+            unsculpted.add(f"supply_chain.bom.{comp}.{next(iter(lines))}.share_fraction")
+        for k, line in lines.items():
             if len(line.suppliers) == 1:  # a line's only supplier is paid all of it, whatever its share
                 unsculpted.add(f"supply_chain.bom.{comp}.{k}.suppliers.{next(iter(line.suppliers))}.share_fraction")
     if scenario.valuation.terminal_method.value != "averaged":
