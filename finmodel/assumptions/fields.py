@@ -123,9 +123,11 @@ def _section(path: str, model: BaseModel) -> str:
     return f"{head}: {label}" if label and "." in path else head
 
 
-def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> Iterable[InputField]:
-    """The model's own numbers and flags (in declared order), then its sub-blocks'."""
-    section = _section(prefix, model)
+def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping,
+          parent: str | None = None) -> Iterable[InputField]:
+    """The model's own numbers and flags (in declared order), then its sub-blocks'. A nested
+    block without a label of its own is in its parent's section (a line's supplier shares)."""
+    section = parent if parent and not getattr(model, "label", None) else _section(prefix, model)
     children = []
     # a nested block without a label of its own names its inputs ("Status delay: signed")
     head = humanise(prefix.rsplit(".", 1)[1]) if "." in prefix and not getattr(model, "label", None) else ""
@@ -156,7 +158,7 @@ def _walk(model: BaseModel, prefix: str, years: list[int], sources: Mapping) -> 
         elif isinstance(v, dict) and name != "sources":
             children += [(f"{path}.{k}", item) for k, item in v.items() if isinstance(item, BaseModel)]
     for path, child in children:
-        yield from _walk(child, path, years, sources)
+        yield from _walk(child, path, years, sources, section)
 
 
 def deal_bounds(column: str) -> Bounds:
@@ -194,17 +196,20 @@ def _structurally_unused(fields: list[InputField], deals: list[Deal],
     """Inputs that the structure leaves unread move nothing: they are shown as information, not
     as inputs — a status's slip or realisation that no included deal takes (from its status),
     the cover target of a tranche that is not sculpted, the years averaged by a terminal
-    value that is not averaged, and the share of a component's only supplier."""
+    value that is not averaged, the share of a component's only bill-of-materials line and of a
+    line's only supplier."""
     used = {d.status.value for d in deals if d.delay_years is None}
     used_real = {d.status.value for d in deals if d.realisation_fraction is None}
     tranches = scenario.financing.tranches
     unsculpted = {f"financing.tranches.{k}.dscr_target" for k, t in tranches.items()
                   if t.amortisation.value != "sculpted"}
-    for comp in ("servers", "networking", "power_cooling", "building_land"):
-        sole = [k for k, v in scenario.supply_chain.suppliers.items()
-                if getattr(v, f"{comp}_fraction") is not None]
-        if len(sole) == 1:  # a component's only supplier is paid all of it, whatever its share
-            unsculpted.add(f"supply_chain.suppliers.{sole[0]}.{comp}_fraction")
+    for comp in type(scenario.supply_chain.bom).model_fields:
+        lines = getattr(scenario.supply_chain.bom, comp)
+        if len(lines) == 1:  # a component's only line is all of it (its share must be 1)
+            unsculpted.add(f"supply_chain.bom.{comp}.{next(iter(lines))}.share_fraction")
+        for k, line in lines.items():
+            if len(line.suppliers) == 1:  # a line's only supplier is paid all of it, whatever its share
+                unsculpted.add(f"supply_chain.bom.{comp}.{k}.suppliers.{next(iter(line.suppliers))}.share_fraction")
     if scenario.valuation.terminal_method.value != "averaged":
         unsculpted.add("valuation.terminal_fcf_years")  # read only by the averaged terminal value
     out = []

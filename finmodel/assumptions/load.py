@@ -19,15 +19,16 @@ from ..errors import (AssumptionError, InputMissingError, Problem, UsageError, c
 from .csvio import parse_number, read_csv
 from .fields import check_series_years, expand_series, input_fields
 from .rules import breaches
-from .schema import SLUG, Anchor, Calibration, Deal, Scenario
+from .schema import SLUG, Anchor, Calibration, Deal, Scenario, supply_chain_problems
 from .yamlio import Located, read_yaml
 
 __all__ = ["Assumptions", "load", "load_deals", "parse_override", "DEAL_COLUMNS", "file_sha256"]
 
 DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "value_covers",
-                "start_year", "term_years", "ramp", "shares", "include", "status", "financing", "delay_years",
+                "start_year", "term_years", "ramp", "shares", "include", "status", "financing",
+                "accelerator_vendor", "delay_years",
                 "realisation_fraction", "basis", "source", "source_url", "as_of", "note")
-_DEAL_OPTIONAL = ("shares", "financing", "delay_years", "realisation_fraction", "source_url", "note")
+_DEAL_OPTIONAL = ("shares", "financing", "accelerator_vendor", "delay_years", "realisation_fraction", "source_url", "note")
 _DEAL_FLOATS = ("capacity_gw", "value_usd_bn", "realisation_fraction")
 _DEAL_INTS = ("start_year", "term_years", "delay_years")
 _DEAL_BLANK_IS_NONE = ("delay_years", "realisation_fraction")  # blank: the status's value
@@ -481,6 +482,8 @@ def _deal_values(row: dict, i: int, where: Any, problems: list[Problem]) -> dict
         out["include"] = inc == "true"
     if not out.get("financing"):
         out.pop("financing", None)  # blank: owned deals are owned
+    if not out.get("accelerator_vendor"):
+        out.pop("accelerator_vendor", None)  # blank: from the partner (schema.deal_vendor)
     parsed = []
     for part in out.get("shares", "").split():
         value, why = parse_number(part)
@@ -595,6 +598,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
     if scenario is not None:
         problems += _deal_source_problems(scenario, rows, table, set_at)
         problems += _deal_timeline_problems(scenario, rows, deals, table, set_at)
+        problems += _deal_vendor_problems(scenario, rows, deals, table, set_at)
     included = sum(d.include for d in deals)
     if included > MAX_INCLUDED_DEALS:
         problems.append(Problem(f"{included} included deals: at most {MAX_INCLUDED_DEALS} (each is its own "
@@ -679,6 +683,11 @@ def _cross_problems(scenario: Scenario, origins: _Origins) -> list[Problem]:
     for path, msg in check_series_years(scenario):
         f, line, col = origins.find(path)
         out.append(Problem(msg, f, line, col, ".".join(str(p) for p in path)))
+    for path, msg in supply_chain_problems(scenario.supply_chain, scenario.timeline.years):
+        by_set = [k for k, v in origins.at.items() if v[0].startswith("--set") and k[:len(path)] == path
+                  and "share_fraction" in k]  # a line's share that a --set changed
+        f, line, col = origins.find(by_set[0]) if by_set else origins.find(path)
+        out.append(Problem(msg, f, line, col, ".".join(str(p) for p in path)))
     for path, key in _source_keys(scenario):
         if key not in scenario.sources:
             f, line, col = origins.find(path + ("source",))
@@ -716,6 +725,24 @@ def _deal_timeline_problems(scenario: Scenario, rows: list[dict], deals: list[De
         out.append(Problem(f"deal {d.id!r} starts in {d.start_year}, after the timeline ends in {last}: "
                            "it would add nothing; extend timeline.last_year or set include to false",
                            *_deal_cell(table, set_at, i, "start_year"), f"deals[{d.id}].start_year"))
+    return out
+
+
+def _deal_vendor_problems(scenario: Scenario, rows: list[dict], deals: list[Deal], table: Any,
+                          set_at: Mapping[tuple[int, str], str]) -> list[Problem]:
+    """A deal's ``accelerator_vendor`` names a supplier of the scenario's supply chain."""
+    known = scenario.supply_chain.suppliers
+    by_id = {d.id: d for d in deals}
+    out = []
+    for i, row in enumerate(rows):
+        d = by_id.get((row.get("id") or "").strip())
+        if d is None or not d.accelerator_vendor or d.accelerator_vendor in known:
+            continue
+        out.append(Problem(f"unknown accelerator vendor {d.accelerator_vendor!r}"
+                           f"{_did_you_mean(d.accelerator_vendor, known)}; name a supplier of "
+                           f"supply_chain.suppliers ({', '.join(known)}) or leave it blank",
+                           *_deal_cell(table, set_at, i, "accelerator_vendor"),
+                           f"deals[{d.id}].accelerator_vendor"))
     return out
 
 

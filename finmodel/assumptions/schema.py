@@ -35,7 +35,7 @@ from ..errors import code_point
 
 __all__ = [
     "Basis", "Quantity", "Bounds", "Source", "Grade", "GRADE_MEANING", "Timeline", "Commitments", "ExistingFleet",
-    "Component", "Capex", "Supplier", "Origin", "SupplyOrigin", "SupplyChain", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
+    "Component", "Capex", "Supplier", "SupplierShare", "BomLine", "Bom", "SupplyChain", "supply_chain_problems", "deal_vendor", "Operations", "RevenuePathKind", "ExplicitPath", "GrowthPath",
     "DecayingGrowthPath", "SCurvePath", "Revenue", "CostMode", "ShareOfRevenueCost",
     "ExplicitCost", "OperatingCosts", "Tax", "Financing", "Valuation", "Scenario",
     "DealKind", "RampKind", "Deal", "COMPONENTS", "field_bounds", "INPUT_FLAG", "Flag", "INFORMATIONAL", "Anchor", "Measure",
@@ -539,55 +539,121 @@ FrozenModel = _Frozen  # the base of every input model: frozen, extra="forbid", 
 
 
 SupplierId = slug_id("supplier")
+BomLineId = slug_id("bill-of-materials line")
 
 
 class Supplier(_Frozen):
-    """Who is paid for owned capex: the supplier's share of each capex component (weights,
-    normalised over the suppliers of a component, so the shipped shares sum to 1 and an edit
-    keeps the total), and a reported revenue to set the programme's spend against (context)."""
+    """Who is paid for owned capex (a name the bill of materials' lines refer to), and a
+    reported revenue to set the programme's spend against (context)."""
 
     label: str = Field(min_length=1, max_length=60)
-    servers_fraction: Q(ge=0, le=1, kind="fraction") | None = None
-    networking_fraction: Q(ge=0, le=1, kind="fraction") | None = None
-    power_cooling_fraction: Q(ge=0, le=1, kind="fraction") | None = None
-    building_land_fraction: Q(ge=0, le=1, kind="fraction") | None = None
     reported_revenue_usd_bn: Q(gt=0, le=100_000, kind="usd_bn") | None = None  # a year's, for context
 
 
-class Origin(_Frozen):
-    """Where a capex component is made, and what that costs: the US-made share of its value,
-    the tariff on imported content and the cost premium of making it in the US."""
+class SupplierShare(_Frozen):
+    """A supplier's share of a bill-of-materials line, per year (a weight: normalised over the
+    line's suppliers, so the shipped shares sum to 1 and an edit of one keeps the total)."""
 
+    share_fraction: S(ge=0, le=1, kind="fraction")
+
+
+class BomLine(_Frozen):
+    """One line of the bill of materials inside a capex component (accelerators and systems,
+    racks and servers, cabling, ...): its share of the component's value before tariffs, where
+    it is made and what that costs, and who supplies it.
+
+    ``deal_vendor``: the GW an owned deal brings pays the deal's accelerator vendor (the deal
+    table's ``accelerator_vendor``) for this line; refreshes and expansion capacity pay the
+    line's supplier shares. At most one line of the whole bill of materials has it."""
+
+    label: str = Field(min_length=1, max_length=60)
     us_made_fraction: S(ge=0, le=1, kind="fraction")
     tariff_rate: S(ge=0, le=5, kind="fraction")  # on the imported value
     us_premium_fraction: S(ge=0, le=2, kind="fraction")  # US-made cost above the imported price
+    # of the component's value before tariffs (the lines of a component sum to 1: edit two together)
+    share_fraction: S(ge=0, le=1, kind="fraction")
+    suppliers: dict[SupplierId, SupplierShare] = Field(min_length=1, max_length=30)
+    deal_vendor: StrictBool = False
 
 
-class SupplyOrigin(_Frozen):
-    """The origin of each capex component (the same components as ``capex``)."""
+BomLines = Annotated[dict[BomLineId, BomLine], Field(min_length=1, max_length=10)]
 
-    servers: Origin
-    networking: Origin
-    power_cooling: Origin
-    building_land: Origin
+
+class Bom(_Frozen):
+    """The bill of materials: the lines of each capex component (the same components as
+    ``capex``); a component's line shares sum to 1 in every year."""
+
+    servers: BomLines
+    networking: BomLines
+    power_cooling: BomLines
+    building_land: BomLines
 
 
 class SupplyChain(_Frozen):
-    """The bill of materials of owned capex: suppliers by component and origin by component.
+    """The bill of materials of owned capex: lines within each capex component, each with its
+    origin and suppliers.
 
     Capex per GW is the price of imported content before tariffs; a component's capex is raised
-    by its supply factor, 1 + imported share x tariff + US share x US premium (``engine.supply``)."""
+    by its supply factor, the sum over its lines of share x (1 + imported share x tariff + US
+    share x US premium) (``engine.supply``). Depreciation stays by component."""
 
     suppliers: dict[SupplierId, Supplier] = Field(min_length=1, max_length=30)
-    origin: SupplyOrigin
+    bom: Bom
 
-    @model_validator(mode="after")
-    def _every_component_has_a_supplier(self) -> "SupplyChain":
-        for c in COMPONENTS:
-            shares = [getattr(s, f"{c}_fraction") for s in self.suppliers.values()]
-            if all(q is None for q in shares):
-                raise ValueError(f"no supplier has a {c}_fraction: every capex component needs at least one")
-        return self
+
+def _step_values(value: Any, years: list[int]) -> list[float]:
+    """A number or a step series ``{year: value}`` at each of ``years`` (the latest key at or
+    before the year; before the first key, the first value)."""
+    if not isinstance(value, dict):
+        return [float(value)] * len(years)
+    keys = sorted(value)
+    return [float(value[max([k for k in keys if k <= y], default=keys[0])]) for y in years]
+
+
+def supply_chain_problems(chain: SupplyChain, years: list[int]) -> list[tuple[tuple, str]]:
+    """What the schema of one block cannot see in the supply chain: a component's line shares
+    that do not sum to 1 in some year, a line's supplier that is not in the suppliers block,
+    more than one ``deal_vendor`` line. [(path tuple, message)], located at the offending key."""
+    out: list[tuple[tuple, str]] = []
+    at = ("supply_chain", "bom")
+    for comp in COMPONENTS:
+        lines = getattr(chain.bom, comp)
+        series = {k: _step_values(line.share_fraction.value, years) for k, line in lines.items()}
+        for t, y in enumerate(years):
+            total = sum(v[t] for v in series.values())
+            if abs(total - 1.0) > 1e-9:
+                parts = " + ".join(f"{k} {v[t]:g}" for k, v in series.items())
+                out.append((at + (comp,), f"the shares of the {comp} lines sum to {total:g} in {y} "
+                            f"({parts}); they must sum to 1 (each is a share of the component's value)"))
+                break
+        for k, line in lines.items():
+            for sup in line.suppliers:
+                if sup not in chain.suppliers:
+                    known = ", ".join(chain.suppliers)
+                    out.append((at + (comp, k, "suppliers", sup),
+                                f"unknown supplier {sup!r}; add it to supply_chain.suppliers (known: {known})"))
+    seen: dict[str, str] = {}
+    for c in COMPONENTS:
+        for k in getattr(chain.bom, c):
+            if k in seen:
+                out.append((at + (c, k), f"line id {k!r} is already a line of {seen[k]}: "
+                            "each line of the bill of materials needs its own id"))
+            seen.setdefault(k, c)
+    vendors = [(c, k) for c in COMPONENTS for k, line in getattr(chain.bom, c).items() if line.deal_vendor]
+    for c, k in vendors[1:]:
+        out.append((at + (c, k, "deal_vendor"), f"only one line may have deal_vendor: true "
+                    f"(already {vendors[0][0]}.{vendors[0][1]})"))
+    return out
+
+
+def deal_vendor(deal: "Deal", supplier_ids) -> str | None:
+    """The supplier an owned deal pays for the ``deal_vendor`` line of its GW: the deal table's
+    ``accelerator_vendor`` if given, else the supplier whose id is the partner's name (``AMD``
+    -> ``amd``), else None (the line's supplier shares, as for expansion capacity)."""
+    if deal.accelerator_vendor:
+        return deal.accelerator_vendor
+    slug = re.sub(r"[^a-z0-9]+", "_", deal.partner.lower()).strip("_")
+    return slug if slug in supplier_ids else None
 
 
 class Revenue(_Frozen):
@@ -898,6 +964,8 @@ class Deal(_Frozen):
     include: bool
     status: DealStatus
     financing: DealFinancing = DealFinancing.OWN  # owned deals: own or lease through an SPV
+    # owned deals: the supplier paid for the accelerator line of its GW (blank: from the partner)
+    accelerator_vendor: str | None = Field(default=None, pattern=SLUG.pattern)
     delay_years: int | None = Field(default=None, ge=0, le=10)  # blank: the status's slip
     realisation_fraction: float | None = Field(default=None, ge=0, le=1.5, allow_inf_nan=False)
     basis: Basis
@@ -934,6 +1002,14 @@ class Deal(_Frozen):
         if financing is DealFinancing.LEASE and info.data.get("kind") is DealKind.CLOUD:
             raise ValueError("only an owned deal can be leased (a cloud deal is already a lease)")
         return financing
+
+    @field_validator("accelerator_vendor")
+    @classmethod
+    def _vendor_owned_only(cls, vendor: str | None, info: ValidationInfo) -> str | None:
+        if vendor and info.data.get("kind") is DealKind.CLOUD:
+            raise ValueError("only an owned deal has an accelerator vendor (a cloud deal's "
+                             "payments go to its partner); leave it blank")
+        return vendor
 
     @field_validator("value_covers")
     @classmethod

@@ -145,6 +145,7 @@ class DealShape(NamedTuple):
     own_delay: bool = False        # the deal gives its own slip (else its status's)
     own_realisation: bool = False  # the deal gives its own realisation (else its status's)
     financing: str = "own"         # owned deals: own (capex) or lease (through an SPV)
+    vendor: str | None = None      # owned deals: the supplier paid for the deal-vendor BOM line
 
 
 class RoundShape(NamedTuple):
@@ -174,5 +175,8 @@ class Structure:
     # every editable input: (path, Inputs-sheet section, its bounds or None, per year?) — the
     # checks that an edit in the workbook stays inside what the engine accepts
     inputs: tuple[tuple[str, str, object, bool], ...] = ()
-    # the supply chain: (supplier id, label, the components it supplies, has a reported revenue)
+    # the supply chain: (supplier id, label, the bill-of-materials lines it supplies (by share or
+    # as a deal's vendor), has a reported revenue)
     suppliers: tuple[tuple[str, str, tuple[str, ...], bool], ...] = ()
+    # the bill of materials: (line id, label, capex component, deal_vendor, its suppliers by share)
+    bom: tuple[tuple[str, str, str, bool, tuple[str, ...]], ...] = ()

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..assumptions.fields import InputField, input_fields
 from ..assumptions.rules import broken
-from ..assumptions.schema import COMPONENTS, Deal, Scenario
+from ..assumptions.schema import COMPONENTS, Deal, Scenario, deal_vendor
 from ..errors import did_you_mean
 from .defs import DealShape, RoundShape, Structure
 from .timeline import Timeline
@@ -30,6 +30,11 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal],
     """What is fixed for a whole batch: segments, cost modes, components, included deals and
     the editable inputs with their bounds."""
     deals = tuple(deals)
+    chain = scenario.supply_chain
+    bom = tuple((k, line.label, c, line.deal_vendor, tuple(line.suppliers))
+                for c in COMPONENTS for k, line in getattr(chain.bom, c).items())
+    vendors = {d.id: deal_vendor(d, chain.suppliers) for d in deals if d.kind.value == "owned"}
+    vendor_line = next((k for k, _, _, dv, _ in bom if dv), None)
     return Structure(
         segments=tuple((k, s.label, s.path) for k, s in scenario.revenue.segments.items()),
         costs=tuple((k, c.label, c.mode) for k in type(scenario.operating_costs).model_fields
@@ -38,7 +43,7 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal],
                          for c in COMPONENTS),
         deals=tuple(DealShape(d.id, f"{d.partner} ({d.id})", d.kind.value, d.value_covers.value,
                               d.ramp.value, d.status.value, d.delay_years is not None,
-                              d.realisation_fraction is not None, d.financing.value)
+                              d.realisation_fraction is not None, d.financing.value, vendors.get(d.id))
                     for d in deals if d.include),
         rationing=scenario.demand.rationing.value,
         terminal_method=scenario.valuation.terminal_method.value,
@@ -47,9 +52,12 @@ def structure_of(scenario: Scenario, deals: Iterable[Deal],
         tranches=tuple((k, t.label, t.amortisation.value) for k, t in scenario.financing.tranches.items()),
         warrants=tuple((k, w.label, w.deal) for k, w in scenario.financing.warrants.items()),
         inputs=tuple((f.path, f.section, f.bounds, f.series) for f in fields if not f.informational),
-        suppliers=tuple((k, v.label, tuple(c for c in COMPONENTS if getattr(v, f"{c}_fraction") is not None),
+        suppliers=tuple((k, v.label, tuple(j for j, _, _, _, sups in bom if k in sups or (
+                            j == vendor_line and any(vendors.get(d.id) == k and d.include and d.financing.value == "own"
+                                                     for d in deals))),
                          v.reported_revenue_usd_bn is not None)
-                        for k, v in scenario.supply_chain.suppliers.items()),
+                        for k, v in chain.suppliers.items()),
+        bom=bom,
     )
 
 
@@ -147,7 +155,20 @@ class Drivers:
             if f.bounds is not None:
                 bad |= f.bounds.outside(arr)
         bad |= broken(values, n)
+        bad |= _bom_shares_broken(values, self.structure, n)
         return replace(self, values=values, n=n, invalid=bad)
+
+
+def _bom_shares_broken(values: Mapping[str, np.ndarray], s: Structure, n: int) -> np.ndarray:
+    """(n,) bool: rows where a capex component's bill-of-materials shares do not sum to 1 in
+    some year (the rule ``assumptions.schema.supply_chain_problems`` applies at load)."""
+    bad = np.zeros(n, dtype=bool)
+    for comp in {c for _, _, c, _, _ in s.bom}:
+        total = sum(np.broadcast_to(values[f"supply_chain.bom.{comp}.{j}.share_fraction"],
+                                    (n, values[f"supply_chain.bom.{comp}.{j}.share_fraction"].shape[1]))
+                    for j, _, c, _, _ in s.bom if c == comp)
+        bad |= (np.abs(total - 1.0) > 1e-9).any(axis=1)
+    return bad
 
 
 def build_drivers(scenario: Scenario, deals: Iterable[Deal]) -> Drivers:

@@ -316,14 +316,21 @@ def _capex(cat, s: Structure) -> None:
             f"price_index.{c}", f"{label}: price index", "index", "Capex", capex.price_index,
             {"price_change_per_year": f"{p}.price_change_per_year", "period": "period"},
             "=(1+{price_change_per_year})^({period}-1)", section=sec))
-        o = f"in:supply_chain.origin.{c}"
-        cat.add(LineItem(
-            f"supply_factor.{c}", f"{label}: tariff and US-premium factor", "x", "Capex", supply.supply_factor,
-            {"us_made_fraction": f"{o}.us_made_fraction", "tariff_rate": f"{o}.tariff_rate",
-             "us_premium_fraction": f"{o}.us_premium_fraction"},
-            "=1+(1-{us_made_fraction})*{tariff_rate}+{us_made_fraction}*{us_premium_fraction}",
-            note="1 + imported share x tariff + US-made share x US premium (supply chain inputs): the "
-                 "cost per GW is the price of imported content before tariffs."))
+        lines = [j for j, _, comp, _, _ in s.bom if comp == c]
+        for j, jlabel, _, _, _ in (x for x in s.bom if x[2] == c):
+            o = f"in:supply_chain.bom.{c}.{j}"
+            cat.add(LineItem(
+                f"supply_factor.{c}.{j}", f"{jlabel}: share x (tariff and US-premium factor)", "x", "Capex",
+                supply.line_factor,
+                {"share_fraction": f"{o}.share_fraction", "us_made_fraction": f"{o}.us_made_fraction",
+                 "tariff_rate": f"{o}.tariff_rate", "us_premium_fraction": f"{o}.us_premium_fraction"},
+                "={share_fraction}*(1+(1-{us_made_fraction})*{tariff_rate}+{us_made_fraction}*{us_premium_fraction})",
+                note="The line's share of the component x (1 + imported share x tariff + US-made share x US "
+                     "premium), from the bill of materials (Suppliers sheet)."))
+        cat.add(_sum(f"supply_factor.{c}", f"{label}: tariff and US-premium factor", "x", "Capex",
+                     tuple(f"li:supply_factor.{c}.{j}" for j in lines),
+                     note="The sum over the component's bill-of-materials lines: the cost per GW is the price "
+                          "of imported content before tariffs."))
         cat.add(LineItem(
             f"cost_index.{c}", f"{label}: cost index (price index x supply factor)", "index", "Capex",
             supply.cost_index, {"price_index": f"li:price_index.{c}", "factor": f"li:supply_factor.{c}"},

@@ -195,17 +195,28 @@ class _Evaluator:
         return self.metrics[key]
 
 
-def run(drivers: Drivers, anchors: Sequence = ()) -> Result:
+def run(drivers: Drivers, anchors: Sequence = (), outputs: Sequence[str] | None = None) -> Result:
     """Evaluate every line item and metric for all ``drivers.n`` scenarios (checks on use).
 
     ``anchors``: calibration anchors (``assumptions`` data) to evaluate beside the metrics.
+    ``outputs``: only these metrics and line items (and what they depend on) are evaluated;
+    the result's ``line_items`` and ``metrics`` then hold just those (an analysis of NPV
+    needs neither the financing plan nor the supplier view). Values do not depend on it.
     """
     from .calibration import check_anchors, evaluate_anchors
     cat = build_catalogue(drivers.structure)
     check_anchors(anchors, cat, drivers.timeline)
     ev = _Evaluator(drivers, cat)
-    items = {key: ev.item(key) for key in cat.line_items}
-    metrics = {key: ev.metric(key) for key in cat.metrics}
+    if outputs is None:
+        items = {key: ev.item(key) for key in cat.line_items}
+        metrics = {key: ev.metric(key) for key in cat.metrics}
+    else:
+        for key in outputs:
+            if key in cat.metrics:
+                ev.metric(key)
+            else:
+                ev.item(key)
+        items, metrics = ev.items, ev.metrics
     result = Result(drivers, cat, items, metrics, ev)
     if anchors:
         result = Result(drivers, cat, items, metrics, ev, evaluate_anchors(anchors, result))

@@ -104,7 +104,7 @@ def _run_chunk(drivers: Drivers, overrides, scales, outputs, keep_rows, values, 
     batch = drivers.with_overrides({k: v[sl] for k, v in overrides.items()},
                                    {k: v[sl] for k, v in scales.items()})
     with np.errstate(all="ignore"):  # invalid rows may divide by zero; they are excluded
-        result = run(batch)
+        result = run(batch, outputs=[_split(o)[0] for o in outputs] + list(keep_rows))
     for o in outputs:  # rows whose inputs left their bounds are not results: NaN
         values[o][sl] = np.where(batch.invalid & mask_invalid, np.nan, output_values(result, o))
     for k in keep_rows:  # stored year-major: per-year percentiles then need no copy

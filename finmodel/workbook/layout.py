@@ -23,6 +23,7 @@ from ..engine.metrics import IRR_GRID
 from ..model.calibration import anchor_formula
 from ..model.defs import CONSTANTS, SHEETS, LineItem
 from ..model.result import IRR_FLOWS, Result, metric_value
+from ..model.supply import active_suppliers
 from .formats import number_format
 from .paging import col_px
 from .spec import (
@@ -274,8 +275,9 @@ _SUBTITLES = {
     "Capex": "Owned capex by component: GW bought (new capacity at its IT price, IT refresh) x cost per GW x price index "
              "x supply factor (tariffs, US premium).",
     "Depreciation": "Straight-line depreciation by vintage (one row per purchase year) down to the residual value.",
-    "Suppliers": "Owned capex by origin (US-made with its premium, imported with its tariff) and by supplier, the "
-                 "cloud partners' receipts, and a supplier's payments against its reported revenue.",
+    "Suppliers": "Owned capex by bill-of-materials line, origin (US-made with its premium, imported with its tariff) "
+                 "and supplier (paid as capex is paid), the cloud partners' receipts, the SPV leases, and a "
+                 "supplier's payments against its reported revenue.",
     "Revenue": "Revenue demand by segment, and the revenue the capacity in use serves.",
     "P&L": "Revenue, partner share, compute (inference = cost of revenue; training), operating costs, "
            "EBIT, EBITDA and tax with loss carry-forward.",
@@ -816,15 +818,15 @@ SUPPLIER_COLORS = (GREEN, "#C00000", "#000000", BLUE, GREY, ORANGE, PURPLE, "#FF
 def _supplier_charts(book: _Book, sheet: Sheet) -> None:
     """Below the Suppliers rows, side by side: who is paid for owned capex (each supplier, and
     the tariffs), where it is made (US-made, imported, tariffs as a line), and the cloud
-    partners' receipts."""
+    partners' receipts with the SPVs' lease payments."""
     structure = book.result.drivers.structure
     cats = f"={quote_sheet(TIMELINE_HOME)}!{abs_a1(YEAR_ROW, FIRST_COL)}:{abs_a1(YEAR_ROW, book.last_col)}"
     s = lambda name, key, color, line=False: ChartSeries(name, cats, _rng(book, key), color, line)  # noqa: E731
     suppliers = tuple(s(label, f"supplier.{k}", SUPPLIER_COLORS[i % len(SUPPLIER_COLORS)])
-                      for i, (k, label, *_) in enumerate(structure.suppliers))
+                      for i, (k, label, *_) in enumerate(active_suppliers(structure)))
     cloud = tuple(s(li.label.split(":", 1)[0], li.key, SUPPLIER_COLORS[i % len(SUPPLIER_COLORS)])
                   for i, li in enumerate(x for x in book.result.catalogue.on("Suppliers")
-                                         if x.key.startswith("supplier.cloud.")))
+                                         if x.key.startswith(("supplier.cloud.", "supplier.lease."))))
     charts = [
         ("Owned capex by supplier (US$ bn)", suppliers + (s("Tariffs", "supplier.tariff", RED),)),
         ("Owned capex by origin (US$ bn)", (s("US-made", "supply.us_made_total", BLUE),
@@ -832,7 +834,7 @@ def _supplier_charts(book: _Book, sheet: Sheet) -> None:
                                             s("of which tariffs", "supply.tariff_total", RED, line=True))),
     ]
     if cloud:
-        charts.append(("Cloud partners' receipts (US$ bn)", cloud))
+        charts.append(("Cloud partners and SPV leases (US$ bn)", cloud))
     row = max(r for r, _ in sheet.cells) + 2
     widths = [col_px(sheet.col_widths.get(c, 9.5)) for c in range(0, book.last_col + 1)]
     w, places = _place_side_by_side(widths, len(charts), CHART_GAP_PX)

@@ -30,6 +30,15 @@ def _perturbations(f) -> list:
     return ok
 
 
+def _sibling_share(d, path: str) -> str | None:
+    """Another line's share of the same capex component, for a bill-of-materials share."""
+    parts = path.split(".")
+    if parts[:2] != ["supply_chain", "bom"] or parts[-1] != "share_fraction" or len(parts) != 5:
+        return None
+    return next((f"supply_chain.bom.{c}.{j}.share_fraction" for j, _, c, _, _ in d.structure.bom
+                 if c == parts[2] and j != parts[3]), None)
+
+
 @pytest.mark.parametrize("scenario", [BASE, MINI], ids=["base", "mini"])
 def test_every_input_moves_an_output_or_is_shown_as_information(scenario):
     """No inert inputs: each input, changed alone (rows of one batch), changes some line item or
@@ -42,6 +51,11 @@ def test_every_input_moves_an_output_or_is_shown_as_information(scenario):
         col = overrides.setdefault(f.path, np.repeat(np.asarray(d.values[f.path], dtype=float),
                                                      len(rows) + 1, axis=0))
         col[i] = v
+        sibling = _sibling_share(d, f.path)
+        if sibling:  # a bill-of-materials share moves with another line's (the shares sum to 1)
+            other = overrides.setdefault(sibling, np.repeat(np.asarray(d.values[sibling], dtype=float),
+                                                            len(rows) + 1, axis=0))
+            other[i] = other[0] - (v - col[0])
     batch = d.with_overrides(overrides)
     r = run_engine(batch)
     moved = set()

@@ -55,3 +55,20 @@ def test_anchors_are_evaluated_with_the_result(base_run):
     assert "revenue-2025" in keys
     rev = next(a for a in r.anchors if a.key == "revenue-2025")
     assert float(rev.model[0]) == pytest.approx(float(r.at("revenue_total", 2025)[0]))
+
+
+def test_asking_for_some_outputs_evaluates_only_what_they_need_and_the_same_values(base_run):
+    """``run(drivers, outputs=...)`` (what every analysis uses) gives each metric and line item
+    exactly its value in the full run, and leaves out what it does not depend on."""
+    from finmodel.model.result import run
+    d = base_run.result.drivers.with_overrides({"valuation.discount_rate": np.array([0.09, 0.12, 0.15]),
+                                         "commitments.delay_years": np.array([0.0, 1.0, 2.0])})
+    full = run(d)
+    for key in full.metrics:
+        part = run(d, outputs=[key])
+        np.testing.assert_array_equal(part.metrics[key].value, full.metrics[key].value, err_msg=key)
+        np.testing.assert_array_equal(part.metrics[key].reason, full.metrics[key].reason, err_msg=key)
+    npv = run(d, outputs=["npv_usd_bn", "revenue_total"])
+    np.testing.assert_array_equal(npv.line_items["revenue_total"], full.line_items["revenue_total"])
+    assert "unfunded_gap" not in npv.line_items and "implied_discount_rate" not in npv.metrics
+    assert len(npv.line_items) < 0.6 * len(full.line_items)  # 205 of 372 in the base

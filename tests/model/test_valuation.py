@@ -26,11 +26,16 @@ def test_the_normalised_fcf_of_the_last_year_by_hand():
     T = r.drivers.periods
     gw = li["owned_online_gw"]
     comps = ("servers", "networking", "power_cooling", "building_land")
-    # the supply factor of each component this year: 1 + imported x tariff + US-made x premium
+    # the supply factor of each component this year: the sum over its bill-of-materials lines of
+    # share x (1 + imported x tariff + US-made x premium)
     def factor(c, t):
-        x = {k: float(np.asarray(r.drivers.values[f"supply_chain.origin.{c}.{k}"])[0, t])
-             for k in ("us_made_fraction", "tariff_rate", "us_premium_fraction")}
-        return 1 + (1 - x["us_made_fraction"]) * x["tariff_rate"] + x["us_made_fraction"] * x["us_premium_fraction"]
+        out = 0.0
+        for j in (j for j, _, comp, _, _ in r.drivers.structure.bom if comp == c):
+            x = {k: float(np.asarray(r.drivers.values[f"supply_chain.bom.{c}.{j}.{k}"])[0, t])
+                 for k in ("share_fraction", "us_made_fraction", "tariff_rate", "us_premium_fraction")}
+            out += x["share_fraction"] * (1 + (1 - x["us_made_fraction"]) * x["tariff_rate"]
+                                          + x["us_made_fraction"] * x["us_premium_fraction"])
+        return out
     # this year's cost per GW of each component: cost x (1 + p)^(T - 1) x supply factor
     unit = {c: v[f"capex.{c}.cost_usd_bn_per_gw"] * (1 + v[f"capex.{c}.price_change_per_year"]) ** (T - 1)
             * factor(c, -1) for c in comps}

@@ -165,9 +165,11 @@ def _input_cell(wb, path: str, year: int | None = None):
     (MINI, "financing.rounds.big.amount_usd_bn", None, 90.0),   # a round's size
     (MINI, "financing.revolver.limit_usd_bn", None, 4.0),       # the revolver limit
     (MINI, "financing.unfunded_gap_rate", None, 0.12),
-    (BASE, "supply_chain.origin.servers.tariff_rate", 2029, 0.25),            # a tariff rate
-    (BASE, "supply_chain.origin.power_cooling.us_made_fraction", 2028, 0.9),  # a US-made share
-    (MINI, "supply_chain.suppliers.odm.servers_fraction", None, 0.5),         # a supplier's share
+    (BASE, "supply_chain.bom.servers.accelerators.tariff_rate", 2029, 0.25),        # a tariff rate
+    (BASE, "supply_chain.bom.power_cooling.cooling.us_made_fraction", 2028, 0.9),   # a US-made share
+    (BASE, "supply_chain.bom.servers.accelerators.suppliers.amd.share_fraction", 2032, 0.4),  # deal-vendor line
+    (MINI, "supply_chain.bom.networking.network.suppliers.odm.share_fraction", 2028, 0.9),   # a supplier's share
+    (MINI, "capex.building_land.lead_time_years", None, 2),  # suppliers paid over the lead time
 ])
 def test_editing_an_input_cell_recalculates_to_the_engine_with_the_same_override(
         tmp_path, scenario, path, year, value):
