@@ -1,5 +1,6 @@
 """Class 7: the same contract for the inputs this wave added: calibration anchors
-(calibration.yaml) and the supply chain (supplier mix, US-made share, tariffs, premium).
+(calibration.yaml) and the supply chain's bill of materials (lines, shares, suppliers,
+US-made share, tariffs, premium).
 Each bad input is exit 65/66, located at its file:line:col (or --set) and field, with
 look-alikes by code point, outside files refused unread, and no output touched.
 """
@@ -51,20 +52,27 @@ def test_calibration_file_named_outside_the_project_is_refused_unread(shipped_pr
     assert "hunter2" not in res.err
 
 
+B = "supply_chain.bom.servers.accelerators"
+
+
 @pytest.mark.parametrize("setting, words", [
-    ("supply_chain.origin.servers.tariff_rate=1e300", "expected a value >= 0 and <= 5"),
-    ("supply_chain.origin.servers.tariff_rate=.nan", "supply_chain.origin.servers.tariff_rate"),
-    ("supply_chain.origin.servers.us_made_fraction=-1", "expected a value >= 0 and <= 1"),
-    ("supply_chain.origin.servers.us_premium_fraction=1e9", "expected a value >= 0 and <= 2"),
-    ("supply_chain.origin.servers.us_made_fraction.2999=0.5", "outside the timeline"),
-], ids=["tariff-huge", "tariff-nan", "us-made-negative", "premium-huge", "year-outside"])
-def test_bad_supply_chain_setting_is_located_at_set(shipped_project, setting, words):
+    (f"{B}.tariff_rate=1e300", "expected a value >= 0 and <= 5"),
+    (f"{B}.tariff_rate=.nan", "finite number"),
+    (f"{B}.us_made_fraction=-1", "expected a value >= 0 and <= 1"),
+    (f"{B}.us_premium_fraction=1e9", "expected a value >= 0 and <= 2"),
+    (f"{B}.us_made_fraction.2999=0.5", "outside the timeline"),
+    (f"{B}.share_fraction=0.9", "must sum to 1"),
+    (f"{B}.share_fraction=-0.1", "expected a value >= 0 and <= 1"),
+    (f"{B}.suppliers.nvidia.share_fraction=2", "did you mean 0.02 for 2%?"),
+], ids=["tariff-huge", "tariff-nan", "us-made-negative", "premium-huge", "year-outside",
+        "shares-sum", "share-negative", "share-percent-slip"])
+def test_bad_bill_of_materials_setting_is_located_at_set(shipped_project, setting, words):
     before = shipped_project.snapshot()
     res = run_main("run", "--set", setting, "-q")
-    assert_fails(res, 65, before, shipped_project, words=("--set", setting.split("=")[0], words))
+    assert_fails(res, 65, before, shipped_project, words=("--set", setting, words))
 
 
-def test_look_alike_supplier_key_in_set_shows_its_code_point(shipped_project):
+def test_look_alike_bom_key_in_set_shows_its_code_point(shipped_project):
     before = shipped_project.snapshot()
-    res = run_main("run", "--set", "supply_chain.\u043erigin.servers.tariff_rate=0.1", "-q")
+    res = run_main("run", "--set", "supply_chain.b\u043em.servers.accelerators.tariff_rate=0.1", "-q")
     assert_fails(res, 65, before, shipped_project, words=("U+043E CYRILLIC SMALL LETTER O",))
