@@ -8,7 +8,6 @@ runs and what the new record stores.
 """
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 from typing import Callable
 

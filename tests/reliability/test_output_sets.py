@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 
-import pytest
 
 from relhelp import assert_fails, run_main
 

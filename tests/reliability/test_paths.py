@@ -6,7 +6,6 @@ the file that names it, and its content never reaches a message.
 from __future__ import annotations
 
 import os
-import shutil
 
 import pytest
 
