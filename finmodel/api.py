@@ -561,6 +561,9 @@ def load_argument(text: str | Path | Assumptions, overrides: Overrides | None = 
     if text.endswith(".run.json"):
         from .record import changed_inputs, read_record, recorded_path
         doc = read_record(Path(text))
+        if doc.get("analysis") in ("compare", "diff"):
+            raise UsageError(f"{text}: the record of a {doc['analysis']} stands for several scenarios; "
+                             "give one of them (its record lists them under 'scenarios')")
         changed = changed_inputs(doc)
         if changed:
             raise UsageError(f"{text}: cannot stand for the recorded run, its input files changed since "

@@ -44,6 +44,7 @@ class Analysis:
     record: Mapping[str, str] = field(default_factory=dict)
     paths: tuple[str, ...] = ()
     exports: Mapping[str, Export] = field(default_factory=dict)  # command argument -> export
+    failed_suffix: str | None = None  # a result that is not ok is written as <stem>-<suffix>
 
     @property
     def compute(self) -> Callable:
@@ -81,7 +82,8 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("run"),
     Analysis("tornado", {"spec": "spec", "metrics": "metrics"}, paths=("spec",)),
     Analysis("grid", {"x": "x", "y": "y", "metric": "metric"}),
-    Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}),
+    Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"},
+             failed_suffix="failed"),  # no solution: never over the last good solve's outputs
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
               "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",),
@@ -119,7 +121,9 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     of :meth:`stem_for`; ``fresh`` (rerun) never replaces an existing output: the name gets
     ``-rerun`` (``-rerun-2``, ...) when its files exist. Companion files an earlier run of the
     same name wrote (its record's CSVs) that this run does not write are removed, so no stale
-    CSV stays beside a newer workbook.
+    CSV stays beside a newer workbook. A result that is not ok of an analysis with a
+    ``failed_suffix`` (a solve without a solution) is written as ``<stem>-failed``, leaving the
+    outputs of the last good one as they were.
     """
     from .. import api
     from ..outputs import check_output_sets, plan_outputs, write_csv, write_text
@@ -139,8 +143,11 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
              for stem, a in zip(stems, loaded)]
     check_output_sets(plans)
     results = []
-    for a, plan in zip(loaded, plans):
+    for a, stem, plan in zip(loaded, stems, plans):
         r = analysis.compute(a, **arguments, progress=progress_for(quiet))
+        if not r.ok and analysis.failed_suffix:  # e.g. base-solve-failed.xlsx
+            plan = plan_outputs(outdir, f"{stem}-{analysis.failed_suffix}", tables,
+                                a.files + extra_inputs, exports)
         info = r.run_info(command)
         stale = _earlier_outputs(plan)
         r.write_workbook(plan.xlsx, info)
@@ -166,12 +173,13 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     return 0 if all(r.ok for r in results) else 1
 
 
-def write_one(result, plan, quiet: bool) -> int:
-    """Write a result with one output set (``compare``, ``diff``): its workbook and CSV tables;
-    report what was written, its summary and its problems. Returns the exit code (1 when the
-    result is not ok)."""
+def write_one(result, plan, quiet: bool, run_info=None) -> int:
+    """Write a result with one output set (``compare``, ``diff``): its workbook (with
+    ``run_info`` on its About sheet) and CSV tables; report what was written, its summary and
+    its problems. Returns the exit code (1 when the result is not ok). The run record is
+    written by :func:`.sides.write_with_record`."""
     from ..outputs import write_csv
-    result.write_workbook(plan.xlsx)
+    result.write_workbook(plan.xlsx, run_info)
     for table, path in plan.csv.items():
         write_csv(path, result.tables[table])
     if not quiet:

@@ -9,6 +9,7 @@ import click
 from .options import CONTEXT, debug_option, name_option, output_option, progress_option, quiet_option
 from .registry import analysis_named, execute
 from .run import exit_with
+from .sides import SIDE_ANALYSES, replay
 
 __all__ = ["rerun"]
 
@@ -37,7 +38,8 @@ def rerun(record, outdir, name, quiet) -> None:
     """
     from ..record import changed_inputs, read_record, recorded_path
     doc = read_record(record)
-    analysis = analysis_named(doc.get("analysis", "run"))
+    multi = doc.get("analysis") in SIDE_ANALYSES  # compare, diff: several scenarios
+    analysis = None if multi else analysis_named(doc.get("analysis", "run"))
     changed = changed_inputs(doc)
     for line in changed:
         click.echo(f"warning: {line}; the numbers may differ from the recorded run", err=True)
@@ -47,6 +49,9 @@ def rerun(record, outdir, name, quiet) -> None:
     def locate(path: str) -> Path:
         return recorded_path(path, doc)
 
+    if multi:
+        exit_with(replay(doc, locate, outdir, name, quiet))
+        return
     recorded = doc.get("outputs") or {}
     exports = {arg: outdir / Path(recorded[arg]).name for arg in analysis.exports if arg in recorded}
     exit_with(execute(analysis, [locate(doc["scenario"])], tuple(doc.get("overrides") or ()),
