@@ -161,6 +161,18 @@ def read_xlsx(path: str | Path):
         raise _bad(p, f"cannot read it as an xlsx workbook ({type(exc).__name__}: {exc})") from exc
 
 
+MAX_LISTED = 40  # problems listed one by one (a sheet typed over gives thousands)
+
+
+def _refused(path: Path, problems: list[Problem]) -> AssumptionError:
+    n = len(problems)
+    listed = problems[:MAX_LISTED]
+    if n > MAX_LISTED:
+        listed.append(Problem(f"... and {n - MAX_LISTED} more cells", str(path)))
+    return AssumptionError(f"cannot import {path}: {n} cell{'s' if n > 1 else ''} the model cannot take",
+                           listed)
+
+
 def _bad(path: Path, message: str) -> AssumptionError:
     return AssumptionError(f"cannot import {path}", [Problem(message, str(path))])
 
@@ -223,11 +235,11 @@ def _formula_text(v: Any) -> str | None:
 
 def _norm(formula: str) -> str:
     """Formula text compared as spreadsheet programs may rewrite it on saving (spacing,
-    absolute markers, case, function prefixes)."""
+    absolute markers, quotes around sheet names, case, function prefixes)."""
     text = formula.lstrip("=")
     for prefix in ("_xlfn.", "_xlws.", "_XLFN.", "_XLWS."):
         text = text.replace(prefix, "")
-    return "".join(text.split()).replace("$", "").upper()
+    return "".join(text.split()).replace("$", "").replace("'", "").upper()
 
 
 def _close(a: float, b: float) -> bool:
@@ -580,12 +592,10 @@ def import_workbook(workbook: str | Path, output: str | Path | None = None,
             cells[f.path] = f"Inputs!{a1(*rc)}"
     problems = _structure_problems(wb, spec, input_at, where)
     if problems:  # rows moved: the input cells cannot be trusted to be what they were
-        raise AssumptionError(f"cannot import {path}: {len(problems)} cell{'s' if len(problems) > 1 else ''} "
-                              "the model cannot take", problems)
+        raise _refused(path, problems)
     edits, problems = _read_inputs(wb, fields, rows, years, where)
     if problems:
-        raise AssumptionError(f"cannot import {path}: {len(problems)} cell{'s' if len(problems) > 1 else ''} "
-                              "the model cannot take", problems)
+        raise _refused(path, problems)
     out = Path(output) if output is not None else default_output(path)
     name = name or out.stem
     if not edits and not overrides:
