@@ -250,17 +250,20 @@ def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _structure_problems(wb, spec, input_cells: set[tuple[int, int]], where: str) -> list[Problem]:
+def _structure_problems(wb, spec, input_cells: set[tuple[int, int]],
+                        where: str) -> tuple[list[Problem], bool]:
     """Every cell finmodel writes as a formula, a calculated number or an Inputs label, that the
     workbook no longer holds (typed over, cleared, rows moved); the Inputs values are read
-    separately. About (the record) and text elsewhere are not compared."""
-    out = []
+    separately. About (the record) and text elsewhere are not compared. Also whether a sheet
+    is missing or the Inputs rows moved (then no input cell can be trusted)."""
+    out, moved = [], False
     for sheet in spec.sheets:
         if sheet.name == "About":
             continue
         if sheet.name not in wb.sheetnames:
             out.append(Problem(f"the sheet {sheet.name!r} is missing (renamed or deleted): the "
                                "workbook's structure was changed", where))
+            moved = True
             continue
         ws = wb[sheet.name]
         for (r, c), cell in sorted(sheet.cells.items()):
@@ -287,10 +290,11 @@ def _structure_problems(wb, spec, input_cells: set[tuple[int, int]], where: str)
                                                            "assumption" if sheet.name == "Inputs" else
                                                            ""), where, path=at))
             elif sheet.name == "Inputs" and c == 0 and cell.comment and got != cell.value:
+                moved = True
                 out.append(Problem(f"expected the input {cell.value!r} ({cell.comment}) on this row, "
                                    f"found {_short(got)}: rows of the Inputs sheet were moved, "
                                    "inserted or deleted", where, path=at))
-    return out
+    return out, moved
 
 
 def _short(v: Any) -> str:
@@ -590,12 +594,12 @@ def import_workbook(workbook: str | Path, output: str | Path | None = None,
             rc = input_cell(rows[f.path])
             input_at.add(rc)
             cells[f.path] = f"Inputs!{a1(*rc)}"
-    problems = _structure_problems(wb, spec, input_at, where)
-    if problems:  # rows moved: the input cells cannot be trusted to be what they were
-        raise _refused(path, problems)
-    edits, problems = _read_inputs(wb, fields, rows, years, where)
-    if problems:
-        raise _refused(path, problems)
+    problems, moved = _structure_problems(wb, spec, input_at, where)
+    if moved:
+        raise _refused(path, problems)  # the input cells cannot be trusted to be what they were
+    edits, bad_inputs = _read_inputs(wb, fields, rows, years, where)
+    if problems or bad_inputs:  # every cell the model cannot take, at once
+        raise _refused(path, bad_inputs + problems)
     out = Path(output) if output is not None else default_output(path)
     name = name or out.stem
     if not edits and not overrides:

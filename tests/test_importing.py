@@ -189,9 +189,10 @@ def test_an_edited_calculated_cell_is_refused_at_its_sheet_and_cell(mini_project
 
 
 def test_every_bad_cell_is_listed_at_once(mini_project):
-    res = _refused(mini_project, [("valuation.discount_rate", None, "x"), ("tax.rate_fraction", None, -1.0)],
-                   "{valuation_discount_rate}", "{tax_rate_fraction}")
-    assert "2 cells the model cannot take" in res.err
+    res = _refused(mini_project, [("valuation.discount_rate", None, "x"), ("tax.rate_fraction", None, -1.0),
+                                  ("Cash flow!F12", None, 5.0)],
+                   "{valuation_discount_rate}", "{tax_rate_fraction}", "Cash flow!F12")
+    assert "3 cells the model cannot take" in res.err
 
 
 def test_a_rule_between_inputs_is_located_at_the_edited_cell(mini_project):
