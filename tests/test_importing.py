@@ -283,3 +283,14 @@ def test_a_deal_block_in_a_scenario_file_is_validated_and_located(mini_project):
     mini_project.write("over.yaml", "extends: base.yaml\nname: over\ndeals:\n  nope:\n    capacity_gw: 2\n")
     res = run_main("validate", "assumptions/over.yaml")
     assert res.code == 65 and "over.yaml:5:" in res.err and "no deal 'nope'" in res.err
+
+
+def test_the_timeline_is_not_an_input(mini_project):
+    _refused(mini_project, [("timeline.first_year", None, 2026.0)], "{timeline_first_year}",
+             "the timeline is fixed for a run")
+
+
+def test_the_workbook_of_a_comparison_is_not_a_scenario_workbook(mini_project):
+    assert run_main("compare", "base", "base[valuation.discount_rate=0.1]", "--name", "cmp", "-q").code == 0
+    res = run_main("import", "outputs/cmp.xlsx")
+    assert res.code == 65 and "not a scenario workbook: it has no Inputs sheet" in res.err
