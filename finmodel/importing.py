@@ -56,6 +56,16 @@ class Edit:
     before: float        # the value the run wrote
     after: float         # the value in the workbook
 
+    @property
+    def column(self) -> str:
+        """The year of a per-year cell as people read it: ``2027``, or for a deal's ramp shares
+        (by year of its term, from the first year column) ``term year 3``."""
+        if self.year is None:
+            return ""
+        return f"term year {self.term_year}" if self.term_year else str(self.year)
+
+    term_year: int | None = None  # a deal's ramp share: which year of its term
+
 
 @dataclass(frozen=True)
 class WorkbookImport:
@@ -101,7 +111,7 @@ class WorkbookImport:
             lines.append(f"{len(self.edits)} input cell{'s' if len(self.edits) > 1 else ''} edited:")
             width = max(len(e.cell) for e in self.edits)
             for e in self.edits:
-                year = f" {e.year}" if e.year is not None else ""
+                year = f" {e.column}" if e.year is not None else ""
                 lines.append(f"  {e.cell:<{width}}  {e.path}{year}: {_num(e.before)} -> {_num(e.after)} "
                              f"{e.unit}".rstrip())
         if self.overlay is None:
@@ -317,7 +327,8 @@ def _read_inputs(wb, fields: Iterable[InputField], rows: dict[str, int], years: 
             before = float(f.value[t] if t is not None else f.value)
             got = ws.cell(r + 1, c + 1).value
             at = f"Inputs!{a1(r, c)}"
-            name = f"{f.label} ({f.path}{'' if t is None else f', {years[t]}'})"
+            column = "" if t is None else f", term year {t + 1}" if f.path.startswith("deals.") else f", {years[t]}"
+            name = f"{f.label} ({f.path}{column})"
             if _formula_text(got):
                 problems.append(Problem(f"{name}: a formula ({_formula_text(got)}) was typed over an "
                                         "input: type the number (an input is a value)", where, path=at))
@@ -342,8 +353,9 @@ def _read_inputs(wb, fields: Iterable[InputField], rows: dict[str, int], years: 
             if why:
                 problems.append(Problem(f"{name}: {why}", where, path=at))
                 continue
+            term = t + 1 if t is not None and f.path.startswith("deals.") else None  # ramp shares
             edits.append(Edit(f.path, at, years[t] if t is not None else None, f.label, f.unit,
-                              before, after))
+                              before, after, term))
     return edits, problems
 
 
@@ -423,7 +435,7 @@ def _overlay(imp: dict, fields: list[InputField], years: list[int], edits: list[
         covered.add(f.path)
         notes = []
         if mine:
-            where = ", ".join(f"{e.year} at {e.cell}" if e.year is not None else e.cell for e in mine)
+            where = ", ".join(f"{e.column} at {e.cell}" if e.year is not None else e.cell for e in mine)
             notes.append(f"edited in {workbook}, {where}")
         if sets:
             notes.append(f"set on the run that wrote {workbook}: --set {'; --set '.join(sets)}")

@@ -294,3 +294,20 @@ def test_the_workbook_of_a_comparison_is_not_a_scenario_workbook(mini_project):
     assert run_main("compare", "base", "base[valuation.discount_rate=0.1]", "--name", "cmp", "-q").code == 0
     res = run_main("import", "outputs/cmp.xlsx")
     assert res.code == 65 and "not a scenario workbook: it has no Inputs sheet" in res.err
+
+
+def test_a_switch_and_a_deals_ramp_shares(mini_project):
+    # chip-b's explicit ramp 0.2 0.3 0.5 by term year: the 2nd and 3rd shares moved, still summing to 1
+    edit(mini_project.outputs / "base.xlsx", mini_project.outputs / "e.xlsx",
+         [("expansion.enabled", None, 0), ("deals.chip-b.shares", 2026, 0.4),
+          ("deals.chip-b.shares", 2027, 0.4)])
+    res = run_main("import", "outputs/e.xlsx")
+    assert res.code == 0, res.err
+    assert "deals.chip-b.shares term year 2: 0.3 -> 0.4" in res.out
+    text = Path("outputs/e-edited.yaml").read_text()
+    assert "enabled: false  # edited in e.xlsx, Inputs!C" in text
+    a = load("outputs/e-edited.yaml")
+    assert a.scenario.expansion.enabled is False
+    chip = next(d for d in a.deals if d.id == "chip-b")
+    assert chip.shares == (0.2, 0.4, 0.4) and chip.basis.value == "judgement" and chip.source == "workbook-edit"
+    assert "term year 2 at Inputs!F" in chip.note
