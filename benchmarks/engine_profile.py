@@ -116,8 +116,9 @@ def scaled_project(periods_extra: int = 0, deal_copies: int = 1) -> Path:
     if deal_copies > 1:
         table = tmp / "assumptions/commitments.csv"
         lines = table.read_text().splitlines()
-        head, rows = lines[0], [r for r in lines[1:] if r and not r.startswith("#")]
-        out = [head] + rows
+        body = [r for r in lines if r and not r.startswith("#")]  # comments, then the header
+        comments, head, rows = [r for r in lines if r.startswith("#")], body[0], body[1:]
+        out = comments + [head] + rows
         for k in range(1, deal_copies):
             out += [r.replace(r.split(",", 1)[0] + ",", f"{r.split(',', 1)[0]}-{k},", 1) for r in rows]
         table.write_text("\n".join(out) + "\n")

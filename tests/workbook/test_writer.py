@@ -603,3 +603,22 @@ def test_recalculate_refuses_the_input_folder_as_outdir(tmp_path):
     book = write_workbook(build_spec(), tmp_path / "m.xlsx")
     with pytest.raises(ValueError, match="outdir must differ"):
         recalculate([book], tmp_path)
+
+
+def test_the_formula_fast_path_writes_what_xlsxwriter_writes():
+    """The writer skips XlsxWriter's dynamic-array substitutions for formulas that name none:
+    every formula of the base workbook, and formulas that do name one, come out as XlsxWriter's
+    own ``_prepare_formula`` makes them."""
+    from xlsxwriter.worksheet import Worksheet
+    from finmodel.api import run
+    from finmodel.workbook.layout import layout_workbook
+    from conftest import BASE
+    r = run(BASE)
+    spec = layout_workbook(r.result, r.assumptions)
+    formulas = {c.formula for s in spec.sheets for c in s.cells.values() if c.formula}
+    formulas |= {"=SORT(A1:A3)", "{=SUM(A1:A3*B1:B3)}", "=xlookup(1,A1:A3,B1:B3)", "=_xlfn.STDEV.S(A1:A3)",
+                 "=IF(A1>0,FILTER(A1:A3,B1:B3),0)"}
+    fast, plain = writer._Worksheet(), Worksheet()
+    assert len(formulas) > 1000
+    for f in formulas:
+        assert fast._prepare_formula(f) == plain._prepare_formula(f), f
