@@ -472,6 +472,7 @@ def _overlay(imp: dict, fields: list[InputField], years: list[int], edits: list[
             _put(doc, parts, value)
     out = io.StringIO()
     yaml = YAML()
+    yaml.representer.add_representer(float, _exact_float)
     yaml.width = 4096
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.dump(doc, out)
@@ -479,6 +480,16 @@ def _overlay(imp: dict, fields: list[InputField], years: list[int], edits: list[
             f"# The inputs edited in the workbook (each value's note names its cell) over the scenario\n"
             f"# that wrote it. Run it like any scenario: finmodel run {imp['output_name']}\n")
     return head + out.getvalue()
+
+
+def _exact_float(representer, value: float):
+    """A float as its shortest exact text (``repr``; ruamel's own format can lose the last
+    digit), with a decimal point so that YAML reads it as a float: ``1.0e-05``."""
+    text = repr(float(value))
+    mantissa, e, exponent = text.partition("e")
+    if e and "." not in mantissa:
+        text = f"{mantissa}.0e{exponent}"
+    return representer.represent_scalar("tag:yaml.org,2002:float", text)
 
 
 def _node(doc, parts):

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import openpyxl
 import pytest
+from hypothesis import HealthCheck, Phase, given, settings, strategies as st
 
 from finmodel.api import load, run
 from finmodel.errors import AssumptionError, InputMissingError
@@ -311,3 +312,36 @@ def test_a_switch_and_a_deals_ramp_shares(mini_project):
     chip = next(d for d in a.deals if d.id == "chip-b")
     assert chip.shares == (0.2, 0.4, 0.4) and chip.basis.value == "judgement" and chip.source == "workbook-edit"
     assert "term year 2 at Inputs!F" in chip.note
+
+
+@settings(max_examples=6, deadline=None, derandomize=True, phases=[Phase.generate],
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_any_edit_inside_the_bounds_comes_back_exactly_or_is_refused_at_its_cell(mini_project, data):
+    """One scalar input, any value inside its bounds: the overlay holds exactly that value and
+    nothing else differs from the base, or a rule between inputs refuses it at that cell."""
+    fields = [f for f in run("assumptions/base.yaml").result.drivers.fields
+              if not f.informational and not f.series and f.unit != "flag"]
+    f = data.draw(st.sampled_from(fields), label="input")
+    b = f.bounds
+    lo = b.ge if b.ge is not None else (b.gt + 1e-6 if b.gt is not None else -1e3)
+    hi = b.le if b.le is not None else (b.lt - 1e-6 if b.lt is not None else 1e3)
+    value = float(data.draw(st.integers(int(np.ceil(lo)), int(np.floor(hi))) if b.integer
+                            else st.floats(lo, hi, allow_nan=False), label="value"))
+    cells = edit(mini_project.outputs / "base.xlsx", mini_project.outputs / "p.xlsx", [(f.path, None, value)])
+    out = mini_project.outputs / "p-edited.yaml"
+    out.unlink(missing_ok=True)
+    res = run_main("import", "outputs/p.xlsx", "-q")
+    if res.code == 65:
+        assert cells[f.path] in res.err and not out.exists(), res.err
+        return
+    assert res.code == 0, res.err
+    if value == f.value:
+        assert not out.exists()
+        return
+    sheet, coord = cells[f.path].split("!")
+    held = openpyxl.load_workbook(mini_project.outputs / "p.xlsx")[sheet][coord].value  # as saved (openpyxl: 16 digits)
+    new = {g.path: g.value for g in run(out).result.drivers.fields}
+    old = {g.path: g.value for g in fields}
+    assert new[f.path] == held and abs(held - value) <= 1e-15 * max(1.0, abs(value))
+    assert [p for p in old if p != f.path and new[p] != old[p]] == []
