@@ -12,12 +12,13 @@ Public API (:mod:`finmodel.api`)::
     mc = finmodel.montecarlo("base", draws=10_000, seed=42)
     finmodel.validate("assumptions/sensitivity.yaml")             # ["...: ok (sensitivity spec: ...)"]
     d = finmodel.diff("base", "bear", ["npv_usd_bn"])             # DiffRun: d.tables["contributions"]
+    imp = finmodel.import_workbook("outputs/base.xlsx")           # edited inputs -> imp.write() an overlay
 """
 __version__ = "0.1.0"
 
 _API = ("load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
         "GridRun", "SolveRun", "MonteCarloRun")
-_API += ("diff", "compare")
+_API += ("diff", "compare", "import_workbook")
 __all__ = ["__version__", *_API, "write_workbook", "FinModelError"]
 
 

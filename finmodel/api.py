@@ -35,7 +35,7 @@ from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 
-__all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "diff", "compare", "drivers_for",
+__all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "diff", "compare", "import_workbook", "drivers_for",
            "resolve_scenario", "load_argument", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
            "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
@@ -561,6 +561,9 @@ def load_argument(text: str | Path | Assumptions, overrides: Overrides | None = 
     if text.endswith(".run.json"):
         from .record import changed_inputs, read_record, recorded_path
         doc = read_record(Path(text))
+        if doc.get("analysis") in ("compare", "diff"):
+            raise UsageError(f"{text}: the record of a {doc['analysis']} stands for several scenarios; "
+                             "give one of them (its record lists them under 'scenarios')")
         changed = changed_inputs(doc)
         if changed:
             raise UsageError(f"{text}: cannot stand for the recorded run, its input files changed since "
@@ -597,3 +600,19 @@ def compare(scenarios: Sequence[Scenario] = COMPARE_DEFAULT, *, overrides: Overr
             bar(1)
     diffs = input_differences(*(r.result.drivers for r in runs))
     return CompareRun(tuple(runs), tuple(diffs))
+
+
+def import_workbook(workbook: str | Path, output: str | Path | None = None, name: str | None = None):
+    """The inputs edited in a scenario workbook, as an overlay on the scenario that wrote it
+    (``finmodel import``): returns a :class:`finmodel.importing.WorkbookImport` with the edits
+    (``.edits``, ``.table``), the overlay's text (``.overlay``, None when nothing was edited),
+    the overlay loaded (``.assumptions``) and ``.write()``.
+
+    Examples
+    --------
+    >>> imp = import_workbook("outputs/base.xlsx")          # doctest: +SKIP
+    >>> imp.write()                                          # doctest: +SKIP
+    >>> run(imp.output)                                      # doctest: +SKIP
+    """
+    from .importing import import_workbook as read
+    return read(workbook, output, name)

@@ -307,9 +307,18 @@ class CompareRun:
         return {"line_items": self.line_items, "metrics": self.metrics, "inputs": self.inputs}
 
     def text(self) -> str:
-        from .runs import ModelRun
+        """The headline metrics side by side and each scenario's difference from the first
+        ("bull − base"), as the workbook's Compare sheet shows them."""
+        from .runs import HEADLINE_METRICS, ModelRun
+        from .tables import format_difference
         table = ModelRun.side_by_side(self.runs)
         table.columns = ["unit", *self.names]
+        first = self.runs[0].metrics.set_index("metric")
+        for name, r in zip(self.names[1:], self.runs[1:]):
+            m = r.metrics.set_index("metric")
+            delta = [format_difference(m.loc[k, "value"] - first.loc[k, "value"], first.loc[k, "unit"])
+                     for k in HEADLINE_METRICS]
+            table[f"{name} − {self.names[0]}"] = delta + [""]  # the last row: model checks
         return (table.to_string() + f"\n\n{_values_differ(len(self.differences))} "
                 f"(the table 'Inputs that differ' of the workbook; --csv: {self.stem}-inputs.csv).")
 

@@ -6,7 +6,8 @@ import pandas as pd
 
 from .model.result import Result
 
-__all__ = ["line_items_table", "metrics_table", "checks_table", "format_value", "format_input"]
+__all__ = ["line_items_table", "metrics_table", "checks_table", "format_value", "format_input",
+           "format_difference"]
 
 
 def line_items_table(result: Result, scenario: int = 0) -> pd.DataFrame:
@@ -53,6 +54,23 @@ def format_value(value: float | None, unit: str) -> str:
         text = f"{value:,.1f}"
     # a value that rounds to zero is shown without a sign ("0.0", not "-0.0" for -0.0004)
     return text[1:] if text.startswith("-") and not text.strip("-0.,%x") else text
+
+
+def format_difference(delta: float | None, unit: str) -> str:
+    """A difference between two values of a metric, signed: US$ bn with one decimal, a rate in
+    percentage points ("+21.4 pp"), years ("+3 yrs"), a multiple ("+1.25x"); n/a for none."""
+    if delta is None or not np.isfinite(delta):
+        return "n/a"
+    if unit == "fraction":
+        text = f"{delta * 100:+.1f} pp"
+    elif unit == "year":
+        text = f"{delta:+.0f} yr{'' if abs(round(delta)) == 1 else 's'}"
+    elif unit == "x":
+        text = f"{delta:+.2f}x"
+    else:
+        text = f"{delta:+,.1f}"
+    # a difference that rounds to zero is shown without a sign ("0.0", "0 pp")
+    return text if text.split()[0].strip("+-0.,x") else text.lstrip("+-")
 
 
 def format_input(value: float | None, unit: str) -> str:

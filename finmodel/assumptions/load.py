@@ -501,7 +501,8 @@ def _deal_cell(table: Any, set_at: Mapping[tuple[int, str], str], i: int,
     """Where row ``i``'s ``col`` of the deal table comes from: the ``--set`` that set it, else its
     cell (a column the table lacks: the row's first cell)."""
     if (i, col) in set_at:
-        return (f"--set {set_at[(i, col)]}", None, None)
+        at = set_at[(i, col)]
+        return at if isinstance(at, tuple) else (f"--set {at}", None, None)
     return (table.file, *table.where(i, col if col in table.col_index else DEAL_COLUMNS[0]))
 
 
@@ -538,6 +539,54 @@ def _validate_deals(rows: list[dict], table: Any, set_at: Mapping[tuple[int, str
     return deals, problems
 
 
+def _apply_deal_block(block: Any, rows: list[dict], years: list[int], origins: _Origins,
+                      set_at: dict[tuple[int, str], Any]) -> list[Problem]:
+    """A scenario file's ``deals:`` block: ``{ID: {COLUMN: VALUE}}`` changes the deal table's
+    cells as ``--set deals.ID.COLUMN=VALUE`` does (``finmodel import`` writes one). A value
+    given in full, ``{value: V, basis: ..., source: ..., note: ...}``, also sets the row's
+    basis and source, and its note (the notes of several such columns are joined). A problem
+    with a value is located at its line in the file."""
+    if block is None:
+        return []
+    file, line, col = origins.find_key(("deals",))
+    if not isinstance(block, dict):
+        return [Problem(f"expected a mapping {{deal id: {{column: value}}}} (got {_short(block)})",
+                        file, line, col, "deals")]
+    problems, notes = [], {}
+    for deal_id, columns in block.items():
+        where = origins.find_key(("deals", deal_id))
+        if not isinstance(columns, dict) or not columns:
+            problems.append(Problem(f"expected a mapping {{column: value}} (got {_short(columns)})",
+                                    *where, f"deals.{deal_id}"))
+            continue
+        for column, value in columns.items():
+            at = origins.find(("deals", deal_id, column))
+            text = f"deals.{deal_id}.{column}"
+            prov = {}
+            if _is_quantity(value):
+                prov = {k: v for k, v in value.items() if k != "value"}
+                unknown = set(prov) - {"basis", "source", "note", "as_of"}
+                if unknown:
+                    problems.append(Problem(f"unknown key {sorted(unknown)[0]!r} (a deal value takes "
+                                            "value, basis, source, note, as_of)", *at, text))
+                    continue
+                value = value["value"]
+            problem = _apply_override({}, rows, ("deals", str(deal_id), str(column)), value, years, text)
+            if problem is not None:
+                problems.append(Problem(problem.message, *at, text))
+                continue
+            i = next(i for i, r in enumerate(rows) if r.get("id", "").strip() == str(deal_id))
+            set_at[(i, str(column))] = at
+            for key in ("basis", "source", "as_of"):
+                if key in prov:
+                    rows[i][key] = _as_text(prov[key])
+                    set_at[(i, key)] = at
+            if "note" in prov:
+                notes.setdefault(i, []).append(str(prov["note"]))
+                rows[i]["note"] = "; ".join(notes[i])
+    return problems
+
+
 # --- the whole load ------------------------------------------------------------------------------
 
 def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
@@ -570,7 +619,8 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
 
     overrides = tuple(overrides)
     years = _years(data)
-    set_at: dict[tuple[int, str], str] = {}
+    set_at: dict[tuple[int, str], Any] = {}
+    problems += _apply_deal_block(data.pop("deals", None), rows, years, origins, set_at)
     for text in overrides:
         parts, value = parse_override(text)
         one_year_of_a_number = len(parts) > 1 and parts[-1].isdigit() and _number_at(data, parts[:-1])

@@ -6,7 +6,7 @@ target unsolved), 2 usage, 65 invalid input data, 66 input missing, 73 cannot cr
 
 Modules: ``options`` (every option and the mini-syntax types), ``registry`` (the analyses and
 how a command runs one), ``run`` (run, validate), ``analyses`` (sensitivity tornado/grid,
-solve, montecarlo), ``rerun``, ``diff``, ``compare``.
+solve, montecarlo), ``rerun``, ``diff``, ``compare``, ``importwb`` (import).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import click
 
 from .. import __version__
 from ..errors import FinModelError, closest
-from . import analyses, compare, diff, rerun, run
+from . import analyses, compare, diff, importwb, rerun, run
 from .options import CONTEXT, Session, debug_option
 
 __all__ = ["cli", "main", "EXIT_INTERNAL", "EXIT_OSERR", "EXIT_INTERRUPTED"]
@@ -60,13 +60,14 @@ def cli(ctx: click.Context) -> None:
       finmodel sensitivity tornado             rank the inputs by their effect on NPV
       finmodel compare                         base, bull and bear side by side
       finmodel diff base bear                  why bear differs from base, input by input
+      finmodel import outputs/base.xlsx        the inputs edited in a workbook, as an overlay
     """
     if ctx.invoked_subcommand is None:
         ctx.invoke(run.run)
 
 
 for command in (run.run, run.validate, analyses.sensitivity, analyses.solve,
-                analyses.montecarlo, rerun.rerun, diff.diff, compare.compare):
+                analyses.montecarlo, rerun.rerun, diff.diff, compare.compare, importwb.import_):
     cli.add_command(command)
 
 

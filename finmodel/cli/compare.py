@@ -4,7 +4,8 @@ from __future__ import annotations
 import click
 
 from .options import CONTEXT, common_options
-from .registry import progress_for, write_one
+from .registry import progress_for
+from .sides import write_with_record
 from .run import exit_with
 
 __all__ = ["compare"]
@@ -21,7 +22,8 @@ def compare(scenarios, overrides, outdir, name, assumptions_dir, csv_, quiet) ->
     scenario's difference from the first, key line items by year with overlaid line charts
     (revenue, FCF, cash, funding need, unfunded gap, capacity, capex, EBITDA) and the inputs
     that differ (path, each scenario's value, unit, basis). With --csv, tidy tables with a
-    scenario column: compare-<names>.csv (line items), -metrics.csv and -inputs.csv.
+    scenario column: compare-<names>.csv (line items), -metrics.csv and -inputs.csv. The run
+    record compare-<names>.run.json replays it: finmodel rerun.
 
     \b
     Examples:
@@ -38,4 +40,4 @@ def compare(scenarios, overrides, outdir, name, assumptions_dir, csv_, quiet) ->
     files = tuple(p for a in loaded for p in a.files)
     plan = plan_outputs(outdir, name or compare_stem(loaded), CompareRun.tables_of if csv_ else (), files)
     result = api.compare(loaded, progress=progress_for(quiet))
-    exit_with(write_one(result, plan, quiet))
+    exit_with(write_with_record(result, plan, loaded, "compare", quiet))

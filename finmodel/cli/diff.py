@@ -5,7 +5,8 @@ import click
 
 from .options import (CONTEXT, by_option, common_options, diff_metrics_option,
                       permutations_option, diff_seed_option, set_a_option, set_b_option)
-from .registry import progress_for, write_one
+from .registry import progress_for
+from .sides import diff_record, write_with_record
 from .run import exit_with
 
 __all__ = ["diff"]
@@ -33,7 +34,7 @@ def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, overri
     (metric, input, contribution, ...; a total row per metric) and diff-A-B-inputs.csv. A side
     with overrides is named <scenario>-set-<hash>. A and B must share their structure (timeline,
     included deals, segments, rounds ...): otherwise each difference is listed and the exit code
-    is 65.
+    is 65. The run record diff-A-B.run.json replays it: finmodel rerun.
 
     \b
     Examples:
@@ -53,4 +54,4 @@ def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, overri
                         la.files + lb.files)
     result = api.diff(la, lb, list(metrics), by=by, permutations=permutations, seed=seed,
                       progress=progress_for(quiet))
-    exit_with(write_one(result, plan, quiet))
+    exit_with(write_with_record(result, plan, [la, lb], "diff", quiet, diff_record(result, permutations)))

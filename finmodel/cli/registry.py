@@ -46,6 +46,7 @@ class Analysis:
     exports: Mapping[str, Export] = field(default_factory=dict)  # command argument -> export
     command: tuple[str, ...] = ()   # the command line words, e.g. ("sensitivity", "tornado")
     options: Mapping[str, str] = field(default_factory=dict)  # record key -> its option (--draws)
+    failed_suffix: str | None = None  # a result that is not ok is written as <stem>-<suffix>
 
     @property
     def compute(self) -> Callable:
@@ -78,7 +79,8 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
     Analysis("grid", {"x": "x", "y": "y", "metric": "metric"}, command=("sensitivity", "grid"),
              options={"x": "--x", "y": "--y", "metric": "--metric"}),
     Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}, command=("solve",),
-             options={"targets": "--target", "varies": "--vary", "bounds": "--bounds"}),
+             options={"targets": "--target", "varies": "--vary", "bounds": "--bounds"},
+             failed_suffix="failed"),  # no solution: never over the last good solve's outputs
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
               "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",),
@@ -129,6 +131,9 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
 
     Every file of the command is written through one :class:`~finmodel.outputs.OutputWriter`:
     when any computation or write fails, no earlier output is replaced and none is created.
+    A result that is not ok of an analysis with a ``failed_suffix`` (a solve without a
+    solution) is written as ``<stem>-failed``, leaving the outputs of the last good one as they
+    were.
     """
     from .. import api
     from ..outputs import OutputWriter, check_output_sets, plan_outputs, write_csv, write_text
@@ -151,11 +156,14 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
              for stem, a in zip(stems, loaded)]
     check_output_sets(plans + ([list(also[0].csv.values())] if also else []),
                       [a.path for a in loaded] + (["the combined tables"] if also else []))
-    results, written, stale = [], [], set()
+    results, written, stale, used = [], [], set(), []
     with OutputWriter() as out:  # every file of the command, or none
-        for a, plan in zip(loaded, plans):
+        for a, stem, plan in zip(loaded, stems, plans):
             with numeric_errors([f"--set {o}" for o in overrides]):  # computing and laying out
                 r = analysis.compute(a, **arguments, progress=progress_for(quiet))
+                if not r.ok and analysis.failed_suffix:  # e.g. base-solve-failed.xlsx
+                    plan = plan_outputs(outdir, f"{stem}-{analysis.failed_suffix}", tables,
+                                        a.files + extra_inputs, exports)
                 info = r.run_info(command)
                 r.write_workbook(out.path(plan.xlsx), info)
             stale |= _earlier_outputs(plan) - set(plan.paths())
@@ -166,12 +174,13 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
             write_text(out.path(plan.record), record_json(
                 info, a.path, analysis.name, {**analysis.record_fields(r), "outputs": plan.roles()}))
             results.append(r)
+            used.append(plan)
             written.append([p for p in plan.paths() if p != plan.record])
         if also:
             also[1](results, also[0], out)
             written.append(list(also[0].csv.values()))
         out.commit()
-    _remove(stale - {p for plan in plans for p in plan.paths()})
+    _remove(stale - {p for plan in used for p in plan.paths()})
     if collect is not None:
         collect.extend(results)
     if not quiet:
@@ -187,15 +196,18 @@ def execute(analysis: Analysis, scenarios: Sequence[Path], overrides: Sequence[s
     return 0 if all(r.ok for r in results) else 1
 
 
-def write_one(result, plan, quiet: bool) -> int:
-    """Write a result with one output set (``compare``, ``diff``): its workbook and CSV tables;
+def write_one(result, plan, quiet: bool, run_info=None, record: str | None = None) -> int:
+    """Write a result with one output set (``compare``, ``diff``): its workbook (with
+    ``run_info`` on its About sheet), CSV tables and, given, its run record text, as one set;
     report what was written, its summary and its problems. Returns the exit code (1 when the
     result is not ok)."""
-    from ..outputs import OutputWriter, write_csv
+    from ..outputs import OutputWriter, write_csv, write_text
     with OutputWriter() as out:
-        result.write_workbook(out.path(plan.xlsx))
+        result.write_workbook(out.path(plan.xlsx), run_info)
         for table, path in plan.csv.items():
             write_csv(out.path(path), result.tables[table])
+        if record is not None:
+            write_text(out.path(plan.record), record)
         out.commit()
     if not quiet:
         click.echo("wrote " + ", ".join(str(p) for p in [plan.xlsx, *plan.csv.values()]))

@@ -16,6 +16,8 @@ import click
 from ..errors import UsageError
 from .options import CONTEXT, Session, debug_option, name_option, output_option, progress_option, quiet_option
 from .registry import Analysis, analysis_named
+from .run import exit_with
+from .sides import SIDE_ANALYSES, replay
 
 __all__ = ["rerun", "rebuild"]
 
@@ -47,6 +49,9 @@ def rerun(ctx, record, outdir, name, quiet) -> None:
     """
     from ..record import changed_inputs, read_record
     doc = read_record(record)
+    if doc.get("analysis") in SIDE_ANALYSES:  # compare, diff: several scenarios
+        _replay_sides(ctx, doc, record, outdir, name, quiet)
+        return
     analysis = analysis_named(doc.get("analysis", "run"))
     command = _command(ctx, analysis)
     args = rebuild(analysis, command, doc, record, outdir, name, quiet)
@@ -168,3 +173,26 @@ def rebuild(analysis: Analysis, command: click.Command, doc: dict, record: Path,
         args.append("--csv")
     args += [f"--output={outdir}"] + ([f"--name={name}"] if name else []) + (["-q"] if quiet else [])
     return args + ["--", locate("scenario", doc["scenario"])]
+
+
+def _replay_sides(ctx: click.Context, doc: dict, record: Path, outdir: Path, name: str | None,
+                  quiet: bool) -> None:
+    """Repeat a recorded ``compare`` or ``diff`` (:func:`.sides.replay`), its scenario files
+    found as every record's are (inside the project) and the command recorded as this rerun."""
+    from ..assumptions.load import check_inside
+    from ..record import changed_inputs, recorded_path
+    find = locator(doc, record)
+
+    def locate(text: str) -> Path:
+        found = find(text)
+        if found is None:
+            check_inside(recorded_path(text, doc), _roots(record), f"run record {record}: scenarios")
+        return found
+
+    changed = changed_inputs(doc, find)
+    for line in changed:
+        click.echo(f"warning: {line}; the numbers may differ from the recorded run", err=True)
+    if not changed and not quiet:
+        click.echo("inputs unchanged since the record was made (SHA-256 match)")
+    command = ["finmodel", "rerun", str(record), "-o", str(outdir)] + (["--name", name] if name else [])
+    exit_with(replay(doc, locate, outdir, name, quiet, command))

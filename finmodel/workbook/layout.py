@@ -12,7 +12,7 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import numpy as np
 
@@ -31,7 +31,7 @@ from .spec import (
     abs_a1, col_letter, quote_sheet,
 )
 
-__all__ = ["layout_workbook", "RunInfo", "PERIOD_ROW", "YEAR_ROW", "FIRST_COL"]
+__all__ = ["layout_workbook", "RunInfo", "PERIOD_ROW", "YEAR_ROW", "FIRST_COL", "input_rows", "input_cell"]
 
 FIRST_COL = 4      # column E: the first period on every timeline sheet
 PERIOD_ROW = 3     # row 4: period numbers
@@ -199,13 +199,13 @@ def _inputs_sheet(book: _Book) -> Sheet:
         sheet.put(YEAR_ROW, c, Cell(int(year), f"={name_of('in.timeline.first_year')}+COLUMN()-COLUMN({abs_a1(YEAR_ROW, FIRST_COL)})",
                                     Style.HEADER, "0"))
     sheet.put(YEAR_ROW, src_col, Cell("Source (note: cell comment and Sources sheet)", style=Style.HEADER))
-    row, section = FIRST_ROW - 1, None
-    for f in book.result.drivers.fields:
+    fields = book.result.drivers.fields
+    placed, section, row = input_rows(fields), None, FIRST_ROW
+    for f in fields:
+        row = placed[f.path]
         if f.section != section:
-            row += 1
             section = f.section
-            sheet.put(row, 0, Cell(section, style=Style.SECTION))
-            row += 1
+            sheet.put(row - 1, 0, Cell(section, style=Style.SECTION))
         book.inputs[f.path] = (row, f)
         fmt = number_format(f.unit, "input")
         style = Style.NOTE if f.informational else Style.INPUT  # only true inputs look editable
@@ -218,17 +218,16 @@ def _inputs_sheet(book: _Book) -> Sheet:
         comment = _comment(f)
         if f.series:
             for t, v in enumerate(f.value):
-                sheet.put(row, FIRST_COL + t, Cell(float(v), style=style, num_format=fmt,
+                sheet.put(*input_cell(row, t), Cell(float(v), style=style, num_format=fmt,
                                                    comment=comment if t == 0 else None))
         else:
-            sheet.put(row, VALUE_COL, Cell(float(f.value), style=style, num_format=fmt,
-                                           comment=comment))
+            sheet.put(*input_cell(row), Cell(float(f.value), style=style, num_format=fmt,
+                                             comment=comment))
             book.spec.names.append(DefinedName(name_of("in." + f.path),
                                                f"=Inputs!{abs_a1(row, VALUE_COL)}"))
         short = source if len(source) <= 95 else source[:94] + "…"  # full text: comment, Sources
         sheet.put(row, src_col, Cell(short, style=Style.NOTE))
-        row += 1
-    row += 1
+    row += 2
     sheet.put(row, 0, Cell("Constants (fixed by the method; not assumptions)", style=Style.SECTION))
     row += 1
     for key, (value, unit, label) in CONSTANTS.items():
@@ -241,6 +240,27 @@ def _inputs_sheet(book: _Book) -> Sheet:
     sheet.col_widths.update({FIRST_COL + t: 9 for t in range(T)})
     sheet.freeze = (YEAR_ROW + 1, 1)
     return sheet
+
+
+def input_rows(fields: Sequence[InputField]) -> dict[str, int]:
+    """The row (0-based) of each input on the Inputs sheet, in the fields' order, each section
+    headed by its name on the row above its first input and a blank row between sections. The
+    one placement that the writer and ``finmodel import`` (reading an edited workbook) share."""
+    out, row, section = {}, FIRST_ROW - 1, None
+    for f in fields:
+        if f.section != section:
+            row += 1
+            section = f.section
+            row += 1
+        out[f.path] = row
+        row += 1
+    return out
+
+
+def input_cell(row: int, year_index: int | None = None) -> tuple[int, int]:
+    """(row, col) of an input's value: column C for a number, the year's column for a per-year
+    input (``year_index`` 0 = the first timeline year)."""
+    return (row, VALUE_COL if year_index is None else FIRST_COL + year_index)
 
 
 def _comment(f: InputField) -> str | None:

@@ -17,7 +17,7 @@ def test_diff_of_a_set_variant_writes_the_waterfall_workbook_and_csv(project, in
     out = sorted(p.name for p in (project / "outputs").iterdir())
     stem = next(p[:-5] for p in out if p.endswith(".xlsx"))
     assert stem.startswith("diff-base-base-set-") and len(stem) == len("diff-base-base-set-") + 6
-    assert out == [f"{stem}-inputs.csv", f"{stem}.csv", f"{stem}.xlsx"]
+    assert out == [f"{stem}-inputs.csv", f"{stem}.csv", f"{stem}.run.json", f"{stem}.xlsx"]
     text = result.stdout
     assert "2 input values differ" in text and "exact Shapley values over 2 inputs" in text
     assert "capex.servers.cost_usd_bn_per_gw" in text and "valuation.discount_rate" in text

@@ -11,7 +11,7 @@ import pytest
 from finmodel.outputs import variant_name
 
 COMMANDS = [[], ["run"], ["validate"], ["sensitivity"], ["sensitivity", "tornado"],
-            ["sensitivity", "grid"], ["solve"], ["montecarlo"], ["rerun"], ["diff"], ["compare"]]
+            ["sensitivity", "grid"], ["solve"], ["montecarlo"], ["rerun"], ["diff"], ["compare"], ["import"]]
 
 
 @pytest.mark.parametrize("args", COMMANDS, ids=lambda a: " ".join(a) or "finmodel")
