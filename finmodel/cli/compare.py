@@ -39,5 +39,8 @@ def compare(scenarios, overrides, outdir, name, assumptions_dir, csv_, quiet) ->
         raise click.UsageError("compare needs at least two scenarios")
     files = tuple(p for a in loaded for p in a.files)
     plan = plan_outputs(outdir, name or compare_stem(loaded), CompareRun.tables_of if csv_ else (), files)
-    result = api.compare(loaded, progress=progress_for(quiet))
-    exit_with(write_with_record(result, plan, loaded, "compare", quiet))
+    from ..errors import numeric_errors
+    with numeric_errors([f"--set {o}" for o in overrides]):
+        result = api.compare(loaded, progress=progress_for(quiet))
+        code = write_with_record(result, plan, loaded, "compare", quiet)
+    exit_with(code)

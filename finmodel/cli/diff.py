@@ -52,6 +52,9 @@ def diff(a, b, metrics, by, overrides_a, overrides_b, permutations, seed, overri
     lb = api.load_argument(b, common + tuple(overrides_b), assumptions_dir)
     plan = plan_outputs(outdir, name or diff_stem(la, lb), DiffRun.tables_of if csv_ else (),
                         la.files + lb.files)
-    result = api.diff(la, lb, list(metrics), by=by, permutations=permutations, seed=seed,
-                      progress=progress_for(quiet))
-    exit_with(write_with_record(result, plan, [la, lb], "diff", quiet, diff_record(result, permutations)))
+    from ..errors import numeric_errors
+    with numeric_errors([f"--set {o}" for o in common + tuple(overrides_a) + tuple(overrides_b)]):
+        result = api.diff(la, lb, list(metrics), by=by, permutations=permutations, seed=seed,
+                          progress=progress_for(quiet))
+        code = write_with_record(result, plan, [la, lb], "diff", quiet, diff_record(result, permutations))
+    exit_with(code)

@@ -25,7 +25,8 @@ def test_compare_writes_a_record_that_rerun_replays(project, invoke):
         assert (project / "outputs" / f"{stem}-rerun{table}.csv").read_bytes() == \
             (project / "outputs" / f"{stem}{table}.csv").read_bytes()
     replayed = json.loads((project / "outputs" / f"{stem}-rerun.run.json").read_text())
-    assert replayed["scenarios"] == doc["scenarios"] and replayed["command"] == doc["command"]
+    assert replayed["scenarios"] == doc["scenarios"]
+    assert replayed["command"].startswith("finmodel rerun ")  # what ran, never the stored text
 
 
 def test_diff_writes_a_record_that_rerun_replays(project, invoke):
@@ -69,8 +70,8 @@ def test_the_compare_table_shows_each_difference_from_the_first(project, invoke)
     npv = next(line for line in lines if line.startswith("NPV at the discount rate"))
     values = npv.split()[-5:]  # base, bull, bear, bull − base, bear − base
     base, bull, bear = (float(v.replace(",", "")) for v in values[:3])
-    assert values[3] == f"{bull - base:+,.1f}" or abs(float(values[3].replace(",", "")) - (bull - base)) <= 0.1
-    assert abs(float(values[4].replace(",", "")) - (bear - base)) <= 0.1
+    assert values[3] == f"{bull - base:+,.1f}" or abs(float(values[3].replace(",", "")) - (bull - base)) <= 0.1 + 1e-9
+    assert abs(float(values[4].replace(",", "")) - (bear - base)) <= 0.1 + 1e-9  # rounded sides
 
 
 @pytest.mark.parametrize("delta, unit, text", [
