@@ -15,14 +15,22 @@ References (``Ref``):
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Union
 
 from ..engine.metrics import MATERIAL_USD_BN
 
-__all__ = ["Ref", "BETTER", "LineItem", "MetricDef", "CheckDef", "DealShape", "RoundShape", "Structure", "CONSTANTS", "SHEETS"]
+__all__ = ["short_label", "Ref", "BETTER", "LineItem", "MetricDef", "CheckDef", "DealShape", "RoundShape", "Structure", "CONSTANTS", "SHEETS"]
 
 Ref = Union[str, tuple]
+
+
+def short_label(label: str) -> str:
+    """A label without its parenthetical explanations, for a row that combines two labels or a
+    compact table (the full label is shown where the thing is defined): "Other IT vendors (CPUs,
+    memory, ...)" -> "Other IT vendors"."""
+    return re.sub(r"\s*\([^()]*\)", "", label)
 
 #: The values of ``MetricDef.better``: which direction of a metric is good.
 BETTER = ("higher", "lower", None)

@@ -15,7 +15,7 @@ import functools
 from ..engine import cashflow, supply, timeline
 from ..engine import checks as c
 from ..engine import metrics as m
-from .defs import CheckDef, LineItem, MetricDef, Structure
+from .defs import CheckDef, LineItem, MetricDef, Structure, short_label
 from .lineitems import DEAL_IT_COST, IN_SERVICE, SPEND_FORMULA
 
 __all__ = ["SUPPLY_PARTS", "SUPPLY_METRICS", "SUPPLY_CHECKS", "partners", "active_suppliers"]
@@ -52,7 +52,7 @@ def _bom(cat, s: Structure) -> None:
     """Each line's value before tariffs (the component's capex / its factor x the line's share)."""
     for i, (j, label, comp, _, _) in enumerate(s.bom):
         cat.add(LineItem(
-            f"bom.value.{j}", f"{label}: value before tariff and premium", "US$ bn", SHEET, supply.line_value,
+            f"bom.value.{j}", f"{short_label(label)}: value before tariff and premium", "US$ bn", SHEET, supply.line_value,
             {"capex": f"li:capex.{comp}", "factor": f"li:supply_factor.{comp}",
              "share_fraction": _in(comp, j, "share_fraction")},
             "=IF({factor}=0,0,{capex}/{factor})*{share_fraction}", total=True,
@@ -64,13 +64,13 @@ def _origin(cat, s: Structure) -> None:
     for i, (j, label, comp, _, _) in enumerate(s.bom):
         v = f"li:bom.value.{j}"
         cat.add(LineItem(
-            f"supply.us_made.{j}", f"{label}: made in the US (premium included)", "US$ bn", SHEET,
+            f"supply.us_made.{j}", f"{short_label(label)}: made in the US (premium included)", "US$ bn", SHEET,
             supply.us_made_capex, {"value": v, "us_made_fraction": _in(comp, j, "us_made_fraction"),
                                    "us_premium_fraction": _in(comp, j, "us_premium_fraction")},
             "={value}*{us_made_fraction}*(1+{us_premium_fraction})", total=True,
             section="Owned capex by origin (placed in service)" if i == 0 else None))
         cat.add(LineItem(
-            f"supply.imported.{j}", f"{label}: imported (tariff included)", "US$ bn", SHEET,
+            f"supply.imported.{j}", f"{short_label(label)}: imported (tariff included)", "US$ bn", SHEET,
             supply.imported_capex, {"value": v, "us_made_fraction": _in(comp, j, "us_made_fraction"),
                                     "tariff_rate": _in(comp, j, "tariff_rate")},
             "={value}*(1-{us_made_fraction})*(1+{tariff_rate})", total=True))
@@ -82,7 +82,7 @@ def _origin(cat, s: Structure) -> None:
                    "li:capex_total"))
     for i, (j, label, comp, _, _) in enumerate(s.bom):
         cat.add(LineItem(
-            f"supply.tariff.{j}", f"{label}: tariff on imported content", "US$ bn", SHEET,
+            f"supply.tariff.{j}", f"{short_label(label)}: tariff on imported content", "US$ bn", SHEET,
             supply.tariff_cost, {"value": f"li:bom.value.{j}", "us_made_fraction": _in(comp, j, "us_made_fraction"),
                                  "tariff_rate": _in(comp, j, "tariff_rate")},
             "={value}*(1-{us_made_fraction})*{tariff_rate}", total=True,
@@ -91,7 +91,7 @@ def _origin(cat, s: Structure) -> None:
                  tuple(f"li:supply.tariff.{j}" for j, *_ in s.bom)))
     for j, label, comp, _, _ in s.bom:
         cat.add(LineItem(
-            f"supply.us_premium.{j}", f"{label}: US-manufacturing premium", "US$ bn", SHEET,
+            f"supply.us_premium.{j}", f"{short_label(label)}: US-manufacturing premium", "US$ bn", SHEET,
             supply.us_premium_cost, {"value": f"li:bom.value.{j}", "us_made_fraction": _in(comp, j, "us_made_fraction"),
                                      "us_premium_fraction": _in(comp, j, "us_premium_fraction")},
             "={value}*{us_made_fraction}*{us_premium_fraction}", total=True))
@@ -122,20 +122,20 @@ def _deal_vendor_rows(cat, s: Structure, j: str, label: str, comp: str, it: bool
     total = (("li:purchases_gw." + comp, "li:owned_priced_added_gw"), "li:owned_added_gw") if it else None
     if it:
         cat.add(LineItem(
-            f"bom.gw_total.{j}", f"{label}: GW bought at their IT price (deals, expansion, refresh)", "GW",
+            f"bom.gw_total.{j}", f"{short_label(label)}: GW bought at their IT price (deals, expansion, refresh)", "GW",
             SHEET, cashflow.difference, {"a": total[0], "b": total[1]}, "={a}-{b}", total=True,
             section="Accelerators by vendor: each owned deal pays its own vendor for the GW it brings"))
     else:
-        cat.add(LineItem(f"bom.gw_total.{j}", f"{label}: GW bought", "GW", SHEET, timeline.link,
+        cat.add(LineItem(f"bom.gw_total.{j}", f"{short_label(label)}: GW bought", "GW", SHEET, timeline.link,
                          {"x": f"li:purchases_gw.{comp}"}, "={x}", kind="link", total=True,
                          section="Accelerators by vendor: each owned deal pays its own vendor for the GW it brings"))
     vendored = tuple(f"li:deal.{d.id}.gw_added" if not it else _deal_gw(d) for d in _vendored(s))
     if vendored:
-        cat.add(LineItem(f"bom.gw_generic.{j}", f"{label}: GW at the line's supplier shares (not a deal's "
+        cat.add(LineItem(f"bom.gw_generic.{j}", f"{short_label(label)}: GW at the line's supplier shares (not a deal's "
                          "own vendor)", "GW", SHEET, cashflow.difference,
                          {"a": f"li:bom.gw_total.{j}", "b": vendored}, "={a}-{b}", total=True))
     else:
-        cat.add(LineItem(f"bom.gw_generic.{j}", f"{label}: GW at the line's supplier shares (no deal "
+        cat.add(LineItem(f"bom.gw_generic.{j}", f"{short_label(label)}: GW at the line's supplier shares (no deal "
                          "names a vendor)", "GW", SHEET, timeline.link, {"x": f"li:bom.gw_total.{j}"}, "={x}",
                          kind="link", total=True))
 
@@ -148,7 +148,7 @@ def _suppliers(cat, s: Structure) -> None:
     first = True
     for j, label, comp, dv, sups in s.bom:
         cat.add(LineItem(
-            f"bom.paid.{j}", f"{label}: paid to its suppliers (capex less tariff)", "US$ bn", SHEET,
+            f"bom.paid.{j}", f"{short_label(label)}: paid to its suppliers (capex less tariff)", "US$ bn", SHEET,
             supply.paid_to_suppliers, {"value": f"li:bom.value.{j}", "us_made_fraction": _in(comp, j, "us_made_fraction"),
                                        "us_premium_fraction": _in(comp, j, "us_premium_fraction")},
             "={value}*(1+{us_made_fraction}*{us_premium_fraction})", total=True,
@@ -160,7 +160,8 @@ def _suppliers(cat, s: Structure) -> None:
             if j not in lines:
                 continue
             weights = _weights(comp, j, sups)
-            key, text = f"supplier.{k}.{j}", f"{klabel}: {label[:1].lower()}{label[1:]}"
+            brief = short_label(label)
+            key, text = f"supplier.{k}.{j}", f"{short_label(klabel)}: {brief[:1].lower()}{brief[1:]}"
             if dv:
                 deals = _vendor_deals(s, k)
                 args = {"paid": paid, "generic_gw": f"li:bom.gw_generic.{j}", "total_gw": f"li:bom.gw_total.{j}"}
@@ -213,9 +214,9 @@ def _payments(cat, s: Structure) -> None:
             section = ("Paid to each supplier by component (placed in service, then paid over the "
                        "component's lead time, as capex is paid)") if first else None
             first = False
-            cat.add(_sum(f"supplier.{k}.placed.{comp}", f"{klabel}: {clabel[comp].lower()} placed in service",
+            cat.add(_sum(f"supplier.{k}.placed.{comp}", f"{short_label(klabel)}: {clabel[comp].lower()} placed in service",
                          rows, section=section))
-            cat.add(_spend(f"supplier.{k}.paid.{comp}", f"{klabel}: {clabel[comp].lower()} paid",
+            cat.add(_spend(f"supplier.{k}.paid.{comp}", f"{short_label(klabel)}: {clabel[comp].lower()} paid",
                            f"li:supplier.{k}.placed.{comp}", comp))
     for comp, label, _ in s.components:
         cat.add(_sum(f"supply.tariff_placed.{comp}", f"{label}: tariff placed in service",

@@ -21,7 +21,7 @@ from ..assumptions.fields import InputField
 from ..assumptions.schema import GRADE_MEANING
 from ..engine.metrics import IRR_GRID
 from ..model.calibration import anchor_formula
-from ..model.defs import CONSTANTS, SHEETS, LineItem
+from ..model.defs import CONSTANTS, SHEETS, LineItem, short_label
 from ..model.result import IRR_FLOWS, Result, metric_value
 from ..model.supply import active_suppliers
 from .formats import number_format
@@ -631,7 +631,7 @@ def _short(label: str) -> str:
     """A label without its parenthetical explanations (shown in full on the sheet it comes
     from): "Funding need with no new money (below minimum cash)" -> "Funding need with no new
     money"."""
-    return re.sub(r"\s*\([^()]*\)", "", label)
+    return short_label(label)
 
 
 def _summary_sheet(book: _Book, scenario_name: str, description: str) -> Sheet:
