@@ -10,6 +10,8 @@ Public API (:mod:`finmodel.api`)::
                       "capex.servers.cost_usd_bn_per_gw=15:35:11")
     s = finmodel.solve("base", "npv_usd_bn=0", vary="revenue.segments.consumer.initial_growth")
     mc = finmodel.montecarlo("base", draws=10_000, seed=42)
+    so = finmodel.sobol("base", samples=1024, seed=1)             # SobolRun: so.table(), so.leaders("funding_need")
+    mo = finmodel.morris("base", all_inputs=True, seed=1)          # MorrisRun: mo.table()
     finmodel.validate("assumptions/sensitivity.yaml")             # ["...: ok (sensitivity spec: ...)"]
     d = finmodel.diff("base", "bear", ["npv_usd_bn"])             # DiffRun: d.tables["contributions"]
     imp = finmodel.import_workbook("outputs/base.xlsx")           # edited inputs -> imp.write() an overlay
@@ -19,6 +21,7 @@ __version__ = "0.1.0"
 _API = ("load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
         "GridRun", "SolveRun", "MonteCarloRun")
 _API += ("diff", "compare", "import_workbook")
+_API += ("sobol", "morris", "SobolRun", "MorrisRun")
 __all__ = ["__version__", *_API, "write_workbook", "FinModelError"]
 
 

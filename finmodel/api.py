@@ -34,8 +34,10 @@ from .model.catalogue import Catalogue, build_catalogue
 from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
+from .globalruns import MorrisRun, SobolRun
 
-__all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "diff", "compare", "import_workbook", "drivers_for",
+__all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "sobol", "morris", "SobolRun",
+           "MorrisRun", "diff", "compare", "import_workbook", "drivers_for",
            "resolve_scenario", "load_argument", "scenario_names", "spec_path", "load_spec", "metric_names", "ModelRun", "TornadoRun", "GridRun",
            "SolveRun", "MonteCarloRun", "Progress", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
@@ -460,6 +462,129 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
         mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
                       events, keep_draws)
     return MonteCarloRun(req.assumptions, spec_file, requested, mc, events)
+
+
+# --- global sensitivity: Sobol' indices and Morris screening ------------------------------------
+
+GLOBAL_METRICS = ("npv_usd_bn", "peak_funding_need_usd_bn")
+GLOBAL_ITEMS = ("funding_need",)
+MIN_SAMPLES, MAX_SAMPLES = 32, 2**20
+MAX_GLOBAL_ROWS = MAX_DRAWS  # model rows of one Sobol' or Morris run
+
+
+def _whole(value, name: str, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise UsageError(f"{name}: expected a whole number from {low:,} to {high:,} (got {value!r})")
+    return value
+
+
+def sobol(scenario: Scenario, samples: int = 2048, seed: int | None = None, *,
+          metrics: str | Sequence[str] | None = (), items: str | Sequence[str] | None = GLOBAL_ITEMS,
+          spec: str | Path | None = None, independent: bool = False, overrides: Overrides | None = (),
+          assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS, progress: Progress | None = None) -> SobolRun:
+    """Sobol' indices: first-order (S1) and total (ST), with 95% bootstrap intervals.
+
+    Parameters
+    ----------
+    samples : base sample size N, a power of 2 from 32 to 2^20; the model runs
+        N x (factors + 2) rows in one vectorised evaluation.
+    seed : the seed of the scrambled Sobol' sequence and of the bootstrap; without it fresh
+        entropy is drawn (``result.seed`` records it).
+    metrics : outputs to analyse (a metric or ``LINE_ITEM@YEAR``); default NPV and peak
+        funding need.
+    items : line items analysed year by year (one output per year: a heat map of inputs x
+        years); default ``funding_need``; ``()`` for none.
+    spec : the sensitivity spec whose inputs with a distribution are sampled (default
+        ``<assumptions_dir>/sensitivity.yaml``). Inputs it correlates are analysed as groups.
+    independent : ignore the spec's correlations and give every input its own indices.
+
+    Examples
+    --------
+    >>> s = sobol("base", samples=1024, seed=1)          # doctest: +SKIP
+    >>> s.table()                                        # doctest: +SKIP
+    >>> s.leaders("funding_need")                         # doctest: +SKIP
+    >>> s.write_workbook("outputs/base-sobol.xlsx")       # doctest: +SKIP
+    """
+    from .sensitivity.globalsa import run_sobol, sobol_rows, spec_factors
+    from .sensitivity.sampling import entropy_seed
+    from .sensitivity.spec import load_spec as read_spec
+    _whole(samples, "--samples", MIN_SAMPLES, MAX_SAMPLES)
+    if samples & (samples - 1):
+        raise UsageError(f"--samples: expected a power of 2 (Sobol' points are balanced in blocks of "
+                         f"2^k), e.g. {1 << (samples.bit_length() - 1):,} or {1 << samples.bit_length():,} "
+                         f"(got {samples:,})")
+    req = _Request.of(scenario, overrides, assumptions_dir)
+    spec_file = spec_path(spec, assumptions_dir)
+    sens, variations = read_spec(spec_file, req.drivers)
+    requested = tuple(_names(metrics))
+    outputs = list(requested) or list(GLOBAL_METRICS)
+    req.check_outputs(outputs, "--metric")
+    item_names = tuple(_names(items))
+    req.check_outputs([f"{i}@{int(req.drivers.years[0])}" for i in item_names], "--item")
+    chosen = spec_factors(sens, variations)
+    rows = sobol_rows(samples, [v.name for v, _ in chosen], () if independent else sens.correlations)
+    if rows > MAX_GLOBAL_ROWS:
+        raise UsageError(f"--samples: {samples:,} base samples make {rows:,} model rows, more than "
+                         f"{MAX_GLOBAL_ROWS:,}; use fewer")
+    seed = entropy_seed() if seed is None else _whole(seed, "--seed", 0, MAX_SEED)
+    with (progress or _no_progress)(rows, "Sobol") as bar:
+        result = run_sobol(req.drivers, chosen, outputs, item_names, samples, seed, req.catalogue,
+                           sens.correlations, independent, bar)
+    return SobolRun(req.assumptions, spec_file, requested, item_names, result)
+
+
+def morris(scenario: Scenario, trajectories: int = 20, seed: int | None = None, *, levels: int = 4,
+           metrics: str | Sequence[str] | None = (), spec: str | Path | None = None,
+           all_inputs: bool = False, change: float | None = None, overrides: Overrides | None = (),
+           assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS, progress: Progress | None = None) -> MorrisRun:
+    """Morris screening: mu* (importance), mu (direction) and sigma (interactions) per input.
+
+    Parameters
+    ----------
+    trajectories : r, 2 to 10,000: the model runs r x (inputs + 1) rows in one evaluation.
+    levels : grid levels of each input's range, an even number from 2 to 20.
+    metrics : outputs; default NPV and peak funding need.
+    spec : the sensitivity spec whose inputs with a distribution are screened (unbounded
+        distributions from their 1st to 99th percentile).
+    all_inputs : screen every input of the scenario instead: each scalar within
+        +-``change`` of its base, each per-year input by a factor 1 +- ``change``, calendar
+        years +-1 year, ranges narrowed to the inputs' bounds and rules (what is left out is
+        listed with why). ``change`` defaults to 0.2.
+    """
+    from .sensitivity.globalsa import DEFAULT_CHANGE, all_input_factors, run_morris, spec_factors
+    from .sensitivity.sampling import entropy_seed
+    from .sensitivity.spec import load_spec as read_spec
+    _whole(trajectories, "--trajectories", 2, 10_000)
+    _whole(levels, "--levels", 2, 20)
+    if levels % 2:
+        raise UsageError(f"--levels: expected an even number (Morris steps of levels/(2(levels-1)) "
+                         f"land on the grid only then; got {levels})")
+    if change is not None and not all_inputs:
+        raise UsageError("--change sets the ranges of --all-inputs; the spec's inputs use their distributions")
+    if change is not None and (isinstance(change, bool) or not isinstance(change, (int, float))
+                               or not 0 < change < 1):
+        raise UsageError(f"--change: expected a fraction between 0 and 1, e.g. 0.2 for +-20% (got {change!r})")
+    req = _Request.of(scenario, overrides, assumptions_dir)
+    requested = tuple(_names(metrics))
+    outputs = list(requested) or list(GLOBAL_METRICS)
+    req.check_outputs(outputs, "--metric")
+    spec_file, left_out = None, ()
+    if all_inputs:
+        change = float(DEFAULT_CHANGE if change is None else change)
+        chosen, left_out = all_input_factors(req.drivers, change)
+    else:
+        spec_file = spec_path(spec, assumptions_dir)
+        sens, variations = read_spec(spec_file, req.drivers)
+        chosen = spec_factors(sens, variations)
+    rows = trajectories * (len(chosen) + 1)
+    if rows > MAX_GLOBAL_ROWS:
+        raise UsageError(f"--trajectories: {trajectories:,} trajectories make {rows:,} model rows, more "
+                         f"than {MAX_GLOBAL_ROWS:,}; use fewer")
+    seed = entropy_seed() if seed is None else _whole(seed, "--seed", 0, MAX_SEED)
+    with (progress or _no_progress)(rows, "Morris") as bar:
+        result = run_morris(req.drivers, chosen, outputs, trajectories, seed, levels, req.catalogue,
+                            all_inputs, change, left_out, bar)
+    return MorrisRun(req.assumptions, spec_file, requested, result)
 
 
 # --- diff: why two scenarios differ --------------------------------------------------------------

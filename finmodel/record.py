@@ -24,7 +24,7 @@ __all__ = ["run_info", "record_json", "git_commit", "library_versions", "read_re
            "recorded_path", "changed_inputs", "check_record"]
 
 _LIBS = ("numpy", "pandas", "pydantic", "XlsxWriter", "click", "threadpoolctl",
-         "ruamel.yaml", "scipy")
+         "ruamel.yaml", "scipy", "SALib")
 
 
 def library_versions() -> tuple[tuple[str, str], ...]:

@@ -6,7 +6,7 @@ target unsolved), 2 usage, 65 invalid input data, 66 input missing, 73 cannot cr
 
 Modules: ``options`` (every option and the mini-syntax types), ``registry`` (the analyses and
 how a command runs one), ``run`` (run, validate), ``analyses`` (sensitivity tornado/grid,
-solve, montecarlo), ``rerun``, ``diff``, ``compare``, ``importwb`` (import).
+solve, montecarlo), ``globalsa`` (sensitivity sobol/morris), ``rerun``, ``diff``, ``compare``, ``importwb`` (import).
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import click
 
 from .. import __version__
 from ..errors import FinModelError, closest
-from . import analyses, compare, diff, importwb, rerun, run
+from . import analyses, compare, diff, globalsa, importwb, rerun, run  # noqa: F401 (globalsa: its commands)
 from .options import CONTEXT, Session, debug_option
 
 __all__ = ["cli", "main", "EXIT_INTERNAL", "EXIT_OSERR", "EXIT_INTERRUPTED"]

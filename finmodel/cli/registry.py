@@ -87,6 +87,17 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              exports={"save_draws": Export("keep_draws", "write_draws")}, command=("montecarlo",),
              options={"spec": "--spec", "metrics": "--metric", "draws": "--draws", "seed": "--seed",
                       "lhs": "--lhs", "probabilities": "--prob", "save_draws": "--save-draws"}),
+    Analysis("sobol",
+             {"spec": "spec", "metrics": "metrics", "items": "items", "samples": "samples", "seed": "seed",
+              "independent": "independent"}, paths=("spec",), command=("sensitivity", "sobol"),
+             options={"spec": "--spec", "metrics": "--metric", "items": "--item", "samples": "--samples",
+                      "seed": "--seed", "independent": "--independent"}),
+    Analysis("morris",
+             {"spec": "spec", "metrics": "metrics", "trajectories": "trajectories", "levels": "levels",
+              "seed": "seed", "all_inputs": "all_inputs", "change": "change"}, paths=("spec",),
+             command=("sensitivity", "morris"),
+             options={"spec": "--spec", "metrics": "--metric", "trajectories": "--trajectories",
+                      "levels": "--levels", "seed": "--seed", "all_inputs": "--all-inputs", "change": "--change"}),
 )}
 
 
