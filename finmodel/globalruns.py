@@ -208,11 +208,11 @@ class MorrisRun(_Run):
         r = self.result
         t = r.indices.table.copy()
         by = {v.name: (v, d) for v, d in zip(r.variations, r.dists)}
-        from .sensitivity.morris import unit_to_quantile
+        from .sensitivity.morris import level_values, unit_to_quantile
         ends = {}
         for name, (v, d) in by.items():
             q = unit_to_quantile(np.array([[0.0], [1.0]]), [d])[:, 0]
-            ends[name] = tuple(float(x) for x in d.ppf(q))
+            ends[name] = tuple(float(x) for x in level_values(q, d))
         t.insert(1, "output_label", t["output"].map(lambda o: r.labels[o][0]))
         t.insert(2, "unit", t["output"].map(lambda o: r.labels[o][1]))
         t.insert(4, "label", t["input"].map(lambda n: by[n][0].label))

@@ -248,11 +248,11 @@ def group_names(result: SobolResult) -> list[str]:
 
 
 def factor_labels(result) -> dict[str, str]:
-    """factor -> label for people: an input's label, or a group's labels joined by " + "."""
+    """factor -> label for people: an input's label, or "group: a + b" (the inputs' spec names)."""
     by = {v.name: v.label for v in result.variations}
     if isinstance(result, MorrisResult):
         return {n: by[n] for n in by}
-    return {group_label(g): " + ".join(by[n] for n in g) for g in result.indices.groups}
+    return {group_label(g): by[g[0]] if len(g) == 1 else "group: " + group_label(g) for g in result.indices.groups}
 
 
 def frame_with_labels(result, table: pd.DataFrame, key: str) -> pd.DataFrame:

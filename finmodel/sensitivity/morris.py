@@ -4,8 +4,8 @@ Cheap screening of many inputs: r trajectories of k + 1 rows each move one input
 a step of ``levels / (2 (levels - 1))`` of its range on a grid of ``levels`` levels (SALib's
 sampler in the unit hypercube). Each level is mapped to the input's value by its inverse CDF:
 the unit interval spans the whole range of a bounded distribution (a uniform low..high: the
-ends exactly), and the 1st to 99th percentiles on an unbounded side (:data:`TAIL`), where
-the inverse CDF is infinite at 0 or 1.
+ends exactly), and reaches the 1st or 99th percentile (:data:`TAIL`) on an unbounded side,
+where the inverse CDF is infinite at 0 or 1 (and at a lognormal's lower limit 0).
 
 For each input SALib returns mu* (mean absolute elementary effect: the importance), its
 bootstrap interval, mu (signed mean: the direction, when monotone) and sigma (spread of the
@@ -23,9 +23,10 @@ from typing import Sequence
 import numpy as np
 import pandas as pd
 
+from .distributions import DistKind
 from .sobol import CONF_LEVEL, NUM_RESAMPLES, EvaluateFn, salib_seed
 
-__all__ = ["MorrisIndices", "morris_indices", "unit_to_quantile", "TAIL", "LEVELS", "TRAJECTORIES"]
+__all__ = ["MorrisIndices", "morris_indices", "unit_to_quantile", "level_values", "TAIL", "LEVELS", "TRAJECTORIES"]
 
 TAIL = 0.01        # quantile of an unbounded distribution's end level (1st / 99th percentile)
 LEVELS = 4         # grid levels (SALib's default)
@@ -33,15 +34,25 @@ TRAJECTORIES = 20  # trajectories by default
 
 
 def unit_to_quantile(u: np.ndarray, dists: Sequence) -> np.ndarray:
-    """Morris levels in [0, 1] (rows, k) -> quantiles: the whole (0, 1) for a bounded side of a
-    distribution, [TAIL, 1 - TAIL] for an unbounded one."""
+    """Morris levels in [0, 1] (rows, k) -> quantiles: the whole (0, 1) for a side bounded by a
+    stated parameter (uniform, triangular, PERT, discrete, a truncated normal's bound), the
+    :data:`TAIL` quantile for an unbounded side and for a lognormal's lower limit 0."""
     q = np.array(u, dtype=float)
     for j, d in enumerate(dists):
         lo, hi = d.support()
-        a = 0.0 if math.isfinite(lo) else TAIL
+        limit = getattr(d, "kind", None) is DistKind.LOGNORMAL  # its 0 is a limit, not a stated bound
+        a = 0.0 if math.isfinite(lo) and not limit else TAIL
         b = 1.0 if math.isfinite(hi) else 1.0 - TAIL
         q[:, j] = a + (b - a) * q[:, j]
-    return np.clip(q, 2.0**-53, 1.0 - 2.0**-53)
+    return q
+
+
+def level_values(q: np.ndarray, dist) -> np.ndarray:
+    """Input values at quantiles ``q`` (from :func:`unit_to_quantile`): the inverse CDF inside
+    (0, 1), the support's end exactly at 0 and 1."""
+    lo, hi = dist.support()
+    x = dist.ppf(np.clip(q, 2.0**-53, 1.0 - 2.0**-53))
+    return np.where(q <= 0.0, lo, np.where(q >= 1.0, hi, x))
 
 
 @dataclass(frozen=True)
@@ -78,7 +89,7 @@ def morris_indices(names: Sequence[str], dists: Sequence, evaluate_fn: EvaluateF
             warnings.simplefilter("ignore")
             u = salib_sample.sample(problem, trajectories, num_levels=levels, seed=salib_seed(seed, 0))
         q = unit_to_quantile(u, dists)
-        x = np.column_stack([d.ppf(q[:, j]) for j, d in enumerate(dists)])
+        x = np.column_stack([level_values(q[:, j], d) for j, d in enumerate(dists)])
         values = evaluate_fn(x)
         rows, used, dropped = [], {}, {}
         for o, y in values.items():

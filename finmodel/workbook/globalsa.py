@@ -149,13 +149,12 @@ def _by_year_sheet(run) -> Sheet | None:
         row = _heat_table(sheet, row, f"{name} ({item}): total index ST", t, order, years, "ST", labels)
         row = _heat_table(sheet, row, f"{name} ({item}): first-order index S1", t, order, years, "S1", labels)
         sheet.put(row, 0, Cell(f"{name}: the factor with the largest ST each year", style=Style.SECTION))
-        _header(sheet, row + 1, ("Year", "Factor", "ST", "S1"))
+        _header(sheet, row + 1, ("Year: factor", "ST", "S1"))
         lead = run.leaders(item)
         for i, x in enumerate(lead.itertuples()):
-            sheet.put(row + 2 + i, 0, Cell(int(x.year), style=Style.LABEL, num_format="0"))
-            sheet.put(row + 2 + i, 1, Cell(str(x.leader), style=Style.TEXT))
-            sheet.put(row + 2 + i, 2, _index_cell(x.ST))
-            sheet.put(row + 2 + i, 3, _index_cell(x.S1))
+            sheet.put(row + 2 + i, 0, Cell(f"{int(x.year)}: {x.leader}", style=Style.LABEL))
+            sheet.put(row + 2 + i, 1, _index_cell(x.ST))
+            sheet.put(row + 2 + i, 2, _index_cell(x.S1))
         row += 2 + len(lead) + 2
     fit_columns(sheet, most=60)
     sheet.col_widths.update({j: max(sheet.col_widths.get(j, 0), 7) for j in range(1, 40)})

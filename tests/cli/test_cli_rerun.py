@@ -19,6 +19,8 @@ COMMANDS = {
     "solve": ["solve", "--target", "npv_usd_bn=0", "--target", "revenue_total@2030=250",
               "--vary", "revenue.segments.consumer.initial_growth", "--bounds", "0.1,3"],
     "montecarlo": ["montecarlo", "--draws", "300", "--lhs", "--metric", "npv_usd_bn"],
+    "sobol": ["sensitivity", "sobol", "--samples", "32", "--seed", "1", "--metric", "npv_usd_bn"],
+    "morris": ["sensitivity", "morris", "--trajectories", "3", "--seed", "1", "--all-inputs", "--change", "0.1"],
 }
 
 
@@ -77,7 +79,7 @@ def test_record_of_an_earlier_version_still_replays(project, invoke):
 
 
 @pytest.mark.parametrize("edit, words", [
-    ({"analysis": "sobol"}, "unknown analysis 'sobol' in the run record (known: run, tornado, grid, solve, montecarlo)"),
+    ({"analysis": "sobel"}, "unknown analysis 'sobel' in the run record (known: run, tornado, grid, solve, montecarlo, sobol, morris)"),
     ({"analysis": ["grid"]}, "analysis: expected text (got ['grid'])"),
     ({"x": None}, "the run record of a grid lacks 'x'"),
     ({"x": "valuation.discount_rate=oops"}, "x: Invalid value for '--x': expected PATH=LO:HI:N"),
