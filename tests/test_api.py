@@ -29,6 +29,10 @@ REQUESTS = {  # kind: (CLI arguments, the same request through the API)
                                 bounds=(0.1, 3), overrides=["tax.rate_fraction=0.25"])),
     "montecarlo": (["montecarlo", "--draws", "400", "--seed", "7", "--metric", "npv_usd_bn"],
                    lambda: api.montecarlo("base", draws=400, seed=7, metrics="npv_usd_bn")),
+    "sobol": (["sensitivity", "sobol", "--samples", "32", "--seed", "2", "--item", "fcf"],
+              lambda: api.sobol("base", samples=32, seed=2, items="fcf")),
+    "morris": (["sensitivity", "morris", "--trajectories", "4", "--seed", "2", "--metric", "irr"],
+               lambda: api.morris("base", trajectories=4, seed=2, metrics="irr")),
 }
 
 
@@ -120,7 +124,8 @@ def test_write_workbook_of_every_result(project, kind):
 
 def test_public_names():
     for name in ("load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "ModelRun", "TornadoRun",
-                 "GridRun", "SolveRun", "MonteCarloRun", "write_workbook", "FinModelError"):
+                 "GridRun", "SolveRun", "MonteCarloRun", "write_workbook", "FinModelError", "sobol", "morris",
+                 "SobolRun", "MorrisRun"):
         assert getattr(finmodel, name) is not None, name
 
 
