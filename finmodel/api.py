@@ -519,7 +519,7 @@ def sobol(scenario: Scenario, samples: int = 2048, seed: int | None = None, *,
     requested = tuple(_names(metrics))
     outputs = list(requested) or list(GLOBAL_METRICS)
     req.check_outputs(outputs, "--metric")
-    item_names = tuple(_names(items))
+    item_names = tuple(dict.fromkeys(_names(items)))
     req.check_outputs([f"{i}@{int(req.drivers.years[0])}" for i in item_names], "--item")
     chosen = spec_factors(sens, variations)
     rows = sobol_rows(samples, [v.name for v, _ in chosen], () if independent else sens.correlations)

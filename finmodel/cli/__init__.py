@@ -19,7 +19,7 @@ import click
 
 from .. import __version__
 from ..errors import FinModelError, closest
-from . import analyses, compare, diff, globalsa, importwb, rerun, run  # noqa: F401 (globalsa: its commands)
+from . import analyses, compare, diff, globalsa, importwb, rerun, run
 from .options import CONTEXT, Session, debug_option
 
 __all__ = ["cli", "main", "EXIT_INTERNAL", "EXIT_OSERR", "EXIT_INTERRUPTED"]
@@ -69,6 +69,8 @@ def cli(ctx: click.Context) -> None:
 for command in (run.run, run.validate, analyses.sensitivity, analyses.solve,
                 analyses.montecarlo, rerun.rerun, diff.diff, compare.compare, importwb.import_):
     cli.add_command(command)
+for command in (globalsa.sobol, globalsa.morris):
+    analyses.sensitivity.add_command(command)
 
 
 def main(argv: list[str] | None = None) -> None:

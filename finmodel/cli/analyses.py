@@ -33,11 +33,14 @@ def _spec(spec_path, assumptions_dir):
 @click.group(context_settings=CONTEXT)
 @debug_option
 def sensitivity() -> None:
-    """One-way (tornado, spider) and two-way (grid) sensitivity analyses.
+    """One-way (tornado, spider), two-way (grid) and global (Sobol' indices, Morris screening)
+    sensitivity analyses.
 
     \b
     Examples:
       finmodel sensitivity tornado --metric npv_usd_bn
+      finmodel sensitivity sobol --seed 1
+      finmodel sensitivity morris --all-inputs --seed 1
       finmodel sensitivity grid --x valuation.discount_rate=0.08:0.16:9 --y commitments.delay_years=0:3:4
     """
 

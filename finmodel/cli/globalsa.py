@@ -1,6 +1,7 @@
 """The global sensitivity commands: ``sensitivity sobol`` and ``sensitivity morris``.
 
-Their options are defined here, once; the commands hand the arguments of their API functions
+Their options are defined here, once (``cli`` adds the commands to the ``sensitivity`` group);
+the commands hand the arguments of their API functions
 (:func:`finmodel.api.sobol`, :func:`finmodel.api.morris`) to the registry's
 :func:`~finmodel.cli.registry.execute` like every analysis.
 """
@@ -8,8 +9,9 @@ from __future__ import annotations
 
 import click
 
-from .analyses import _run, _spec, sensitivity
-from .options import CONTEXT, common_options, metrics_option, scenario_argument, seed_option, spec_option
+from .analyses import _run, _spec
+from .options import (CONTEXT, METRIC_HELP, _complete_metric, common_options, scenario_argument, seed_option,
+                      spec_option)
 
 __all__ = ["sobol", "morris"]
 
@@ -28,6 +30,9 @@ def _even(ctx, param, value: int) -> int:
     return value
 
 
+metrics_option = click.option(
+    "--metric", "metrics", multiple=True, metavar="METRIC", shell_complete=_complete_metric,
+    help=f"Output to analyse (repeatable; default: npv_usd_bn and peak_funding_need_usd_bn): {METRIC_HELP}.")
 samples_option = click.option(
     "--samples", "samples", type=click.IntRange(32, 2**20), default=2048, show_default=True,
     callback=_power_of_two,
@@ -54,7 +59,7 @@ change_option = click.option(
     help="With --all-inputs: the relative range around each base (default 0.2 for -/+20%).")
 
 
-@sensitivity.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @scenario_argument
 @samples_option
 @seed_option
@@ -83,7 +88,7 @@ def sobol(scenario, samples, seed, spec_path, metrics, items, independent, overr
          samples=samples, seed=seed, independent=independent)
 
 
-@sensitivity.command(context_settings=CONTEXT)
+@click.command(context_settings=CONTEXT)
 @scenario_argument
 @trajectories_option
 @levels_option
