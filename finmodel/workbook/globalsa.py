@@ -183,11 +183,10 @@ def _convergence_sheet(run) -> Sheet:
         verdict = (f"stable at N = {at:,}" if at is not None else
                    f"not yet stable at N = {ns[-1]:,}: use more --samples")
         sheet.put(row, 0, Cell(f"{label}: {verdict}", style=Style.SECTION))
-        heads = ["N"]
-        for f in top_f:
-            name = _factor_label(run, f)
-            heads += [f"{name}: {k}" for k in ("S1", "S1 low", "S1 high", "ST", "ST low", "ST high")]
-        _header(sheet, row + 1, heads)
+        for k, f in enumerate(top_f):  # a row of factor names over their six columns
+            sheet.put(row + 1, 1 + 6 * k, Cell(_factor_label(run, f), style=Style.SECTION))
+        _header(sheet, row + 2, ["N"] + ["S1", "S1 low", "S1 high", "ST", "ST low", "ST high"] * len(top_f))
+        row += 1
         top = row + 2
         for i, n in enumerate(ns):
             sheet.put(top + i, 0, Cell(n, style=Style.LABEL, num_format="#,##0"))
