@@ -112,6 +112,8 @@ def morris(scenario, trajectories, levels, seed, spec_path, metrics, all_inputs,
     """
     if change is not None and not all_inputs:
         raise click.UsageError("--change sets the ranges of --all-inputs; give --all-inputs too")
+    if spec_path is not None and all_inputs:
+        raise click.UsageError("--spec and --all-inputs choose the inputs two ways: give one of them")
     _run("morris", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet,
          spec=None if all_inputs else _spec(spec_path, assumptions_dir), metrics=list(metrics),
          trajectories=trajectories, levels=levels, seed=seed, all_inputs=all_inputs, change=change)

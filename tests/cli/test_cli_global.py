@@ -86,6 +86,8 @@ def test_morris_of_the_spec_and_change_needs_all_inputs(project, invoke, main_cl
     assert code == 2 and "--all-inputs" in err
     code, _, err = main_cli("sensitivity", "morris", "--levels", "5")
     assert code == 2 and "even" in err
+    code, _, err = main_cli("sensitivity", "morris", "--all-inputs", "--spec", "assumptions/sensitivity.yaml")
+    assert code == 2 and "give one of them" in err
 
 
 @requires_soffice
