@@ -112,7 +112,8 @@ class SobolRun(_Run):
         groups = [" + ".join(g) for g in r.indices.grouped]
         if groups:
             return ("indices of groups " + "; ".join(groups) + " because the spec correlates their "
-                    "inputs (a group's indices are those of its inputs together)")
+                    "inputs (sampled together through a Gaussian copula; a group's indices are those of its "
+                    "inputs together)")
         if r.independent and r.spec_correlations:
             pairs = ", ".join(f"{a} ~ {b} ({rho:g})" for a, b, rho in r.spec_correlations)
             return (f"inputs treated as independent (--independent): the spec's correlations {pairs} are "
