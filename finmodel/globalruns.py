@@ -16,6 +16,7 @@ import pandas as pd
 
 from .assumptions.load import Assumptions
 from .runs import RunInfo, _Run, text_table
+from .sensitivity.globalsa import censored_note
 
 __all__ = ["SobolRun", "MorrisRun", "TOP_FACTORS"]
 
@@ -142,7 +143,7 @@ class SobolRun(_Run):
         label, unit = self.result.labels[output]
         r = self.result.indices
         drop = f"; {r.dropped[output]:,} base points dropped (an n/a row)" if r.dropped.get(output) else ""
-        return f"{label} [{unit}]{drop}"
+        return f"{label} [{unit}]{drop}{censored_note(self.result, output)}"
 
     @property
     def headline(self) -> pd.DataFrame:
@@ -247,7 +248,8 @@ class MorrisRun(_Run):
     def _title(self, output: str) -> str:
         label, unit = self.result.labels[output]
         d = self.result.indices.dropped.get(output)
-        return f"{label} [{unit}]" + (f"; {d:,} trajectories dropped (an n/a row)" if d else "")
+        return f"{label} [{unit}]" + (f"; {d:,} trajectories dropped (an n/a row)" if d else "") + \
+            censored_note(self.result, output)
 
     @property
     def headline(self) -> pd.DataFrame:

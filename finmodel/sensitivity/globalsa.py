@@ -23,7 +23,7 @@ from .morris import MorrisIndices, morris_indices
 from .oneway import Variation
 from .sobol import SobolIndices, correlated_groups, group_label, sobol_indices
 
-__all__ = ["SobolResult", "MorrisResult", "model_evaluator", "spec_factors", "all_input_factors",
+__all__ = ["SobolResult", "MorrisResult", "model_evaluator", "horizon_censor", "censored_note", "spec_factors", "all_input_factors",
            "run_sobol", "run_morris", "item_outputs", "sobol_rows", "DEFAULT_CHANGE", "YEAR_SHIFT"]
 
 DEFAULT_CHANGE = 0.2   # +-20 % around base for Morris over every input
@@ -32,10 +32,12 @@ YEAR_SHIFT = 1.0       # calendar years (a deal's start, a round's year) move +-
 
 @dataclass
 class Evaluated:
-    """What the engine call saw: rows evaluated and rows outside an input's bounds."""
+    """What the engine call saw: rows evaluated, rows outside an input's bounds, and per year
+    output the rows whose year lay beyond the horizon (counted as the year after it)."""
 
     rows: int = 0
     invalid: int = 0
+    censored: dict = field(default_factory=dict)
 
 
 def item_outputs(item: str, years: Sequence[int]) -> list[str]:
@@ -44,11 +46,15 @@ def item_outputs(item: str, years: Sequence[int]) -> list[str]:
 
 
 def model_evaluator(drivers: Drivers, variations: Sequence[Variation], outputs: Sequence[str],
-                    items: Sequence[str] = (), progress: Callable[[int], None] | None = None):
+                    items: Sequence[str] = (), progress: Callable[[int], None] | None = None,
+                    censor: dict[str, float] | None = None):
     """(evaluate_fn, stats): input values (rows, k) -> {output: (rows,)} through the engine, one
     chunked call for all rows; ``items`` add ``ITEM@YEAR`` for each year. Rows outside an
-    input's bounds are NaN in every output (counted in ``stats.invalid``)."""
+    input's bounds are NaN in every output (counted in ``stats.invalid``). ``censor``: output ->
+    the value its n/a counts as (a year beyond the horizon: the year after it), counted in
+    ``stats.censored``."""
     stats = Evaluated()
+    censor = censor or {}
 
     def fn(x: np.ndarray) -> dict[str, np.ndarray]:
         overrides, scales = {}, {}
@@ -58,6 +64,10 @@ def model_evaluator(drivers: Drivers, variations: Sequence[Variation], outputs: 
         ev = evaluate(drivers, overrides, list(outputs), scales, keep_rows=tuple(items), progress=progress)
         stats.rows, stats.invalid = int(len(ev.invalid)), int(ev.invalid.sum())
         out = dict(ev.values)
+        for o, value in censor.items():
+            hit = np.isnan(out[o]) & ~ev.invalid
+            stats.censored[o] = int(hit.sum())
+            out[o] = np.where(hit, value, out[o])
         for item in items:
             rows = ev.rows[item]
             for t, name in enumerate(item_outputs(item, ev.years)):
@@ -183,6 +193,7 @@ class SobolResult:
     independent: bool                 # the spec's correlations were ignored
     correlations: tuple = ()          # (a, b, rho) used
     spec_correlations: tuple = ()     # (a, b, rho) the spec gives between the inputs sampled
+    censored: dict = field(default_factory=dict)  # output -> rows beyond the horizon, as its next year
 
     @property
     def seed(self) -> int:
@@ -202,10 +213,30 @@ class MorrisResult:
     all_inputs: bool
     change: float | None
     left_out: tuple = field(default_factory=tuple)  # (path, why) of inputs not screened
+    censored: dict = field(default_factory=dict)    # output -> rows beyond the horizon, as its next year
+    years: np.ndarray | None = None
 
     @property
     def seed(self) -> int:
         return self.indices.seed
+
+
+def horizon_censor(drivers: Drivers, catalogue, outputs: Sequence[str]) -> dict[str, float]:
+    """Year outputs whose n/a means "beyond the horizon" (their metric's ``missing_as`` is +inf:
+    a payback or a covenant breach never reached): counted as the year after the last, as the
+    tornado's bars do, so such rows keep their place at the top of the scale instead of being
+    dropped (which would describe only the rows that reach the year)."""
+    after = float(drivers.years[-1]) + 1
+    return {o: after for o in outputs if (md := catalogue.metrics.get(o)) is not None and md.missing_as == np.inf}
+
+
+def censored_note(result, output: str) -> str:
+    """"; N rows beyond 2040 counted as 2041" for a year output whose n/a is beyond the horizon."""
+    n = (result.censored or {}).get(output, 0)
+    if not n:
+        return ""
+    last = int(result.years[-1])
+    return f"; {n:,} rows beyond {last} counted as {last + 1}"
 
 
 def sobol_rows(n: int, names: Sequence[str], correlations) -> int:
@@ -222,12 +253,13 @@ def run_sobol(drivers: Drivers, chosen, outputs: Sequence[str], items: Sequence[
     names = [v.name for v in variations]
     among = tuple((a, b, float(r)) for a, b, r in correlations if a in names and b in names and a != b and r != 0)
     corr = () if independent else among
-    fn, stats = model_evaluator(drivers, variations, outputs, items, progress)
+    fn, stats = model_evaluator(drivers, variations, outputs, items, progress, horizon_censor(drivers, catalogue, outputs))
     idx = sobol_indices(names, [d for _, d in chosen], fn, n, seed, corr, convergence_outputs=list(outputs))
     labels = {o: output_label(o, catalogue) for o in list(outputs)
               + [name for item in items for name in item_outputs(item, drivers.years)]}
     return SobolResult(idx, tuple(variations), tuple(d for _, d in chosen), tuple(outputs), tuple(items), labels,
-                       np.asarray(drivers.years), stats.invalid, independent, corr, among)
+                       np.asarray(drivers.years), stats.invalid, independent, corr, among,
+                       stats.censored)
 
 
 def run_morris(drivers: Drivers, chosen, outputs: Sequence[str], trajectories: int, seed: int, levels: int,
@@ -235,11 +267,12 @@ def run_morris(drivers: Drivers, chosen, outputs: Sequence[str], trajectories: i
                progress: Callable[[int], None] | None = None) -> MorrisResult:
     """Morris screening of ``outputs`` over the inputs ``chosen`` ((Variation, distribution))."""
     variations = [v for v, _ in chosen]
-    fn, stats = model_evaluator(drivers, variations, outputs, (), progress)
+    fn, stats = model_evaluator(drivers, variations, outputs, (), progress, horizon_censor(drivers, catalogue, outputs))
     idx = morris_indices([v.name for v in variations], [d for _, d in chosen], fn, trajectories, seed, levels)
     labels = {o: output_label(o, catalogue) for o in outputs}
     return MorrisResult(idx, tuple(variations), tuple(d for _, d in chosen), tuple(outputs), labels,
-                        stats.invalid, all_inputs, change, tuple(left_out))
+                        stats.invalid, all_inputs, change, tuple(left_out), stats.censored,
+                        np.asarray(drivers.years))
 
 
 def group_names(result: SobolResult) -> list[str]:

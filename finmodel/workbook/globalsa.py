@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from .analysis import (SERIES_COLORS, _header, _rng, _title, _val, fit_columns, input_format, unit_text)
+from ..sensitivity.globalsa import censored_note
 from .layout import RunInfo, about_sheet
 from .spec import Cell, Chart, ChartSeries, ConditionalFormat, ScalePoint, Sheet, Style, WorkbookSpec, a1
 
@@ -68,8 +69,8 @@ def _indices_sheet(run, scenario: str) -> Sheet:
         t = run.indices[run.indices["output"] == o]
         drop = r.indices.dropped.get(o, 0)
         sheet.put(row, 0, Cell(f"{label} [{unit_text(unit) or '-'}]" + (
-            f" — {drop:,} of {drop + r.indices.used[o]:,} base points dropped (an n/a row)" if drop else ""),
-            style=Style.SECTION))
+            f" — {drop:,} of {drop + r.indices.used[o]:,} base points dropped (an n/a row)" if drop else "")
+            + censored_note(r, o), style=Style.SECTION))
         _header(sheet, row + 1, heads)
         top = row + 2
         for i, x in enumerate(t.itertuples()):
@@ -276,8 +277,8 @@ def _screening_sheet(run, scenario: str) -> Sheet:
         t = run.effects[run.effects["output"] == o]
         drop = r.indices.dropped.get(o, 0)
         u = unit_text(unit) or "-"
-        sheet.put(row, 0, Cell(f"{label} [{u}]" + (f" — {drop:,} trajectories dropped (an n/a row)" if drop else ""),
-                               style=Style.SECTION))
+        sheet.put(row, 0, Cell(f"{label} [{u}]" + (f" — {drop:,} trajectories dropped (an n/a row)" if drop else "")
+                               + censored_note(r, o), style=Style.SECTION))
         _header(sheet, row + 1, ("Rank", "Input", "Path", "Low", "High", "Input unit", f"mu* [{u}]",
                                  f"± 95% [{u}]", f"mu [{u}]", f"sigma [{u}]"))
         top = row + 2

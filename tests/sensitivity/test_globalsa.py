@@ -87,3 +87,11 @@ def shipped_spec(tmp_path, monkeypatch):
 def test_bad_arguments_are_usage_errors(call, words):
     with pytest.raises(UsageError, match=words):
         call()
+
+
+def test_a_year_beyond_the_horizon_counts_as_the_year_after_it_and_is_not_dropped():
+    s = api.sobol("base", samples=32, seed=1, metrics=["payback_year", "irr"], items=())
+    r = s.result
+    assert r.censored["payback_year"] > 0 and r.indices.dropped["payback_year"] == 0
+    assert "irr" not in r.censored  # an IRR that does not exist has no place on the scale
+    assert f"{r.censored['payback_year']:,} rows beyond 2040 counted as 2041" in s.text()
