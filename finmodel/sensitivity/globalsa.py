@@ -6,6 +6,10 @@ The pure cores (:mod:`.sobol`, :mod:`.morris`) take an ``evaluate_fn``; here it 
 (those with a distribution, as the Monte Carlo samples them) or, for Morris, from every input
 of the scenario (:func:`all_input_factors`: each scalar input within +-``change`` of its base,
 each per-year input scaled by a factor 1 +- ``change``, calendar years +-1 year).
+
+A year output whose n/a means "beyond the horizon" (payback, a covenant breach never reached)
+counts as the year after the horizon (:func:`horizon_censor`); other n/a values (an IRR that
+does not exist) leave the cores to drop the base point or trajectory and count it.
 """
 from __future__ import annotations
 
