@@ -16,11 +16,17 @@ import pandas as pd
 
 from .assumptions.load import Assumptions
 from .runs import RunInfo, _Run, text_table
-from .sensitivity.globalsa import censored_note
 
 __all__ = ["SobolRun", "MorrisRun", "TOP_FACTORS"]
 
 TOP_FACTORS = 8  # factors shown per output on the terminal
+
+
+def censored_note(result, output: str) -> str:
+    """The note of a year output counted as the year after the horizon (imported when used, so
+    loading the API does not load the samplers)."""
+    from .sensitivity.globalsa import censored_note as note
+    return note(result, output)
 
 
 def _ci(x: float, conf: float) -> str:
