@@ -22,6 +22,13 @@ __all__ = ["SobolRun", "MorrisRun", "TOP_FACTORS"]
 TOP_FACTORS = 8  # factors shown per output on the terminal
 
 
+def _in_order(t: pd.DataFrame, outputs) -> pd.DataFrame:
+    """Rows by output (in the order asked), then by rank (0, "no index", first)."""
+    order = {o: i for i, o in enumerate(outputs)}
+    key = t["output"].map(order).to_numpy() * (len(t) + 1) + t["rank"].to_numpy()
+    return t.iloc[np.argsort(key, kind="stable")].reset_index(drop=True)
+
+
 def censored_note(result, output: str) -> str:
     """The note of a year output counted as the year after the horizon (imported when used, so
     loading the API does not load the samplers)."""
@@ -84,8 +91,7 @@ class SobolRun(_Run):
         t.insert(2, "unit", t["output"].map(lambda o: self.result.labels[o][1]))
         t["base_points"] = t["output"].map(self.result.indices.used)
         t["dropped"] = t["output"].map(self.result.indices.dropped)
-        return t.sort_values(["output", "rank"], key=lambda s: s.map(
-            {o: i for i, o in enumerate(self.result.outputs)}) if s.name == "output" else s).reset_index(drop=True)
+        return _in_order(t, self.result.outputs)
 
     @cached_property
     def by_year(self) -> pd.DataFrame:
@@ -230,9 +236,7 @@ class MorrisRun(_Run):
         t.insert(8, "input_unit", t["input"].map(lambda n: by[n][0].unit))
         t["trajectories"] = t["output"].map(r.indices.used)
         t["dropped"] = t["output"].map(r.indices.dropped)
-        order = {o: i for i, o in enumerate(r.outputs)}
-        return t.sort_values(["output", "rank"], key=lambda s: s.map(order) if s.name == "output" else s
-                             ).reset_index(drop=True)
+        return _in_order(t, r.outputs)
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"effects": self.effects}
