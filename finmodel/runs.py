@@ -352,7 +352,9 @@ class GridRun(_Run):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class SolveRun(_Run):
-    """Break-even / goal seek: the input value at which each target is reached."""
+    """Break-even / goal seek: the input value at which each target is reached. A statistic
+    target (``p90(METRIC)=VALUE``, ``mean(...)``, ``prob(...)``) is solved over ``draws`` Monte
+    Carlo draws of ``spec`` sampled once with ``mc_seed``, with the solution's standard error."""
 
     assumptions: Assumptions
     goals: tuple[Goal, ...]
@@ -360,19 +362,48 @@ class SolveRun(_Run):
     bounds: tuple[Bounds, ...]          # as requested; empty = the default bounds
     solutions: tuple                    # sensitivity.solve.Solution, one per goal
     labels: Mapping[str, tuple[str, str]]
+    spec: Path | None = None            # statistic targets: the spec sampled
+    draws: int | None = None            # ... its number of draws
+    mc_seed: int | None = None          # ... the seed used
+    lhs: bool = False                   # ... Latin hypercube sampling
 
     kind: ClassVar[str] = "solve"
     tables_of: ClassVar[tuple[str, ...]] = ("solutions",)
 
+    @property
+    def statistical(self) -> bool:
+        """True when some target is a statistic over Monte Carlo draws."""
+        return self.draws is not None
+
+    @property
+    def seed(self) -> int | None:
+        return self.mc_seed
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        return (self.spec,) if self.spec is not None else ()
+
     @cached_property
     def table(self) -> pd.DataFrame:
         """output, target, input, lower_bound, upper_bound, base_input, solution, change,
-        base_output, achieved, result."""
-        return pd.DataFrame([{"output": s.target.output, "target": s.target.value,
-                              "input": s.target.vary.path, "lower_bound": s.target.vary.low,
-                              "upper_bound": s.target.vary.high, "base_input": s.base_input,
-                              "solution": s.value, "change": s.change, "base_output": s.base_output,
-                              "achieved": s.achieved, "result": s.message} for s in self.solutions])
+        base_output, achieved, result; with a statistic target also se (Monte Carlo standard
+        error of the solution [input unit]), statistic_se (of the statistic at the solution),
+        slope (d statistic / d input), draws, seed, evaluations (statistic evaluations, each an
+        engine pass of the draws) and method."""
+        rows = []
+        for s in self.solutions:
+            row = {"output": s.target.output, "target": s.target.value,
+                   "input": s.target.vary.path, "lower_bound": s.target.vary.low,
+                   "upper_bound": s.target.vary.high, "base_input": s.base_input,
+                   "solution": s.value, "change": s.change, "base_output": s.base_output,
+                   "achieved": s.achieved, "result": s.message}
+            if self.statistical:
+                mc = s.draws is not None
+                row |= {"se": s.se, "statistic_se": s.statistic_se, "slope": s.slope,
+                        "draws": s.draws, "seed": str(self.mc_seed) if mc else None,
+                        "evaluations": s.evaluations if mc else None, "method": s.method or None}
+            rows.append(row)
+        return pd.DataFrame(rows)
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"solutions": self.table}
@@ -380,7 +411,9 @@ class SolveRun(_Run):
     @property
     def arguments(self) -> dict:
         return {"targets": [str(g) for g in self.goals], "vary": [str(v) for v in self.varies],
-                "bounds": [str(b) for b in self.bounds]}
+                "bounds": [str(b) for b in self.bounds],
+                "spec": str(self.spec) if self.spec is not None else None, "draws": self.draws,
+                "seed": self.mc_seed, "lhs": bool(self.lhs)}
 
     @property
     def ok(self) -> bool:
@@ -397,13 +430,15 @@ class SolveRun(_Run):
         for s in self.solutions:
             label, unit = self.labels[s.target.output]
             vunit = s.target.vary.unit
-            rows.append({"target": f"{label} = {format_value(s.target.value, unit)}",
-                         "input": s.target.vary.path + (" (factor)" if s.target.vary.scale else ""),
-                         "base": format_input(s.base_input, vunit),
-                         "solution": "n/a" if s.value is None else f"{s.value:.4g}",
-                         "change": "n/a" if s.change is None else f"{s.change:+.4g}",
-                         "achieved": format_value(s.achieved, unit),
-                         "result": s.message})
+            row = {"target": f"{label} = {format_value(s.target.value, unit)}",
+                   "input": s.target.vary.path + (" (factor)" if s.target.vary.scale else ""),
+                   "base": format_input(s.base_input, vunit),
+                   "solution": "n/a" if s.value is None else f"{s.value:.4g}"}
+            if self.statistical:
+                row["MC s.e."] = "" if s.draws is None else ("n/a" if s.se is None else f"{s.se:.2g}")
+            row |= {"change": "n/a" if s.change is None else f"{s.change:+.4g}",
+                    "achieved": format_value(s.achieved, unit), "result": s.message}
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def text(self) -> str:
@@ -411,10 +446,17 @@ class SolveRun(_Run):
         for s in self.solutions:
             label, unit = self.labels[s.target.output]
             if s.value is not None:
+                se = "" if s.se is None else f" +- {s.se:.2g} (Monte Carlo s.e.)"
                 lines.append(f"{label} = {format_value(s.achieved, unit)} when "
-                             f"{s.target.vary.path} = {s.value:.6g} (base {s.base_input:.6g}, "
+                             f"{s.target.vary.path} = {s.value:.6g}{se} (base {s.base_input:.6g}, "
                              f"change {s.change:+.4g}; {label} at base "
                              f"{format_value(s.base_output, unit)})")
+        if self.statistical:
+            mc = [s for s in self.solutions if s.draws is not None]
+            lines.append(f"Monte Carlo: {self.draws:,} draws of {self.spec} (seed {self.mc_seed}"
+                         f"{', LHS' if self.lhs else ''}) fixed over the search; "
+                         f"{sum(s.evaluations for s in mc)} statistic evaluations")
+            lines += [f"  {s.target.output}: {s.method}" for s in mc]
         return "\n".join(lines)
 
     def _summary_line(self) -> str:
