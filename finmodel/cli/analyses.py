@@ -107,7 +107,7 @@ def solve(scenario, targets, varies, bounds, draws, seed, lhs, spec_path, overri
       finmodel solve --target peak_funding_need_usd_bn=500 --vary capex.servers.cost_usd_bn_per_gw --bounds 5,40
       finmodel solve --target 'p90(peak_funding_need_usd_bn)=500' \\
           --vary revenue.segments.consumer.initial_growth --bounds 0.5,6 --draws 10000 --seed 42
-      finmodel solve --target 'prob(npv_usd_bn<0)=0.2' --vary valuation.discount_rate --bounds 0.05,0.3
+      finmodel solve --target 'prob(npv_usd_bn<0)=0.2' --vary revenue.segments.consumer.initial_growth --bounds 0.5,6
     """
     statistic = any(g.stat is not None for g in targets)
     _run("solve", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet,

@@ -15,6 +15,11 @@ of the input wherever the model is, so the statistics solved on are too:
   solved as the equivalent quantile: ``P(Y < c) = P`` <=> ``Q_P(Y) = c`` (``P(Y > c) = P`` <=>
   ``Q_{1-P}(Y) = c``), continuous as above. The share at the solution is reported beside it.
 
+An output that moves in whole steps (a year such as ``payback_year``) makes every statistic
+of it a step function of the input too: brentq then returns the input where the step is
+crossed (to its tolerance), and the slope over +-h is the step's height / 2h, so the standard
+error is only indicative there.
+
 An input the spec also samples keeps its distribution's spread around the solved value: a
 sampled factor (``scale: true``) multiplies the solved value, a sampled value is shifted by
 (solved - scenario value) or multiplied by a solved factor (``PATH*``). The solved value is
@@ -156,17 +161,21 @@ def _batch(drivers: Drivers, draws: FixedDraws, vary: Variation, xs: np.ndarray)
     return overrides, scales
 
 
-def _outputs(drivers: Drivers, draws: FixedDraws, t: StatTarget, xs) -> np.ndarray:
-    """(m, n) draws of the target's output at each x; NaN where invalid or n/a."""
+def _outputs(drivers: Drivers, draws: FixedDraws, t: StatTarget, xs) -> tuple[np.ndarray, np.ndarray]:
+    """(m, n) draws of the target's output at each x, and the (m, n) invalid draws (inputs out
+    of bounds: NaN, left out). An n/a of a valid draw counts as the metric's ``missing_as``
+    (a year never reached: +inf), or stays NaN and is left out, as in ``finmodel montecarlo``."""
+    m = len(np.atleast_1d(xs))
     overrides, scales = _batch(drivers, draws, t.vary, np.atleast_1d(xs))
     ev = evaluate(drivers, overrides, [t.goal.output], scales)
-    return ev.values[t.goal.output].reshape(len(np.atleast_1d(xs)), draws.n)
+    y = ev.values[t.goal.output]
+    if t.missing_as is not None:
+        y = np.where(np.isnan(y) & ~ev.invalid, t.missing_as, y)
+    return y.reshape(m, draws.n), ev.invalid.reshape(m, draws.n)
 
 
 def _kept(y: np.ndarray, t: StatTarget) -> np.ndarray:
-    """The draws a statistic counts: n/a as its metric's ``missing_as``, or left out."""
-    if t.missing_as is not None:
-        y = np.where(np.isnan(y), t.missing_as, y)
+    """The draws a statistic counts: valid, with a value (or n/a counted as ``missing_as``)."""
     return y[~np.isnan(y)]
 
 
@@ -259,7 +268,7 @@ def _solve_one(drivers: Drivers, t: StatTarget, draws: FixedDraws) -> Solution:
     lo, hi = float(v.low), float(v.high)
     grid = np.linspace(lo, hi, SCAN_POINTS)
     base_x = base_value(drivers, v)
-    ys = _outputs(drivers, draws, t, np.append(grid, base_x))
+    ys = _outputs(drivers, draws, t, np.append(grid, base_x))[0]
     solved, shown = statistic_values(ys, t)
     f = solved[:-1] - t.solved_target
     evaluations = SCAN_POINTS + 1
@@ -281,7 +290,7 @@ def _solve_one(drivers: Drivers, t: StatTarget, draws: FixedDraws) -> Solution:
 
     def g(x: float) -> float:
         calls[0] += 1
-        return float(statistic_values(_outputs(drivers, draws, t, x), t)[0][0] - t.solved_target)
+        return float(statistic_values(_outputs(drivers, draws, t, x)[0], t)[0][0] - t.solved_target)
 
     if i is None:
         root, iterations = lo, 0
@@ -290,13 +299,17 @@ def _solve_one(drivers: Drivers, t: StatTarget, draws: FixedDraws) -> Solution:
     else:
         root, info = optimize.brentq(g, grid[i], grid[i + 1], xtol=XTOL * (hi - lo), full_output=True)
         iterations = int(info.iterations)
-    y_root = _outputs(drivers, draws, t, root)[0]
+    y_root, bad = (a[0] for a in _outputs(drivers, draws, t, root))
+    left_out = int(np.isnan(y_root).sum())
+    if left_out:
+        method += (f"; at the solution {int(bad.sum()):,} of {draws.n:,} draws are invalid (an input "
+                   f"out of its bounds) and {left_out - int(bad.sum()):,} n/a, both left out")
     se_stat, se_shown, _ = _standard_error(y_root, t)
     achieved = float(statistic_values(y_root[None, :], t)[1][0])
     slope, se, extra = _slope_and_se(drivers, draws, t, root, se_stat, lo, hi)
     evaluations += calls[0] + 1 + extra
     return Solution(t, float(root), achieved, "ok", iterations, evaluations=evaluations,
-                    se=se, statistic_se=se_shown, slope=slope, **context)
+                    se=se, statistic_se=se_shown, slope=slope, **(context | {"method": method}))
 
 
 def _slope_and_se(drivers, draws, t, root, se_stat, lo, hi) -> tuple[float | None, float | None, int]:
@@ -306,7 +319,7 @@ def _slope_and_se(drivers, draws, t, root, se_stat, lo, hi) -> tuple[float | Non
     slope, se, used = None, None, 0
     for _ in range(2):
         a, b = max(lo, root - h), min(hi, root + h)
-        y = _outputs(drivers, draws, t, np.array([a, b]))
+        y = _outputs(drivers, draws, t, np.array([a, b]))[0]
         s = statistic_values(y, t)[0]
         used += 2
         slope = float((s[1] - s[0]) / (b - a)) if np.all(np.isfinite(s)) else None
