@@ -121,8 +121,8 @@ class Stat(str, Enum):
     PROBABILITY = "prob"
 
 
-_STAT = re.compile(r"\s*(?P<stat>[A-Za-z][A-Za-z0-9.]*)\s*\((?P<inner>.*)\)\s*=(?P<value>[^=]*)")
-_PERCENTILE = re.compile(r"p(?P<q>\d+(\.\d+)?)")
+_STAT = re.compile(r"\s*(?P<stat>[A-Za-z][A-Za-z0-9.+\-]*)\s*\((?P<inner>.*)\)\s*=(?P<value>[^=]*)")
+_PERCENTILE = re.compile(r"p(?P<q>[0-9.][0-9.eE+\-]*)")
 
 
 @dataclass(frozen=True)
@@ -176,7 +176,7 @@ class Goal:
         if pm is None:
             raise ValueError(f"unknown statistic {stat!r} in {text!r}: expected mean, pQ (0<Q<100) "
                              "or prob")
-        q = float(pm["q"])
+        q = _number(pm["q"], "Q")
         if not 0 < q < 100:
             raise ValueError(f"percentile {stat!r} in {text!r}: Q must lie strictly between 0 and 100")
         return cls(inner, target, Stat.PERCENTILE, q=q)
