@@ -403,7 +403,10 @@ class SolveRun(_Run):
                         "draws": s.draws, "seed": str(self.mc_seed) if mc else None,
                         "evaluations": s.evaluations if mc else None, "method": s.method or None}
             rows.append(row)
-        return pd.DataFrame(rows)
+        frame = pd.DataFrame(rows)
+        if self.statistical:  # whole numbers, blank for a target on the model itself
+            frame = frame.astype({"draws": "Int64", "evaluations": "Int64"})
+        return frame
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"solutions": self.table}
