@@ -56,12 +56,13 @@ from .solve import Solution
 from .stats import percentiles
 
 __all__ = ["StatTarget", "FixedDraws", "draw_inputs", "statistic_values", "solve_statistics",
-           "SCAN_POINTS", "XTOL", "SLOPE_STEP", "Z95"]
+           "SCAN_POINTS", "XTOL", "SLOPE_STEP", "Z95", "MAX_ROWS"]
 
 SCAN_POINTS = 21     # inputs scanned over the bounds (one engine call of SCAN_POINTS x N rows)
 XTOL = 1e-7          # brentq's tolerance, relative to the width of the bounds
 SLOPE_STEP = 0.01    # first finite-difference step for the slope, relative to the bounds
 Z95 = float(sps.norm.ppf(0.975))
+MAX_ROWS = 1_000_000  # most engine rows (draws x inputs scanned) per evaluate call
 
 
 @dataclass(frozen=True)
@@ -164,14 +165,22 @@ def _batch(drivers: Drivers, draws: FixedDraws, vary: Variation, xs: np.ndarray)
 def _outputs(drivers: Drivers, draws: FixedDraws, t: StatTarget, xs) -> tuple[np.ndarray, np.ndarray]:
     """(m, n) draws of the target's output at each x, and the (m, n) invalid draws (inputs out
     of bounds: NaN, left out). An n/a of a valid draw counts as the metric's ``missing_as``
-    (a year never reached: +inf), or stays NaN and is left out, as in ``finmodel montecarlo``."""
-    m = len(np.atleast_1d(xs))
-    overrides, scales = _batch(drivers, draws, t.vary, np.atleast_1d(xs))
-    ev = evaluate(drivers, overrides, [t.goal.output], scales)
-    y = ev.values[t.goal.output]
-    if t.missing_as is not None:
-        y = np.where(np.isnan(y) & ~ev.invalid, t.missing_as, y)
-    return y.reshape(m, draws.n), ev.invalid.reshape(m, draws.n)
+    (a year never reached: +inf), or stays NaN and is left out, as in ``finmodel montecarlo``.
+    The x values go to the engine in groups of at most :data:`MAX_ROWS` rows, so the tiled
+    inputs stay bounded however many draws."""
+    xs = np.atleast_1d(np.asarray(xs, dtype=float))
+    per_call = max(1, MAX_ROWS // draws.n)
+    ys, bad = [], []
+    for start in range(0, len(xs), per_call):
+        group = xs[start:start + per_call]
+        overrides, scales = _batch(drivers, draws, t.vary, group)
+        ev = evaluate(drivers, overrides, [t.goal.output], scales)
+        y = ev.values[t.goal.output]
+        if t.missing_as is not None:
+            y = np.where(np.isnan(y) & ~ev.invalid, t.missing_as, y)
+        ys.append(y.reshape(len(group), draws.n))
+        bad.append(ev.invalid.reshape(len(group), draws.n))
+    return np.concatenate(ys), np.concatenate(bad)
 
 
 def _kept(y: np.ndarray, t: StatTarget) -> np.ndarray:

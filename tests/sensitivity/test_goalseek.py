@@ -141,3 +141,12 @@ def test_an_input_the_spec_samples_keeps_its_spread_around_the_solved_value(samp
     for got, want in ((overrides, want_o), (scales, want_s)):
         for k in want:
             assert np.allclose(np.broadcast_to(got[k], (6,)), want[k])
+
+
+def test_the_answer_does_not_depend_on_how_the_scan_is_split_into_engine_calls(monkeypatch):
+    from finmodel.sensitivity import goalseek
+    args = dict(vary=GROWTH, bounds="0.5,6", draws=300, seed=5, assumptions_dir=ASSUMPTIONS)
+    one = api.solve("base", "p90(peak_funding_need_usd_bn)=500", **args).solutions[0]
+    monkeypatch.setattr(goalseek, "MAX_ROWS", 700)  # two scan points per engine call
+    split = api.solve("base", "p90(peak_funding_need_usd_bn)=500", **args).solutions[0]
+    assert split.value == one.value and split.scan_outputs == one.scan_outputs and split.se == one.se
