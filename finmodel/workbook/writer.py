@@ -50,11 +50,13 @@ _WORKBOOK_OPTIONS = {
 # The Excel 365 dynamic-array functions XlsxWriter prefixes with "_xlfn." in every formula
 # (its Worksheet._prepare_formula: ~30 regex substitutions per formula, ~1 s for the 8,000
 # formulas of a scenario workbook). finmodel's formulas use none of them, so a formula that names
-# none skips those substitutions; one that does goes through XlsxWriter's own code.
+# none skips those substitutions; one that does goes through XlsxWriter's own code. The pattern
+# matches what those substitutions match (case-sensitive, ``\bNAME(``; ``INGLE(`` covers their
+# ``\SINGLE(``), so it is exact and ~10x faster than a case-insensitive search without anchors.
 _DYNAMIC_FUNCTIONS = re.compile(
-    r"(ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY|MAP"
-    r"|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE"
-    r"|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP|_xlfn)", re.IGNORECASE)
+    r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY"
+    r"|MAP|RANDARRAY|REDUCE|SCAN|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE"
+    r"|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\(|INGLE\(|_xlfn\.")
 
 
 class _Worksheet(Worksheet):
