@@ -223,7 +223,8 @@ class ModelRun(_Run):
     def text_of(cls, runs: Sequence[ModelRun]) -> str:
         """``side_by_side(runs).to_string()``, built without pandas (``finmodel run``)."""
         rows = [r._headline_rows() for r in runs]
-        return text_grid(rows[0][0], [("unit", rows[0][1])] + [(r.scenario, texts) for r, (*_, texts) in zip(runs, rows)])
+        labels, units, _ = rows[0]
+        return text_grid(labels, [("unit", units)] + [(r.scenario, texts) for r, (*_, texts) in zip(runs, rows)])
 
     def text(self) -> str:
         return self.text_of([self])
