@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import ClassVar, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .arguments import Axis, Bounds, Event, Goal, Vary
 from .assumptions.load import Assumptions
+from .lazy import lazy_module
 from .model.result import Result
 from .record import run_info as make_run_info
-from .tables import checks_table, format_input, format_value, line_items_table, metrics_table
+from .tables import (checks_table, format_input, format_value, line_items_table, metric_text, metrics_table,
+                     text_grid)
 from .workbook.layout import RunInfo
+
+pd = lazy_module("pandas")  # imported when a table is first built
 
 __all__ = ["ModelRun", "TornadoRun", "GridRun", "SolveRun", "MonteCarloRun", "HEADLINE_METRICS",
            "RunInfo", "text_table", "with_scenario"]
@@ -182,7 +185,7 @@ class ModelRun(_Run):
 
     @property
     def checks_pass(self) -> bool:
-        return bool(self.checks["ok"].all())
+        return bool(self.result.checks_pass[0])
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"line_items": self.line_items, "metrics": self.metrics}
@@ -193,19 +196,22 @@ class ModelRun(_Run):
 
     @property
     def problems(self) -> list[str]:
-        return [f"CHECK FAILED [{self.assumptions.name}]: {row.label}"
-                for row in self.checks.itertuples() if not row.ok]
+        return [f"CHECK FAILED [{self.assumptions.name}]: {self.result.catalogue.checks[k].label}"
+                for k, v in self.result.checks.items() if not v[0]]
 
     @property
     def headline(self) -> pd.DataFrame:
         """Headline metrics: index label; columns unit and the scenario (formatted text)."""
-        m = self.metrics.set_index("metric").loc[list(HEADLINE_METRICS)]
-        frame = pd.DataFrame({"unit": m["unit"].map(_unit_label).to_numpy(),
-                              self.scenario: m["text"].to_numpy()},
-                             index=pd.Index(m["label"].to_numpy()))
-        checks = pd.DataFrame({"unit": [""], self.scenario: ["all pass" if self.checks_pass else "FAILED"]},
-                              index=["Model checks"])
-        return pd.concat([frame, checks])
+        labels, units, texts = self._headline_rows()
+        return pd.DataFrame({"unit": units, self.scenario: texts}, index=pd.Index(labels))
+
+    def _headline_rows(self) -> tuple[list[str], list[str], list[str]]:
+        """Labels, unit labels and texts of the headline metrics, then of the model checks."""
+        metrics = self.result.catalogue.metrics
+        return ([metrics[k].label for k in HEADLINE_METRICS] + ["Model checks"],
+                [_unit_label(metrics[k].unit) for k in HEADLINE_METRICS] + [""],
+                [metric_text(self.result, k) for k in HEADLINE_METRICS]
+                + ["all pass" if self.checks_pass else "FAILED"])
 
     @staticmethod
     def side_by_side(runs: Sequence[ModelRun]) -> pd.DataFrame:
@@ -215,7 +221,13 @@ class ModelRun(_Run):
 
     @classmethod
     def text_of(cls, runs: Sequence[ModelRun]) -> str:
-        return cls.side_by_side(runs).to_string()
+        """``side_by_side(runs).to_string()``, built without pandas (``finmodel run``)."""
+        rows = [r._headline_rows() for r in runs]
+        labels, units, _ = rows[0]
+        return text_grid(labels, [("unit", units)] + [(r.scenario, texts) for r, (*_, texts) in zip(runs, rows)])
+
+    def text(self) -> str:
+        return self.text_of([self])
 
     def _summary_line(self) -> str:
         m = self.metrics.set_index("metric")["text"]
