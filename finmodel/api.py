@@ -370,7 +370,7 @@ def default_bounds(base: float, scale: bool) -> Bounds:
 
 def _goals(targets) -> list[Goal]:
     if isinstance(targets, Mapping):
-        return [Goal(str(k), float(v)) for k, v in targets.items()]
+        return [_parse(Goal.parse, f"{k}={float(v)!r}", "--target") for k, v in targets.items()]
     items = [targets] if isinstance(targets, (str, Goal)) else list(targets or ())
     return [_parse(Goal.parse, t, "--target") for t in items]
 
@@ -383,21 +383,30 @@ def _bounds_list(bounds) -> list[Bounds]:
     return [_parse(Bounds.parse, b, "--bounds") for b in ([bounds] if single else list(bounds))]
 
 
-def solve(scenario: Scenario, targets, vary, bounds=None, *, overrides: Overrides | None = (),
-          assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
+def solve(scenario: Scenario, targets, vary, bounds=None, *, spec: str | Path | None = None,
+          draws: int | None = None, seed: int | None = None, lhs: bool = False,
+          overrides: Overrides | None = (), assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
           progress: Progress | None = None) -> SolveRun:
     """Break-even / goal seek: the value of an input at which a metric reaches a target.
 
     Parameters
     ----------
-    targets : ``"METRIC=VALUE"``, a list of them, or ``{METRIC: VALUE}``; solved together.
+    targets : ``"METRIC=VALUE"``, a list of them, or ``{METRIC: VALUE}``; solved together. A
+        target may be a statistic over the Monte Carlo of the spec's distributions:
+        ``"p90(peak_funding_need_usd_bn)=500"``, ``"mean(npv_usd_bn)=0"``,
+        ``"prob(npv_usd_bn<0)=0.2"`` (:mod:`finmodel.sensitivity.goalseek`).
     vary : the input to move, ``PATH`` (``PATH*`` scales every year): one for all targets or
         one per target.
     bounds : ``"LO,HI"`` or ``(LO, HI)``, one for all targets or one per target; default
         base/10..base*10 (factor 0.01..10 for ``PATH*``).
+    spec, draws, seed, lhs : for statistic targets only: the sensitivity spec whose
+        distributions are sampled (default ``<assumptions_dir>/sensitivity.yaml``), the number
+        of draws (default 10,000), the seed (default: fresh entropy, recorded) and Latin
+        hypercube sampling. The draws are sampled once and held fixed over the search.
 
     A target with no solution in its bounds has ``value None`` and the reason
-    (``SolveRun.ok`` is False); never a guess.
+    (``SolveRun.ok`` is False); never a guess. A statistic target's solution carries its
+    Monte Carlo standard error (``SolveRun.table``: ``se``).
     """
     from .sensitivity.solve import Target, solve as seek
     goals = _goals(targets)
@@ -409,19 +418,65 @@ def solve(scenario: Scenario, targets, vary, bounds=None, *, overrides: Override
         raise UsageError("give one --vary for all targets or one per --target")
     if bounds_ and len(bounds_) not in (1, len(goals)):
         raise UsageError("give one --bounds for all targets or one per --target")
+    statistical = [g.stat is not None for g in goals]
+    if not any(statistical) and (spec is not None or draws is not None or seed is not None or lhs):
+        raise UsageError("--spec, --draws, --seed and --lhs apply to a statistic target over the Monte "
+                         "Carlo draws, e.g. --target 'p90(peak_funding_need_usd_bn)=500'; none was given")
+    if any(statistical):
+        draws = _draws(10_000 if draws is None else draws)
     req = _Request.of(scenario, overrides, assumptions_dir)
-    req.check_outputs([g.output for g in goals], "--target")
+    req.check_outputs(list(dict.fromkeys(g.output for g in goals)), "--target")
     tlist = []
     for i, g in enumerate(goals):
         v = varies[0] if len(varies) == 1 else varies[i]
         base = req.variation(v.path, v.scale, None, None, "--vary").base
         b = (bounds_[0] if len(bounds_) == 1 else bounds_[i]) if bounds_ else default_bounds(base, v.scale)
         tlist.append(Target(g.output, g.value, req.variation(v.path, v.scale, b.low, b.high, "--vary")))
+    solutions: list = [None] * len(goals)
+    spec_file, fixed = None, None
     with (progress or _no_progress)(len(tlist), "solve") as bar:
-        solutions = seek(req.drivers, tlist)
-        bar(len(tlist))
+        plain = [i for i, s in enumerate(statistical) if not s]
+        if plain:
+            for i, sol in zip(plain, seek(req.drivers, [tlist[i] for i in plain])):
+                solutions[i] = sol
+            bar(len(plain))
+        if any(statistical):
+            from .sensitivity.goalseek import StatTarget, draw_inputs, solve_statistics
+            from .sensitivity.spec import load_spec as read_spec
+            from .sensitivity.sampling import entropy_seed
+            spec_file = spec_path(spec, assumptions_dir)
+            sens, variations = read_spec(spec_file, req.drivers)
+            fixed = draw_inputs(sens, variations, draws, entropy_seed() if seed is None else seed, lhs)
+            stat = [i for i, s in enumerate(statistical) if s]
+            found = solve_statistics(req.drivers, [StatTarget(goals[i], tlist[i].vary, _missing_as(req, goals[i]))
+                                                   for i in stat], fixed, bar)
+            for i, sol in zip(stat, found):
+                solutions[i] = sol
+    labels = req.labels([g.output for g in goals])
+    labels |= {g.name: _statistic_label(g, labels[g.output]) for g in goals if g.stat is not None}
     return SolveRun(req.assumptions, tuple(goals), tuple(varies), tuple(bounds_), tuple(solutions),
-                    req.labels([g.output for g in goals]))
+                    labels, spec_file, draws if fixed else None, fixed.seed if fixed else None, bool(lhs))
+
+
+def _draws(draws) -> int:
+    if isinstance(draws, bool) or not isinstance(draws, int) or not MIN_DRAWS <= draws <= MAX_DRAWS:
+        raise UsageError(f"--draws: expected a whole number from {MIN_DRAWS} to {MAX_DRAWS:,} (got {draws!r})")
+    return draws
+
+
+def _missing_as(req: _Request, goal: Goal) -> float | None:
+    md = req.catalogue.metrics.get(goal.output)
+    return md.missing_as if md is not None else None
+
+
+def _statistic_label(goal: Goal, label: tuple[str, str]) -> tuple[str, str]:
+    """(label, unit) of a statistic target: "P90 of <label>", "Mean of ...", "P(<label> < 0)"."""
+    from .arguments import Stat
+    text, unit = label
+    if goal.stat is Stat.PROBABILITY:
+        return f"P({text} {goal.event.op.value} {goal.event.threshold:g})", "fraction"
+    head = "Mean" if goal.stat is Stat.MEAN else f"P{goal.q:g}"
+    return f"{head} of {text}", unit
 
 
 def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None, *,
@@ -447,8 +502,7 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     from .sensitivity.montecarlo import montecarlo as simulate
     from .sensitivity.sampling import entropy_seed
     from .sensitivity.spec import load_spec as read_spec
-    if isinstance(draws, bool) or not isinstance(draws, int) or not MIN_DRAWS <= draws <= MAX_DRAWS:
-        raise UsageError(f"--draws: expected a whole number from {MIN_DRAWS} to {MAX_DRAWS:,} (got {draws!r})")
+    _draws(draws)
     req = _Request.of(scenario, overrides, assumptions_dir)
     spec_file = spec_path(spec, assumptions_dir)
     sens, variations = read_spec(spec_file, req.drivers)

@@ -10,6 +10,8 @@ object     text                                   example
 =========  =====================================  ============================================
 Axis       ``PATH=LO:HI:N`` / ``PATH*=LO:HI:N``   ``valuation.discount_rate=0.08:0.16:9``
 Goal       ``METRIC=VALUE``                       ``npv_usd_bn=0``, ``revenue_total@2030=200``
+           ``STAT(METRIC)=VALUE`` (Monte Carlo)    ``p90(peak_funding_need_usd_bn)=500``,
+                                                  ``mean(npv_usd_bn)=0``, ``prob(npv_usd_bn<0)=0.2``
 Vary       ``PATH`` / ``PATH*``                   ``capex.servers.cost_usd_bn_per_gw``
 Bounds     ``LO,HI``                              ``0.05,0.3``
 Event      ``METRIC<OP><VALUE>`` (OP < <= > >=)   ``peak_unfunded_gap_usd_bn>300``
@@ -29,7 +31,7 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Axis", "Goal", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MAX_MAGNITUDE", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
+__all__ = ["Axis", "Goal", "Stat", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MAX_MAGNITUDE", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
 
 MAX_AXIS_POINTS = 200
 MAX_MAGNITUDE = 1e12  # largest |number| in a range, target or threshold
@@ -111,14 +113,33 @@ class Axis:
         return f"{self.path}{'*' if self.scale else ''}={_fmt(self.low)}:{_fmt(self.high)}:{self.n}"
 
 
+class Stat(str, Enum):
+    """A statistic over Monte Carlo draws that a goal seek can target."""
+
+    MEAN = "mean"
+    PERCENTILE = "p"
+    PROBABILITY = "prob"
+
+
+_STAT = re.compile(r"\s*(?P<stat>[A-Za-z][A-Za-z0-9.+\-]*)\s*\((?P<inner>.*)\)\s*=(?P<value>[^=]*)")
+_PERCENTILE = re.compile(r"p(?P<q>[0-9.][0-9.eE+\-]*)")
+
+
 @dataclass(frozen=True)
 class Goal:
-    """A goal-seek target: ``METRIC=VALUE`` (a metric key or ``LINE_ITEM@YEAR``)."""
+    """A goal-seek target: ``METRIC=VALUE`` (a metric key or ``LINE_ITEM@YEAR``), or a statistic
+    of the metric over Monte Carlo draws: ``mean(METRIC)=VALUE``, ``pQ(METRIC)=VALUE`` (the Q-th
+    percentile, 0 < Q < 100) or ``prob(METRIC<OP>VALUE)=P`` (0 < P < 1)."""
 
     output: str
     value: float
+    stat: Stat | None = None
+    q: float | None = None          # the percentile of ``pQ`` [%]
+    event: Event | None = None      # the event of ``prob(...)`` (its output is ``output``)
 
-    FORM = "METRIC=VALUE, e.g. npv_usd_bn=0 or revenue_total@2030=200"
+    FORM = ("METRIC=VALUE, e.g. npv_usd_bn=0 or revenue_total@2030=200, or a Monte Carlo statistic: "
+            "mean(METRIC)=VALUE, pQ(METRIC)=VALUE with 0<Q<100, e.g. p90(peak_funding_need_usd_bn)=500, "
+            "or prob(METRIC<OP>VALUE)=P with 0<P<1, e.g. prob(npv_usd_bn<0)=0.2")
 
     @classmethod
     def parse(cls, text: str | Goal) -> Goal:
@@ -126,14 +147,52 @@ class Goal:
             return text
         if not isinstance(text, str) or "=" not in text:
             raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        m = _STAT.fullmatch(text) if "(" in text else None
+        if m is not None:
+            return cls._statistic(m["stat"].strip(), m["inner"].strip(), m["value"], text)
         lhs, _, rhs = text.partition("=")
         output = lhs.strip()
         if not _OUTPUT.fullmatch(output):
             raise ValueError(f"{output!r} is not a metric name; expected {cls.FORM}")
         return cls(output, _number(rhs, "VALUE"))
 
+    @classmethod
+    def _statistic(cls, stat: str, inner: str, value: str, text: str) -> Goal:
+        target = _number(value, "VALUE")
+        if stat == "prob":
+            try:
+                event = Event.parse(inner)
+            except ValueError as why:
+                raise ValueError(f"prob(...) in {text!r}: {why}") from None
+            if not 0 < target < 1:
+                raise ValueError(f"a probability target must lie strictly between 0 and 1 "
+                                 f"(got {_fmt(target)} in {text!r})")
+            return cls(event.output, target, Stat.PROBABILITY, event=event)
+        if not _OUTPUT.fullmatch(inner):
+            raise ValueError(f"{inner!r} in {text!r} is not a metric name; expected {cls.FORM}")
+        if stat == "mean":
+            return cls(inner, target, Stat.MEAN)
+        pm = _PERCENTILE.fullmatch(stat)
+        if pm is None:
+            raise ValueError(f"unknown statistic {stat!r} in {text!r}: expected mean, pQ (0<Q<100) "
+                             "or prob")
+        q = _number(pm["q"], "Q")
+        if not 0 < q < 100:
+            raise ValueError(f"percentile {stat!r} in {text!r}: Q must lie strictly between 0 and 100")
+        return cls(inner, target, Stat.PERCENTILE, q=q)
+
+    @property
+    def name(self) -> str:
+        """The left side: ``METRIC``, ``p90(METRIC)``, ``mean(METRIC)``, ``prob(METRIC<0)``."""
+        if self.stat is None:
+            return self.output
+        if self.stat is Stat.PROBABILITY:
+            return f"prob({self.event})"
+        head = "mean" if self.stat is Stat.MEAN else f"p{_fmt(self.q)}"
+        return f"{head}({self.output})"
+
     def __str__(self) -> str:
-        return f"{self.output}={_fmt(self.value)}"
+        return f"{self.name}={_fmt(self.value)}"
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,14 @@ from pathlib import Path
 from dataclasses import dataclass, field
 from typing import Callable, IO, Iterable, Iterator, Mapping, Sequence
 
-import pandas as pd
-
 from .errors import OutputError, UsageError
+from .lazy import lazy_module
 
 __all__ = ["atomic_write", "write_csv", "write_parquet", "write_table", "TABLE_SUFFIXES",
            "parquet_problem", "write_text", "check_output_path", "safe_text",
            "OutputSet", "OutputWriter", "plan_outputs", "check_output_sets", "variant_name"]
+
+pd = lazy_module("pandas")  # imported when a table is first written
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[-+]?\d[\d,]*(\.\d+)?%?")  # "-699.2", "-3.5%": no formula

@@ -38,18 +38,21 @@ def library_versions() -> tuple[tuple[str, str], ...]:
 
 
 def git_commit() -> str | None:
-    """The commit of the finmodel checkout, when it is one (None otherwise)."""
+    """The commit of the finmodel checkout, when it is one (None otherwise), marked when the
+    tracked files have uncommitted changes. One ``git status`` answers both (its porcelain v2
+    header names the commit), so a run starts one process, not two."""
     here = Path(__file__).resolve().parent.parent
     try:
-        out = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5)
+        out = subprocess.run(["git", "-C", str(here), "status", "--porcelain=v2", "--branch",
+                              "--untracked-files=no"], capture_output=True, text=True, timeout=5)
     except (OSError, subprocess.SubprocessError):
         return None
-    if out.returncode != 0:
+    lines = out.stdout.splitlines() if out.returncode == 0 else []
+    head = next((line.split()[2] for line in lines if line.startswith("# branch.oid ")), "(initial)")
+    if head == "(initial)":  # not a checkout, or no commit yet
         return None
-    dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True, timeout=5).stdout.strip()
-    return out.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
+    dirty = any(not line.startswith("#") for line in lines)
+    return head + (" (with uncommitted changes)" if dirty else "")
 
 
 def run_info(assumptions, command: list[str] | None = None, seed: int | None = None,

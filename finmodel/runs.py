@@ -16,14 +16,17 @@ from pathlib import Path
 from typing import ClassVar, Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 
 from .arguments import Axis, Bounds, Event, Goal, Vary
 from .assumptions.load import Assumptions
+from .lazy import lazy_module
 from .model.result import Result
 from .record import run_info as make_run_info
-from .tables import checks_table, format_input, format_value, line_items_table, metrics_table
+from .tables import (checks_table, format_input, format_value, line_items_table, metric_text, metrics_table,
+                     text_grid)
 from .workbook.layout import RunInfo
+
+pd = lazy_module("pandas")  # imported when a table is first built
 
 __all__ = ["ModelRun", "TornadoRun", "GridRun", "SolveRun", "MonteCarloRun", "HEADLINE_METRICS",
            "RunInfo", "text_table", "with_scenario"]
@@ -182,7 +185,7 @@ class ModelRun(_Run):
 
     @property
     def checks_pass(self) -> bool:
-        return bool(self.checks["ok"].all())
+        return bool(self.result.checks_pass[0])
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"line_items": self.line_items, "metrics": self.metrics}
@@ -193,19 +196,22 @@ class ModelRun(_Run):
 
     @property
     def problems(self) -> list[str]:
-        return [f"CHECK FAILED [{self.assumptions.name}]: {row.label}"
-                for row in self.checks.itertuples() if not row.ok]
+        return [f"CHECK FAILED [{self.assumptions.name}]: {self.result.catalogue.checks[k].label}"
+                for k, v in self.result.checks.items() if not v[0]]
 
     @property
     def headline(self) -> pd.DataFrame:
         """Headline metrics: index label; columns unit and the scenario (formatted text)."""
-        m = self.metrics.set_index("metric").loc[list(HEADLINE_METRICS)]
-        frame = pd.DataFrame({"unit": m["unit"].map(_unit_label).to_numpy(),
-                              self.scenario: m["text"].to_numpy()},
-                             index=pd.Index(m["label"].to_numpy()))
-        checks = pd.DataFrame({"unit": [""], self.scenario: ["all pass" if self.checks_pass else "FAILED"]},
-                              index=["Model checks"])
-        return pd.concat([frame, checks])
+        labels, units, texts = self._headline_rows()
+        return pd.DataFrame({"unit": units, self.scenario: texts}, index=pd.Index(labels))
+
+    def _headline_rows(self) -> tuple[list[str], list[str], list[str]]:
+        """Labels, unit labels and texts of the headline metrics, then of the model checks."""
+        metrics = self.result.catalogue.metrics
+        return ([metrics[k].label for k in HEADLINE_METRICS] + ["Model checks"],
+                [_unit_label(metrics[k].unit) for k in HEADLINE_METRICS] + [""],
+                [metric_text(self.result, k) for k in HEADLINE_METRICS]
+                + ["all pass" if self.checks_pass else "FAILED"])
 
     @staticmethod
     def side_by_side(runs: Sequence[ModelRun]) -> pd.DataFrame:
@@ -215,7 +221,13 @@ class ModelRun(_Run):
 
     @classmethod
     def text_of(cls, runs: Sequence[ModelRun]) -> str:
-        return cls.side_by_side(runs).to_string()
+        """``side_by_side(runs).to_string()``, built without pandas (``finmodel run``)."""
+        rows = [r._headline_rows() for r in runs]
+        labels, units, _ = rows[0]
+        return text_grid(labels, [("unit", units)] + [(r.scenario, texts) for r, (*_, texts) in zip(runs, rows)])
+
+    def text(self) -> str:
+        return self.text_of([self])
 
     def _summary_line(self) -> str:
         m = self.metrics.set_index("metric")["text"]
@@ -352,7 +364,9 @@ class GridRun(_Run):
 
 @dataclass(frozen=True, eq=False, repr=False)
 class SolveRun(_Run):
-    """Break-even / goal seek: the input value at which each target is reached."""
+    """Break-even / goal seek: the input value at which each target is reached. A statistic
+    target (``p90(METRIC)=VALUE``, ``mean(...)``, ``prob(...)``) is solved over ``draws`` Monte
+    Carlo draws of ``spec`` sampled once with ``mc_seed``, with the solution's standard error."""
 
     assumptions: Assumptions
     goals: tuple[Goal, ...]
@@ -360,19 +374,51 @@ class SolveRun(_Run):
     bounds: tuple[Bounds, ...]          # as requested; empty = the default bounds
     solutions: tuple                    # sensitivity.solve.Solution, one per goal
     labels: Mapping[str, tuple[str, str]]
+    spec: Path | None = None            # statistic targets: the spec sampled
+    draws: int | None = None            # ... its number of draws
+    mc_seed: int | None = None          # ... the seed used
+    lhs: bool = False                   # ... Latin hypercube sampling
 
     kind: ClassVar[str] = "solve"
     tables_of: ClassVar[tuple[str, ...]] = ("solutions",)
 
+    @property
+    def statistical(self) -> bool:
+        """True when some target is a statistic over Monte Carlo draws."""
+        return self.draws is not None
+
+    @property
+    def seed(self) -> int | None:
+        return self.mc_seed
+
+    @property
+    def input_files(self) -> tuple[Path, ...]:
+        return (self.spec,) if self.spec is not None else ()
+
     @cached_property
     def table(self) -> pd.DataFrame:
         """output, target, input, lower_bound, upper_bound, base_input, solution, change,
-        base_output, achieved, result."""
-        return pd.DataFrame([{"output": s.target.output, "target": s.target.value,
-                              "input": s.target.vary.path, "lower_bound": s.target.vary.low,
-                              "upper_bound": s.target.vary.high, "base_input": s.base_input,
-                              "solution": s.value, "change": s.change, "base_output": s.base_output,
-                              "achieved": s.achieved, "result": s.message} for s in self.solutions])
+        base_output, achieved, result; with a statistic target also se (Monte Carlo standard
+        error of the solution [input unit]), statistic_se (of the statistic at the solution),
+        slope (d statistic / d input), draws, seed, evaluations (statistic evaluations, each an
+        engine pass of the draws) and method."""
+        rows = []
+        for s in self.solutions:
+            row = {"output": s.target.output, "target": s.target.value,
+                   "input": s.target.vary.path, "lower_bound": s.target.vary.low,
+                   "upper_bound": s.target.vary.high, "base_input": s.base_input,
+                   "solution": s.value, "change": s.change, "base_output": s.base_output,
+                   "achieved": s.achieved, "result": s.message}
+            if self.statistical:
+                mc = s.draws is not None
+                row |= {"se": s.se, "statistic_se": s.statistic_se, "slope": s.slope,
+                        "draws": s.draws, "seed": str(self.mc_seed) if mc else None,
+                        "evaluations": s.evaluations if mc else None, "method": s.method or None}
+            rows.append(row)
+        frame = pd.DataFrame(rows)
+        if self.statistical:  # whole numbers, blank for a target on the model itself
+            frame = frame.astype({"draws": "Int64", "evaluations": "Int64"})
+        return frame
 
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"solutions": self.table}
@@ -380,7 +426,9 @@ class SolveRun(_Run):
     @property
     def arguments(self) -> dict:
         return {"targets": [str(g) for g in self.goals], "vary": [str(v) for v in self.varies],
-                "bounds": [str(b) for b in self.bounds]}
+                "bounds": [str(b) for b in self.bounds],
+                "spec": str(self.spec) if self.spec is not None else None, "draws": self.draws,
+                "seed": self.mc_seed, "lhs": bool(self.lhs)}
 
     @property
     def ok(self) -> bool:
@@ -397,13 +445,15 @@ class SolveRun(_Run):
         for s in self.solutions:
             label, unit = self.labels[s.target.output]
             vunit = s.target.vary.unit
-            rows.append({"target": f"{label} = {format_value(s.target.value, unit)}",
-                         "input": s.target.vary.path + (" (factor)" if s.target.vary.scale else ""),
-                         "base": format_input(s.base_input, vunit),
-                         "solution": "n/a" if s.value is None else f"{s.value:.4g}",
-                         "change": "n/a" if s.change is None else f"{s.change:+.4g}",
-                         "achieved": format_value(s.achieved, unit),
-                         "result": s.message})
+            row = {"target": f"{label} = {format_value(s.target.value, unit)}",
+                   "input": s.target.vary.path + (" (factor)" if s.target.vary.scale else ""),
+                   "base": format_input(s.base_input, vunit),
+                   "solution": "n/a" if s.value is None else f"{s.value:.4g}"}
+            if self.statistical:
+                row["MC s.e."] = "" if s.draws is None else ("n/a" if s.se is None else f"{s.se:.2g}")
+            row |= {"change": "n/a" if s.change is None else f"{s.change:+.4g}",
+                    "achieved": format_value(s.achieved, unit), "result": s.message}
+            rows.append(row)
         return pd.DataFrame(rows)
 
     def text(self) -> str:
@@ -411,10 +461,17 @@ class SolveRun(_Run):
         for s in self.solutions:
             label, unit = self.labels[s.target.output]
             if s.value is not None:
+                se = "" if s.se is None else f" +- {s.se:.2g} (Monte Carlo s.e.)"
                 lines.append(f"{label} = {format_value(s.achieved, unit)} when "
-                             f"{s.target.vary.path} = {s.value:.6g} (base {s.base_input:.6g}, "
+                             f"{s.target.vary.path} = {s.value:.6g}{se} (base {s.base_input:.6g}, "
                              f"change {s.change:+.4g}; {label} at base "
                              f"{format_value(s.base_output, unit)})")
+        if self.statistical:
+            mc = [s for s in self.solutions if s.draws is not None]
+            lines.append(f"Monte Carlo: {self.draws:,} draws of {self.spec} (seed {self.mc_seed}"
+                         f"{', LHS' if self.lhs else ''}) fixed over the search; "
+                         f"{sum(s.evaluations for s in mc)} statistic evaluations")
+            lines += [f"  {s.target.output}: {s.method}" for s in mc]
         return "\n".join(lines)
 
     def _summary_line(self) -> str:

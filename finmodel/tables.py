@@ -1,13 +1,17 @@
 """Tidy pandas tables of a result (pure): line items, metrics, checks."""
 from __future__ import annotations
 
-import numpy as np
-import pandas as pd
+from typing import Sequence
 
+import numpy as np
+
+from .lazy import lazy_module
 from .model.result import Result
 
-__all__ = ["line_items_table", "metrics_table", "checks_table", "format_value", "format_input",
-           "format_difference"]
+pd = lazy_module("pandas")
+
+__all__ = ["line_items_table", "metrics_table", "checks_table", "metric_text", "text_grid",
+           "format_value", "format_input", "format_difference"]
 
 
 def line_items_table(result: Result, scenario: int = 0) -> pd.DataFrame:
@@ -31,8 +35,29 @@ def metrics_table(result: Result, scenario: int = 0) -> pd.DataFrame:
         reason = m.text(scenario)
         value = float(m.value[scenario])
         rows.append({"metric": key, "label": label, "unit": unit,
-                     "value": np.nan if reason else value, "text": reason or format_value(value, unit)})
+                     "value": np.nan if reason else value, "text": metric_text(result, key, scenario)})
     return pd.DataFrame(rows)
+
+
+def metric_text(result: Result, key: str, scenario: int = 0) -> str:
+    """A metric of one scenario for people: its value (:func:`format_value`) or "n/a: reason"."""
+    m = result.metrics[key]
+    return m.text(scenario) or format_value(float(m.value[scenario]), result.catalogue.metrics[key].unit)
+
+
+def text_grid(index: Sequence[str], columns: Sequence[tuple[str, Sequence[str]]]) -> str:
+    """A table of strings, given as (header, values) pairs, as pandas' ``DataFrame.to_string()``
+    prints it, without importing pandas (``finmodel run`` prints its summary this way): the index
+    left-aligned; each column right-aligned to its header's width or, with the one space pandas
+    leads a string with, its longest value's; columns one space apart."""
+    width = max((len(i) for i in index), default=0)
+    heads = [" " * width]
+    rows = [i.ljust(width) for i in index]
+    for name, values in columns:
+        w = max([len(name)] + [1 + len(v) for v in values])
+        heads.append(name.rjust(w))
+        rows = [f"{row} {v.rjust(w)}" for row, v in zip(rows, values)]
+    return "\n".join([" ".join(heads), *rows])
 
 
 def checks_table(result: Result, scenario: int = 0) -> pd.DataFrame:

@@ -140,7 +140,8 @@ def test_solve_arguments_in_every_form(project):
     assert len(set(values)) == 1 and values[0] is not None
     s = api.solve("base", **forms[0])
     assert s.ok and s.arguments == {"targets": ["npv_usd_bn=0"], "vary": ["valuation.discount_rate"],
-                                    "bounds": ["0.05,0.5"]}
+                                    "bounds": ["0.05,0.5"], "spec": None, "draws": None, "seed": None,
+                                    "lhs": False}  # the Monte Carlo arguments of a statistic target
 
 
 def test_solve_without_a_solution_is_not_ok_and_says_why(project):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, strategies as st
 
-from finmodel.arguments import MAX_MAGNITUDE, Axis, Bounds, Goal, Vary
+from finmodel.arguments import MAX_MAGNITUDE, Axis, Bounds, Event, Goal, Op, Stat, Vary
 
 finite = st.floats(min_value=-MAX_MAGNITUDE, max_value=MAX_MAGNITUDE, allow_nan=False, width=64)
 paths = st.from_regex(r"[a-z_][a-z0-9_]{0,8}(\.[a-z0-9_\-]{1,8}){0,3}", fullmatch=True)
@@ -23,6 +23,44 @@ def test_axis_round_trips(path, lo, hi, n, scale):
 def test_goal_round_trips(output, value):
     goal = Goal(output, value)
     assert Goal.parse(str(goal)) == goal
+
+
+outputs = st.from_regex(r"[a-z_][a-z0-9_.]{0,12}(@20[0-9]{2})?", fullmatch=True)
+
+
+@given(outputs, finite, st.floats(min_value=0, max_value=100, exclude_min=True, exclude_max=True))
+def test_statistic_goals_round_trip(output, value, q):
+    for goal in (Goal(output, value, Stat.MEAN), Goal(output, value, Stat.PERCENTILE, q=q)):
+        assert Goal.parse(str(goal)) == goal
+
+
+@given(outputs, st.sampled_from(list(Op)), finite,
+       st.floats(min_value=0, max_value=1, exclude_min=True, exclude_max=True))
+def test_probability_goals_round_trip(output, op, threshold, p):
+    goal = Goal(output, p, Stat.PROBABILITY, event=Event(output, op, threshold))
+    assert Goal.parse(str(goal)) == goal
+
+
+def test_statistic_goal_texts():
+    g = Goal.parse(" prob( npv_usd_bn <= -5 ) = 0.25")
+    assert (g.output, g.value, g.stat, g.event) == ("npv_usd_bn", 0.25, Stat.PROBABILITY,
+                                                     Event("npv_usd_bn", Op.LE, -5.0))
+    assert str(g) == "prob(npv_usd_bn<=-5)=0.25" and g.name == "prob(npv_usd_bn<=-5)"
+    assert str(Goal.parse("p97.5(revenue_total@2030)=200")) == "p97.5(revenue_total@2030)=200"
+
+
+@pytest.mark.parametrize("text, words", [
+    ("p101(npv_usd_bn)=0", "strictly between 0 and 100"),
+    ("p0(npv_usd_bn)=0", "strictly between 0 and 100"),
+    ("prob(npv_usd_bn)=0.2", "expected METRIC<OP>VALUE"),
+    ("prob(npv_usd_bn<0)=1", "strictly between 0 and 1"),
+    ("mode(npv_usd_bn)=0", "unknown statistic 'mode'"),
+    ("mean(npv usd)=0", "is not a metric name"),
+    ("p90(npv_usd_bn)=x", "is not a number"),
+])
+def test_bad_statistic_goals_say_what_is_wrong(text, words):
+    with pytest.raises(ValueError, match=words.replace("(", r"\(")):
+        Goal.parse(text)
 
 
 @given(finite, finite)

@@ -22,3 +22,38 @@ from finmodel.tables import format_value
 ])
 def test_format_value(value, unit, text):
     assert format_value(value, unit) == text
+
+
+# --- text_grid: the terminal table of `finmodel run`, printed without pandas --------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+from finmodel.tables import text_grid  # noqa: E402
+
+_TEXT = st.text(st.characters(min_codepoint=32, max_codepoint=0x2FF, blacklist_categories=("Cc", "Cs", "Mn")),
+                max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, min_size=1, max_size=6, unique=True),
+       st.lists(st.tuples(_TEXT.filter(bool), st.lists(_TEXT, min_size=6, max_size=6)), min_size=1, max_size=4,
+                unique_by=lambda c: c[0]))
+def test_text_grid_prints_what_pandas_to_string_prints(index, columns):
+    """The reference is pandas' own ``DataFrame.to_string`` of the same table of strings."""
+    import pandas as pd
+    n = len(index)
+    columns = [(name, values[:n]) for name, values in columns]
+    frame = pd.DataFrame({name: values for name, values in columns}, index=pd.Index(index), dtype=object)
+    assert text_grid(index, columns) == frame.to_string()
+
+
+def test_run_summary_is_the_side_by_side_headline_table(base_run, mini_run):
+    """``finmodel run``'s summary (no pandas) equals pandas' print of the headline tables, and
+    the checks it reports are those of the checks table."""
+    from finmodel.runs import ModelRun
+    for runs in ([base_run], [base_run, mini_run]):
+        assert ModelRun.text_of(runs) == ModelRun.side_by_side(runs).to_string()
+    for r in (base_run, mini_run):
+        assert r.checks_pass == bool(r.checks["ok"].all())
+        assert r.problems == [f"CHECK FAILED [{r.assumptions.name}]: {row.label}"
+                              for row in r.checks.itertuples() if not row.ok]

@@ -9,7 +9,7 @@ import click
 
 from .options import (CONTEXT, bounds_option, common_options, debug_option, draws_option,
                       lhs_option, metric_option, metrics_option, prob_option, save_draws_option,
-                      scenario_argument, seed_option,
+                      scenario_argument, seed_option, solve_draws_option,
                       spec_option, target_option, vary_option, x_option, y_option)
 from .registry import ANALYSES, execute
 from .run import exit_with
@@ -88,9 +88,18 @@ def grid(scenario, x, y, metric, overrides, outdir, name, assumptions_dir, csv_,
 @target_option
 @vary_option
 @bounds_option
+@solve_draws_option
+@seed_option
+@lhs_option
+@spec_option
 @common_options
-def solve(scenario, targets, varies, bounds, overrides, outdir, name, assumptions_dir, csv_, quiet) -> None:
+def solve(scenario, targets, varies, bounds, draws, seed, lhs, spec_path, overrides, outdir, name,
+          assumptions_dir, csv_, quiet) -> None:
     """Break-even / goal seek: the input value at which a metric hits a target.
+
+    A target may be a statistic over the Monte Carlo of the spec's distributions (a
+    percentile, a mean or a probability): the draws are sampled once and held fixed while the
+    input moves, and the solution comes with its Monte Carlo standard error.
 
     Exit code 1 when a target has no solution within its bounds (the message says why).
 
@@ -99,9 +108,14 @@ def solve(scenario, targets, varies, bounds, overrides, outdir, name, assumption
       finmodel solve bull --target npv_explicit_usd_bn=0 --vary valuation.discount_rate --bounds 0.05,1
       finmodel solve --target npv_usd_bn=0 --vary revenue.segments.consumer.initial_growth
       finmodel solve --target peak_funding_need_usd_bn=500 --vary capex.servers.cost_usd_bn_per_gw --bounds 5,40
+      finmodel solve --target 'p90(peak_funding_need_usd_bn)=500' \\
+          --vary revenue.segments.consumer.initial_growth --bounds 0.5,6 --draws 10000 --seed 42
+      finmodel solve --target 'prob(npv_usd_bn<0)=0.2' --vary revenue.segments.consumer.initial_growth --bounds 0.5,6
     """
+    statistic = any(g.stat is not None for g in targets)
     _run("solve", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet,
-         targets=list(targets), vary=list(varies), bounds=list(bounds))
+         targets=list(targets), vary=list(varies), bounds=list(bounds), draws=draws, seed=seed, lhs=lhs,
+         spec=_spec(spec_path, assumptions_dir) if statistic or spec_path is not None else None)
 
 
 @click.command(context_settings=CONTEXT)

@@ -195,7 +195,9 @@ x_option = click.option(
 y_option = click.option("--y", "y", required=True, type=AxisType(), help="Row input and its range.")
 target_option = click.option(
     "--target", "targets", multiple=True, type=GoalType(),
-    help=f"What to reach, e.g. npv_usd_bn=0 (repeatable: solved together); METRIC is {METRIC_HELP}.")
+    help=f"What to reach, e.g. npv_usd_bn=0 (repeatable: solved together); METRIC is {METRIC_HELP}. "
+         "A statistic over the spec's Monte Carlo draws: p90(METRIC)=VALUE (any pQ, 0<Q<100), "
+         "mean(METRIC)=VALUE or 'prob(METRIC<VALUE)=P' (quote it).")
 vary_option = click.option(
     "--vary", "varies", multiple=True, type=VaryType(),
     help="The input to move (one for all targets, or one per target); PATH* scales a whole "
@@ -206,6 +208,9 @@ bounds_option = click.option(
 draws_option = click.option(
     "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_DRAWS), default=10_000,
     show_default=True, help="Number of draws.")
+solve_draws_option = click.option(
+    "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_DRAWS), default=None,
+    help="Monte Carlo draws for a statistic target such as p90(METRIC)=VALUE (default 10,000).")
 seed_option = click.option(
     "--seed", "seed", type=click.IntRange(0, MAX_SEED), default=None,
     help="Seed for the draws; without it fresh entropy is drawn and recorded.")

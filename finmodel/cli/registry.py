@@ -78,8 +78,10 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              command=("sensitivity", "tornado"), options={"spec": "--spec", "metrics": "--metric"}),
     Analysis("grid", {"x": "x", "y": "y", "metric": "metric"}, command=("sensitivity", "grid"),
              options={"x": "--x", "y": "--y", "metric": "--metric"}),
-    Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds"}, command=("solve",),
-             options={"targets": "--target", "varies": "--vary", "bounds": "--bounds"},
+    Analysis("solve", {"targets": "targets", "varies": "vary", "bounds": "bounds", "spec": "spec",
+                       "draws": "draws", "seed": "seed", "lhs": "lhs"}, paths=("spec",), command=("solve",),
+             options={"targets": "--target", "varies": "--vary", "bounds": "--bounds", "spec": "--spec",
+                      "draws": "--draws", "seed": "--seed", "lhs": "--lhs"},
              failed_suffix="failed"),  # no solution: never over the last good solve's outputs
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",

@@ -45,6 +45,13 @@ class Solution:
     base_output: float | None = None  # the output there (None when n/a)
     scan_inputs: tuple[float, ...] = ()   # the bracketing scan: input values, low to high
     scan_outputs: tuple[float, ...] = ()  # the output at each (NaN where n/a)
+    # a statistic target (:mod:`.goalseek`); None / 0 / "" for a target on the model itself
+    se: float | None = None             # Monte Carlo standard error of ``value`` [input unit]
+    statistic_se: float | None = None   # standard error of the statistic at ``value`` [its unit]
+    slope: float | None = None          # d statistic / d input at ``value`` (same draws)
+    draws: int | None = None            # Monte Carlo draws, fixed over the search
+    evaluations: int = 0                # statistic evaluations (each one engine pass of the draws)
+    method: str = ""                    # how it was solved and its standard error computed
 
     @property
     def change(self) -> float | None:

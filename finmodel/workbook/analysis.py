@@ -376,11 +376,15 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
     """Each target: base and solved input, the change, the output at both, and the scanned curve
     (output against input over the bounds) as a chart with the target and the solution."""
     sheet = Sheet("Solve", tab_color="#1F4E79")
+    mc = any(getattr(s, "draws", None) for s in solutions)  # a statistic over Monte Carlo draws
     _title(sheet, f"Break-even / goal seek — {scenario}",
-           "The value of one input at which an output reaches its target, all other inputs at base.")
+           "The value of one input at which an output reaches its target, all other inputs at base."
+           + (" A statistic target (percentile, mean, probability) is over the Monte Carlo draws of the "
+              "sensitivity spec, sampled once and held fixed while the input moves (common random "
+              "numbers); its solution carries its Monte Carlo standard error." if mc else ""))
     names = ("Output", "Output unit", "Target", "Output at base", "Output at solution", "Input varied",
              "Input unit", "Lower bound", "Upper bound", "Input at base", "Input solved", "Change of input",
-             "Change of input [%]", "Result")
+             "Change of input [%]", "Result") + _MC_ROWS * mc
     _header(sheet, 3, ["Target"] + [f"{k + 1}" for k in range(len(solutions))])
     for n, name in enumerate(names):
         sheet.put(4 + n, 0, Cell(name, style=Style.LABEL))
@@ -405,12 +409,12 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
             Cell(_val(change), style=Style.CALC, num_format=ifmt),
             Cell(_val(rel), style=Style.CALC, num_format="+0.0%;-0.0%;0.0%"),
             Cell(s.message, style=Style.TEXT),
-        )
+        ) + (_mc_cells(s, fmt, ifmt) if mc else ())
         for n, c in enumerate(cells):
             sheet.put(4 + n, 1 + i, c)
     width = 40
     sheet.col_widths.update({1 + i: width for i in range(len(solutions))})
-    for n in (0, 5, len(names) - 1):  # wrapped text rows tall enough for the longest
+    for n in (0, 5, 13, len(names) - 1):  # wrapped text rows tall enough for the longest
         chars = max(len(str(sheet.cells.get((4 + n, 1 + i), Cell("")).value or "")) for i in range(len(solutions)))
         lines = max(1, -(-chars // int(width * 1.2)))  # ~1.2 characters of Arial 10 per width unit
         if lines > 1:
@@ -420,6 +424,24 @@ def layout_solve(solutions, labels: dict[str, tuple[str, str]], scenario: str, r
         row = _scan_block(sheet, row, k, s, labels[s.target.output])
     fit_columns(sheet, most=30)
     return WorkbookSpec([sheet, _about(scenario, run)], title=f"finmodel solve — {scenario}")
+
+
+_MC_ROWS = ("Monte Carlo draws", "Standard error of solution (Monte Carlo)",
+            "Standard error of statistic at solution",
+            "Slope of the statistic solved on per unit of input (a probability: of its quantile)",
+            "Statistic evaluations", "Method")
+
+
+def _mc_cells(s, fmt: str, ifmt: str) -> tuple[Cell, ...]:
+    """The Monte Carlo rows of a statistic target (blank for a target on the model itself)."""
+    if not getattr(s, "draws", None):
+        return tuple(Cell("-", style=Style.TEXT) for _ in _MC_ROWS)
+    return (Cell(int(s.draws), style=Style.CALC, num_format="#,##0"),
+            Cell(_val(s.se), style=Style.TOTAL, num_format=ifmt),
+            Cell(_val(s.statistic_se), style=Style.CALC, num_format=fmt),
+            Cell(_val(s.slope), style=Style.CALC, num_format="0.000E+00"),
+            Cell(int(s.evaluations), style=Style.CALC, num_format="0"),
+            Cell(s.method, style=Style.TEXT))
 
 
 def _residue_free(achieved: float | None, target: float) -> float | None:

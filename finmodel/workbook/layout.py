@@ -12,6 +12,7 @@ import math
 import re
 import textwrap
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -56,6 +57,7 @@ class RunInfo:
     git_commit: str | None = None
 
 
+@lru_cache(maxsize=None)  # every formula that names an input asks again
 def name_of(path: str) -> str:
     """Defined name for an input or constant path: ``in_valuation_discount_rate``."""
     return re.sub(r"[^A-Za-z0-9_]", "_", path)
@@ -63,6 +65,9 @@ def name_of(path: str) -> str:
 
 def _cached(x: float) -> float | str:
     return "n/a" if isinstance(x, float) and math.isnan(x) else float(x)
+
+
+_TOKEN = re.compile(r"\{([^{}]+)\}")  # {name}, {name.suffix}, {m:KEY} in a formula template
 
 
 @dataclass
@@ -156,7 +161,7 @@ class _Book:
             name, _, suffix = token.partition(".")
             ref = f"li:{self_key}" if name == "self" else refs[name]
             return self.address(ref, here, col, suffix)
-        return re.sub(r"\{([^{}]+)\}", sub, template)
+        return _TOKEN.sub(sub, template)
 
 
 # --- sheets --------------------------------------------------------------------------------------

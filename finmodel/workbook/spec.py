@@ -10,6 +10,7 @@ with ``=`` in A1 notation; every formula cell carries the engine's value as its 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from enum import Enum
 
 __all__ = [
@@ -178,6 +179,7 @@ class WorkbookSpec:
         raise KeyError(name)
 
 
+@lru_cache(maxsize=None)  # ~40,000 calls per workbook on a few dozen columns
 def col_letter(col: int) -> str:
     """0-based column index to letters: 0 -> A, 26 -> AA."""
     letters = ""

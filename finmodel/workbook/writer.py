@@ -50,11 +50,13 @@ _WORKBOOK_OPTIONS = {
 # The Excel 365 dynamic-array functions XlsxWriter prefixes with "_xlfn." in every formula
 # (its Worksheet._prepare_formula: ~30 regex substitutions per formula, ~1 s for the 8,000
 # formulas of a scenario workbook). finmodel's formulas use none of them, so a formula that names
-# none skips those substitutions; one that does goes through XlsxWriter's own code.
+# none skips those substitutions; one that does goes through XlsxWriter's own code. The pattern
+# matches what those substitutions match (case-sensitive, ``\bNAME(``; ``INGLE(`` covers their
+# ``\SINGLE(``), so it is exact and ~10x faster than a case-insensitive search without anchors.
 _DYNAMIC_FUNCTIONS = re.compile(
-    r"(ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY|MAP"
-    r"|RANDARRAY|REDUCE|SCAN|SINGLE|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE"
-    r"|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP|_xlfn)", re.IGNORECASE)
+    r"\b(?:ANCHORARRAY|BYCOL|BYROW|CHOOSECOLS|CHOOSEROWS|DROP|EXPAND|FILTER|HSTACK|LAMBDA|MAKEARRAY"
+    r"|MAP|RANDARRAY|REDUCE|SCAN|SEQUENCE|SORT|SORTBY|SWITCH|TAKE|TEXTSPLIT|TOCOL|TOROW|UNIQUE"
+    r"|VSTACK|WRAPCOLS|WRAPROWS|XLOOKUP)\(|INGLE\(|_xlfn\.")
 
 
 class _Worksheet(Worksheet):
@@ -204,6 +206,9 @@ class _Formats:
         self._highlights: dict[str, Any] = {}
 
     def cell(self, style: Style, num_format: str | None):
+        found = self._cells.get((style, num_format))  # the usual case: a Style seen before
+        if found is not None:
+            return found
         key = (Style(style), num_format)
         if key not in self._cells:
             props = {**_FONT, **_STYLE_PROPS[key[0]]}
@@ -229,7 +234,7 @@ def _write_sheet(book, ws, sheet: Sheet, formats: _Formats, sheet_names: set[str
     _setup_print(ws, sheet, book_title)
     cells = {**_section_fill(sheet), **sheet.cells}
     for (row, col), cell in sorted(cells.items()):
-        where = f"{sheet.name}!{a1(row, col)}"
+        where = _At(sheet.name, row, col)
         _write_cell(ws, row, col, cell, formats.cell(cell.style, cell.num_format), where)
         if cell.comment:
             _check(ws.write_comment(row, col, cell.comment, _comment_size(cell.comment)),
@@ -267,12 +272,13 @@ def _setup_print(ws, sheet: Sheet, book_title: str) -> None:
     """Page setup from :func:`finmodel.workbook.paging.plan_print`: scale (never below the
     readable floor), manual page breaks, repeated titles, heights of wrapped rows; header
     with the workbook's title and the sheet, footer with the page number."""
-    fonts = {_font_pt(cell.style) for cell in sheet.cells.values()}
+    styles = {cell.style for cell in sheet.cells.values()}
+    fonts = {_font_pt(style) for style in styles}
     if sheet.charts:
         fonts.add(_CHART_FONT_PT)
         fonts |= {ch.x_font_pt for ch in sheet.charts if ch.x_font_pt}
-    wrapped = {rc for rc, cell in sheet.cells.items()
-               if _STYLE_PROPS[Style(cell.style)].get("text_wrap")}
+    wrapping = {style for style in styles if _STYLE_PROPS[Style(style)].get("text_wrap")}
+    wrapped = {rc for rc, cell in sheet.cells.items() if cell.style in wrapping}
     plan = plan_print(sheet, min(fonts, default=_FONT["font_size"]), wrapped,
                       _FONT["font_size"], lambda r, c: _font_pt(sheet.cells[(r, c)].style))
     for row, height in plan.row_heights.items():
@@ -310,13 +316,26 @@ def _comment_size(text: str) -> dict[str, int]:
     return {"width": 320, "height": min(400, max(60, 16 * lines + 12))}
 
 
-def _write_cell(ws, row: int, col: int, cell: Cell, fmt, where: str) -> None:
+class _At:
+    """Where a cell is, ``Sheet!B7`` in messages; spelled out only when a message needs it."""
+
+    __slots__ = ("sheet", "row", "col")
+
+    def __init__(self, sheet: str, row: int, col: int):
+        self.sheet, self.row, self.col = sheet, row, col
+
+    def __str__(self) -> str:
+        return f"{self.sheet}!{a1(self.row, self.col)}"
+
+
+def _write_cell(ws, row: int, col: int, cell: Cell, fmt, where: _At) -> None:
     if cell.formula is not None:
         code = ws.write_formula(row, col, _formula(cell.formula, where), fmt,
                                 _cached_value(cell.value, where))
     else:
         code = _write_literal(ws, row, col, _plain(cell.value, where), fmt, where)
-    _check(code, f"cell {where}")
+    if code:
+        _check(code, f"cell {where}")
 
 
 def _write_literal(ws, row: int, col: int, value, fmt, where: str) -> int:

@@ -123,12 +123,23 @@ def test_run_debug_works_when_nothing_goes_wrong(project, main_cli):
 
 
 def test_failed_model_check_exits_1_and_names_the_check(project, invoke, monkeypatch):
-    import finmodel.runs
-    monkeypatch.setattr(finmodel.runs, "checks_table", lambda result: pd.DataFrame(
-        [{"check": "cash_identity", "label": "Cash identity holds", "ok": False}]))
+    """The engine's first check made to fail: exit code 1, the check named on stderr."""
+    import numpy as np
+    from finmodel.api import run
+    from finmodel.model.result import Result
+    real = Result.checks.func
+
+    def first_fails(self):
+        checks = real(self)
+        first = next(iter(checks))
+        return {**checks, first: np.zeros_like(checks[first])}
+    monkeypatch.setattr(Result, "checks", property(first_fails))
+    r = run("base")
+    label = r.result.catalogue.checks[next(iter(r.result.checks))].label
+    assert not r.ok and r.problems == [f"CHECK FAILED [base]: {label}"]
     result = invoke("run")
     assert result.exit_code == 1
-    assert "CHECK FAILED [base]: Cash identity holds" in result.stderr
+    assert f"CHECK FAILED [base]: {label}" in result.stderr
     assert "FAILED" in result.stdout
 
 

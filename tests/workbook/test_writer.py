@@ -617,7 +617,8 @@ def test_the_formula_fast_path_writes_what_xlsxwriter_writes():
     spec = layout_workbook(r.result, r.assumptions)
     formulas = {c.formula for s in spec.sheets for c in s.cells.values() if c.formula}
     formulas |= {"=SORT(A1:A3)", "{=SUM(A1:A3*B1:B3)}", "=xlookup(1,A1:A3,B1:B3)", "=_xlfn.STDEV.S(A1:A3)",
-                 "=IF(A1>0,FILTER(A1:A3,B1:B3),0)"}
+                 "=IF(A1>0,FILTER(A1:A3,B1:B3),0)", "=SINGLE(A1)", "=TINGLE(A1)", "=XDROP(A1)",
+                 "=Sort(A1:A3)", "=A1&\"UNIQUE(\"", "=NPV(0.1,B1:B3)+MAP(A1:A3,LAMBDA(x,x))"}
     fast, plain = writer._Worksheet(), Worksheet()
     assert len(formulas) > 1000
     for f in formulas:
