@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import ClassVar
 
 import numpy as np
-import pandas as pd
 
 from .assumptions.load import Assumptions
+from .lazy import lazy_module
 from .runs import RunInfo, _Run, text_table
+
+pd = lazy_module("pandas")  # imported when a table is first built
 
 __all__ = ["SobolRun", "MorrisRun", "TOP_FACTORS"]
 
