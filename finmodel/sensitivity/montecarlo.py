@@ -36,7 +36,8 @@ The results at a seed do not depend on the block size or the number of threads.
 Precision
 ---------
 With ``precision`` goals (:class:`~finmodel.arguments.Precision`), draws proceed in blocks
-cut at the points of the stable-at-N grid (:func:`checkpoints`, ten per decade) and stop at
+cut at the points of the stable-at-N grid (:func:`checkpoints`, ten per decade, from
+:data:`PRECISION_START`) and stop at
 the first point where every goal's 95 % interval is at most twice its half-width, or at
 ``draws`` (the maximum). The draws of a run stopped at N are the first N draws of a run of
 ``draws``: with plain sampling (and the Gaussian copula) the same as a run of N draws; with a
@@ -80,6 +81,8 @@ CONVERGENCE_QUANTILES = (5, 50, 95)
 #: The stable-at-N grid: these mantissas times powers of ten (the R10 series), from 100 draws.
 _GRID = (1.0, 1.25, 1.6, 2.0, 2.5, 3.15, 4.0, 5.0, 6.3, 8.0)
 _GRID_START = 100
+#: Precision goals are checked at the grid's points from this many draws.
+PRECISION_START = 1000
 Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % interval
 #: Memory a run needs besides what grows with the draws [bytes]: the interpreter and its
 #: libraries (~0.2 GB), the engine's working set on each thread (~0.25 GB per 10,000-row
@@ -377,7 +380,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     while pos < draws:
         end = min(pos + block, draws)
         if precision:  # stop at grid points only, where the goals are checked
-            end = min(end, next(p for p in grid if p > pos))
+            end = min(end, next(p for p in grid if p > pos and (p >= PRECISION_START or p == draws)))
         m = end - pos
         values = sampler.take(m)
         overrides, scales = {}, {}
@@ -410,7 +413,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
         if keep_draws:
             table_parts.append((values, {o: ev.values[o] for o in wanted}, ev.invalid))
         pos = end
-        if precision and pos in grid:
+        if precision and pos in grid and (pos >= PRECISION_START or pos == draws):
             goals = [_goal_row(g, _finite(kept[g.output].kept)) for g in precision]
             if all(g["met"] for g in goals):
                 stop_note = f"stopped at {pos:,} draws: every precision goal met"
