@@ -74,6 +74,9 @@ NEVER_LABEL = "never within horizon"  # the row of a year distribution for draws
 HISTOGRAM_BINS = 20  # bins of a histogram of a continuous output (a year output: one per year)
 #: Draws sampled and evaluated at a time.
 BLOCK = 100_000
+#: Rows per engine call (the engine's working set, ~25 kB per row, is the largest part of a
+#: Monte Carlo's memory: two chunks alive per thread).
+ENGINE_CHUNK = 2_500
 #: Bands, input percentiles and achieved correlations come from the first this many draws.
 BAND_SAMPLE = 100_000
 #: Percentiles followed in the stable-at-N series [%].
@@ -85,10 +88,10 @@ _GRID_START = 100
 PRECISION_START = 1000
 Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % interval
 #: Memory a run needs besides what grows with the draws [bytes]: the interpreter and its
-#: libraries (~0.2 GB), the engine's working set on each thread (~0.25 GB per 10,000-row
-#: chunk, two alive per thread) and one block's inputs, outputs and band rows (measured with
-#: benchmarks/montecarlo_memory.py: see the README).
-FIXED_BYTES = 1_400_000_000
+#: libraries (~0.2 GB), the engine's working set on each thread (two chunks of
+#: :data:`ENGINE_CHUNK` rows alive per thread) and one block's inputs, outputs and band rows:
+#: 0.66 GB measured at 200,000 draws (benchmarks/montecarlo_memory.py; see the README).
+FIXED_BYTES = 700_000_000
 #: Memory per draw besides the kept outputs: the final percentiles' sort and histogram's copies.
 _SORT_BYTES_PER_DRAW = 24
 
@@ -303,29 +306,38 @@ class _Counts:
             self.count += int(np.count_nonzero(COMPARE[self.p.event.op](x, self.p.event.threshold)))
 
 
-def _interval(x: np.ndarray, q: float | None) -> tuple[float, float, float]:
-    """(estimate, lo, hi) of a percentile ``q`` [%] (None: the mean) of the draws ``x`` with
-    its 95 % interval: order statistics as :func:`~.stats.percentiles`, mean +- Z95 se.
-    Infinite bounds where ``x`` is too short for them."""
+def _intervals(x: np.ndarray, qs: Sequence[float | None]) -> list[tuple[float, float, float]]:
+    """(estimate, lo, hi) of each percentile ``q`` [%] (None: the mean) of the draws ``x``
+    with its 95 % interval: order statistics as :func:`~.stats.percentiles` (one partition
+    for all), mean +- Z95 se. Infinite bounds where ``x`` is too short for them."""
     n = x.size
     if n == 0:
-        return np.nan, -np.inf, np.inf
-    if q is None:
-        m = float(x.mean())
-        se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else np.inf
-        return m, m - Z95 * se, m + Z95 * se
-    lo_r, hi_r = (int(r[0]) for r in quantile_interval_ranks(n, np.array([q / 100.0]), 0.95))
-    h = (n - 1) * q / 100.0
-    kth = sorted({int(math.floor(h)), int(math.ceil(h))} | {r - 1 for r in (lo_r, hi_r) if 1 <= r <= n})
-    part = np.partition(x, kth)
-    est = float(np.percentile(part, q))
-    lo = float(part[lo_r - 1]) if lo_r >= 1 else -np.inf
-    hi = float(part[hi_r - 1]) if hi_r <= n else np.inf
-    return est, lo, hi
+        return [(np.nan, -np.inf, np.inf) for _ in qs]
+    pq = [q for q in qs if q is not None]
+    found: dict = {}
+    if pq:
+        lo_r, hi_r = quantile_interval_ranks(n, np.array(pq) / 100.0, 0.95)
+        kth = set()
+        for q, a, b in zip(pq, lo_r, hi_r):
+            h = (n - 1) * q / 100.0
+            kth |= {int(math.floor(h)), int(math.ceil(h))} | {int(r) - 1 for r in (a, b) if 1 <= r <= n}
+        part = np.partition(x, sorted(kth))
+        est = np.percentile(part, pq)
+        for q, e, a, b in zip(pq, est, lo_r, hi_r):
+            found[q] = (float(e), float(part[a - 1]) if a >= 1 else -np.inf, float(part[b - 1]) if b <= n else np.inf)
+    out = []
+    for q in qs:
+        if q is None:
+            m = float(x.mean())
+            se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else np.inf
+            out.append((m, m - Z95 * se, m + Z95 * se))
+        else:
+            out.append(found[q])
+    return out
 
 
 def _goal_row(goal: Precision, x: np.ndarray) -> dict:
-    est, lo, hi = _interval(x, goal.q)
+    est, lo, hi = _intervals(x, [goal.q])[0]
     half = (hi - lo) / 2.0
     return {"goal": str(goal), "output": goal.output, "stat": goal.stat, "asked": goal.half_width,
             "half_width": half, "estimate": est, "lo": lo, "hi": hi,
@@ -337,7 +349,8 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
                progress: Callable[[int], None] | None = None,
                events: Sequence[Event] = (), keep_draws: bool = False,
                precision: Sequence[Precision] = (), block: int = BLOCK,
-               band_sample: int = BAND_SAMPLE, workers: int | None = None) -> MonteCarloResult:
+               band_sample: int = BAND_SAMPLE, workers: int | None = None,
+               chunk: int | None = None) -> MonteCarloResult:
     """Sample and evaluate block by block, reduce as it goes, summarise.
 
     ``events``: probabilities to report besides the spec's (``--prob``). ``keep_draws``: keep
@@ -358,6 +371,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     """
     chosen = _distributions(spec, variations)
     names = [v.name for v, _ in chosen]
+    chunk = chunk or ENGINE_CHUNK
     outputs = list(dict.fromkeys(list(outputs) + [g.output for g in precision]))
     asked = list(spec.probabilities) + [Probability.of(e) for e in events]
     wanted = list(dict.fromkeys(outputs + [p.output for p in asked] + list(spec.year_distributions)))
@@ -389,7 +403,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
             (scales if v.scale else overrides)[v.path] = col
         rows_wanted = tuple(BAND_ITEMS) if pos < band_sample else ()
         ev = evaluate(drivers, overrides, wanted, scales, keep_rows=rows_wanted, progress=progress,
-                      workers=workers)
+                      workers=workers, chunk=chunk)
         ok = ~ev.invalid
         valid_before = valid
         valid += int(ok.sum())
@@ -426,8 +440,9 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     if valid == 0:
         raise AssumptionError("no valid draws", [Problem(
             "every draw left an input's bounds; check the distributions", path="inputs")])
-    table, values_out = {}, {}
-    for o in outputs:
+    table, values_out, hists = {}, {}, {}
+    na_labels = {o: _na_label(o, catalogue) for o in outputs}
+    for o in outputs:  # one output at a time: its copies (~24 bytes per draw) are freed before the next
         values_out[o] = kept[o].kept
         finite = _finite(values_out[o])
         label, unit = output_label(o, catalogue)
@@ -443,6 +458,8 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
             for q in QUANTILES:
                 row |= {f"p{q:g}": np.nan, f"p{q:g}_lo": np.nan, f"p{q:g}_hi": np.nan}
         table[o] = row
+        del finite
+        hists[o] = histogram(values_out[o], unit, na_labels[o])
     probs = [_probability_row(c.p.event, c.count, c.n, c.missing, c.missing_as, catalogue, c.p.label)
              for c in counts]
     years = {o: (output_label(o, catalogue)[0], _year_table(tally, drivers.years))
@@ -461,8 +478,6 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     # the base case: one row with the first sampled input scaled by exactly 1
     base_ev = evaluate(drivers, {}, list(outputs), {chosen[0][0].path: np.ones(1)})
     base = {o: float(base_ev.values[o][0]) for o in outputs}
-    na_labels = {o: _na_label(o, catalogue) for o in outputs}
-    hists = {o: histogram(values_out[o], table[o]["unit"], na_labels[o]) for o in outputs}
     points = [p for p in grid if p <= n_done]
     conv = {o: _convergence(values_out[o], at_point, points) for o in outputs}
     kept_table = None
@@ -514,9 +529,9 @@ def _convergence(values: np.ndarray, valid_at: list[int], points: list[int]) -> 
     for n_valid in valid_at:
         x = _finite(values[:n_valid])
         row = {"values": x.size}
-        for q in (None,) + CONVERGENCE_QUANTILES:
+        qs = (None,) + CONVERGENCE_QUANTILES
+        for q, (est, lo, hi) in zip(qs, _intervals(x, qs)):
             name = "mean" if q is None else f"p{q:g}"
-            est, lo, hi = _interval(x, q)
             row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
         rows.append(row)
     return pd.DataFrame(rows, index=pd.Index(points, name="draws"))
@@ -558,9 +573,8 @@ def histogram(x: np.ndarray, unit: str, na_label: str = "n/a", bins: int = HISTO
         lo, hi = np.percentile(finite, [0.5, 99.5])
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
-        edges = np.linspace(lo, hi, bins + 1)
-        idx = np.clip(np.searchsorted(edges, finite, side="right") - 1, 0, bins - 1)
-        counts = np.bincount(idx, minlength=bins)
+        # the tails into the end bins; np.histogram counts in blocks (no index array per draw)
+        counts, edges = np.histogram(np.clip(finite, lo, hi), bins=bins, range=(lo, hi))
         rows = [(float((a + b) / 2), float(a), float(b), int(c)) for a, b, c in zip(edges[:-1], edges[1:], counts)]
     missing = int(x.size - finite.size)
     if missing:
