@@ -714,10 +714,10 @@ def _mc_stable(mc) -> Sheet | None:
                 series.append(ChartSeries(shown + suffix, _rng(name, top, 0, last, 0),
                                           _rng(name, top, 2 + 3 * k + m, last, 2 + 3 * k + m), color))
         sheet.charts.append(Chart("scatter", f"{label}: estimates and 95% intervals against draws",
-                                  tuple(series), (row, len(heads) + 1), x_title="draws N (log scale)",
+                                  tuple(series), (last + 2, 0), x_title="draws N (log scale)",
                                   y_title=_head(label, unit), y_num_format=fmt, x_num_format="#,##0",
-                                  width_px=640, height_px=320, x_log=True))
-        row = max(last + 3, row + 19)
+                                  width_px=720, height_px=320, x_log=True))
+        row = last + 2 + 17 + 2  # the chart (320 px, ~17 rows) below its table
     fit_columns(sheet, most=24)
     return sheet
 
