@@ -61,7 +61,7 @@ from .evaluate import evaluate, output_label
 from .oneway import Variation
 from .sampling import Sampler
 from .spec import Probability, SensitivitySpec
-from .stats import mean_with_se, percentiles, probability_of_counts, quantile_interval_ranks
+from .stats import mean_with_se, probability_of_counts, quantile_interval_ranks
 
 __all__ = ["MonteCarloResult", "montecarlo", "draw_table", "event_probability", "year_distribution", "histogram",
            "QUANTILES", "BAND_QUANTILES", "BAND_ITEMS", "NEVER_LABEL", "HISTOGRAM_BINS", "BLOCK", "BAND_SAMPLE",
@@ -92,8 +92,26 @@ Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % i
 #: :data:`ENGINE_CHUNK` rows alive per thread) and one block's inputs, outputs and band rows:
 #: 0.66 GB measured at 200,000 draws (benchmarks/montecarlo_memory.py; see the README).
 FIXED_BYTES = 700_000_000
-#: Memory per draw besides the kept outputs: the final percentiles' sort and histogram's copies.
-_SORT_BYTES_PER_DRAW = 24
+#: Memory per draw besides the kept outputs: the final summary's copies of one output (its finite values, one more copy in the histogram).
+_SORT_BYTES_PER_DRAW = 16
+
+
+def _release_memory() -> None:
+    """Hand the heap memory freed by a block's engine threads back to the operating system
+    (glibc's ``malloc_trim``; the threads' arenas otherwise keep it, and the final summary's
+    copies would come on top). A no-op where glibc is not the C library."""
+    global _TRIM
+    if _TRIM is None:
+        try:
+            import ctypes
+            _TRIM = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):
+            _TRIM = False
+    if _TRIM:
+        _TRIM(0)
+
+
+_TRIM = None
 
 
 def checkpoints(n: int) -> list[int]:
@@ -336,6 +354,19 @@ def _intervals(x: np.ndarray, qs: Sequence[float | None]) -> list[tuple[float, f
     return out
 
 
+def _sorted_percentiles(s: np.ndarray, qs: Sequence[float]) -> list[tuple[float, float, float]]:
+    """(estimate, lo, hi) of each percentile of the SORTED draws ``s``, as
+    :func:`~.stats.percentiles` gives them (numpy's linear percentile, order-statistic 95 %
+    interval), without its two copies of the draws: the bounds are read from ``s``, then
+    ``np.percentile`` partitions ``s`` itself (``overwrite_input``), which leaves it unsorted."""
+    n = s.size
+    lo_r, hi_r = quantile_interval_ranks(n, np.asarray(qs, dtype=float) / 100.0, 0.95)
+    bounds = [(float(s[a - 1]) if a >= 1 else -np.inf, float(s[b - 1]) if b <= n else np.inf)
+              for a, b in zip(lo_r, hi_r)]
+    est = np.percentile(s, qs, overwrite_input=True)
+    return [(float(e), lo, hi) for e, (lo, hi) in zip(est, bounds)]
+
+
 def _goal_row(goal: Precision, x: np.ndarray) -> dict:
     est, lo, hi = _intervals(x, [goal.q])[0]
     half = (hi - lo) / 2.0
@@ -433,10 +464,12 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
                 stop_note = f"stopped at {pos:,} draws: every precision goal met"
                 break
         del ev, values, overrides, scales
+        _release_memory()
     if precision and not stop_note:
         stop_note = (f"reached --draws {draws:,} (the maximum) before every precision goal was met: "
                      + "; ".join(f"{g['goal']} has +-{g['half_width']:.4g}" for g in goals if not g["met"]))
     n_done = pos
+    _release_memory()
     if valid == 0:
         raise AssumptionError("no valid draws", [Problem(
             "every draw left an input's bounds; check the distributions", path="inputs")])
@@ -451,9 +484,9 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
         if finite.size:
             mse = mean_with_se(finite)
             row |= {"mean": float(mse.mean), "se": float(mse.se)}
-            p = percentiles(finite, QUANTILES)
-            for q, est, lo, hi in zip(p.q, p.estimate, p.lower, p.upper):
-                row |= {f"p{q:g}": float(est), f"p{q:g}_lo": float(lo), f"p{q:g}_hi": float(hi)}
+            finite.sort()  # in place (our own copy): the percentiles then copy nothing more
+            for q, (est, lo, hi) in zip(QUANTILES, _sorted_percentiles(finite, QUANTILES)):
+                row |= {f"p{q:g}": est, f"p{q:g}_lo": lo, f"p{q:g}_hi": hi}
         else:
             for q in QUANTILES:
                 row |= {f"p{q:g}": np.nan, f"p{q:g}_lo": np.nan, f"p{q:g}_hi": np.nan}
@@ -573,8 +606,9 @@ def histogram(x: np.ndarray, unit: str, na_label: str = "n/a", bins: int = HISTO
         lo, hi = np.percentile(finite, [0.5, 99.5])
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
-        # the tails into the end bins; np.histogram counts in blocks (no index array per draw)
-        counts, edges = np.histogram(np.clip(finite, lo, hi), bins=bins, range=(lo, hi))
+        # the tails into the end bins (in place: finite is a copy); np.histogram counts in
+        # blocks (no index array per draw)
+        counts, edges = np.histogram(np.clip(finite, lo, hi, out=finite), bins=bins, range=(lo, hi))
         rows = [(float((a + b) / 2), float(a), float(b), int(c)) for a, b, c in zip(edges[:-1], edges[1:], counts)]
     missing = int(x.size - finite.size)
     if missing:
