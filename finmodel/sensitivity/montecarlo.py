@@ -475,7 +475,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
             "every draw left an input's bounds; check the distributions", path="inputs")])
     table, values_out, hists = {}, {}, {}
     na_labels = {o: _na_label(o, catalogue) for o in outputs}
-    for o in outputs:  # one output at a time: its copies (~24 bytes per draw) are freed before the next
+    for o in outputs:  # one output at a time: its copies (~16 bytes per draw) are freed before the next
         values_out[o] = kept[o].kept
         finite = _finite(values_out[o])
         label, unit = output_label(o, catalogue)
