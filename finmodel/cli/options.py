@@ -214,7 +214,7 @@ draws_option = click.option(
          "1,000,000). A run that cannot fit in the memory available is refused before it starts.")
 precision_option = click.option(
     "--precision", "precision", multiple=True, type=PrecisionType(), shell_complete=_complete_metric,
-    help="Draw until half the width of a statistic's 95%% interval is at most HALF_WIDTH (in the "
+    help="Draw until half the width of a statistic's 95 % interval is at most HALF_WIDTH (in the "
          "metric's unit), or --draws is reached: METRIC:STAT=HALF_WIDTH with STAT pQ (a percentile, "
          "0<Q<100) or mean, e.g. npv_usd_bn:p50=5; repeatable (every goal must be met).")
 seed_option = click.option(
