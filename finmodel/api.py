@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Sequence, Union
 
-from .arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Vary
+from .arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Precision, Vary
 from .assumptions.load import Assumptions, load as load_file
 from .errors import InputMissingError, Problem, UsageError, did_you_mean
 from .model.catalogue import Catalogue, build_catalogue
@@ -479,17 +479,25 @@ def _statistic_label(goal: Goal, label: tuple[str, str]) -> tuple[str, str]:
     return f"{head} of {text}", unit
 
 
-def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None, *,
+DEFAULT_DRAWS = 10_000
+#: The most draws of a run with precision goals when ``draws`` is not given.
+DEFAULT_PRECISION_DRAWS = 1_000_000
+
+
+def montecarlo(scenario: Scenario, draws: int | None = None, seed: int | None = None, *,
                lhs: bool = False, metrics: str | Sequence[str] | None = (),
                spec: str | Path | None = None, probabilities: str | Sequence[str] | None = (),
                overrides: Overrides | None = (), keep_draws: bool = False,
+               precision: str | Sequence[str] | None = (),
                assumptions_dir: str | Path = DEFAULT_ASSUMPTIONS,
                progress: Progress | None = None) -> MonteCarloRun:
     """Monte Carlo over the spec's distributions and rank correlations.
 
     Parameters
     ----------
-    draws : number of draws, 10..5,000,000.
+    draws : number of draws, 10..1,000,000,000 (default 10,000); with ``precision`` the most
+        draws (default 1,000,000). A run that cannot fit in the memory available is refused
+        before it starts (``UsageError``, saying how many draws fit).
     seed : the seed; without it fresh entropy is drawn (``result.seed`` records it).
     lhs : Latin hypercube sampling.
     metrics : outputs to report; default the spec's.
@@ -498,10 +506,17 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
         P(event) with a 95% Wilson interval (``MonteCarloRun.probabilities``).
     keep_draws : keep every draw's inputs and outputs: ``result.draws`` (a DataFrame) and
         ``result.write_draws(path)`` (``.parquet`` or ``.csv``; ``--save-draws``).
+    precision : goals ``"METRIC:STAT=HALF_WIDTH"`` (STAT ``pQ`` or ``mean``, e.g.
+        ``"npv_usd_bn:p50=5"``): draws proceed until half the width of every goal's 95 %
+        interval is at most HALF_WIDTH (in the metric's unit), or ``draws`` is reached;
+        ``result.stopped_at`` and ``result.precision`` say where and how close.
     """
     from .sensitivity.montecarlo import montecarlo as simulate
     from .sensitivity.sampling import entropy_seed
     from .sensitivity.spec import load_spec as read_spec
+    goals = tuple(_parse(Precision.parse, g, "--precision") for g in _names(precision))
+    if draws is None:
+        draws = DEFAULT_PRECISION_DRAWS if goals else DEFAULT_DRAWS
     _draws(draws)
     req = _Request.of(scenario, overrides, assumptions_dir)
     spec_file = spec_path(spec, assumptions_dir)
@@ -511,11 +526,12 @@ def montecarlo(scenario: Scenario, draws: int = 10_000, seed: int | None = None,
     req.check_outputs(outputs, "--metric")
     events = tuple(_parse(Event.parse, e, "--prob") for e in _names(probabilities))
     req.check_outputs([e.output for e in events], "--prob")
+    req.check_outputs([g.output for g in goals], "--precision")
     seed = entropy_seed() if seed is None else seed
     with (progress or _no_progress)(draws, "Monte Carlo") as bar:
         mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
-                      events, keep_draws)
-    return MonteCarloRun(req.assumptions, spec_file, requested, mc, events)
+                      events, keep_draws, goals)
+    return MonteCarloRun(req.assumptions, spec_file, requested, mc, events, goals)
 
 
 # --- global sensitivity: Sobol' indices and Morris screening ------------------------------------

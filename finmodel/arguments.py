@@ -15,6 +15,7 @@ Goal       ``METRIC=VALUE``                       ``npv_usd_bn=0``, ``revenue_to
 Vary       ``PATH`` / ``PATH*``                   ``capex.servers.cost_usd_bn_per_gw``
 Bounds     ``LO,HI``                              ``0.05,0.3``
 Event      ``METRIC<OP><VALUE>`` (OP < <= > >=)   ``peak_unfunded_gap_usd_bn>300``
+Precision  ``METRIC:STAT=HALF_WIDTH``             ``npv_usd_bn:p50=5``, ``irr:mean=0.002``
 =========  =====================================  ============================================
 
 ``PATH*`` scales every year of an input by a factor (then LO, HI are factors). Ranges take
@@ -31,11 +32,13 @@ import re
 from dataclasses import dataclass
 from enum import Enum
 
-__all__ = ["Axis", "Goal", "Stat", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MAX_MAGNITUDE", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED"]
+__all__ = ["Axis", "Goal", "Stat", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MAX_MAGNITUDE", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED",
+           "Precision"]
 
 MAX_AXIS_POINTS = 200
 MAX_MAGNITUDE = 1e12  # largest |number| in a range, target or threshold
-MIN_DRAWS, MAX_DRAWS = 10, 5_000_000  # Monte Carlo draws
+# Monte Carlo draws; the memory a run needs is checked against the machine's before it starts
+MIN_DRAWS, MAX_DRAWS = 10, 1_000_000_000
 MAX_SEED = 2**128 - 1  # covers the ~128-bit entropy seeds that an unseeded run prints
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*")
 _OUTPUT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(@\d+)?")
@@ -281,3 +284,54 @@ class Event:
 
     def __str__(self) -> str:
         return f"{self.output}{self.op.value}{_fmt(self.threshold)}"
+
+
+_PRECISION = re.compile(r"\s*(?P<output>[^:=\s]+)\s*:\s*(?P<stat>[^=\s]+)\s*=\s*(?P<value>\S.*?)\s*")
+_STAT = re.compile(r"p(?P<q>\d+(\.\d+)?)|mean")
+
+
+@dataclass(frozen=True)
+class Precision:
+    """A Monte Carlo precision goal: ``METRIC:STAT=HALF_WIDTH``, e.g. ``npv_usd_bn:p50=5``.
+
+    STAT is a percentile ``pQ`` (0 < Q < 100, e.g. ``p5``, ``p50``, ``p97.5``) or ``mean``;
+    HALF_WIDTH (> 0, in the metric's unit) is the most half the width of the statistic's 95 %
+    interval may be (the order-statistic interval of a percentile, mean +- 1.96 standard
+    errors).
+    """
+
+    output: str
+    stat: str           # "p50", "mean"
+    half_width: float
+
+    FORM = "METRIC:STAT=HALF_WIDTH with STAT pQ (0<Q<100) or mean, e.g. npv_usd_bn:p50=5"
+
+    @property
+    def q(self) -> float | None:
+        """The percentile [%], None for the mean."""
+        return None if self.stat == "mean" else float(self.stat[1:])
+
+    @classmethod
+    def parse(cls, text: str | Precision) -> Precision:
+        if isinstance(text, Precision):
+            return text
+        m = _PRECISION.fullmatch(text) if isinstance(text, str) else None
+        if m is None:
+            raise ValueError(f"expected {cls.FORM} (got {text!r})")
+        if not _OUTPUT.fullmatch(m["output"]):
+            raise ValueError(f"{m['output']!r} is not a metric name; expected {cls.FORM}")
+        stat = m["stat"].lower()
+        sm = _STAT.fullmatch(stat)
+        if sm is None or (sm["q"] is not None and not 0 < float(sm["q"]) < 100):
+            raise ValueError(f"STAT {m['stat']!r} in {text!r} is not a percentile p1..p99 (e.g. p5, p50, "
+                             f"p97.5) or mean")
+        hw = _number(m["value"], "HALF_WIDTH")
+        if hw <= 0:
+            raise ValueError(f"HALF_WIDTH must be above 0, in the metric's unit (got {m['value'].strip()!r} "
+                             f"in {text!r})")
+        if sm["q"] is not None:
+            stat = "p" + _fmt(float(sm["q"]))
+        return cls(m["output"], stat, hw)
+
+    def __str__(self) -> str:
+        return f"{self.output}:{self.stat}={_fmt(self.half_width)}"

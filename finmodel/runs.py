@@ -494,9 +494,10 @@ class MonteCarloRun(_Run):
     metrics: tuple[str, ...]            # as requested; empty = the spec's outputs
     result: object                      # sensitivity.montecarlo.MonteCarloResult
     events: tuple[Event, ...] = ()      # --prob: probabilities besides the spec's
+    goals: tuple = ()                   # --precision: arguments.Precision goals
 
     kind: ClassVar[str] = "montecarlo"
-    tables_of: ClassVar[tuple[str, ...]] = ("percentiles", "probabilities", "years")
+    tables_of: ClassVar[tuple[str, ...]] = ("percentiles", "probabilities", "years", "convergence")
 
     @property
     def seed(self) -> int:
@@ -516,15 +517,35 @@ class MonteCarloRun(_Run):
         share of valid draws in each year and "never within horizon" (count, share, lo, hi)."""
         return self.result.year_table()
 
+    @property
+    def stopped_at(self) -> int:
+        """Draws evaluated: where a run with precision goals stopped (else the draws asked)."""
+        return int(self.result.draws)
+
+    @property
+    def precision(self) -> pd.DataFrame:
+        """One row per precision goal: goal, output, stat, asked (half-width), half_width
+        (achieved, half the width of the 95 % interval), estimate, lo, hi, met."""
+        return self.result.precision_table()
+
+    @property
+    def convergence(self) -> pd.DataFrame:
+        """The stable-at-N series: per output and draw count N (100, 125, 160, ... ten per
+        decade, then the last), the mean and P5/P50/P95 of the first N draws, each with its
+        95 % interval (``mean_lo``, ``mean_hi``, ``p5_lo`` ...); ``values``: the draws with a
+        value among them."""
+        return self.result.convergence_table()
+
     def _tables(self) -> dict[str, pd.DataFrame]:
         return {"percentiles": self.result.table(), "probabilities": self.probabilities,
-                "years": self.year_distributions}
+                "years": self.year_distributions, "convergence": self.convergence}
 
     @property
     def arguments(self) -> dict:
         mc = self.result
-        return {"spec": str(self.spec), "metrics": list(self.metrics), "draws": mc.draws,
-                "seed": self.seed, "lhs": bool(mc.lhs), "probabilities": [str(e) for e in self.events]}
+        return {"spec": str(self.spec), "metrics": list(self.metrics), "draws": mc.max_draws or mc.draws,
+                "seed": self.seed, "lhs": bool(mc.lhs), "probabilities": [str(e) for e in self.events],
+                "precision": [str(g) for g in self.goals]}
 
     @property
     def input_files(self) -> tuple[Path, ...]:
@@ -567,9 +588,21 @@ class MonteCarloRun(_Run):
         return (f"{mc.draws:,} draws, {mc.valid:,} valid ({mc.draws - mc.valid:,} invalid, excluded); "
                 f"seed {mc.seed}{'; Latin hypercube' if mc.lhs else ''}")
 
+    def precision_text(self) -> str:
+        """Where the draws stopped and each goal's 95 % interval against the one asked."""
+        mc = self.result
+        rows = {g["goal"]: {"estimate": format_value(g["estimate"], mc.percentiles[g["output"]]["unit"]),
+                            "95% CI": f"{format_value(g['lo'], mc.percentiles[g['output']]['unit'])} to "
+                                      f"{format_value(g['hi'], mc.percentiles[g['output']]['unit'])}",
+                            "+-": f"{g['half_width']:.4g}", "asked +-": f"{g['asked']:.4g}",
+                            "met": "yes" if g["met"] else "NO"} for g in mc.precision}
+        return mc.stop_note + ("\n" + pd.DataFrame.from_dict(rows, orient="index").to_string() if rows else "")
+
     def text(self) -> str:
-        parts = [self._summary_line(), f"correlation: {self.result.correlation_note}", "",
-                 self.headline.to_string()]
+        parts = [self._summary_line(), f"correlation: {self.result.correlation_note}"]
+        if self.result.precision:
+            parts += [self.precision_text()]
+        parts += ["", self.headline.to_string()]
         if self.result.probabilities:
             parts += ["", self.probability_table.to_string()]
         if self.result.year_distributions:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 
 from .options import (CONTEXT, bounds_option, common_options, debug_option, draws_option,
-                      lhs_option, metric_option, metrics_option, prob_option, save_draws_option,
+                      lhs_option, metric_option, metrics_option, precision_option, prob_option, save_draws_option,
                       scenario_argument, seed_option, solve_draws_option,
                       spec_option, target_option, vary_option, x_option, y_option)
 from .registry import ANALYSES, execute
@@ -126,15 +126,19 @@ def solve(scenario, targets, varies, bounds, draws, seed, lhs, spec_path, overri
 @spec_option
 @metrics_option
 @prob_option
+@precision_option
 @save_draws_option
 @common_options
-def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, save_draws, overrides,
+def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, precision, save_draws, overrides,
                outdir, name, assumptions_dir, csv_, quiet) -> None:
     """Monte Carlo: percentiles, per-year bands and probabilities of the chosen metrics.
 
     Inputs, distributions, rank correlations and the probabilities to report (e.g. of a
     covenant breach, of an unfunded gap above a threshold) come from the spec; --prob adds
-    more. The first covenant breach year is shown as a distribution.
+    more. The first covenant breach year is shown as a distribution. --precision draws until
+    the asked statistics are known well enough (--draws is then the maximum) and says at
+    what number of draws it stopped; the workbook's "Stable at N" sheet shows the estimates
+    and their intervals against the number of draws.
 
     \b
     Examples:
@@ -142,7 +146,9 @@ def montecarlo(scenario, draws, seed, lhs, spec_path, metrics, probabilities, sa
       finmodel montecarlo --prob 'peak_unfunded_gap_usd_bn>300' --prob 'min_dscr<1'
       finmodel montecarlo bear --draws 1000000 --lhs --csv
       finmodel montecarlo --draws 100000 --seed 42 --save-draws outputs/draws.parquet
+      finmodel montecarlo --seed 1 --precision npv_usd_bn:p50=5 --precision peak_funding_need_usd_bn:p90=10
     """
     _run("montecarlo", scenario, overrides, outdir, name, assumptions_dir, csv_, quiet,
          spec=_spec(spec_path, assumptions_dir), metrics=list(metrics), draws=draws, seed=seed,
-         lhs=lhs, probabilities=[str(p) for p in probabilities], save_draws=save_draws)
+         lhs=lhs, probabilities=[str(p) for p in probabilities], precision=[str(g) for g in precision],
+         save_draws=save_draws)

@@ -15,14 +15,14 @@ from typing import Callable
 import click
 from click.shell_completion import CompletionItem
 
-from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Vary
+from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Precision, Vary
 from ..errors import unexpected_characters
 
 __all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventType", "VaryType", "BoundsType",
            "debug_option", "progress_option", "set_option", "output_option", "assumptions_option", "quiet_option",
            "csv_option", "common_options", "scenario_argument", "spec_option", "metrics_option",
            "metric_option", "x_option", "y_option", "target_option", "vary_option",
-           "bounds_option", "prob_option", "draws_option", "seed_option", "lhs_option", "save_draws_option", "all_option",
+           "bounds_option", "prob_option", "precision_option", "PrecisionType", "draws_option", "seed_option", "lhs_option", "save_draws_option", "all_option",
            "name_option", "diff_metrics_option", "by_option", "set_a_option", "set_b_option",
            "permutations_option", "diff_seed_option"]
 
@@ -89,6 +89,11 @@ class VaryType(_Parsed):
 class EventType(_Parsed):
     name = "METRIC<OP>VALUE"
     parse = staticmethod(Event.parse)
+
+
+class PrecisionType(_Parsed):
+    name = "METRIC:STAT=HALF_WIDTH"
+    parse = staticmethod(Precision.parse)
 
 
 class BoundsType(_Parsed):
@@ -206,8 +211,14 @@ bounds_option = click.option(
     "--bounds", "bounds", multiple=True, type=BoundsType(),
     help="Where to look (default: base/10..base*10, or factor 0.01..10); LO:HI also works.")
 draws_option = click.option(
-    "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_DRAWS), default=10_000,
-    show_default=True, help="Number of draws.")
+    "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_DRAWS), default=None,
+    help="Number of draws (default 10,000); with --precision the most draws (default "
+         "1,000,000). A run that cannot fit in the memory available is refused before it starts.")
+precision_option = click.option(
+    "--precision", "precision", multiple=True, type=PrecisionType(), shell_complete=_complete_metric,
+    help="Draw until half the width of a statistic's 95 % interval is at most HALF_WIDTH (in the "
+         "metric's unit), or --draws is reached: METRIC:STAT=HALF_WIDTH with STAT pQ (a percentile, "
+         "0<Q<100) or mean, e.g. npv_usd_bn:p50=5; repeatable (every goal must be met).")
 solve_draws_option = click.option(
     "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_DRAWS), default=None,
     help="Monte Carlo draws for a statistic target such as p90(METRIC)=VALUE (default 10,000).")

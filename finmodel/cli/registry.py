@@ -85,10 +85,11 @@ ANALYSES: dict[str, Analysis] = {a.name: a for a in (
              failed_suffix="failed"),  # no solution: never over the last good solve's outputs
     Analysis("montecarlo",
              {"spec": "spec", "metrics": "metrics", "draws": "draws", "seed": "seed",
-              "lhs": "lhs", "probabilities": "probabilities"}, paths=("spec",),
+              "lhs": "lhs", "probabilities": "probabilities", "precision": "precision"}, paths=("spec",),
              exports={"save_draws": Export("keep_draws", "write_draws")}, command=("montecarlo",),
              options={"spec": "--spec", "metrics": "--metric", "draws": "--draws", "seed": "--seed",
-                      "lhs": "--lhs", "probabilities": "--prob", "save_draws": "--save-draws"}),
+                      "lhs": "--lhs", "probabilities": "--prob", "precision": "--precision",
+                      "save_draws": "--save-draws"}),
     Analysis("sobol",
              {"spec": "spec", "metrics": "metrics", "items": "items", "samples": "samples", "seed": "seed",
               "independent": "independent"}, paths=("spec",), command=("sensitivity", "sobol"),

@@ -1,35 +1,64 @@
 """Draw input samples: uniforms → (rank correlation) → marginal inverse CDFs.
 
 This is the "sample" step of sample → evaluate → analyse. It never runs the model; it
-returns an ``(n, k)`` array, one column per input, for one vectorised engine call.
+returns ``(m, k)`` arrays, one column per input, block by block (:class:`Sampler`), or the
+whole ``(n, k)`` sample at once (:func:`sample`, which is one block of a :class:`Sampler`).
 
 Random streams
 --------------
 Everything derives from one integer seed through :class:`numpy.random.SeedSequence` and the
-PCG64 generator of :func:`numpy.random.default_rng`, with fixed spawn keys:
+PCG64 generator of :func:`numpy.random.default_rng`, with spawn keys fixed by each input's
+NAME (:func:`stream_key`, a BLAKE2b hash of the name: stable across Python processes and
+versions, unlike ``hash()``):
 
-* column ``j`` of the uniforms uses ``SeedSequence(seed, spawn_key=(0, j))``;
-* column ``j`` of the Iman–Conover score matrix uses ``SeedSequence(seed, spawn_key=(1, j))``.
+* input ``name``'s uniforms (and Latin-hypercube jitter) use
+  ``SeedSequence(seed, spawn_key=(0, stream_key(name)))``;
+* its Latin-hypercube strata permutation uses ``spawn_key=(2, stream_key(name))``;
+* its column of the Iman–Conover score matrix uses ``spawn_key=(1, stream_key(name))``.
 
-Hence each input's draws depend only on the seed and its position: adding an input does not
-change the draws of the others, the marginal values are the same with and without a rank
-correlation (Iman–Conover only reorders them), and for plain Monte Carlo the first ``m`` rows
-of an ``n``-draw sample equal an ``m``-draw sample. A run without a seed draws one from fresh
-OS entropy (:func:`entropy_seed`) and reports it in :attr:`SampleResult.seed`, so it can be
-recorded and repeated. Results are identical for a given seed on a given platform (the
-correlation step uses BLAS, whose last-bit rounding may differ between machines).
+Hence each input's draws depend only on the seed and its name, not on its position or on
+the other inputs: adding an input to the spec (or removing, or reordering) leaves the
+others' draws identical for the same seed. Without ``names`` the inputs are named by their
+position (``"0"``, ``"1"``, ...). Correlation changes this only as far as it must:
+
+* Iman–Conover keeps each input's *marginal values* but reorders the draws of every input
+  jointly (the score matrix of all inputs is decorrelated together), so which values are
+  paired in one draw changes when the set of inputs changes;
+* the Gaussian copula is row-wise: an input correlated with no other keeps its draws
+  exactly; a correlated input's draws depend on the uniforms of the inputs it is correlated
+  with (through the Cholesky factor of the target in spec order), so they stay when an
+  uncorrelated input is added and change when the correlated set, or its order, changes.
+
+Blocks
+------
+A :class:`Sampler` hands out the rows of an ``n``-draw sample in blocks of any size, and the
+result does not depend on the block sizes: plain and Gaussian-copula draws are row-wise (each
+input's stream continues from block to block, so for plain Monte Carlo the first ``m`` rows
+of an ``n``-draw sample equal an ``m``-draw sample); a Latin hypercube permutes the ``n``
+strata of each input once (an int32 permutation per input, ``4 n k`` bytes, kept for the
+whole run); Iman–Conover reorders fixed groups of :data:`IC_GROUP` draws (the last group
+takes the remainder, merged into the one before when shorter than :data:`IC_GROUP_MIN`),
+each group to the target rank correlation exactly, so the rank correlation of the whole
+sample is the target up to sampling error and each group's values are unchanged.
+
+A run without a seed draws one from fresh OS entropy (:func:`entropy_seed`) and reports it
+in :attr:`SampleResult.seed`, so it can be recorded and repeated. Results are identical for
+a given seed on a given platform (the correlation step uses BLAS, whose last-bit rounding may
+differ between machines).
 
 Memory and threads
 ------------------
-Work is done in place in the returned array, column by column and in row chunks of
-:data:`CHUNK_ROWS`, so peak memory is about ``8 n k`` bytes for independent or
-Gaussian-copula samples and ``16 n k`` bytes with Iman–Conover (one score matrix), plus a
-few column-sized temporaries per worker. Columns are independent, so the per-column steps
-(uniforms, inverse CDFs, Iman–Conover sorting) run on up to :data:`MAX_WORKERS` threads
-(numpy releases the GIL in them); the result does not depend on the number of threads.
+Work is done in place in the block's array, column by column and in row chunks of
+:data:`CHUNK_ROWS`, so peak memory is about ``8 m k`` bytes for a block of ``m`` rows of
+independent or Gaussian-copula samples and ``16 g k`` with Iman–Conover (one score matrix of
+a group of ``g`` rows), plus ``4 n k`` for a Latin hypercube and a few column-sized
+temporaries per worker. Columns are independent, so the per-column steps (uniforms, inverse
+CDFs, Iman–Conover sorting) run on up to :data:`MAX_WORKERS` threads (numpy releases the GIL
+in them); the result does not depend on the number of threads.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -48,7 +77,8 @@ from finmodel.sensitivity.threads import for_each
 
 __all__ = [
     "CorrelationMethod", "CORRELATORS", "SampleResult", "CHUNK_ROWS", "U_MIN", "U_MAX",
-    "entropy_seed", "uniforms", "sample", "MAX_WORKERS",
+    "entropy_seed", "uniforms", "sample", "MAX_WORKERS", "Sampler", "stream_key", "IC_GROUP",
+    "IC_GROUP_MIN",
 ]
 
 #: Rows processed per block in the row-wise steps (bounds temporaries to a few MB).
@@ -61,6 +91,11 @@ U_MAX = 1.0 - 2.0**-53
 
 _STREAM_COLUMNS = 0
 _STREAM_CORRELATION = 1
+_STREAM_STRATA = 2
+#: Iman–Conover reorders the draws in fixed groups of this many rows (see the module notes).
+IC_GROUP = 100_000
+#: A last group shorter than this is merged into the group before it.
+IC_GROUP_MIN = 10_000
 
 
 class CorrelationMethod(str, Enum):
@@ -123,8 +158,21 @@ def _check_count(value: object, name: str) -> int:
     return int(value)
 
 
-def _column_rng(seed: int, stream: int, j: int) -> np.random.Generator:
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, j)))
+def stream_key(name: str) -> int:
+    """The spawn key of an input's random streams: the first 8 bytes of the BLAKE2b hash of
+    its name (UTF-8), as an unsigned integer. Stable across processes, platforms and Python
+    versions (``hash()`` of a string is salted per process).
+
+    Examples
+    --------
+    >>> stream_key("discount_rate") == stream_key("discount_rate") != stream_key("delay")
+    True
+    """
+    return int.from_bytes(hashlib.blake2b(str(name).encode("utf-8"), digest_size=8).digest(), "big")
+
+
+def _stream(seed: int, stream: int, name: str) -> np.random.Generator:
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, stream_key(name))))
 
 
 def _for_each_column(fn: Callable[[int], None], k: int) -> None:
@@ -132,24 +180,62 @@ def _for_each_column(fn: Callable[[int], None], k: int) -> None:
     for_each(fn, range(k), min(k, MAX_WORKERS, os.cpu_count() or 1))
 
 
-def _fill_uniform_column(rng: np.random.Generator, out: np.ndarray, lhs: bool) -> None:
-    """Fill a contiguous 1-D ``out`` with uniforms in [U_MIN, U_MAX]."""
-    n = out.shape[0]
-    if not lhs:
-        rng.random(out=out)
-        np.maximum(out, U_MIN, out=out)
-        return
-    strata = rng.permutation(n)
-    jitter = rng.random(n)
-    np.maximum(jitter, U_MIN, out=jitter)
-    np.add(strata, jitter, out=jitter)
-    np.divide(jitter, n, out=out)
-    # Rounding of (s + v)/n may land on the next stratum's edge: keep it strictly below.
-    upper = np.nextafter((strata + 1) / n, 0.0)
-    np.minimum(out, upper, out=out)
+def _names(names: Sequence[str] | None, k: int) -> list[str]:
+    if names is None:
+        return [str(j) for j in range(k)]
+    names = [str(x) for x in names]
+    if len(names) != k:
+        raise ValueError(f"names: expected {k} names, one per input (got {len(names)})")
+    if len(set(names)) != k:
+        raise ValueError(f"names must be distinct (got {names!r})")
+    return names
 
 
-def uniforms(n: int, k: int, seed: int, lhs: bool = False) -> np.ndarray:
+class _Uniforms:
+    """The uniforms of ``n`` draws of the named inputs, handed out row block by row block.
+
+    Each input's stream continues from block to block, so the blocks' sizes do not matter.
+    A Latin hypercube permutes each input's ``n`` strata once (int32, or int64 from 2**31
+    draws) from its own stream; row ``i`` of input ``j`` is then ``(s_j(i) + v) / n``.
+    """
+
+    def __init__(self, n: int, seed: int, lhs: bool, names: Sequence[str]):
+        self.n, self.lhs, self.pos = n, bool(lhs), 0
+        self.rngs = [_stream(seed, _STREAM_COLUMNS, nm) for nm in names]
+        self.strata = None
+        if lhs:
+            dtype = np.int32 if n < 2**31 else np.int64
+            self.strata = [None] * len(names)
+
+            def permute(j: int) -> None:
+                self.strata[j] = _stream(seed, _STREAM_STRATA, names[j]).permutation(n).astype(dtype)
+
+            _for_each_column(permute, len(names))
+
+    def next(self, m: int) -> np.ndarray:
+        """The next ``m`` rows (fewer at the end), shape (m, k), column-contiguous."""
+        m = min(m, self.n - self.pos)
+        out = np.empty((m, len(self.rngs)), order="F")
+        start = self.pos
+
+        def fill(j: int) -> None:
+            col = out[:, j]
+            self.rngs[j].random(out=col)
+            np.maximum(col, U_MIN, out=col)
+            if self.lhs:
+                strata = self.strata[j][start:start + m]
+                np.add(strata, col, out=col)
+                np.divide(col, self.n, out=col)
+                # Rounding of (s + v)/n may land on the next stratum's edge: keep it below.
+                np.minimum(col, np.nextafter((strata + 1.0) / self.n, 0.0), out=col)
+
+        _for_each_column(fill, out.shape[1])
+        self.pos += m
+        return out
+
+
+def uniforms(n: int, k: int, seed: int, lhs: bool = False,
+             names: Sequence[str] | None = None) -> np.ndarray:
     """Independent uniforms, optionally as a Latin hypercube.
 
     Parameters
@@ -159,10 +245,13 @@ def uniforms(n: int, k: int, seed: int, lhs: bool = False) -> np.ndarray:
     k : int
         Number of inputs (columns), >= 1.
     seed : int
-        Non-negative seed; column ``j`` uses ``SeedSequence(seed, spawn_key=(0, j))``.
+        Non-negative seed; input ``name`` uses ``SeedSequence(seed, spawn_key=(0,
+        stream_key(name)))`` (and ``(2, ...)`` for its strata).
     lhs : bool, default False
         Latin hypercube: column ``j`` has exactly one value in each stratum
         ``[i/n, (i+1)/n)``, ``i = 0..n-1``, the strata independently permuted per column.
+    names : sequence of str, optional
+        The inputs' names, which key their streams; default ``"0"``, ``"1"``, ...
 
     Returns
     -------
@@ -172,7 +261,8 @@ def uniforms(n: int, k: int, seed: int, lhs: bool = False) -> np.ndarray:
     Raises
     ------
     ValueError
-        If ``n`` or ``k`` is not a positive integer, or ``seed`` not a non-negative one.
+        If ``n`` or ``k`` is not a positive integer, ``seed`` not a non-negative one, or
+        ``names`` not ``k`` distinct names.
 
     Notes
     -----
@@ -185,11 +275,7 @@ def uniforms(n: int, k: int, seed: int, lhs: bool = False) -> np.ndarray:
     [0, 1, 2, 3]
     """
     n, k = _check_count(n, "n"), _check_count(k, "k")
-    seed = _check_seed(seed)
-    out = np.empty((n, k), order="F")
-    _for_each_column(
-        lambda j: _fill_uniform_column(_column_rng(seed, _STREAM_COLUMNS, j), out[:, j], lhs), k)
-    return out
+    return _Uniforms(n, _check_seed(seed), lhs, _names(names, k)).next(n)
 
 
 def _row_chunks(n: int) -> list[slice]:
@@ -209,7 +295,7 @@ def _apply_marginals(u: np.ndarray, dists: Sequence[Dist]) -> None:
 
 
 def _iman_conover(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarray,
-                  seed: int) -> None:
+                  score_rngs: Sequence[np.random.Generator]) -> None:
     """Draw marginals, then reorder each column so ranks follow ``normal_corr``; in place.
 
     Van der Waerden scores :math:`a_i = \\Phi^{-1}(i/(n+1))` are independently permuted per
@@ -229,7 +315,7 @@ def _iman_conover(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarray,
     def permute_scores(j: int) -> None:
         col = m[:, j]
         col[:] = scores
-        _column_rng(seed, _STREAM_CORRELATION, j).shuffle(col)
+        score_rngs[j].shuffle(col)
 
     _for_each_column(permute_scores, k)
     e = (m.T @ m) / n
@@ -251,14 +337,14 @@ def _iman_conover(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarray,
 
 
 def _gaussian_copula(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarray,
-                     seed: int) -> None:
+                     score_rngs: Sequence[np.random.Generator] = ()) -> None:
     """Correlate normal scores of the uniforms, map back to uniforms, then marginals.
 
     :math:`Z = \\Phi^{-1}(U) L^T` with :math:`L L^T` = ``normal_corr``;
     :math:`U' = \\Phi(Z)`; values :math:`F_j^{-1}(U'_j)`. Row-wise, so done in chunks.
     With Latin-hypercube uniforms only the first column keeps its stratification.
     """
-    del seed  # deterministic given the uniforms
+    del score_rngs  # deterministic given the uniforms
     lt = correlation_factor(normal_corr).T
     for c in _row_chunks(u.shape[0]):
         z = special.ndtri(u[c]) @ lt
@@ -266,7 +352,8 @@ def _gaussian_copula(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarr
     _apply_marginals(u, dists)
 
 
-#: Registry of correlation methods: ``(uniforms in place, dists, normal-scores corr, seed)``.
+#: Registry of correlation methods: ``(uniforms in place, dists, normal-scores corr, score
+#: streams)``; the score streams (one per input) are used by Iman–Conover only.
 CORRELATORS: dict[CorrelationMethod, Callable[..., None]] = {
     CorrelationMethod.IMAN_CONOVER: _iman_conover,
     CorrelationMethod.GAUSSIAN_COPULA: _gaussian_copula,
@@ -308,6 +395,101 @@ def _target(correlation: np.ndarray, k: int,
     return effective, pearson, combined
 
 
+class Sampler:
+    """The draws of ``n`` joint samples of ``k = len(dists)`` inputs, handed out in blocks.
+
+    ``take(m)`` returns the next ``m`` rows; the rows do not depend on the sizes of the
+    blocks asked (see the module notes), so a sample drawn in blocks of 100,000 equals the
+    one drawn at once (:func:`sample`). Arguments as :func:`sample`'s.
+
+    Attributes
+    ----------
+    n, seed, lhs, method, correlation, correlation_report, names
+        As in :class:`SampleResult`; ``names`` the inputs' names keying their streams.
+    drawn : int
+        Rows handed out so far.
+    """
+
+    def __init__(self, dists: Sequence[Dist], n: int, seed: int | None = None, lhs: bool = False,
+                 correlation: np.ndarray | None = None,
+                 method: CorrelationMethod | str = CorrelationMethod.IMAN_CONOVER, *,
+                 names: Sequence[str] | None = None):
+        k = len(dists)
+        if k == 0:
+            raise ValueError("dists must contain at least one distribution")
+        for j, dist in enumerate(dists):
+            if not callable(getattr(dist, "ppf", None)):
+                raise ValueError(f"dists[{j}] is not a distribution (no ppf): {dist!r}")
+        self.n = _check_count(n, "n")
+        self.seed = entropy_seed() if seed is None else _check_seed(seed)
+        try:
+            method = CorrelationMethod(method)
+        except ValueError:
+            options = ", ".join(m.value for m in CorrelationMethod)
+            raise ValueError(f"method must be one of: {options}; got {method!r}") from None
+        self.dists, self.lhs = list(dists), bool(lhs)
+        self.names = _names(names, k)
+        self.method = self.correlation = self.correlation_report = None
+        self._normal_corr = None
+        if correlation is not None:
+            self.correlation, self._normal_corr, self.correlation_report = _target(correlation, k, names)
+            self.method = method
+        self._uniforms = _Uniforms(self.n, self.seed, self.lhs, self.names)
+        self._score_rngs = [_stream(self.seed, _STREAM_CORRELATION, nm) for nm in self.names]
+        self._groups = self._group_sizes() if self.method is CorrelationMethod.IMAN_CONOVER else None
+        self._left = np.empty((0, k), order="F")  # Iman–Conover rows made, not yet handed out
+        self.drawn = 0
+
+    def _group_sizes(self) -> list[int]:
+        """Sizes of the Iman–Conover groups, in order (see :data:`IC_GROUP`)."""
+        sizes = [IC_GROUP] * (self.n // IC_GROUP) + ([self.n % IC_GROUP] if self.n % IC_GROUP else [])
+        if len(sizes) > 1 and sizes[-1] < IC_GROUP_MIN:
+            sizes[-2] += sizes.pop()
+        sizes.reverse()  # popped from the end, first group first
+        return sizes
+
+    def _rows(self, m: int) -> np.ndarray:
+        """The next ``m`` rows made row-wise (independent or Gaussian copula)."""
+        u = self._uniforms.next(m)
+        if self.method is None:
+            _apply_marginals(u, self.dists)
+        else:
+            CORRELATORS[self.method](u, self.dists, self._normal_corr, self._score_rngs)
+        return u
+
+    def _group(self) -> np.ndarray:
+        """The next Iman–Conover group, reordered to the target correlation."""
+        u = self._uniforms.next(self._groups.pop())
+        _iman_conover(u, self.dists, self._normal_corr, self._score_rngs)
+        return u
+
+    def take(self, m: int) -> np.ndarray:
+        """The next ``m`` rows (fewer when fewer are left), shape (m, k) [unit of each
+        input], column-contiguous.
+
+        Raises
+        ------
+        ValueError
+            Iman–Conover on a group of no more rows than inputs (use more draws or the
+            gaussian_copula method).
+        """
+        m = min(_check_count(m, "m"), self.n - self.drawn)
+        if self._groups is None:
+            out = self._rows(m)
+        else:
+            out = np.empty((m, len(self.dists)), order="F")
+            filled = 0
+            while filled < m:
+                if not len(self._left):
+                    self._left = self._group()
+                step = min(m - filled, len(self._left))
+                out[filled:filled + step] = self._left[:step]
+                self._left = self._left[step:]
+                filled += step
+        self.drawn += m
+        return out
+
+
 def sample(
     dists: Sequence[Dist],
     n: int,
@@ -339,7 +521,8 @@ def sample(
         LHS stratification, preserved exactly); ``gaussian_copula`` correlates normal scores
         before the inverse CDFs.
     names : sequence of str, optional
-        Input names, used in correlation messages.
+        Input names: they key each input's random streams (module notes; default ``"0"``,
+        ``"1"``, ... by position) and name the inputs in correlation messages.
 
     Returns
     -------
@@ -374,25 +557,6 @@ def sample(
     >>> res.values.shape, res.seed, res.correlation_report.repaired
     ((10000, 2), 42, False)
     """
-    k = len(dists)
-    if k == 0:
-        raise ValueError("dists must contain at least one distribution")
-    for j, dist in enumerate(dists):
-        if not callable(getattr(dist, "ppf", None)):
-            raise ValueError(f"dists[{j}] is not a distribution (no ppf): {dist!r}")
-    n = _check_count(n, "n")
-    seed = entropy_seed() if seed is None else _check_seed(seed)
-    try:
-        method = CorrelationMethod(method)
-    except ValueError:
-        options = ", ".join(m.value for m in CorrelationMethod)
-        raise ValueError(f"method must be one of: {options}; got {method!r}") from None
-
-    values = uniforms(n, k, seed, lhs)
-    if correlation is None:
-        _apply_marginals(values, dists)
-        return SampleResult(values, seed, bool(lhs), None, None, None)
-
-    target, normal_corr, report = _target(correlation, k, names)
-    CORRELATORS[method](values, dists, normal_corr, seed)
-    return SampleResult(values, seed, bool(lhs), method, target, report)
+    sampler = Sampler(dists, n, seed, lhs, correlation, method, names=names)
+    return SampleResult(sampler.take(sampler.n), sampler.seed, sampler.lhs, sampler.method,
+                        sampler.correlation, sampler.correlation_report)

@@ -24,7 +24,7 @@ from scipy.stats import binom, binomtest, sem
 
 __all__ = [
     "DEFAULT_PERCENTILES", "PercentileTable", "MeanEstimate", "ProbabilityEstimate",
-    "percentiles", "quantile_interval_ranks", "mean_with_se", "probability",
+    "percentiles", "quantile_interval_ranks", "mean_with_se", "probability", "probability_of_counts",
 ]
 
 #: Percentiles reported by default [%].
@@ -299,14 +299,30 @@ def probability(mask: np.ndarray, confidence: float = 0.95) -> ProbabilityEstima
     mask = _check_draws(mask, "mask")
     if mask.dtype != np.bool_:
         raise ValueError(f"mask must be boolean (e.g. npv < 0), got dtype {mask.dtype}")
+    return probability_of_counts(mask.sum(axis=0), mask.shape[0], confidence)
+
+
+def probability_of_counts(count: int | np.ndarray, n: int, confidence: float = 0.95) -> ProbabilityEstimate:
+    """:func:`probability` from counts (draws with the event, draws counted), as a Monte Carlo
+    counting block by block has them; a scalar ``count`` gives scalars, an array arrays.
+
+    Examples
+    --------
+    >>> e = probability_of_counts(81, 263)   # Newcombe (1998), example (a)
+    >>> round(float(e.lower), 4), round(float(e.upper), 4)
+    (0.2553, 0.3662)
+    """
     confidence = _check_confidence(confidence)
-    n = mask.shape[0]
-    count = mask.sum(axis=0)
+    if isinstance(n, bool) or int(n) < 1:
+        raise ValueError(f"n must be at least 1: no valid draws to summarise (got {n!r})")
+    n = int(n)
+    scalar = np.ndim(count) == 0
+    count = np.asarray(count)
     cis = [binomtest(int(k), n).proportion_ci(confidence, method="wilson")
            for k in np.atleast_1d(count)]
     lower = np.array([ci.low for ci in cis], dtype=float)
     upper = np.array([ci.high for ci in cis], dtype=float)
-    if mask.ndim == 1:
+    if scalar:
         return ProbabilityEstimate(float(count / n), float(lower[0]), float(upper[0]),
                                    int(count), n, confidence)
     return ProbabilityEstimate(count / n, lower, upper, count, n, confidence)

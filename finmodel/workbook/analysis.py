@@ -504,10 +504,15 @@ def layout_montecarlo(mc, scenario: str, run: RunInfo) -> WorkbookSpec:
     summ = _mc_summary(mc, scenario)
     hist = _mc_histograms(mc)
     fan = _mc_fan(mc)
+    stable = _mc_stable(mc)
     inputs = _mc_inputs(mc)
     extra = [("Draws", f"{mc.draws:,}"), ("Valid draws", f"{mc.valid:,}"), ("Seed", str(mc.seed)),
              ("Sampling", "Latin hypercube" if mc.lhs else "pseudo-random (PCG64)")]
-    sheets = [summ] + ([hist] if hist is not None else []) + [fan, inputs, _about(scenario, run, extra)]
+    if getattr(mc, "precision", None):
+        extra += [("Most draws (--draws)", f"{mc.max_draws:,}"),
+                  ("Precision goals", ", ".join(g["goal"] for g in mc.precision)), ("Stopped", mc.stop_note)]
+    sheets = ([summ] + ([hist] if hist is not None else []) + [fan] + ([stable] if stable is not None else [])
+              + [inputs, _about(scenario, run, extra)])
     return WorkbookSpec(sheets, title=f"finmodel Monte Carlo — {scenario}")
 
 
@@ -585,6 +590,18 @@ def _mc_summary(mc, scenario: str) -> Sheet:
                 summ.put(r + 2 + i, j, Cell(_val(x), style=Style.CALC, num_format=SHARE))
             summ.put(r + 2 + i, 5, Cell(int(row["count"]), style=Style.CALC, num_format=COUNT))
         r += 2 + len(table) + 1
+    goals = getattr(mc, "precision", None) or []
+    if goals:
+        summ.put(r, 0, Cell(f"Precision goals: {mc.stop_note}", style=Style.SECTION))
+        _header(summ, r + 1, ("Goal", "Estimate", "95% CI low", "95% CI high", "Half-width",
+                              "Half-width asked", "Met"))
+        for i, g in enumerate(goals):
+            fmt = number_format(pct[g["output"]]["unit"])
+            summ.put(r + 2 + i, 0, Cell(g["goal"], style=Style.LABEL))
+            for j, key in enumerate(("estimate", "lo", "hi", "half_width", "asked")):
+                summ.put(r + 2 + i, 1 + j, Cell(_val(g[key]), style=Style.CALC, num_format=fmt))
+            summ.put(r + 2 + i, 6, Cell("yes" if g["met"] else "NO", style=Style.CALC))
+        r += 2 + len(goals) + 1
     fit_columns(summ, most=60)
     summ.freeze = (4, 1)
     return summ
@@ -630,11 +647,25 @@ def _mc_histograms(mc) -> Sheet | None:
     return sheet
 
 
+def _band_note(mc) -> str:
+    """Which draws the bands come from, and what their intervals mean."""
+    used = getattr(mc, "band_draws", 0) or mc.draws
+    valid = getattr(mc, "band_valid", 0) or mc.valid
+    whose = (f"all {mc.draws:,} draws ({valid:,} valid)" if used >= mc.draws else
+             f"the first {used:,} of {mc.draws:,} draws ({valid:,} valid), a random sample of them (the "
+             f"draws are exchangeable)")
+    return (f"Percentiles of each line item by year over {whose}. Below each band: the 95% "
+            f"interval of each percentile (order statistics), within which the percentile of "
+            f"every draw would lie with 95% confidence.")
+
+
 def _mc_fan(mc) -> Sheet:
     fan = Sheet("Fan")
-    _title(fan, "Per-year bands", "Percentiles of each line item across valid draws, by year.")
+    _title(fan, "Per-year bands", _band_note(mc))
     row = 3
     years = [int(y) for y in mc.years]
+    intervals = getattr(mc, "band_intervals", {}) or {}
+    money = "#,##0.0;[Red]-#,##0.0"
     for key, (label, table) in mc.bands.items():
         fan.put(row, 0, Cell(f"{label} [US$ bn]", style=Style.SECTION))
         _header(fan, row + 1, ["Percentile"])
@@ -644,21 +675,81 @@ def _mc_fan(mc) -> Sheet:
         for i, q in enumerate(table.index):
             fan.put(row + 2 + i, 0, Cell(f"P{q:g}", style=Style.LABEL))
             for j, y in enumerate(years):
-                fan.put(row + 2 + i, 1 + j, Cell(_val(table.loc[q, y]), style=Style.CALC,
-                                                 num_format="#,##0.0;[Red]-#,##0.0"))
+                fan.put(row + 2 + i, 1 + j, Cell(_val(table.loc[q, y]), style=Style.CALC, num_format=money))
             series.append(ChartSeries(f"P{q:g}", _rng("Fan", row + 1, 1, row + 1, len(years)),
                                       _rng("Fan", row + 2 + i, 1, row + 2 + i, len(years)),
                                       SERIES_COLORS[i % len(SERIES_COLORS)]))
         fan.charts.append(Chart("line", f"{label}: P5-P95 fan [US$ bn]", tuple(series),
                                 (row, len(years) + 2), y_title="US$ bn", width_px=560, height_px=300))
-        row += max(len(table.index) + 4, 17)
+        r = row + 2 + len(table.index)
+        if key in intervals:
+            lo, hi = intervals[key]
+            for i, q in enumerate(table.index):
+                for m, (side, frame) in enumerate((("95% CI low", lo), ("95% CI high", hi))):
+                    rr = r + 2 * i + m
+                    fan.put(rr, 0, Cell(f"P{q:g} {side}", style=Style.UNIT))
+                    for j, y in enumerate(years):
+                        fan.put(rr, 1 + j, Cell(_val(frame.loc[q, y]), style=Style.CALC, num_format=money))
+            r += 2 * len(table.index)
+        row = max(r + 2, row + 17)
     fit_columns(fan, most=30)
     return fan
 
 
+def _mc_stable(mc) -> Sheet | None:
+    """The "Stable at N" sheet: per output, the mean and P5/P50/P95 of the first N draws with
+    their 95% intervals against N, as a table and a chart (log scale of N) drawn from it."""
+    conv = getattr(mc, "convergence", {}) or {}
+    if not conv:
+        return None
+    name = "Stable at N"
+    sheet = Sheet(name)
+    _title(sheet, "Stable at N: running estimates against the number of draws",
+           "Each row: the statistics of the first N draws (n/a draws left out) and their 95% intervals "
+           "(percentiles: order statistics; mean: +-1.96 standard errors). An estimate is stable once its "
+           "interval is as narrow as the decision needs.")
+    row = 3
+    stats = ["mean"] + [c for c in next(iter(conv.values())).columns
+                        if c.startswith("p") and not c.endswith(("_lo", "_hi"))]
+    for o, frame in conv.items():
+        label, unit = mc.percentiles[o]["label"], mc.percentiles[o]["unit"]
+        fmt = number_format(unit)
+        sheet.put(row, 0, Cell(_head(label, unit), style=Style.SECTION))
+        heads = ["Draws N", "With a value"]
+        for st in stats:
+            shown = "Mean" if st == "mean" else st.upper()
+            heads += [shown, f"{shown} 95% low", f"{shown} 95% high"]
+        _header(sheet, row + 1, heads)
+        top = row + 2
+        for i, (n, r) in enumerate(frame.iterrows()):
+            sheet.put(top + i, 0, Cell(int(n), style=Style.LABEL, num_format=COUNT))
+            sheet.put(top + i, 1, Cell(int(r["values"]), style=Style.CALC, num_format=COUNT))
+            for k, st in enumerate(stats):
+                for m, col in enumerate((st, f"{st}_lo", f"{st}_hi")):
+                    sheet.put(top + i, 2 + 3 * k + m, Cell(_val(r[col]), style=Style.CALC, num_format=fmt))
+        last = top + len(frame) - 1
+        series = []
+        for k, st in enumerate(stats):
+            shown = "Mean" if st == "mean" else st.upper()
+            color = SERIES_COLORS[k % len(SERIES_COLORS)]
+            for m, suffix in enumerate(("", " 95% low", " 95% high")):
+                series.append(ChartSeries(shown + suffix, _rng(name, top, 0, last, 0),
+                                          _rng(name, top, 2 + 3 * k + m, last, 2 + 3 * k + m), color))
+        sheet.charts.append(Chart("scatter", f"{label}: estimates and 95% intervals against draws",
+                                  tuple(series), (last + 2, 0), x_title="draws N (log scale)",
+                                  y_title=_head(label, unit), y_num_format=fmt, x_num_format="#,##0",
+                                  width_px=720, height_px=320, x_log=True))
+        row = last + 2 + 17 + 2  # the chart (320 px, ~17 rows) below its table
+    fit_columns(sheet, most=24)
+    return sheet
+
+
 def _mc_inputs(mc) -> Sheet:
     inputs = Sheet("Inputs drawn")
-    _title(inputs, "Inputs drawn", "Each input's distribution as specified and as drawn (valid and invalid draws).")
+    used = getattr(mc, "band_draws", 0) or mc.draws
+    whose = "" if used >= mc.draws else f"; P5, P50, P95 and the achieved correlations over the first {used:,} draws"
+    _title(inputs, "Inputs drawn", "Each input's distribution as specified and as drawn (valid and invalid draws: "
+           f"mean and sd over all {mc.draws:,}{whose}).")
     _header(inputs, 3, ("Input", "Path", "Unit", "Distribution", "Spec mean", "Sample mean", "Sample sd",
                         "P5", "P50", "P95"))
     for i, s in enumerate(mc.input_summary):

@@ -107,6 +107,8 @@ class Chart:
     # series (0-based, in order) left out of the legend: a waterfall's invisible base and the
     # below-zero halves that repeat a colour already named
     legend_hidden: tuple[int, ...] = ()
+    # a scatter chart's horizontal axis on a log-10 scale (draw counts 100 .. 10,000,000)
+    x_log: bool = False
 
 
 @dataclass(frozen=True)

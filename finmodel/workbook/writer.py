@@ -580,6 +580,8 @@ def _axes(chart: Chart) -> tuple[dict[str, Any], dict[str, Any]]:
               "major_gridlines": {"visible": True, "line": {"color": "#D9D9D9"}}}
     if chart.kind == "scatter":
         category = {**category, "major_gridlines": {"visible": False}}
+        if chart.x_log:
+            category["log_base"] = 10
         values = {**values, "label_position": "low"}
     elif bar:
         # "max": the value axis stays at the bottom although the categories run top-down.

@@ -113,7 +113,7 @@ def test_montecarlo_is_reproducible_from_its_seed_and_record(project, invoke):
     assert {p.name: p.read_bytes() for p in (project / "outputs").iterdir() if p.name in original} == original
     pd.testing.assert_frame_equal(pd.read_csv(project / "outputs/base-montecarlo-rerun.csv"), table)
     wb = openpyxl.load_workbook(project / "outputs/base-montecarlo-rerun.xlsx", data_only=True)
-    assert wb.sheetnames == ["Summary", "Histograms", "Fan", "Inputs drawn", "About"]
+    assert wb.sheetnames == ["Summary", "Histograms", "Fan", "Stable at N", "Inputs drawn", "About"]
     p50 = table.set_index("output").loc["npv_usd_bn", "p50"]
     cells = [c.value for row in wb["Summary"].iter_rows() for c in row]
     assert any(isinstance(v, float) and v == pytest.approx(p50, rel=1e-12) for v in cells)
