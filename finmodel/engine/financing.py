@@ -303,6 +303,20 @@ def reverse_dcf_value(rate, flows, base, one_off, growth, target) -> np.ndarray:
     return explicit + gordon_terminal(base, one_off, r, growth) * (1.0 + r) ** -f.shape[1] - target
 
 
+def _rdcf_inputs(flows, base, one_off, growth, valuation, equity, cash, margin, high):
+    """The reverse DCF's rows broadcast to (n,): base, one-off, growth, target, the search's
+    ends (growth + margin, high), and the flows (n, T)."""
+    flat = lambda x: np.asarray(x, dtype=float).reshape(-1)  # noqa: E731
+    base, one_off, g = flat(base), flat(one_off), flat(growth)
+    target = (np.asarray(valuation, dtype=float)[:, 1] - np.asarray(equity, dtype=float)[:, 1]
+              - np.asarray(cash, dtype=float)[:, 0])
+    n = max(len(base), len(one_off), len(g), len(target))
+    base, one_off, g, target = (np.broadcast_to(x, (n,)) for x in (base, one_off, g, target))
+    lo = g + flat(margin)
+    hi = np.broadcast_to(flat(high), (n,)).astype(float)
+    return base, one_off, g, target, lo, hi, np.broadcast_to(flows, (n, np.shape(flows)[1]))
+
+
 def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high,
                 steps: int = RDCF_STEPS) -> dict:
     """A reverse DCF by bisection, every step kept (the workbook shows them as formulas).
@@ -313,17 +327,11 @@ def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, h
     change between the ends), ``rate`` (the last midpoint) and (n, steps) ``low``, ``high``,
     ``mid``, ``value``.
     """
-    flat = lambda x: np.asarray(x, dtype=float).reshape(-1)  # noqa: E731
-    base, one_off, g = flat(base), flat(one_off), flat(growth)
-    target = (np.asarray(valuation, dtype=float)[:, 1] - np.asarray(equity, dtype=float)[:, 1]
-              - np.asarray(cash, dtype=float)[:, 0])
-    n = max(len(base), len(one_off), len(g), len(target))
-    base, one_off, g, target = (np.broadcast_to(x, (n,)) for x in (base, one_off, g, target))
-    value = lambda r: reverse_dcf_value(r, np.broadcast_to(flows, (n, np.shape(flows)[1])),  # noqa: E731
-                                        base, one_off, g, target)
+    base, one_off, g, target, lo, hi, flows = _rdcf_inputs(flows, base, one_off, growth, valuation,
+                                                           equity, cash, margin, high)
+    n = len(target)
+    value = lambda r: reverse_dcf_value(r, flows, base, one_off, g, target)  # noqa: E731
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lo = g + flat(margin)
-        hi = np.broadcast_to(flat(high), (n,)).astype(float)
         v_low, v_high = value(lo), value(hi)
         out = {k: np.zeros((n, steps)) for k in ("low", "high", "mid", "value")}
         for k in range(steps):
@@ -338,8 +346,32 @@ def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, h
                   "rate": out["mid"][:, -1]}
 
 
+def _value_by_horner(rate, by_period, base, one_off, growth, target) -> np.ndarray:
+    """:func:`reverse_dcf_value` with the NPV as a polynomial in x = 1 / (1 + r) (Horner: one
+    pass over the rows per period instead of a power of every flow); equal to rounding.
+    ``by_period``: the forecast flows period-major (m, n)."""
+    x = 1.0 / (1.0 + rate)
+    explicit = np.zeros(len(x))
+    for f_t in by_period[::-1]:  # forecast periods m..1 (a loop over periods)
+        explicit += f_t
+        explicit *= x
+    return explicit + gordon_terminal(base, one_off, rate, growth) * x ** len(by_period) - target
+
+
 def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, high):
     """The discount rate at which the model is worth what the latest round paid (a reverse
-    DCF; see :func:`reverse_dcf`) [fraction / yr]."""
-    r = reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high)
-    return Metric(np.where(r["found"], r["rate"], np.nan), (~r["found"]).astype(np.int8), RDCF_REASONS)
+    DCF; see :func:`reverse_dcf`: the same ends, the same bisection, the steps not kept and the
+    value at each midpoint by Horner) [fraction / yr]."""
+    base, one_off, g, target, lo, hi, flows = _rdcf_inputs(flows, base, one_off, growth, valuation,
+                                                           equity, cash, margin, high)
+    flows = np.asarray(flows, dtype=float)
+    by_period = np.ascontiguousarray(flows[:, 1:].T)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v_low = reverse_dcf_value(lo, flows, base, one_off, g, target)
+        v_high = reverse_dcf_value(hi, flows, base, one_off, g, target)
+        for _ in range(RDCF_STEPS):
+            mid = (lo + hi) / 2.0
+            same = _value_by_horner(mid, by_period, base, one_off, g, target) * v_low > 0
+            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+    found = v_low * v_high < 0
+    return Metric(np.where(found, mid, np.nan), (~found).astype(np.int8), RDCF_REASONS)

@@ -140,10 +140,7 @@ class _Evaluator:
 
     def ref(self, ref):
         if isinstance(ref, tuple):
-            total = np.zeros((1, self.d.periods))
-            for r in ref:
-                total = total + self.ref(r)
-            return total
+            return self._sum(ref)
         if ref == "period":
             return period_numbers(self.d.periods)
         if ref == "year":
@@ -158,6 +155,19 @@ class _Evaluator:
         if kind == "m":
             return self.metric(name).value[:, None]
         raise ValueError(f"bad reference {ref!r}")
+
+    def _sum(self, refs: tuple) -> np.ndarray:
+        """The sum of several references, added left to right into one array (no temporary
+        per term); (1, T) zeros when there are none."""
+        terms = [np.asarray(self.ref(r), dtype=float) for r in refs]
+        shape = np.broadcast_shapes((1, self.d.periods), *(t.shape for t in terms))
+        if not terms:
+            return np.zeros(shape)
+        total = np.empty(shape)
+        np.add(terms[0], 0.0, out=total)  # 0 + first, as a sum from 0 (-0.0 becomes 0.0)
+        for t in terms[1:]:
+            np.add(total, t, out=total)
+        return total
 
     def call(self, entry):
         return entry.fn(**{a: self.ref(r) for a, r in entry.args.items()})
