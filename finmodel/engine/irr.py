@@ -62,14 +62,12 @@ def sign_carry(x, period=None) -> np.ndarray:
 
     Spreadsheet: ``IF(period=1,0,IF(x>0,1,IF(x<0,-1,previous)))``.
     """
-    x = np.asarray(x, dtype=float)
-    out = np.zeros(x.shape)
-    prev = np.zeros(x.shape[0])
-    first = 1 if period is not None else 0
-    for t in range(first, x.shape[1]):  # a recurrence over periods
-        prev = np.where(x[:, t] > 0, 1.0, np.where(x[:, t] < 0, -1.0, prev))
-        out[:, t] = prev
-    return out
+    s = np.sign(np.asarray(x, dtype=float))
+    if period is not None:
+        s[:, 0] = 0.0
+    # the last period up to each t with a non-zero sign (period 0, whatever its sign, when none)
+    last = np.maximum.accumulate(np.where(s != 0, np.arange(s.shape[1]), 0), axis=1)
+    return np.take_along_axis(s, last, axis=1) + 0.0  # + 0.0: no -0.0 from a -0.0 flow
 
 
 def sign_changes(flows) -> np.ndarray:
@@ -117,10 +115,18 @@ def _horner(f: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """NPV = sum_t f_t x^t (t = 1..m) and d NPV / d x for each x (broadcast)."""
     val = np.zeros(np.broadcast_shapes(f.shape[:-1], x.shape))
     der = np.zeros_like(val)
-    for t in range(f.shape[-1] - 1, -1, -1):  # loop over periods
-        der = der * x + val
-        val = val * x + f[..., t]
-    return val * x, der * x + val
+    by_period = np.moveaxis(f, -1, 0)
+    if by_period.ndim == 2:  # (m, n): each period's flows contiguous
+        by_period = np.ascontiguousarray(by_period)
+    for f_t in by_period[::-1]:  # loop over periods, in place (the same operations in order)
+        der *= x
+        der += val
+        val *= x
+        val += f_t
+    der *= x
+    der += val
+    val *= x
+    return val, der
 
 
 def real_irrs(flows: np.ndarray) -> list[np.ndarray]:
