@@ -165,7 +165,7 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
         rev_open = rev_close
         cash = closing_cash
         gap_open = gap
-    return {key: np.ascontiguousarray(v.T) for key, v in out.items()}  # back to (n, T)
+    return {key: v.T for key, v in out.items()}  # (n, T) views of the period-major rows
 
 
 def round_amount(amount, year, round_year, happens=1.0, realisation=1.0) -> np.ndarray:
