@@ -160,10 +160,16 @@ def construction_spend(capex, lead_time_years) -> np.ndarray:
     if later.any():
         c, L = capex[later], lead[later]
         part = np.zeros((c.shape[0], T))
-        for q in range(1, T):  # periods, then lead years: never a loop over scenarios
-            for k in range(1, int(L.max()) + 1):
-                take = (k <= L) * c[:, q] / L
-                part[:, max(q - k, 1)] += take
+        share = c / L[:, None]  # paid in each of the L years before
+        K = int(L.max())
+        # what is paid k years before delivery (rows whose lead is shorter pay nothing then)
+        ahead = [share if k <= L.min() else np.where(k <= L[:, None], share, 0.0) for k in range(1, K + 1)]
+        for k in range(1, K + 1):  # lead years: period q pays into q - k, whole rows at once
+            if k + 2 < T:
+                part[:, 2:T - k] += ahead[k - 1][:, k + 2:]
+        for q in range(1, T):  # the first forecast period takes what falls on or before it,
+            for k in range(max(q - 1, 1), K + 1):  # added in order of delivery, then lead
+                part[:, 1] += ahead[k - 1][:, q]
         out[later, 1:] = part[:, 1:]
     return out
 

@@ -65,8 +65,8 @@ def ratio(numerator, denominator, fill: float = np.nan) -> np.ndarray:
     """numerator / denominator, ``fill`` where the denominator is 0 (default NaN: "n/a") [-]."""
     num = np.asarray(numerator, dtype=float)
     den = np.asarray(denominator, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den != 0, num / np.where(den != 0, den, 1.0), fill)
+    out = np.full(np.broadcast_shapes(num.shape, den.shape), fill, dtype=float)
+    return np.divide(num, den, out=out, where=den != 0)  # divides only where den != 0
 
 
 def cumulative_difference(paid, placed) -> np.ndarray:

@@ -70,21 +70,19 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
             np.shape(minimum_cash)[0], np.shape(opening_cash)[0])
     T = np.shape(ebit)[1]
 
-    def rows(x):
-        return np.broadcast_to(np.asarray(x, dtype=float), (n, T))
+    def by_period(x):  # (T, n) rows of one period each, contiguous: the loop reads period t
+        return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n, T)).T)
 
-    ebit, pre, eq, oth, mincash = (rows(x) for x in (ebit, pre_tax_cash, equity, other, minimum_cash))
-    yr = rows(year)
+    ebit, pre, eq, oth, mincash, yr = (by_period(x) for x in (ebit, pre_tax_cash, equity, other,
+                                                               minimum_cash, year))
     k = len(tranches)
-    out = {key: np.zeros((n, T)) for key in (
-        "interest_expense", "interest_income", "fees", "pbt", "pool_opening", "pool_used",
-        "pool_closing", "tax_paid", "cfads", "debt_service", "principal_total", "draws_total",
-        "cash_opening", "cash_before_revolver", "cash_closing", "unfunded_gap", "sweep", "sweep_available",
-        "revolver_opening", "revolver_draw", "revolver_repay", "revolver_interest", "revolver_closing",
-        "term_debt_closing", "interest_on_debt", "gap_cost")}
-    for i in range(k):
-        for key in ("opening", "draw", "interest", "principal", "sweep", "closing"):
-            out[f"t{i}.{key}"] = np.zeros((n, T))
+    keys = ["interest_expense", "interest_income", "fees", "pbt", "pool_opening", "pool_used",
+            "pool_closing", "tax_paid", "cfads", "debt_service", "principal_total", "draws_total",
+            "cash_opening", "cash_before_revolver", "cash_closing", "unfunded_gap", "sweep", "sweep_available",
+            "revolver_opening", "revolver_draw", "revolver_repay", "revolver_interest", "revolver_closing",
+            "term_debt_closing", "interest_on_debt", "gap_cost"]
+    keys += [f"t{i}.{key}" for i in range(k) for key in ("opening", "draw", "interest", "principal", "sweep", "closing")]
+    out = {key: np.empty((T, n)) for key in keys}  # period-major; every entry written below
     t_open = np.zeros((k, n))
     rev_open = np.zeros(n)
     cash = _col(opening_cash, n).copy()
@@ -96,7 +94,7 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
     terms = [(tr.kind, _col(tr.draw_year, n), _col(tr.amount, n), _col(tr.rate, n), _col(tr.tenor, n),
               _col(tr.dscr_target, n), _col(tr.fee, n)) for tr in tranches]
     for t in range(T):  # a recurrence over periods
-        y = yr[:, t]
+        y = yr[t]
         interest_t = np.zeros((k, n))
         draws = np.zeros((k, n))
         fees = np.zeros(n)
@@ -106,14 +104,15 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
             fees += fee * draws[i]
         r_int = r_rate * rev_open + r_fee * np.maximum(r_lim - rev_open, 0.0)
         gap_cost = rate_g * gap_open
-        interest = interest_t.sum(axis=0) + r_int + gap_cost
+        term_interest = interest_t.sum(axis=0)
+        interest = term_interest + r_int + gap_cost
         income = rate_c * np.maximum(cash, 0.0)
-        pbt = ebit[:, t] - interest - fees + income
+        pbt = ebit[t] - interest - fees + income
         used = np.minimum(pool, lim * np.maximum(pbt, 0.0))
         tax = (np.maximum(pbt, 0.0) - used) * tax_r
-        out["pool_opening"][:, t] = pool
+        out["pool_opening"][t] = pool
         pool = pool - used + np.maximum(-pbt, 0.0)
-        cfads = pre[:, t] - tax
+        cfads = pre[t] - tax
         principal = np.zeros((k, n))
         for i, (kind, dy, amt, rate, tenor, dscr, fee) in enumerate(terms):
             bal = t_open[i] + draws[i]
@@ -125,14 +124,15 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
             else:
                 due = np.where(y > dy, np.maximum(cfads / dscr - interest_t[i], 0.0), 0.0)
             principal[i] = np.where(maturity, bal, np.minimum(bal, due))
-        cash_before = (cash + cfads + eq[:, t] + oth[:, t] + draws.sum(axis=0) - fees - interest
-                       + income - principal.sum(axis=0))
-        need = mincash[:, t] - cash_before
+        principal_sum, draws_sum = principal.sum(axis=0), draws.sum(axis=0)
+        cash_before = (cash + cfads + eq[t] + oth[t] + draws_sum - fees - interest
+                       + income - principal_sum)
+        need = mincash[t] - cash_before
         r_draw = np.clip(need, 0.0, np.maximum(r_lim - rev_open, 0.0))
         r_repay = np.clip(-need, 0.0, rev_open)
         surplus = np.maximum(-need - r_repay, 0.0)
         # excess cash flow after debt service (not loan or equity proceeds), within the surplus
-        excess = cfads + income - interest - fees - principal.sum(axis=0)
+        excess = cfads + income - interest - fees - principal_sum
         sweep_left = sweep_f * np.maximum(np.minimum(excess, surplus), 0.0)
         available = sweep_left
         sweeps = np.zeros((k, n))
@@ -146,25 +146,26 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
             closing = t_open[i] + draws[i] - principal[i] - sweeps[i]
             for key, v in (("opening", t_open[i]), ("draw", draws[i]), ("interest", interest_t[i]),
                            ("principal", principal[i]), ("sweep", sweeps[i]), ("closing", closing)):
-                out[f"t{i}.{key}"][:, t] = v
+                out[f"t{i}.{key}"][t] = v
             t_open[i] = closing
         rev_close = rev_open + r_draw - r_repay
+        gap = np.maximum(mincash[t] - closing_cash, 0.0)
         for key, v in (("interest_expense", interest), ("interest_income", income), ("fees", fees),
                        ("pbt", pbt), ("pool_used", used), ("pool_closing", pool), ("tax_paid", tax),
-                       ("cfads", cfads), ("debt_service", interest_t.sum(axis=0) + principal.sum(axis=0)),
-                       ("principal_total", principal.sum(axis=0)), ("draws_total", draws.sum(axis=0)),
+                       ("cfads", cfads), ("debt_service", term_interest + principal_sum),
+                       ("principal_total", principal_sum), ("draws_total", draws_sum),
                        ("cash_opening", cash), ("cash_before_revolver", cash_before),
                        ("cash_closing", closing_cash), ("sweep", swept), ("sweep_available", available),
-                       ("unfunded_gap", np.maximum(mincash[:, t] - closing_cash, 0.0)), ("gap_cost", gap_cost),
+                       ("unfunded_gap", gap), ("gap_cost", gap_cost),
                        ("revolver_opening", rev_open), ("revolver_draw", r_draw),
                        ("revolver_repay", r_repay), ("revolver_interest", r_int),
                        ("revolver_closing", rev_close), ("term_debt_closing", t_open.sum(axis=0)),
-                       ("interest_on_debt", interest_t.sum(axis=0) + r_rate * rev_open)):
-            out[key][:, t] = v
+                       ("interest_on_debt", term_interest + r_rate * rev_open)):
+            out[key][t] = v
         rev_open = rev_close
         cash = closing_cash
-        gap_open = np.maximum(mincash[:, t] - closing_cash, 0.0)
-    return out
+        gap_open = gap
+    return {key: v.T for key, v in out.items()}  # (n, T) views of the period-major rows
 
 
 def round_amount(amount, year, round_year, happens=1.0, realisation=1.0) -> np.ndarray:
@@ -303,6 +304,20 @@ def reverse_dcf_value(rate, flows, base, one_off, growth, target) -> np.ndarray:
     return explicit + gordon_terminal(base, one_off, r, growth) * (1.0 + r) ** -f.shape[1] - target
 
 
+def _rdcf_inputs(flows, base, one_off, growth, valuation, equity, cash, margin, high):
+    """The reverse DCF's rows broadcast to (n,): base, one-off, growth, target, the search's
+    ends (growth + margin, high), and the flows (n, T)."""
+    flat = lambda x: np.asarray(x, dtype=float).reshape(-1)  # noqa: E731
+    base, one_off, g = flat(base), flat(one_off), flat(growth)
+    target = (np.asarray(valuation, dtype=float)[:, 1] - np.asarray(equity, dtype=float)[:, 1]
+              - np.asarray(cash, dtype=float)[:, 0])
+    n = max(len(base), len(one_off), len(g), len(target))
+    base, one_off, g, target = (np.broadcast_to(x, (n,)) for x in (base, one_off, g, target))
+    lo = g + flat(margin)
+    hi = np.broadcast_to(flat(high), (n,)).astype(float)
+    return base, one_off, g, target, lo, hi, np.broadcast_to(flows, (n, np.shape(flows)[1]))
+
+
 def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high,
                 steps: int = RDCF_STEPS) -> dict:
     """A reverse DCF by bisection, every step kept (the workbook shows them as formulas).
@@ -313,17 +328,11 @@ def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, h
     change between the ends), ``rate`` (the last midpoint) and (n, steps) ``low``, ``high``,
     ``mid``, ``value``.
     """
-    flat = lambda x: np.asarray(x, dtype=float).reshape(-1)  # noqa: E731
-    base, one_off, g = flat(base), flat(one_off), flat(growth)
-    target = (np.asarray(valuation, dtype=float)[:, 1] - np.asarray(equity, dtype=float)[:, 1]
-              - np.asarray(cash, dtype=float)[:, 0])
-    n = max(len(base), len(one_off), len(g), len(target))
-    base, one_off, g, target = (np.broadcast_to(x, (n,)) for x in (base, one_off, g, target))
-    value = lambda r: reverse_dcf_value(r, np.broadcast_to(flows, (n, np.shape(flows)[1])),  # noqa: E731
-                                        base, one_off, g, target)
+    base, one_off, g, target, lo, hi, flows = _rdcf_inputs(flows, base, one_off, growth, valuation,
+                                                           equity, cash, margin, high)
+    n = len(target)
+    value = lambda r: reverse_dcf_value(r, flows, base, one_off, g, target)  # noqa: E731
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        lo = g + flat(margin)
-        hi = np.broadcast_to(flat(high), (n,)).astype(float)
         v_low, v_high = value(lo), value(hi)
         out = {k: np.zeros((n, steps)) for k in ("low", "high", "mid", "value")}
         for k in range(steps):
@@ -338,8 +347,32 @@ def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, h
                   "rate": out["mid"][:, -1]}
 
 
+def _value_by_horner(rate, by_period, base, one_off, growth, target) -> np.ndarray:
+    """:func:`reverse_dcf_value` with the NPV as a polynomial in x = 1 / (1 + r) (Horner: one
+    pass over the rows per period instead of a power of every flow); equal to rounding.
+    ``by_period``: the forecast flows period-major (m, n)."""
+    x = 1.0 / (1.0 + rate)
+    explicit = np.zeros(len(x))
+    for f_t in by_period[::-1]:  # forecast periods m..1 (a loop over periods)
+        explicit += f_t
+        explicit *= x
+    return explicit + gordon_terminal(base, one_off, rate, growth) * x ** len(by_period) - target
+
+
 def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, high):
     """The discount rate at which the model is worth what the latest round paid (a reverse
-    DCF; see :func:`reverse_dcf`) [fraction / yr]."""
-    r = reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, high)
-    return Metric(np.where(r["found"], r["rate"], np.nan), (~r["found"]).astype(np.int8), RDCF_REASONS)
+    DCF; see :func:`reverse_dcf`: the same ends, the same bisection, the steps not kept and the
+    value at each midpoint by Horner) [fraction / yr]."""
+    base, one_off, g, target, lo, hi, flows = _rdcf_inputs(flows, base, one_off, growth, valuation,
+                                                           equity, cash, margin, high)
+    flows = np.asarray(flows, dtype=float)
+    by_period = np.ascontiguousarray(flows[:, 1:].T)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v_low = reverse_dcf_value(lo, flows, base, one_off, g, target)
+        v_high = reverse_dcf_value(hi, flows, base, one_off, g, target)
+        for _ in range(RDCF_STEPS):
+            mid = (lo + hi) / 2.0
+            same = _value_by_horner(mid, by_period, base, one_off, g, target) * v_low > 0
+            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+    found = v_low * v_high < 0
+    return Metric(np.where(found, mid, np.nan), (~found).astype(np.int8), RDCF_REASONS)

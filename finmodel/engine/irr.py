@@ -5,7 +5,11 @@ NPV(r) = sum_t f_t x^t with x = 1 / (1 + r) is a polynomial in x, and every real
 changes of the flows (zeros skipped): V = 0 -> none, V = 1 -> exactly one. Only rows with
 V >= 2 are ambiguous; for those the roots are the eigenvalues of the polynomial's companion
 matrix (one batched ``numpy.linalg.eigvals`` per polynomial degree, never a loop over
-scenarios), polished by Newton steps. Then each row gets:
+scenarios), polished by Newton steps. A row with V >= 2 whose count Descartes' rule settles
+on each side of x = 1 (r = 0) needs no eigenvalues: the flows mapped onto (0, 1) and (1, inf)
+by x = 1/(1+y) and x = 1+y, each with 0 or 1 sign change whose signs no rounding can flip; one
+root in all is then the scan's bracket refined, none is "no real IRR" (:func:`certified_count`).
+Then each row gets:
 
 - V = 0: "n/a: no sign change";
 - exactly one real IRR bracketed by the scan on :data:`IRR_GRID`: the IRR (bisection, Newton);
@@ -22,7 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 
 __all__ = ["IRR_GRID", "IRR_REASONS", "RootCount", "npv_at_rates", "brackets", "sign_carry",
-           "sign_changes", "real_irrs", "root_count", "irr", "irr_roots_fit", "roots_text"]
+           "sign_changes", "certified_count", "real_irrs", "root_count", "irr", "irr_roots_fit",
+           "roots_text"]
 
 # Rates at which NPV is scanned to bracket IRRs [fraction per year]. The workbook shows the
 # same scan (Valuation sheet), so both find the same brackets.
@@ -34,6 +39,9 @@ IRR_REASONS = ("", "n/a: no sign change", "n/a: no real IRR (NPV is never 0)",
                "n/a: the IRR is outside -99% to 1,000%")
 IMAG_TOLERANCE = 1e-6  # |Im z| / max(1, |z|) below this: a real root (double roots split ~1e-8)
 SAME_ROOT = 1e-6       # roots closer than this (relative in x) are one root
+#: A shifted coefficient whose size is below this share of the sum of the sizes it is made of
+#: has an uncertain sign (rounding of a sum of d terms is ~d x 1e-16 of it): not certified.
+SIGN_CERTAIN = 1e-12
 
 
 def npv_at_rates(flows: np.ndarray, rates: np.ndarray = IRR_GRID) -> np.ndarray:
@@ -54,14 +62,12 @@ def sign_carry(x, period=None) -> np.ndarray:
 
     Spreadsheet: ``IF(period=1,0,IF(x>0,1,IF(x<0,-1,previous)))``.
     """
-    x = np.asarray(x, dtype=float)
-    out = np.zeros(x.shape)
-    prev = np.zeros(x.shape[0])
-    first = 1 if period is not None else 0
-    for t in range(first, x.shape[1]):  # a recurrence over periods
-        prev = np.where(x[:, t] > 0, 1.0, np.where(x[:, t] < 0, -1.0, prev))
-        out[:, t] = prev
-    return out
+    s = np.sign(np.asarray(x, dtype=float))
+    if period is not None:
+        s[:, 0] = 0.0
+    # the last period up to each t with a non-zero sign (period 0, whatever its sign, when none)
+    last = np.maximum.accumulate(np.where(s != 0, np.arange(s.shape[1]), 0), axis=1)
+    return np.take_along_axis(s, last, axis=1) + 0.0  # + 0.0: no -0.0 from a -0.0 flow
 
 
 def sign_changes(flows) -> np.ndarray:
@@ -70,14 +76,57 @@ def sign_changes(flows) -> np.ndarray:
     return np.sum(s[:, 1:] * s[:, :-1] < 0, axis=1)
 
 
+def _shift_matrices(m: int) -> tuple[np.ndarray, np.ndarray]:
+    """For p(x) = sum_j c_j x^j (j < m): c @ A are the coefficients of p(1 + y) and c @ B those
+    of (1 + y)^(m-1) p(1 / (1 + y)) (binomial Taylor shifts; y > 0 maps onto x > 1 and
+    0 < x < 1)."""
+    from math import comb
+    d = m - 1
+    A = np.array([[comb(i, j) for j in range(m)] for i in range(m)], dtype=float)
+    B = np.array([[comb(d - i, j) for j in range(m)] for i in range(m)], dtype=float)
+    return A, B
+
+
+def certified_count(flows) -> np.ndarray:
+    """Real IRRs above -100 % of each row, where Descartes' rule settles it (n,) [count]; -1
+    where it does not.
+
+    Sign changes of the flows as polynomials in y > 0 with x = 1 + y (the roots x > 1, r < 0)
+    and x = 1 / (1 + y) (0 < x < 1, r > 0): 0 or 1 on both sides is the exact count of each;
+    a root at r = 0 itself, a side with 2 or more changes, or a coefficient whose sign the
+    rounding could flip (below :data:`SIGN_CERTAIN` of its terms' sizes) leave it uncertain.
+    """
+    c = np.asarray(flows, dtype=float)
+    A, B = _shift_matrices(c.shape[1])
+    size = np.abs(c)
+    count = np.zeros(c.shape[0], dtype=int)
+    ok = np.ones(c.shape[0], dtype=bool)
+    for shift in (A, B):
+        coef, scale = c @ shift, size @ shift
+        ok &= ~((scale > 0) & (np.abs(coef) <= SIGN_CERTAIN * scale)).any(axis=1)
+        ok &= coef[:, 0] != 0  # p(1) = 0: a root at r = 0, on neither side
+        v = sign_changes(coef)
+        ok &= v <= 1
+        count += v
+    return np.where(ok, count, -1)
+
+
 def _horner(f: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """NPV = sum_t f_t x^t (t = 1..m) and d NPV / d x for each x (broadcast)."""
     val = np.zeros(np.broadcast_shapes(f.shape[:-1], x.shape))
     der = np.zeros_like(val)
-    for t in range(f.shape[-1] - 1, -1, -1):  # loop over periods
-        der = der * x + val
-        val = val * x + f[..., t]
-    return val * x, der * x + val
+    by_period = np.moveaxis(f, -1, 0)
+    if by_period.ndim == 2:  # (m, n): each period's flows contiguous
+        by_period = np.ascontiguousarray(by_period)
+    for f_t in by_period[::-1]:  # loop over periods, in place (the same operations in order)
+        der *= x
+        der += val
+        val *= x
+        val += f_t
+    der *= x
+    der += val
+    val *= x
+    return val, der
 
 
 def real_irrs(flows: np.ndarray) -> list[np.ndarray]:
@@ -139,20 +188,39 @@ class RootCount:
 
 def root_count(flows) -> RootCount:
     """Descartes' V, the scan's brackets and the exact count of real IRRs of each row."""
-    flows = np.asarray(flows, dtype=float)
+    return _root_count(np.asarray(flows, dtype=float))[0]
+
+
+def _root_count(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
+    """:func:`root_count` and the scan's brackets (n, G-1) [bool]."""
     n = flows.shape[0]
     V = sign_changes(flows)
-    scanned = brackets(npv_at_rates(flows)).sum(axis=1)
+    cross = brackets(npv_at_rates(flows))
+    scanned = cross.sum(axis=1)
     exact = np.minimum(V, 1).astype(int)
     first = np.zeros(n)
     note = [""] * n
     ambiguous = np.nonzero(V >= 2)[0]
     if ambiguous.size:
-        for i, roots in zip(ambiguous, real_irrs(flows[ambiguous])):
-            exact[i] = max(roots.size, scanned[i])  # a sign change on the scan is certain
-            first[i] = roots[0] if roots.size else 0.0
-            note[i] = _note(roots, int(exact[i]), int(scanned[i]))
-    return RootCount(V, scanned, exact, first, tuple(note))
+        # settled where the certified count agrees with the scan: none and no bracket, or one
+        # and the scan's one bracket holds it; the rest go to the eigenvalues
+        settled = certified_count(flows[ambiguous])
+        seen = scanned[ambiguous]
+        none = ambiguous[(settled == 0) & (seen == 0)]
+        exact[none] = 0
+        for i in none:
+            note[i] = IRR_REASONS[2]
+        one = ambiguous[(settled == 1) & (seen == 1)]
+        if one.size:
+            at = np.argmax(cross[one], axis=1)
+            first[one] = _refine(flows[one], IRR_GRID[at], IRR_GRID[at + 1])
+        rest = ambiguous[(settled != seen) | (settled >= 2) | (settled < 0)]
+        if rest.size:
+            for i, roots in zip(rest, real_irrs(flows[rest])):
+                exact[i] = max(roots.size, scanned[i])  # a sign change on the scan is certain
+                first[i] = roots[0] if roots.size else 0.0
+                note[i] = _note(roots, int(exact[i]), int(scanned[i]))
+    return RootCount(V, scanned, exact, first, tuple(note)), cross
 
 
 def _note(roots: np.ndarray, exact: int, scanned: int) -> str:
@@ -172,7 +240,7 @@ def irr(flows: np.ndarray) -> "Metric":
     from .metrics import Metric
     flows = np.asarray(flows, dtype=float)
     n = flows.shape[0]
-    rc = root_count(flows)
+    rc, cross = _root_count(flows)
     value = np.full(n, np.nan)
     reason = np.zeros(n, dtype=np.int32)
     texts = list(IRR_REASONS)
@@ -188,8 +256,7 @@ def irr(flows: np.ndarray) -> "Metric":
             texts.append(rc.note[i])
         reason[i] = code[rc.note[i]]
     if one.any():
-        cross = brackets(npv_at_rates(flows[one]))
-        at = np.argmax(cross, axis=1)
+        at = np.argmax(cross[one], axis=1)
         value[one] = _refine(flows[one], IRR_GRID[at], IRR_GRID[at + 1])
     return Metric(value, reason, tuple(texts))
 

@@ -64,24 +64,25 @@ def line_value(capex, factor, share_fraction) -> np.ndarray:
 def tariff_cost(value, us_made_fraction, tariff_rate) -> np.ndarray:
     """Tariff paid on a line's imported content [US$ bn]: V (1 - u) tau (paid to the US
     Treasury, not to a supplier)."""
-    return np.asarray(value, dtype=float) * (1.0 - np.asarray(us_made_fraction, dtype=float)) * tariff_rate
+    return np.asarray(value, dtype=float) * ((1.0 - np.asarray(us_made_fraction, dtype=float)) * tariff_rate)
 
 
 def us_premium_cost(value, us_made_fraction, us_premium_fraction) -> np.ndarray:
     """What making in the US adds to a line [US$ bn]: V u pi (paid to the suppliers)."""
-    return np.asarray(value, dtype=float) * us_made_fraction * us_premium_fraction
+    return np.asarray(value, dtype=float) * (np.asarray(us_made_fraction, dtype=float) * us_premium_fraction)
 
 
 def us_made_capex(value, us_made_fraction, us_premium_fraction) -> np.ndarray:
     """US-made part of a line's capex, premium included [US$ bn]: V u (1 + pi)."""
-    return np.asarray(value, dtype=float) * us_made_fraction * (1.0 + np.asarray(us_premium_fraction, dtype=float))
+    return np.asarray(value, dtype=float) * (np.asarray(us_made_fraction, dtype=float)
+                                             * (1.0 + np.asarray(us_premium_fraction, dtype=float)))
 
 
 def imported_capex(value, us_made_fraction, tariff_rate) -> np.ndarray:
     """Imported part of a line's capex, tariff included [US$ bn]: V (1 - u) (1 + tau).
     US-made + imported = V f = the line's capex."""
-    return (np.asarray(value, dtype=float) * (1.0 - np.asarray(us_made_fraction, dtype=float))
-            * (1.0 + np.asarray(tariff_rate, dtype=float)))
+    return np.asarray(value, dtype=float) * ((1.0 - np.asarray(us_made_fraction, dtype=float))
+                                             * (1.0 + np.asarray(tariff_rate, dtype=float)))
 
 
 def paid_to_suppliers(value, us_made_fraction, us_premium_fraction) -> np.ndarray:
