@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Sequence, Union
 
-from .arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Precision, Vary
+from .arguments import MAX_DRAWS, MAX_HELD_ROWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Precision, Vary
 from .assumptions.load import Assumptions, load as load_file
 from .errors import InputMissingError, Problem, UsageError, did_you_mean
 from .model.catalogue import Catalogue, build_catalogue
@@ -423,7 +423,7 @@ def solve(scenario: Scenario, targets, vary, bounds=None, *, spec: str | Path | 
         raise UsageError("--spec, --draws, --seed and --lhs apply to a statistic target over the Monte "
                          "Carlo draws, e.g. --target 'p90(peak_funding_need_usd_bn)=500'; none was given")
     if any(statistical):
-        draws = _draws(10_000 if draws is None else draws)
+        draws = _draws(10_000 if draws is None else draws, MAX_HELD_ROWS)
     req = _Request.of(scenario, overrides, assumptions_dir)
     req.check_outputs(list(dict.fromkeys(g.output for g in goals)), "--target")
     tlist = []
@@ -458,9 +458,9 @@ def solve(scenario: Scenario, targets, vary, bounds=None, *, spec: str | Path | 
                     labels, spec_file, draws if fixed else None, fixed.seed if fixed else None, bool(lhs))
 
 
-def _draws(draws) -> int:
-    if isinstance(draws, bool) or not isinstance(draws, int) or not MIN_DRAWS <= draws <= MAX_DRAWS:
-        raise UsageError(f"--draws: expected a whole number from {MIN_DRAWS} to {MAX_DRAWS:,} (got {draws!r})")
+def _draws(draws, most: int = MAX_DRAWS) -> int:
+    if isinstance(draws, bool) or not isinstance(draws, int) or not MIN_DRAWS <= draws <= most:
+        raise UsageError(f"--draws: expected a whole number from {MIN_DRAWS} to {most:,} (got {draws!r})")
     return draws
 
 
@@ -539,7 +539,7 @@ def montecarlo(scenario: Scenario, draws: int | None = None, seed: int | None = 
 GLOBAL_METRICS = ("npv_usd_bn", "peak_funding_need_usd_bn")
 GLOBAL_ITEMS = ("funding_need",)
 MIN_SAMPLES, MAX_SAMPLES = 32, 2**20
-MAX_GLOBAL_ROWS = MAX_DRAWS  # model rows of one Sobol' or Morris run
+MAX_GLOBAL_ROWS = MAX_HELD_ROWS  # model rows of one Sobol' or Morris run
 
 
 def _whole(value, name: str, low: int, high: int) -> int:

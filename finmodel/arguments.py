@@ -33,12 +33,15 @@ from dataclasses import dataclass
 from enum import Enum
 
 __all__ = ["Axis", "Goal", "Stat", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MAX_MAGNITUDE", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED",
-           "Precision"]
+           "MAX_HELD_ROWS", "Precision"]
 
 MAX_AXIS_POINTS = 200
 MAX_MAGNITUDE = 1e12  # largest |number| in a range, target or threshold
 # Monte Carlo draws; the memory a run needs is checked against the machine's before it starts
 MIN_DRAWS, MAX_DRAWS = 10, 1_000_000_000
+# Most rows held in memory at once: a statistic goal seek's fixed draws, a Sobol' or Morris
+# sample (each row keeps every sampled input and is evaluated whole, not streamed in blocks)
+MAX_HELD_ROWS = 5_000_000
 MAX_SEED = 2**128 - 1  # covers the ~128-bit entropy seeds that an unseeded run prints
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*")
 _OUTPUT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(@\d+)?")
@@ -287,7 +290,7 @@ class Event:
 
 
 _PRECISION = re.compile(r"\s*(?P<output>[^:=\s]+)\s*:\s*(?P<stat>[^=\s]+)\s*=\s*(?P<value>\S.*?)\s*")
-_STAT = re.compile(r"p(?P<q>\d+(\.\d+)?)|mean")
+_PRECISION_STAT = re.compile(r"p(?P<q>\d+(\.\d+)?)|mean")
 
 
 @dataclass(frozen=True)
@@ -321,7 +324,7 @@ class Precision:
         if not _OUTPUT.fullmatch(m["output"]):
             raise ValueError(f"{m['output']!r} is not a metric name; expected {cls.FORM}")
         stat = m["stat"].lower()
-        sm = _STAT.fullmatch(stat)
+        sm = _PRECISION_STAT.fullmatch(stat)
         if sm is None or (sm["q"] is not None and not 0 < float(sm["q"]) < 100):
             raise ValueError(f"STAT {m['stat']!r} in {text!r} is not a percentile p1..p99 (e.g. p5, p50, "
                              f"p97.5) or mean")

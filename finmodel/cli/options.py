@@ -15,7 +15,7 @@ from typing import Callable
 import click
 from click.shell_completion import CompletionItem
 
-from ..arguments import MAX_DRAWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Precision, Vary
+from ..arguments import MAX_DRAWS, MAX_HELD_ROWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Precision, Vary
 from ..errors import unexpected_characters
 
 __all__ = ["CONTEXT", "Session", "OverrideType", "AxisType", "GoalType", "EventType", "VaryType", "BoundsType",
@@ -220,7 +220,7 @@ precision_option = click.option(
          "metric's unit), or --draws is reached: METRIC:STAT=HALF_WIDTH with STAT pQ (a percentile, "
          "0<Q<100) or mean, e.g. npv_usd_bn:p50=5; repeatable (every goal must be met).")
 solve_draws_option = click.option(
-    "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_DRAWS), default=None,
+    "--draws", "draws", type=click.IntRange(MIN_DRAWS, MAX_HELD_ROWS), default=None,
     help="Monte Carlo draws for a statistic target such as p90(METRIC)=VALUE (default 10,000).")
 seed_option = click.option(
     "--seed", "seed", type=click.IntRange(0, MAX_SEED), default=None,
