@@ -19,7 +19,7 @@ from .metrics import MATERIAL_USD_BN, Metric, gordon_terminal, npv
 
 __all__ = ["TrancheTerms", "financing_plan", "ownership", "issuance_keep", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
-           "leverage_breach", "below_breach", "lowest_defined", "highest_defined", "implied_rate",
+           "leverage_breach", "below_breach", "COVER_TOLERANCE", "lowest_defined", "highest_defined", "implied_rate",
            "holders_value"]
 
 BULLET, STRAIGHT, SCULPTED = "bullet", "straight", "sculpted"
@@ -203,12 +203,20 @@ def leverage_breach(net_debt, ebitda, limit, material=MATERIAL_USD_BN) -> np.nda
     return ((nd > 0) & ((e <= material) | (ratio > limit))).astype(float)
 
 
-def below_breach(numerator, denominator, limit, material=MATERIAL_USD_BN) -> np.ndarray:
-    """1 where a cover ratio exists (denominator above ``material``) and is below its minimum."""
+#: A cover ratio this close below its minimum meets it. Debt repayments are sized so that the
+#: debt service cover equals its minimum exactly; the ratio then lands a few ulps either side
+#: of the minimum, and without a tolerance the breach flag would follow float rounding.
+COVER_TOLERANCE = 1e-9
+
+
+def below_breach(numerator, denominator, limit, material=MATERIAL_USD_BN,
+                 tolerance=COVER_TOLERANCE) -> np.ndarray:
+    """1 where a cover ratio exists (denominator above ``material``) and is below its minimum
+    by more than ``tolerance`` (float residue of a cover sized to equal its minimum)."""
     den = np.asarray(denominator, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         ratio = numerator / np.where(den > material, den, 1.0)
-    return ((den > material) & (ratio < limit)).astype(float)
+    return ((den > material) & (ratio < limit - tolerance)).astype(float)
 
 
 def lowest_defined(row, reason: str = "n/a: never defined"):

@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 from typing import Callable, NamedTuple, Union
 
+from ..engine.financing import COVER_TOLERANCE
 from ..engine.metrics import MATERIAL_USD_BN
 
 __all__ = ["short_label", "Ref", "BETTER", "LineItem", "MetricDef", "CheckDef", "DealShape", "RoundShape", "Structure", "CONSTANTS", "SHEETS"]
@@ -42,6 +43,7 @@ CONSTANTS = {
     "usd_per_usd_bn_mwh_per_gwh": (1e6, "-", "Conversion: GWh x $/MWh to US$ bn (1e9 / 1,000)"),
     "check_tolerance": (1e-6, "US$ bn", "Tolerance of the model checks"),
     "material_usd_bn": (MATERIAL_USD_BN, "US$ bn", "Smallest funding need counted (float residue below)"),
+    "cover_tolerance": (COVER_TOLERANCE, "x", "Covenant tests: a cover this close below its minimum meets it"),
     "rdcf_margin": (1e-4, "fraction", "Reverse DCF: the lowest rate searched, above terminal growth by"),
     "rdcf_high": (1.0, "fraction", "Reverse DCF: the highest rate searched"),
     "months_per_year": (12.0, "months", "Months in a year"),

@@ -263,13 +263,15 @@ def _covenants(cat, s: Structure) -> None:
                      {"net_debt": "li:net_debt", "ebitda": "li:ebitda", "limit": f"{K}.max_net_debt_to_ebitda", "material": "k:material_usd_bn"},
                      "=IF({net_debt}>0,IF({ebitda}>{material},IF({net_debt}/{ebitda}>{limit},1,0),1),0)"))
     cat.add(LineItem("breach.dscr", "Breach: debt service cover below the minimum", "flag", F, fin.below_breach,
-                     {"numerator": "li:cfads", "denominator": "li:debt_service", "limit": f"{K}.min_dscr", "material": "k:material_usd_bn"},
-                     "=IF({denominator}>{material},IF({numerator}/{denominator}<{limit},1,0),0)"))
+                     {"numerator": "li:cfads", "denominator": "li:debt_service", "limit": f"{K}.min_dscr", "material": "k:material_usd_bn",
+                      "tolerance": "k:cover_tolerance"},
+                     "=IF({denominator}>{material},IF({numerator}/{denominator}<{limit}-{tolerance},1,0),0)"))
     cat.add(LineItem("breach.interest_cover", "Breach: interest cover below the minimum", "flag", F,
                      fin.below_breach,
                      {"numerator": "li:ebitda", "denominator": "li:interest_on_debt",
-                      "limit": f"{K}.min_interest_cover", "material": "k:material_usd_bn"},
-                     "=IF({denominator}>{material},IF({numerator}/{denominator}<{limit},1,0),0)"))
+                      "limit": f"{K}.min_interest_cover", "material": "k:material_usd_bn",
+                      "tolerance": "k:cover_tolerance"},
+                     "=IF({denominator}>{material},IF({numerator}/{denominator}<{limit}-{tolerance},1,0),0)"))
 
 
 FINANCING_PARTS = (_equity, _vendor, _debt, _covenants)

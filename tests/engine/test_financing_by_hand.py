@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from finmodel.engine import financing as fin
 
@@ -199,3 +201,16 @@ def test_the_implied_rate_matches_numpy_financial_and_brentq(scenario):
     lo, hi = g + CONSTANTS["rdcf_margin"][0], CONSTANTS["rdcf_high"][0]
     assert value(lo) * value(hi) < 0
     assert m["implied_discount_rate"].value[0] == pytest.approx(brentq(value, lo, hi, xtol=1e-14), abs=1e-9)
+
+
+@settings(max_examples=300, deadline=None)
+@given(den=st.floats(0.01, 1e4), limit=st.floats(1.0, 3.0))
+def test_a_cover_sized_to_equal_its_minimum_is_no_breach_and_one_below_it_is(den, limit):
+    """Repayments are sized so that the cover equals its minimum; (limit * den) / den lands an
+    ulp either side of the limit, and the flag must not follow that rounding. A cover 1e-6
+    below the minimum (a real shortfall) is a breach."""
+    from finmodel.engine.financing import below_breach
+    at = below_breach(np.array([limit * den]), np.array([den]), limit)
+    below = below_breach(np.array([(limit - 1e-6) * den]), np.array([den]), limit)
+    assert at[0] == 0.0
+    assert below[0] == 1.0
