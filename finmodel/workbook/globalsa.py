@@ -104,9 +104,9 @@ def _indices_sheet(run, scenario: str) -> Sheet:
             "bar", f"{label}: Sobol' indices", (
                 ChartSeries("S1 (first order)", cats, _rng("Indices", top, 3, last, 3), SERIES_COLORS[0]),
                 ChartSeries("ST (total)", cats, _rng("Indices", top, 7, last, 7), SERIES_COLORS[1])),
-            (row, 13), x_title="share of variance", y_num_format="0.0", width_px=720, height_px=height,
-            gap=40, reverse_categories=True))
-        row = max(total + 3, row + int(height / 20) + 2)
+            (total + 2, 1), x_title="share of variance", y_num_format="0.0", width_px=720, height_px=height,
+            gap=40, reverse_categories=True))  # below its table: beside it, it cut the printed page
+        row = total + 2 + int(height / 20) + 3
     fit_columns(sheet, most=70)
     sheet.freeze = (4, 2)
     return sheet
@@ -303,9 +303,9 @@ def _screening_sheet(run, scenario: str) -> Sheet:
             "bar", f"{label}: the {shown} largest mu*", (
                 ChartSeries("mu*", cats, _rng("Screening", top, 6, top + shown - 1, 6), SERIES_COLORS[0]),
                 ChartSeries("sigma", cats, _rng("Screening", top, 9, top + shown - 1, 9), SERIES_COLORS[1])),
-            (row, 11), x_title=f"{label} [{u}]", y_num_format=fmt, width_px=720, height_px=height, gap=40,
-            reverse_categories=True))
-        row = max(last + 3, row + int(height / 20) + 3)
+            (last + 2, 1), x_title=f"{label} [{u}]", y_num_format=fmt, width_px=720, height_px=height, gap=40,
+            reverse_categories=True))  # below its table, within the printed page's width
+        row = last + 2 + int(height / 20) + 3
     fit_columns(sheet, most=60)
     sheet.freeze = (4, 2)
     return sheet
