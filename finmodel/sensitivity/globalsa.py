@@ -19,7 +19,6 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..errors import AssumptionError, Problem
 from ..model.drivers import Drivers
 from .distributions import Uniform
 from .evaluate import evaluate, output_label
@@ -83,13 +82,7 @@ def model_evaluator(drivers: Drivers, variations: Sequence[Variation], outputs: 
 
 def spec_factors(spec, variations: Sequence[Variation]) -> list[tuple[Variation, object]]:
     """The spec's inputs that have a distribution, with it (as the Monte Carlo samples them)."""
-    chosen = [(v, spec.inputs[v.name].distribution) for v in variations
-              if spec.inputs[v.name].distribution is not None]
-    if not chosen:
-        raise AssumptionError("nothing to sample", [Problem(
-            "no input of the sensitivity spec has a distribution; add one, e.g. "
-            "distribution: {dist: triangular, low: .., mode: .., high: ..}", path="inputs")])
-    return chosen
+    return spec.sampled(variations)
 
 
 def _clip(field_, lo: float, hi: float) -> tuple[float, float]:

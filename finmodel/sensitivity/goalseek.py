@@ -47,7 +47,6 @@ import numpy as np
 from scipy import optimize, stats as sps
 
 from ..arguments import COMPARE, Goal, Op, Stat
-from ..errors import AssumptionError, Problem
 from ..model.drivers import Drivers
 from .evaluate import evaluate
 from .oneway import Variation, base_value
@@ -116,12 +115,7 @@ class FixedDraws:
 def draw_inputs(spec, variations: Sequence[Variation], draws: int, seed: int | None,
                 lhs: bool) -> FixedDraws:
     """Sample the spec's distributions once, as ``finmodel montecarlo`` does for ``seed``."""
-    chosen = [(v, spec.inputs[v.name].distribution) for v in variations
-              if spec.inputs[v.name].distribution is not None]
-    if not chosen:
-        raise AssumptionError("nothing to sample", [Problem(
-            "no input of the sensitivity spec has a distribution; a statistic target needs one, "
-            "e.g. distribution: {dist: triangular, low: .., mode: .., high: ..}", path="inputs")])
+    chosen = spec.sampled(variations, needed_by="a statistic target")
     names = [v.name for v, _ in chosen]
     corr = spec.correlation_matrix(names) if spec.correlations else None
     s = sample([d for _, d in chosen], draws, seed, lhs, corr, spec.montecarlo_method, names=names)

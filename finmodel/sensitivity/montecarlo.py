@@ -254,16 +254,6 @@ class MonteCarloResult:
         return out[["output", "draws"] + [c for c in out.columns if c not in ("output", "draws")]]
 
 
-def _distributions(spec: SensitivitySpec, variations: Sequence[Variation]):
-    chosen = [(v, spec.inputs[v.name].distribution) for v in variations
-              if spec.inputs[v.name].distribution is not None]
-    if not chosen:
-        raise AssumptionError("nothing to sample", [Problem(
-            "no input of the sensitivity spec has a distribution; add one, e.g. "
-            "distribution: {dist: triangular, low: .., mode: .., high: ..}", path="inputs")])
-    return chosen
-
-
 class _Moments:
     """Streaming mean and sum of squared deviations of each column (Chan et al.'s merge)."""
 
@@ -400,7 +390,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     AssumptionError
         no input has a distribution, or no draw is valid.
     """
-    chosen = _distributions(spec, variations)
+    chosen = spec.sampled(variations)
     names = [v.name for v, _ in chosen]
     chunk = chunk or ENGINE_CHUNK
     outputs = list(dict.fromkeys(list(outputs) + [g.output for g in precision]))

@@ -116,6 +116,19 @@ class SensitivitySpec(_Frozen):
             m[idx[a], idx[b]] = m[idx[b], idx[a]] = rho
         return m
 
+    def sampled(self, variations, needed_by: str = "") -> list[tuple[Variation, Distribution]]:
+        """The inputs that have a distribution, with it, in the spec's order: what the Monte
+        Carlo, the statistic goal seek and the Sobol' analysis sample. ``needed_by`` names
+        the analysis in the error when there is none (e.g. "a statistic target")."""
+        chosen = [(v, self.inputs[v.name].distribution) for v in variations
+                  if self.inputs[v.name].distribution is not None]
+        if not chosen:
+            raise AssumptionError("nothing to sample", [Problem(
+                "no input of the sensitivity spec has a distribution" + (f"; {needed_by} needs one" if needed_by
+                                                                         else "")
+                + "; add one, e.g. distribution: {dist: triangular, low: .., mode: .., high: ..}", path="inputs")])
+        return chosen
+
 
 def resolve_path(drivers: Drivers, path: str) -> tuple[str | None, float | None, str | None]:
     """(input path, base value, problem) for a spec or CLI path; the base value is None for a

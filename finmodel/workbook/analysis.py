@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import replace
-from typing import Mapping, Sequence
+from typing import Sequence
 
 import numpy as np
 

@@ -147,8 +147,9 @@ from hypothesis import given, settings, strategies as st  # noqa: E402
 @given(k=st.integers(2, 6), data=st.data(), seed=st.integers(0, 2**32 - 1))
 def test_an_output_of_one_input_gives_every_other_input_exactly_zero(k, data, seed):
     """y = exp(3 x_j): the rows A_B^i (i != j) leave x_j as in A, so y does not move and Jansen's
-    ST_i is exactly 0; x_j alone explains everything: S1_j and ST_j lie within their 95%
-    intervals of 1 (600 checks over random k, j and seeds: the largest miss ratio was 0.82)."""
+    ST_i is exactly 0; x_j alone explains everything: S1_j and ST_j lie within twice their 95%
+    half-widths of 1 (about 4 standard errors: a 95% interval misses 1 in 20 by design, and
+    hypothesis found a seed where S1 missed by 1.01 half-widths)."""
     j = data.draw(st.integers(0, k - 1))
     names = [f"x{i}" for i in range(k)]
     r = sobol_indices(names, [Uniform(low=0.0, high=1.0)] * k, lambda x: {"y": np.exp(3 * x[:, j])}, 256, seed)
@@ -156,4 +157,4 @@ def test_an_output_of_one_input_gives_every_other_input_exactly_zero(k, data, se
     others = [n for i, n in enumerate(names) if i != j]
     assert (t.loc[others, "ST"] == 0).all()
     for side in ("S1", "ST"):
-        assert abs(t.loc[names[j], side] - 1) <= t.loc[names[j], f"{side}_conf"]
+        assert abs(t.loc[names[j], side] - 1) <= 2 * t.loc[names[j], f"{side}_conf"]
