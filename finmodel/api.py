@@ -542,6 +542,12 @@ MIN_SAMPLES, MAX_SAMPLES = 32, 2**20
 MAX_GLOBAL_ROWS = MAX_HELD_ROWS  # model rows of one Sobol' or Morris run
 
 
+def _row_cap(rows: int, option: str, what: str) -> None:
+    """Refuse a Sobol' or Morris run whose sample (held whole) exceeds :data:`MAX_GLOBAL_ROWS`."""
+    if rows > MAX_GLOBAL_ROWS:
+        raise UsageError(f"{option}: {what} make {rows:,} model rows, more than {MAX_GLOBAL_ROWS:,}; use fewer")
+
+
 def _whole(value, name: str, low: int, high: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
         raise UsageError(f"{name}: expected a whole number from {low:,} to {high:,} (got {value!r})")
@@ -575,7 +581,7 @@ def sobol(scenario: Scenario, samples: int = 2048, seed: int | None = None, *,
     >>> s.leaders("funding_need")                         # doctest: +SKIP
     >>> s.write_workbook("outputs/base-sobol.xlsx")       # doctest: +SKIP
     """
-    from .sensitivity.globalsa import run_sobol, sobol_rows, spec_factors
+    from .sensitivity.globalsa import run_sobol, sobol_rows
     from .sensitivity.sampling import entropy_seed
     from .sensitivity.spec import load_spec as read_spec
     _whole(samples, "--samples", MIN_SAMPLES, MAX_SAMPLES)
@@ -591,11 +597,9 @@ def sobol(scenario: Scenario, samples: int = 2048, seed: int | None = None, *,
     req.check_outputs(outputs, "--metric")
     item_names = tuple(dict.fromkeys(_names(items)))
     req.check_outputs([f"{i}@{int(req.drivers.years[0])}" for i in item_names], "--item")
-    chosen = spec_factors(sens, variations)
+    chosen = sens.sampled(variations)
     rows = sobol_rows(samples, [v.name for v, _ in chosen], () if independent else sens.correlations)
-    if rows > MAX_GLOBAL_ROWS:
-        raise UsageError(f"--samples: {samples:,} base samples make {rows:,} model rows, more than "
-                         f"{MAX_GLOBAL_ROWS:,}; use fewer")
+    _row_cap(rows, "--samples", f"{samples:,} base samples")
     seed = entropy_seed() if seed is None else _whole(seed, "--seed", 0, MAX_SEED)
     with (progress or _no_progress)(rows, "Sobol") as bar:
         result = run_sobol(req.drivers, chosen, outputs, item_names, samples, seed, req.catalogue,
@@ -621,7 +625,7 @@ def morris(scenario: Scenario, trajectories: int = 20, seed: int | None = None, 
         years +-1 year, ranges narrowed to the inputs' bounds and rules (what is left out is
         listed with why). ``change`` defaults to 0.2.
     """
-    from .sensitivity.globalsa import DEFAULT_CHANGE, all_input_factors, run_morris, spec_factors
+    from .sensitivity.globalsa import DEFAULT_CHANGE, all_input_factors, run_morris
     from .sensitivity.sampling import entropy_seed
     from .sensitivity.spec import load_spec as read_spec
     _whole(trajectories, "--trajectories", 2, 10_000)
@@ -645,11 +649,9 @@ def morris(scenario: Scenario, trajectories: int = 20, seed: int | None = None, 
     else:
         spec_file = spec_path(spec, assumptions_dir)
         sens, variations = read_spec(spec_file, req.drivers)
-        chosen = spec_factors(sens, variations)
+        chosen = sens.sampled(variations)
     rows = trajectories * (len(chosen) + 1)
-    if rows > MAX_GLOBAL_ROWS:
-        raise UsageError(f"--trajectories: {trajectories:,} trajectories make {rows:,} model rows, more "
-                         f"than {MAX_GLOBAL_ROWS:,}; use fewer")
+    _row_cap(rows, "--trajectories", f"{trajectories:,} trajectories")
     seed = entropy_seed() if seed is None else _whole(seed, "--seed", 0, MAX_SEED)
     with (progress or _no_progress)(rows, "Morris") as bar:
         result = run_morris(req.drivers, chosen, outputs, trajectories, seed, levels, req.catalogue,

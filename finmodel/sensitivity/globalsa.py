@@ -26,7 +26,7 @@ from .morris import MorrisIndices, morris_indices
 from .oneway import Variation
 from .sobol import SobolIndices, correlated_groups, group_label, sobol_indices
 
-__all__ = ["SobolResult", "MorrisResult", "model_evaluator", "horizon_censor", "censored_note", "spec_factors", "all_input_factors",
+__all__ = ["SobolResult", "MorrisResult", "model_evaluator", "horizon_censor", "censored_note", "all_input_factors",
            "run_sobol", "run_morris", "item_outputs", "sobol_rows", "DEFAULT_CHANGE", "YEAR_SHIFT"]
 
 DEFAULT_CHANGE = 0.2   # +-20 % around base for Morris over every input
@@ -78,11 +78,6 @@ def model_evaluator(drivers: Drivers, variations: Sequence[Variation], outputs: 
         return out
 
     return fn, stats
-
-
-def spec_factors(spec, variations: Sequence[Variation]) -> list[tuple[Variation, object]]:
-    """The spec's inputs that have a distribution, with it (as the Monte Carlo samples them)."""
-    return spec.sampled(variations)
 
 
 def _clip(field_, lo: float, hi: float) -> tuple[float, float]:
