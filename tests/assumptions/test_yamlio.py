@@ -441,3 +441,113 @@ def test_parse_yaml_returns_or_raises_assumption_error_only(text):
         assert err.problems and all(isinstance(p, Problem) for p in err.problems)
     else:
         assert isinstance(located.data, dict) and plain_types_only(located.data)
+
+
+# --- libyaml's parser (the fast path) against ruamel's -------------------------------------------
+
+from finmodel.assumptions import yamlio  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _both_ways(text: str) -> list:
+    """Data, key and value locations and problems of ``text`` composed by libyaml's parser and by
+    ruamel's (or the exception each raised)."""
+    out = []
+    for compose in (yamlio._compose_fast, yamlio._compose):
+        walk = yamlio._Walk(F)
+        try:
+            data = walk.document(*compose(text))
+        except Exception as exc:  # noqa: BLE001 - compared: both must fail
+            out.append(("raised", None))
+            continue
+        out.append((data, walk.locations, walk.value_locations, [str(p) for p in walk.problems]))
+    return out
+
+
+@pytest.mark.skipif(yamlio.CParser is None, reason="ruamel.yaml.clib is not installed")
+@pytest.mark.parametrize("path", sorted((REPO / "assumptions").rglob("*.yaml")), ids=lambda p: p.name)
+def test_libyaml_and_ruamel_read_every_shipped_file_alike(path: Path):
+    text = path.read_text(encoding="utf-8")
+    fast, slow = _both_ways(text)
+    assert fast == slow
+    assert len(slow[1]) > 10  # the file was read, not two empty results
+
+
+_WORD = st.sampled_from(["a", "b", "capex", "x1", "grün", "Δ", "中", "2025", "1.5e3", "-4", "yes",
+                         "null", "~", ".inf", "0x1F", "a b", "true", "1_000"])
+
+
+def _scalar(draw) -> str:
+    word = draw(_WORD)
+    style = draw(st.sampled_from(["plain", "single", "double", "tag"]))
+    if style == "single":
+        return "'" + word.replace("'", "''") + "'"
+    if style == "double":
+        return '"' + word + draw(st.sampled_from(["", "\\n", "\\u00e9", "\\\""])) + '"'
+    if style == "tag":
+        return "!!str " + word
+    return word
+
+
+@st.composite
+def _documents(draw, depth: int = 0):
+    """A YAML text: block mappings and lists nested up to 3 deep, flow collections, quoted,
+    tagged and plain scalars (some resolving to numbers and booleans), unicode, comments,
+    empty values, now and then a duplicate key, an anchor or an alias."""
+    lines = []
+
+    def block(indent: int, level: int, as_list: bool) -> None:
+        keys = draw(st.lists(_WORD, min_size=1, max_size=4))
+        for key in keys:
+            lead = " " * indent + ("- " if as_list else "")
+            head = lead if as_list else lead + key + ":"
+            kind = draw(st.sampled_from(["scalar", "flow", "map", "list", "empty", "anchor", "alias"]
+                                        if level < 3 else ["scalar", "flow", "empty"]))
+            comment = draw(st.sampled_from(["", "  # note"]))
+            if kind == "scalar":
+                lines.append(f"{head} {_scalar(draw)}{comment}".replace(":  ", ": ") if not as_list
+                             else f"{head}{_scalar(draw)}{comment}")
+            elif kind == "flow":
+                items = ", ".join(_scalar(draw) for _ in range(draw(st.integers(0, 3))))
+                lines.append(f"{head} [{items}]" if not as_list else f"{head}[{items}]")
+            elif kind == "empty" and not as_list:
+                lines.append(head + comment)
+            elif kind == "anchor":
+                lines.append(f"{head} &a{level} {_scalar(draw)}" if not as_list
+                             else f"{head}&a{level} {_scalar(draw)}")
+            elif kind == "alias":
+                lines.append(f"{head} *a{level}" if not as_list else f"{head}*a{level}")
+            else:
+                if as_list:
+                    lines.append(f"{head}{draw(_WORD)}: {_scalar(draw)}")
+                    block(indent + 2, level + 1, False)
+                else:
+                    lines.append(head)
+                    block(indent + 2, level + 1, kind == "list")
+
+    block(0, 0, False)
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.skipif(yamlio.CParser is None, reason="ruamel.yaml.clib is not installed")
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents())
+def test_libyaml_and_ruamel_compose_any_document_alike(text: str):
+    fast, slow = _both_ways(text)
+    assert fast == slow, text
+
+
+def test_parse_yaml_keeps_the_fast_path_only_when_it_finds_nothing_wrong(monkeypatch):
+    calls = []
+    real = yamlio._compose_fast
+    monkeypatch.setattr(yamlio, "_compose_fast", lambda text: calls.append(text) or real(text))
+    fast = parse_yaml(VALID, F)
+    walk = yamlio._Walk(F)
+    slow_data = walk.document(*yamlio._compose(VALID))
+    assert repr(fast.data) == repr(slow_data)  # repr: the file holds a NaN
+    assert (fast.locations, fast.value_locations) == (walk.locations, walk.value_locations)
+    duplicate = "a: 1\na: 2\n"
+    assert_at(error_of(duplicate), (2, 1), "duplicate key 'a'")  # found fast, said by ruamel
+    assert_at(error_of("a:\t1\n"), (1, 3), "tabs")  # a tab: ruamel's parser alone reads it
+    assert calls == ([VALID, duplicate] if yamlio.CParser is not None else [])
