@@ -116,7 +116,7 @@ def _run_chunk(drivers: Drivers, overrides, scales, outputs, keep_rows, values, 
     # second thread only waits on a busy core; 1,000 rows measured 40 against 74 ms under
     # load); nested in evaluate's own limit on threads it sets what is already set
     with np.errstate(all="ignore"), _blas().limit(limits=1, user_api="blas"):
-        result = run(batch, outputs=[_split(o)[0] for o in outputs] + list(keep_rows))
+        result = run(batch, outputs=[_split(o)[0] for o in outputs] + list(keep_rows), release=True)
     for o in outputs:  # rows whose inputs left their bounds are not results: NaN
         values[o][sl] = np.where(batch.invalid & mask_invalid, np.nan, output_values(result, o))
     for k in keep_rows:  # stored year-major: per-year percentiles then need no copy
