@@ -67,8 +67,9 @@ MAX_DEPTH = 50
 _CORE = "tag:yaml.org,2002:"
 
 #: Texts read only by ruamel's own parser: a tab (YAML 1.2 and libyaml's 1.1 differ on where
-#: one may stand) or a directive (``%YAML``/``%TAG``, whose versions they treat differently).
-_SLOW_ONLY = re.compile(r"\t|^%", re.MULTILINE)
+#: one may stand), a line break the two versions count differently (CR, NEL, LS, PS), a byte-order
+#: mark inside the text, or a directive (``%YAML``/``%TAG``, whose versions they treat differently).
+_SLOW_ONLY = re.compile("[\t\r\x85\u2028\u2029\ufeff]|^%", re.MULTILINE)
 
 # ---------------------------------------------------------------------------------------------
 # Located data
