@@ -6,6 +6,8 @@ are sampled, then evaluated block by block (:data:`~finmodel.sensitivity.monteca
 the fan-chart rows kept in the first block, as ``montecarlo`` does) with:
 
 * ``threads``: ``evaluate(..., workers=W, chunk=C)`` (what ``montecarlo`` uses);
+* ``threads-unheld``: the same, but each thread's previous chunk result is freed before its
+  next chunk runs (``evaluate`` holds it, to spare page faults);
 * ``fork`` / ``forkserver``: a ``ProcessPoolExecutor`` of W workers (one BLAS thread each),
   created once; each task is one chunk's input columns (pickled, ~C x 20 x 8 bytes), the
   worker runs ``evaluate`` on it in one thread and returns its outputs (pickled back).
@@ -63,7 +65,16 @@ def child(draws: int, mechanism: str, workers: int, chunk: int) -> dict:
     corr = sens.correlation_matrix(names) if sens.correlations else None
     sampler = Sampler([d for _, d in chosen], draws, 1, False, corr, sens.montecarlo_method, names=names)
     pool = None
-    if mechanism != "threads":
+    if mechanism == "threads-unheld":  # each thread's previous chunk freed before its next
+        import finmodel.sensitivity.evaluate as ev_mod
+
+        class _Drop(dict):
+            def __setitem__(self, key, value):
+                pass
+
+        original = ev_mod._run_chunk
+        ev_mod._run_chunk = lambda *a: original(*a[:8], _Drop(), *a[9:])
+    elif mechanism != "threads":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         pool = ProcessPoolExecutor(workers, mp_context=mp.get_context(mechanism), initializer=_init,
@@ -124,25 +135,24 @@ def main() -> None:
     print(f"engine pass of the shipped Monte Carlo, {args.workers} workers; evaluations/s and peak GB "
           f"(min/median/max over {args.runs} runs)")
     for n in args.draws:
-        ref = None
-        for chunk in args.chunks:
-            for mech in args.mechanisms:
-                res = []
-                for _ in range(args.runs):
-                    out = subprocess.run([sys.executable, __file__, "--child", str(n), mech, str(args.workers),
-                                          str(chunk)], env=env, capture_output=True, text=True)
-                    line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
-                    if not line:
-                        raise SystemExit(out.stderr[-2000:])
-                    res.append(json.loads(line[0][7:]))
-                ref = ref or res[0]
-                same = all(r["first"] == ref["first"] and r["sums"] == ref["sums"] for r in res)
-                rate = sorted(n / r["engine"] for r in res)
-                peak = sorted(r["peak_gb"] for r in res)
-                print(f"{n:>9,} chunk {chunk:>6,} {mech:<10} {rate[-1]:>9,.0f} / {statistics.median(rate):>9,.0f} / "
-                      f"{rate[0]:>9,.0f} eval/s (best/median/worst)  peak {peak[0]:.2f}/{statistics.median(peak):.2f}/"
-                      f"{peak[-1]:.2f} GB  same results: {same}", flush=True)
-
+        configs = [(c, m) for c in args.chunks for m in args.mechanisms]
+        res: dict = {k: [] for k in configs}
+        for _ in range(args.runs):  # configurations interleaved run by run: load hits them alike
+            for chunk, mech in configs:
+                out = subprocess.run([sys.executable, __file__, "--child", str(n), mech, str(args.workers),
+                                      str(chunk)], env=env, capture_output=True, text=True)
+                line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
+                if not line:
+                    raise SystemExit(out.stderr[-2000:])
+                res[chunk, mech].append(json.loads(line[0][7:]))
+        ref = res[configs[0]][0]
+        for (chunk, mech), rs in res.items():
+            same = all(r["first"] == ref["first"] and r["sums"] == ref["sums"] for r in rs)
+            rate = sorted(n / r["engine"] for r in rs)
+            peak = sorted(r["peak_gb"] for r in rs)
+            print(f"{n:>9,} chunk {chunk:>6,} {mech:<14} {rate[-1]:>9,.0f} / {statistics.median(rate):>9,.0f} / "
+                  f"{rate[0]:>9,.0f} eval/s (best/median/worst)  peak {peak[0]:.2f}/{statistics.median(peak):.2f}/"
+                  f"{peak[-1]:.2f} GB  same results: {same}", flush=True)
 
 if __name__ == "__main__":
     main()
