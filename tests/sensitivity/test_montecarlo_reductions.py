@@ -1,0 +1,36 @@
+"""The Monte Carlo's reductions that replace numpy calls: equal to numpy bit for bit."""
+import numpy as np
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from finmodel.sensitivity.montecarlo import _intervals, _partitioned_percentiles, _previous_index
+
+
+def _partitioned(x, qs):
+    prev = _previous_index(x.size, qs)
+    return np.partition(x, sorted(set(prev.tolist()) | set(np.minimum(prev + 1, x.size - 1).tolist())))
+
+
+@settings(max_examples=200, deadline=None)
+@given(n=st.integers(1, 3000), scale=st.floats(1e-3, 1e6), rounded=st.booleans(),
+       qs=st.lists(st.floats(0, 100), min_size=1, max_size=6), seed=st.integers(0, 2**32 - 1))
+def test_partitioned_percentiles_equal_numpy_bit_for_bit(n, scale, rounded, qs, seed):
+    x = np.random.default_rng(seed).normal(size=n) * scale
+    if rounded:  # ties: equal neighbours
+        x = np.round(x)
+    assert np.array_equal(_partitioned_percentiles(_partitioned(x, qs), qs), np.percentile(x, qs))
+
+
+def test_partitioned_percentiles_at_the_ends_and_one_value():
+    x = np.array([3.0, 1.0, 2.0])
+    for qs in ([0, 100], [0.0, 50.0], [100.0], [5, 50, 95]):
+        assert np.array_equal(_partitioned_percentiles(_partitioned(x, qs), qs), np.percentile(x, qs))
+    one = np.array([7.0])
+    assert np.array_equal(_partitioned_percentiles(one, [5, 95]), [7.0, 7.0])
+
+
+def test_intervals_estimates_are_numpys_percentiles():
+    # a hand case: 11 sorted values 0..10, P25 at index 2.5 -> 2.5; P50 -> 5
+    x = np.random.default_rng(3).permutation(np.arange(11.0))
+    (mean, _, _), (p25, _, _), (p50, _, _) = _intervals(x, [None, 25, 50])
+    assert (mean, p25, p50) == (5.0, 2.5, 5.0)
