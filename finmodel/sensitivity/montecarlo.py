@@ -57,10 +57,11 @@ from ..arguments import COMPARE, Event, Precision
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem, UsageError
 from .correlation import spearman_matrix
-from .evaluate import evaluate, output_label
+from .evaluate import MAX_WORKERS, evaluate, output_label
 from .oneway import Variation
 from .sampling import Sampler
 from .spec import Probability, SensitivitySpec
+from .threads import for_each
 from .stats import mean_with_se, probability_of_counts, quantile_interval_ranks
 
 __all__ = ["MonteCarloResult", "montecarlo", "draw_table", "event_probability", "year_distribution", "histogram",
@@ -529,7 +530,11 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     base_ev = evaluate(drivers, {}, list(outputs), {chosen[0][0].path: np.ones(1)})
     base = {o: float(base_ev.values[o][0]) for o in outputs}
     points = [p for p in grid if p <= n_done]
-    conv = {o: _convergence(values_out[o], at_point, points) for o in outputs}
+    # the outputs' series on threads (np.partition releases the GIL), kept in output order
+    series: dict = {}
+    for_each(lambda o: series.__setitem__(o, _convergence(values_out[o], at_point, points)), outputs,
+             workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS))
+    conv = {o: series[o] for o in outputs}
     kept_table = None
     if keep_draws:
         kept_table = draw_table([v for v, _ in chosen], np.concatenate([t[0] for t in table_parts]),
