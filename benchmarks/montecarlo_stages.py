@@ -73,7 +73,7 @@ for f in ("_iman_conover", "_gaussian_copula"):
         wrap(sp, f, "correlation")
 wrap(mc, "evaluate", "engine")
 wrap(mc, "_bands", "bands")
-for f in ("_sorted_percentiles", "histogram", "_convergence", "_correlations", "_intervals"):
+for f in ("histogram", "_convergence", "_correlations", "_intervals"):
     if hasattr(mc, f):
         wrap(mc, f, "statistics")
 wrap(mc, "montecarlo", "montecarlo")

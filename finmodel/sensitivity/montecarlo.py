@@ -315,34 +315,36 @@ class _Counts:
             self.count += int(np.count_nonzero(COMPARE[self.p.event.op](x, self.p.event.threshold)))
 
 
-def _intervals(x: np.ndarray, qs: Sequence[float | None]) -> list[tuple[float, float, float]]:
+def _intervals(x: np.ndarray, qs: Sequence[float | None], in_place: bool = False
+               ) -> list[tuple[float, float, float]]:
     """(estimate, lo, hi) of each percentile ``q`` [%] (None: the mean) of the draws ``x``
     with its 95 % interval: order statistics as :func:`~.stats.percentiles` (one partition
-    for all), mean +- Z95 se. Infinite bounds where ``x`` is too short for them."""
+    for all), mean +- Z95 se. Infinite bounds where ``x`` is too short for them. ``in_place``: partition
+    ``x`` itself (our own copy: no second copy of the draws) instead of a copy."""
     n = x.size
     if n == 0:
         return [(np.nan, -np.inf, np.inf) for _ in qs]
     pq = [q for q in qs if q is not None]
     found: dict = {}
+    if None in qs:  # before a partition in place reorders x (the sum's rounding follows the order)
+        m = float(x.mean())
+        se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else np.inf
+        found[None] = (m, m - Z95 * se, m + Z95 * se)
     if pq:
         lo_r, hi_r = quantile_interval_ranks(n, np.array(pq) / 100.0, 0.95)
         prev = _previous_index(n, pq)
         kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
         for a, b in zip(lo_r, hi_r):
             kth |= {int(r) - 1 for r in (a, b) if 1 <= r <= n}
-        part = np.partition(x, sorted(kth))
+        if in_place:
+            x.partition(sorted(kth))
+            part = x
+        else:
+            part = np.partition(x, sorted(kth))
         est = _partitioned_percentiles(part, pq)
         for q, e, a, b in zip(pq, est, lo_r, hi_r):
             found[q] = (float(e), float(part[a - 1]) if a >= 1 else -np.inf, float(part[b - 1]) if b <= n else np.inf)
-    out = []
-    for q in qs:
-        if q is None:
-            m = float(x.mean())
-            se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else np.inf
-            out.append((m, m - Z95 * se, m + Z95 * se))
-        else:
-            out.append(found[q])
-    return out
+    return [found[q] for q in qs]
 
 
 def _previous_index(n: int, qs: Sequence[float]) -> np.ndarray:
@@ -370,19 +372,6 @@ def _partitioned_percentiles(part: np.ndarray, qs: Sequence[float]) -> np.ndarra
     out = a + diff * gamma
     np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
     return out
-
-
-def _sorted_percentiles(s: np.ndarray, qs: Sequence[float]) -> list[tuple[float, float, float]]:
-    """(estimate, lo, hi) of each percentile of the SORTED draws ``s``, as
-    :func:`~.stats.percentiles` gives them (numpy's linear percentile, order-statistic 95 %
-    interval), without its two copies of the draws: the bounds are read from ``s``, then
-    ``np.percentile`` partitions ``s`` itself (``overwrite_input``), which leaves it unsorted."""
-    n = s.size
-    lo_r, hi_r = quantile_interval_ranks(n, np.asarray(qs, dtype=float) / 100.0, 0.95)
-    bounds = [(float(s[a - 1]) if a >= 1 else -np.inf, float(s[b - 1]) if b <= n else np.inf)
-              for a, b in zip(lo_r, hi_r)]
-    est = np.percentile(s, qs, overwrite_input=True)
-    return [(float(e), lo, hi) for e, (lo, hi) in zip(est, bounds)]
 
 
 def _goal_row(goal: Precision, x: np.ndarray) -> dict:
@@ -502,8 +491,8 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
         if finite.size:
             mse = mean_with_se(finite)
             row |= {"mean": float(mse.mean), "se": float(mse.se)}
-            finite.sort()  # in place (our own copy): the percentiles then copy nothing more
-            for q, (est, lo, hi) in zip(QUANTILES, _sorted_percentiles(finite, QUANTILES)):
+            # partitioned in place (our own copy) at the ranks needed: as exact as a sort
+            for q, (est, lo, hi) in zip(QUANTILES, _intervals(finite, QUANTILES, in_place=True)):
                 row |= {f"p{q:g}": est, f"p{q:g}_lo": lo, f"p{q:g}_hi": hi}
         else:
             for q in QUANTILES:

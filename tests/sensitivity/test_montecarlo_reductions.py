@@ -34,3 +34,15 @@ def test_intervals_estimates_are_numpys_percentiles():
     x = np.random.default_rng(3).permutation(np.arange(11.0))
     (mean, _, _), (p25, _, _), (p50, _, _) = _intervals(x, [None, 25, 50])
     assert (mean, p25, p50) == (5.0, 2.5, 5.0)
+
+
+@settings(max_examples=100, deadline=None)
+@given(n=st.integers(1, 2000), seed=st.integers(0, 2**32 - 1))
+def test_intervals_in_place_equal_the_copy_and_numpy(n, seed):
+    x = np.random.default_rng(seed).lognormal(size=n)
+    qs = [None, 5, 10, 25, 50, 75, 90, 95]
+    own = x.copy()
+    got = _intervals(own, qs, in_place=True)
+    assert got == _intervals(x, qs)
+    assert [e for e, _, _ in got[1:]] == np.percentile(x, qs[1:]).tolist()
+    assert got[0][0] == float(x.mean())  # the mean of the draws in their order, before the partition
