@@ -7,7 +7,8 @@ CLI and every module the Monte Carlo command uses), then runs ``finmodel monteca
 * ``assumptions``: the scenario's YAML read and validated (``api._Request.of``);
 * ``spec``: the sensitivity spec read (``spec.load_spec``);
 * ``sampling``: ``Sampler.take`` less the correlation below;
-* ``correlation``: Iman-Conover / Gaussian copula;
+* ``correlation``: Iman-Conover / Gaussian copula, their marginals included (``sampling`` is then
+  the uniforms and, without correlations, the marginals);
 * ``engine``: ``evaluate`` (the engine on every draw, chunked and threaded);
 * ``bands``: per-year fan-chart bands;
 * ``statistics``: headline percentiles, histograms, stable-at-N series, achieved correlations;
@@ -37,7 +38,7 @@ STAGES = ("imports", "assumptions", "spec", "sampling", "correlation", "engine",
           "statistics", "workbook", "record", "other", "total")
 
 CHILD = r'''
-import json, sys, time
+import json, sys, threading, time
 t0 = time.perf_counter()
 import finmodel.cli, finmodel.api, finmodel.runs
 import finmodel.sensitivity.montecarlo as mc, finmodel.sensitivity.sampling as sp
@@ -49,28 +50,34 @@ except ImportError:
     pass
 t_imports = time.perf_counter() - t0
 spent = {}
-depth = {}
+active = {}  # stage -> [calls running, when the first began]: a stage's time is the wall time
+lock = threading.Lock()  # during which any of its calls runs (calls on threads overlap)
 
 def wrap(owner, name, stage):
-    fn = getattr(owner, name)
+    fn = owner[name] if isinstance(owner, dict) else getattr(owner, name)
     def timed(*a, **k):
-        if depth.get(stage):
-            return fn(*a, **k)
-        depth[stage] = 1
-        s = time.perf_counter()
+        with lock:
+            run = active.setdefault(stage, [0, 0.0])
+            if run[0] == 0:
+                run[1] = time.perf_counter()
+            run[0] += 1
         try:
             return fn(*a, **k)
         finally:
-            spent[stage] = spent.get(stage, 0.0) + time.perf_counter() - s
-            depth[stage] = 0
-    setattr(owner, name, timed)
+            with lock:
+                run[0] -= 1
+                if run[0] == 0:
+                    spent[stage] = spent.get(stage, 0.0) + time.perf_counter() - run[1]
+    if isinstance(owner, dict):
+        owner[name] = timed
+    else:
+        setattr(owner, name, timed)
 
 wrap(finmodel.api._Request, "of", "assumptions")
 wrap(spec_mod, "load_spec", "spec")
 wrap(sp.Sampler, "take", "sampling+correlation")
-for f in ("_iman_conover", "_gaussian_copula"):
-    if hasattr(sp, f):
-        wrap(sp, f, "correlation")
+for key in list(getattr(sp, "CORRELATORS", {})):  # the methods are called through this registry
+    wrap(sp.CORRELATORS, key, "correlation")
 wrap(mc, "evaluate", "engine")
 wrap(mc, "_bands", "bands")
 for f in ("histogram", "_convergence", "_correlations", "_intervals"):
