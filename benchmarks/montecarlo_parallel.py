@@ -13,7 +13,8 @@ the fan-chart rows kept in the first block, as ``montecarlo`` does) with:
   worker runs ``evaluate`` on it in one thread and returns its outputs (pickled back).
 
 Peak memory is the parent's ``ru_maxrss`` plus the largest child's (RUSAGE_CHILDREN gives
-the largest terminated child's): both are resident at once. Results are checked equal to
+the largest terminated child's): both are resident at once. With forkserver the workers are
+the server's children, not ours: their memory is NOT counted (the figure is a lower bound). Results are checked equal to
 the one-thread pass (bit for bit) at the smallest draw count.
 
     python benchmarks/montecarlo_parallel.py                         # 100k, 2 workers
