@@ -355,22 +355,23 @@ def _previous_index(n: int, qs: Sequence[float]) -> np.ndarray:
 
 
 def _partitioned_percentiles(part: np.ndarray, qs: Sequence[float]) -> np.ndarray:
-    """``np.percentile(part, qs)`` (linear method) bit for bit, read from ``part`` partitioned
-    at each percentile's index below and above (:func:`_previous_index` and the next one):
+    """``np.percentile(part, qs, axis=-1)`` (linear method) bit for bit, read from ``part``
+    partitioned along its last axis at each percentile's index below and above (:func:`_previous_index` and the next one):
     numpy's own index and interpolation (``_lerp``) arithmetic, without its copy and second
     partition of the draws (half a Monte Carlo's stable-at-N time). Percentiles at or beyond
     the ends go through ``np.percentile`` itself."""
-    n = part.size
+    n = part.shape[-1]
     quantiles = np.true_divide(np.asarray(qs, dtype=float), 100)
     virtual = (n - 1) * quantiles
     if n < 2 or not np.all((virtual >= 0) & (virtual < n - 1)):
-        return np.percentile(part, qs)
+        return np.percentile(part, qs, axis=-1)
     prev = np.floor(virtual).astype(np.intp)
     gamma = virtual - prev
-    a, b = part[prev], part[prev + 1]
+    a, b = np.moveaxis(part[..., prev], -1, 0), np.moveaxis(part[..., prev + 1], -1, 0)  # (q, ...)
+    gamma = gamma.reshape((-1,) + (1,) * (a.ndim - 1))
     diff = b - a
     out = a + diff * gamma
-    np.subtract(b, diff * (1 - gamma), out=out, where=gamma >= 0.5)
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
     return out
 
 
@@ -553,11 +554,16 @@ def _bands(rows: dict[str, np.ndarray], years: np.ndarray) -> tuple[dict, dict]:
     bands, intervals = {}, {}
     cols = [int(y) for y in years]
     for key, label in BAND_ITEMS.items():
-        s = np.sort(rows[key], axis=1)
-        n = s.shape[1]
-        q = np.percentile(s, BAND_QUANTILES, axis=1) if n else np.full((len(BAND_QUANTILES), len(cols)), np.nan)
-        bands[key] = (label, pd.DataFrame(q, index=list(BAND_QUANTILES), columns=cols))
+        n = rows[key].shape[1]
         lo_r, hi_r = quantile_interval_ranks(max(n, 1), np.array(BAND_QUANTILES) / 100.0, 0.95)
+        s = rows[key]
+        if n:  # partitioned at the ranks read below (each year's row): as exact as a sort
+            prev = _previous_index(n, BAND_QUANTILES)
+            kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
+            kth |= {int(r) - 1 for r in np.concatenate([lo_r, hi_r]) if 1 <= r <= n}
+            s = np.partition(s, sorted(kth), axis=1)
+        q = _partitioned_percentiles(s, BAND_QUANTILES) if n else np.full((len(BAND_QUANTILES), len(cols)), np.nan)
+        bands[key] = (label, pd.DataFrame(q, index=list(BAND_QUANTILES), columns=cols))
         lo = np.array([s[:, r - 1] if 1 <= r <= n else np.full(len(cols), -np.inf) for r in lo_r])
         hi = np.array([s[:, r - 1] if 1 <= r <= n else np.full(len(cols), np.inf) for r in hi_r])
         intervals[key] = (pd.DataFrame(lo, index=list(BAND_QUANTILES), columns=cols),

@@ -46,3 +46,26 @@ def test_intervals_in_place_equal_the_copy_and_numpy(n, seed):
     assert got == _intervals(x, qs)
     assert [e for e, _, _ in got[1:]] == np.percentile(x, qs[1:]).tolist()
     assert got[0][0] == float(x.mean())  # the mean of the draws in their order, before the partition
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(0, 1500), seed=st.integers(0, 2**32 - 1), rounded=st.booleans())
+def test_bands_equal_numpy_over_sorted_rows(n, seed, rounded):
+    from finmodel.sensitivity.montecarlo import BAND_ITEMS, BAND_QUANTILES, _bands
+    from finmodel.sensitivity.stats import quantile_interval_ranks
+    rng = np.random.default_rng(seed)
+    rows = {k: rng.normal(size=(4, n)) for k in BAND_ITEMS}
+    if rounded:
+        rows = {k: np.round(v) for k, v in rows.items()}
+    bands, intervals = _bands({k: v.copy() for k, v in rows.items()}, np.arange(2030, 2034))
+    lo_r, hi_r = quantile_interval_ranks(max(n, 1), np.array(BAND_QUANTILES) / 100.0, 0.95)
+    for k, v in rows.items():
+        s = np.sort(v, axis=1)
+        if n:
+            assert np.array_equal(bands[k][1].to_numpy(), np.percentile(s, BAND_QUANTILES, axis=1))
+            lo = [s[:, r - 1] if r >= 1 else np.full(4, -np.inf) for r in lo_r]
+            hi = [s[:, r - 1] if r <= n else np.full(4, np.inf) for r in hi_r]
+            assert np.array_equal(intervals[k][0].to_numpy(), np.array(lo))
+            assert np.array_equal(intervals[k][1].to_numpy(), np.array(hi))
+        else:
+            assert np.isnan(bands[k][1].to_numpy()).all()
