@@ -16,7 +16,8 @@ CLI and every module the Monte Carlo command uses), then runs ``finmodel monteca
 * ``workbook``: the XlsxWriter workbook; ``record``: the run record (git, versions);
 * ``other``: the rest of the process (CSV/text output, interpreter exit not included).
 
-Prints min / median / max of each stage over the runs, and the best total.
+Prints min / median / max of each stage over the runs, of the total, and of the peak
+resident memory (``ru_maxrss``; the engine runs on threads, so it is the whole run's).
 
     python benchmarks/montecarlo_stages.py                   # 100k and 1M, 3 runs each
     python benchmarks/montecarlo_stages.py 1000000 --runs 5 --tree /work/wt-base
@@ -35,7 +36,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("imports", "assumptions", "spec", "sampling", "correlation", "engine", "reductions", "bands",
-          "statistics", "workbook", "record", "other", "total")
+          "statistics", "workbook", "record", "other", "total", "peak GB")
 
 CHILD = r'''
 import json, sys, threading, time
@@ -100,6 +101,8 @@ inner = sum(spent.get(k, 0.0) for k in ("sampling", "correlation", "engine", "ba
 spent["reductions"] = spent.pop("montecarlo") - inner
 spent["other"] = run - sum(v for k, v in spent.items() if k != "imports")
 spent["total"] = time.perf_counter() - t0
+import resource
+spent["peak GB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
 print("STAGES " + json.dumps(spent))
 '''
 
@@ -135,7 +138,7 @@ def main() -> None:
                     runs[t].append(one_run(t, n, folder, extra))
             for t in trees:
                 print(f"\n{n:,} draws, {args.runs} runs, tree {t}")
-                print(f"{'stage':<12} {'min s':>8} {'median':>8} {'max':>8}")
+                print(f"{'stage [s]':<12} {'min':>8} {'median':>8} {'max':>8}")
                 for st in STAGES:
                     xs = [r.get(st, 0.0) for r in runs[t]]
                     print(f"{st:<12} {min(xs):8.2f} {statistics.median(xs):8.2f} {max(xs):8.2f}")
