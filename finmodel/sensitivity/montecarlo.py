@@ -356,10 +356,10 @@ def _previous_index(n: int, qs: Sequence[float]) -> np.ndarray:
 
 def _partitioned_percentiles(part: np.ndarray, qs: Sequence[float]) -> np.ndarray:
     """``np.percentile(part, qs, axis=-1)`` (linear method) bit for bit, read from ``part``
-    partitioned along its last axis at each percentile's index below and above (:func:`_previous_index` and the next one):
-    numpy's own index and interpolation (``_lerp``) arithmetic, without its copy and second
-    partition of the draws (half a Monte Carlo's stable-at-N time). Percentiles at or beyond
-    the ends go through ``np.percentile`` itself."""
+    partitioned along its last axis at each percentile's index below and above
+    (:func:`_previous_index` and the next one): numpy's own index and interpolation
+    (``_lerp``) arithmetic, without its copy and second partition of the draws. Percentiles
+    at or beyond the ends go through ``np.percentile`` itself."""
     n = part.shape[-1]
     quantiles = np.true_divide(np.asarray(qs, dtype=float), 100)
     virtual = (n - 1) * quantiles
@@ -562,7 +562,8 @@ def _bands(rows: dict[str, np.ndarray], years: np.ndarray) -> tuple[dict, dict]:
             kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
             kth |= {int(r) - 1 for r in np.concatenate([lo_r, hi_r]) if 1 <= r <= n}
             s = np.partition(s, sorted(kth), axis=1)
-        q = _partitioned_percentiles(s, BAND_QUANTILES) if n else np.full((len(BAND_QUANTILES), len(cols)), np.nan)
+        q = (_partitioned_percentiles(s, BAND_QUANTILES) if n
+             else np.full((len(BAND_QUANTILES), len(cols)), np.nan))
         bands[key] = (label, pd.DataFrame(q, index=list(BAND_QUANTILES), columns=cols))
         lo = np.array([s[:, r - 1] if 1 <= r <= n else np.full(len(cols), -np.inf) for r in lo_r])
         hi = np.array([s[:, r - 1] if 1 <= r <= n else np.full(len(cols), np.inf) for r in hi_r])
