@@ -254,6 +254,16 @@ class Normal(_Distribution):
             return stats.norm(self.mean_value, self.sd)
         return stats.truncnorm(*self._standard_bounds(), loc=self.mean_value, scale=self.sd)
 
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """``frozen().ppf(u)``; untruncated bit for bit by scipy's formula (``ndtri(u) * sd +
+        mean``) without its argument checks; truncated through ``scipy.stats.truncnorm``."""
+        if self.low is not None or self.high is not None:
+            return super().ppf(u)
+        x = special.ndtri(np.asarray(u, dtype=float))
+        x *= self.sd
+        x += self.mean_value
+        return x
+
     def support(self) -> tuple[float, float]:
         return (-math.inf if self.low is None else self.low,
                 math.inf if self.high is None else self.high)
@@ -314,6 +324,17 @@ class LogNormal(_Distribution):
         mu, s = self.log_params()
         return stats.lognorm(s=s, scale=math.exp(mu))
 
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """``frozen().ppf(u)`` bit for bit (scipy's ``exp(s * ndtri(u)) * scale + 0``)
+        without its argument checks."""
+        mu, s = self.log_params()
+        x = special.ndtri(np.asarray(u, dtype=float))
+        x *= s
+        np.exp(x, out=x)
+        x *= math.exp(mu)
+        x += 0.0
+        return np.clip(x, 0.0, math.inf, out=x)
+
     def support(self) -> tuple[float, float]:
         return 0.0, math.inf
 
@@ -352,6 +373,12 @@ class Uniform(_Bounded):
     def frozen(self) -> rv_frozen:
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """``frozen().ppf(u)`` bit for bit (scipy's ``u * scale + loc``) without its argument
+        checks, kept within ``[low, high]``."""
+        u = np.asarray(u, dtype=float)
+        return np.clip(u * (self.high - self.low) + self.low, self.low, self.high)
+
 
 class Triangular(_Bounded):
     """Triangular distribution with minimum ``low``, mode ``mode``, maximum ``high``.
@@ -375,6 +402,17 @@ class Triangular(_Bounded):
     def frozen(self) -> rv_frozen:
         width = self.high - self.low
         return stats.triang(c=(self.mode - self.low) / width, loc=self.low, scale=width)
+
+    def ppf(self, u: np.ndarray) -> np.ndarray:
+        """``frozen().ppf(u)`` bit for bit (scipy's ``triang._ppf`` formula, then
+        ``* scale + loc``) without its argument checks: 2-3x faster; within ``[low, high]``."""
+        u = np.asarray(u, dtype=float)
+        width = self.high - self.low
+        c = (self.mode - self.low) / width
+        x = np.where(u < c, np.sqrt(c * u), 1 - np.sqrt((1 - c) * (1 - u)))
+        x *= width
+        x += self.low
+        return np.clip(x, self.low, self.high, out=x)
 
 
 # Nodes of the tabulated Beta inverse CDF: uniform in logit(u) over the whole double range.

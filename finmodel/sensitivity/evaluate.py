@@ -137,10 +137,12 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
     :data:`PARALLEL_MIN_ROWS` rows; else 1). The engine is numpy on a chunk's rows, which
     releases the GIL, so threads need no worker processes, pickling or shared memory; BLAS
     is held to one thread meanwhile so they do not oversubscribe the cores. Measured on the
-    shipped Monte Carlo (``benchmarks/evaluate_pool.py``, 2 cores, 2 workers), threads
-    against worker processes writing into shared memory, forked / spawned: 0.2 s against
-    0.4 / 2.7 s at 20,000 draws, 1.4-1.6 s against 2.2 / 4.6 s at 200,000, 6.8-8.5 s
-    against 7.3-7.7 / 11.6 s at 1,000,000 (run-to-run spread of this shared machine). The
+    shipped Monte Carlo (``benchmarks/montecarlo_parallel.py``, 2 cores, 2 workers, loaded
+    machine, median of 3): at 1,000,000 draws threads 29,100 evaluations/s and 0.75 GB against
+    ``ProcessPoolExecutor`` workers (fork) 31,000/s and 0.63 GB, within the run-to-run spread
+    (worst to best 25,000-41,000/s for both); forkserver was slower at 100,000 (starting
+    workers that import the package). Processes would pickle each chunk's inputs and
+    outputs; threads share them, so threads stay. The
     result does not depend on the chunk size or the number of workers. ``mask_invalid=False``
     keeps the values of rows outside bounds (they are still flagged in ``invalid``).
     """

@@ -57,10 +57,11 @@ from ..arguments import COMPARE, Event, Precision
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem, UsageError
 from .correlation import spearman_matrix
-from .evaluate import evaluate, output_label
+from .evaluate import MAX_WORKERS, evaluate, output_label
 from .oneway import Variation
 from .sampling import Sampler
 from .spec import Probability, SensitivitySpec
+from .threads import for_each
 from .stats import mean_with_se, probability_of_counts, quantile_interval_ranks
 
 __all__ = ["MonteCarloResult", "montecarlo", "draw_table", "event_probability", "year_distribution", "histogram",
@@ -314,47 +315,64 @@ class _Counts:
             self.count += int(np.count_nonzero(COMPARE[self.p.event.op](x, self.p.event.threshold)))
 
 
-def _intervals(x: np.ndarray, qs: Sequence[float | None]) -> list[tuple[float, float, float]]:
+def _intervals(x: np.ndarray, qs: Sequence[float | None], in_place: bool = False
+               ) -> list[tuple[float, float, float]]:
     """(estimate, lo, hi) of each percentile ``q`` [%] (None: the mean) of the draws ``x``
     with its 95 % interval: order statistics as :func:`~.stats.percentiles` (one partition
-    for all), mean +- Z95 se. Infinite bounds where ``x`` is too short for them."""
+    for all), mean +- Z95 se. Infinite bounds where ``x`` is too short for them. ``in_place``: partition
+    ``x`` itself (our own copy: no second copy of the draws) instead of a copy."""
     n = x.size
     if n == 0:
         return [(np.nan, -np.inf, np.inf) for _ in qs]
     pq = [q for q in qs if q is not None]
     found: dict = {}
+    if None in qs:  # before a partition in place reorders x (the sum's rounding follows the order)
+        m = float(x.mean())
+        se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else np.inf
+        found[None] = (m, m - Z95 * se, m + Z95 * se)
     if pq:
         lo_r, hi_r = quantile_interval_ranks(n, np.array(pq) / 100.0, 0.95)
-        kth = set()
-        for q, a, b in zip(pq, lo_r, hi_r):
-            h = (n - 1) * q / 100.0
-            kth |= {int(math.floor(h)), int(math.ceil(h))} | {int(r) - 1 for r in (a, b) if 1 <= r <= n}
-        part = np.partition(x, sorted(kth))
-        est = np.percentile(part, pq)
+        prev = _previous_index(n, pq)
+        kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
+        for a, b in zip(lo_r, hi_r):
+            kth |= {int(r) - 1 for r in (a, b) if 1 <= r <= n}
+        if in_place:
+            x.partition(sorted(kth))
+            part = x
+        else:
+            part = np.partition(x, sorted(kth))
+        est = _partitioned_percentiles(part, pq)
         for q, e, a, b in zip(pq, est, lo_r, hi_r):
             found[q] = (float(e), float(part[a - 1]) if a >= 1 else -np.inf, float(part[b - 1]) if b <= n else np.inf)
-    out = []
-    for q in qs:
-        if q is None:
-            m = float(x.mean())
-            se = float(x.std(ddof=1) / math.sqrt(n)) if n > 1 else np.inf
-            out.append((m, m - Z95 * se, m + Z95 * se))
-        else:
-            out.append(found[q])
+    return [found[q] for q in qs]
+
+
+def _previous_index(n: int, qs: Sequence[float]) -> np.ndarray:
+    """The index below each percentile ``qs`` [%] of ``n`` sorted values, as numpy's linear
+    method has it: ``floor((n - 1) * q / 100)``, within 0..n-1."""
+    virtual = (n - 1) * np.true_divide(np.asarray(qs, dtype=float), 100)
+    return np.clip(np.floor(virtual), 0, n - 1).astype(np.intp)
+
+
+def _partitioned_percentiles(part: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """``np.percentile(part, qs, axis=-1)`` (linear method) bit for bit, read from ``part``
+    partitioned along its last axis at each percentile's index below and above
+    (:func:`_previous_index` and the next one): numpy's own index and interpolation
+    (``_lerp``) arithmetic, without its copy and second partition of the draws. Percentiles
+    at or beyond the ends go through ``np.percentile`` itself."""
+    n = part.shape[-1]
+    quantiles = np.true_divide(np.asarray(qs, dtype=float), 100)
+    virtual = (n - 1) * quantiles
+    if n < 2 or not np.all((virtual >= 0) & (virtual < n - 1)):
+        return np.percentile(part, qs, axis=-1)
+    prev = np.floor(virtual).astype(np.intp)
+    gamma = virtual - prev
+    a, b = np.moveaxis(part[..., prev], -1, 0), np.moveaxis(part[..., prev + 1], -1, 0)  # (q, ...)
+    gamma = gamma.reshape((-1,) + (1,) * (a.ndim - 1))
+    diff = b - a
+    out = a + diff * gamma
+    np.subtract(b, diff * (1 - gamma), out=out, where=np.broadcast_to(gamma >= 0.5, out.shape))
     return out
-
-
-def _sorted_percentiles(s: np.ndarray, qs: Sequence[float]) -> list[tuple[float, float, float]]:
-    """(estimate, lo, hi) of each percentile of the SORTED draws ``s``, as
-    :func:`~.stats.percentiles` gives them (numpy's linear percentile, order-statistic 95 %
-    interval), without its two copies of the draws: the bounds are read from ``s``, then
-    ``np.percentile`` partitions ``s`` itself (``overwrite_input``), which leaves it unsorted."""
-    n = s.size
-    lo_r, hi_r = quantile_interval_ranks(n, np.asarray(qs, dtype=float) / 100.0, 0.95)
-    bounds = [(float(s[a - 1]) if a >= 1 else -np.inf, float(s[b - 1]) if b <= n else np.inf)
-              for a, b in zip(lo_r, hi_r)]
-    est = np.percentile(s, qs, overwrite_input=True)
-    return [(float(e), lo, hi) for e, (lo, hi) in zip(est, bounds)]
 
 
 def _goal_row(goal: Precision, x: np.ndarray) -> dict:
@@ -474,8 +492,8 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
         if finite.size:
             mse = mean_with_se(finite)
             row |= {"mean": float(mse.mean), "se": float(mse.se)}
-            finite.sort()  # in place (our own copy): the percentiles then copy nothing more
-            for q, (est, lo, hi) in zip(QUANTILES, _sorted_percentiles(finite, QUANTILES)):
+            # partitioned in place (our own copy) at the ranks needed: as exact as a sort
+            for q, (est, lo, hi) in zip(QUANTILES, _intervals(finite, QUANTILES, in_place=True)):
                 row |= {f"p{q:g}": est, f"p{q:g}_lo": lo, f"p{q:g}_hi": hi}
         else:
             for q in QUANTILES:
@@ -502,7 +520,11 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     base_ev = evaluate(drivers, {}, list(outputs), {chosen[0][0].path: np.ones(1)})
     base = {o: float(base_ev.values[o][0]) for o in outputs}
     points = [p for p in grid if p <= n_done]
-    conv = {o: _convergence(values_out[o], at_point, points) for o in outputs}
+    # the outputs' series on threads (np.partition releases the GIL), kept in output order
+    series: dict = {}
+    for_each(lambda o: series.__setitem__(o, _convergence(values_out[o], at_point, points)), outputs,
+             workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS))
+    conv = {o: series[o] for o in outputs}
     kept_table = None
     if keep_draws:
         kept_table = draw_table([v for v, _ in chosen], np.concatenate([t[0] for t in table_parts]),
@@ -532,11 +554,17 @@ def _bands(rows: dict[str, np.ndarray], years: np.ndarray) -> tuple[dict, dict]:
     bands, intervals = {}, {}
     cols = [int(y) for y in years]
     for key, label in BAND_ITEMS.items():
-        s = np.sort(rows[key], axis=1)
-        n = s.shape[1]
-        q = np.percentile(s, BAND_QUANTILES, axis=1) if n else np.full((len(BAND_QUANTILES), len(cols)), np.nan)
-        bands[key] = (label, pd.DataFrame(q, index=list(BAND_QUANTILES), columns=cols))
+        n = rows[key].shape[1]
         lo_r, hi_r = quantile_interval_ranks(max(n, 1), np.array(BAND_QUANTILES) / 100.0, 0.95)
+        s = rows[key]
+        if n:  # partitioned at the ranks read below (each year's row): as exact as a sort
+            prev = _previous_index(n, BAND_QUANTILES)
+            kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
+            kth |= {int(r) - 1 for r in np.concatenate([lo_r, hi_r]) if 1 <= r <= n}
+            s = np.partition(s, sorted(kth), axis=1)
+        q = (_partitioned_percentiles(s, BAND_QUANTILES) if n
+             else np.full((len(BAND_QUANTILES), len(cols)), np.nan))
+        bands[key] = (label, pd.DataFrame(q, index=list(BAND_QUANTILES), columns=cols))
         lo = np.array([s[:, r - 1] if 1 <= r <= n else np.full(len(cols), -np.inf) for r in lo_r])
         hi = np.array([s[:, r - 1] if 1 <= r <= n else np.full(len(cols), np.inf) for r in hi_r])
         intervals[key] = (pd.DataFrame(lo, index=list(BAND_QUANTILES), columns=cols),

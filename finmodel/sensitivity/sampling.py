@@ -346,9 +346,25 @@ def _gaussian_copula(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarr
     """
     del score_rngs  # deterministic given the uniforms
     lt = correlation_factor(normal_corr).T
+    k = u.shape[1]
     for c in _row_chunks(u.shape[0]):
-        z = special.ndtri(u[c]) @ lt
-        u[c] = np.clip(special.ndtr(z), U_MIN, U_MAX)
+        block = u[c]
+        # the special functions column by column on threads (they release the GIL); the
+        # scores in the layout ndtri(u[c]) had (column-major), so the product is the same
+        scores = np.empty(block.shape, order="F")
+
+        def to_normal(j: int) -> None:
+            special.ndtri(block[:, j], out=scores[:, j])
+
+        _for_each_column(to_normal, k)
+        z = scores @ lt
+
+        def to_uniform(j: int) -> None:
+            col = block[:, j]
+            special.ndtr(z[:, j], out=col)
+            np.clip(col, U_MIN, U_MAX, out=col)
+
+        _for_each_column(to_uniform, k)
     _apply_marginals(u, dists)
 
 

@@ -293,3 +293,35 @@ def test_ppf_monotone_for_unbounded(mean, sd, median, sigma, us):
         _assert_non_decreasing(x, np.abs(x).max())
         assert np.all(np.isfinite(x))
     assert np.all(LogNormal(median=median, sigma=sigma).ppf(u) > 0)
+
+
+# --- closed-form inverse CDFs: scipy's own formulas without rv_continuous's argument checks --
+
+_U_EDGES = np.array([1e-300, 2.0**-53, 1e-16, 1e-9, 0.25, 0.5, 0.75, 1 - 1e-9, 1 - 2.0**-53])
+
+
+@settings(max_examples=60, deadline=None)
+@given(low=st.floats(-1e6, 1e6), width=st.floats(1e-6, 1e6), at=st.sampled_from(["low", "high", "inside"]),
+       t=st.floats(0, 1), seed=st.integers(0, 2**32 - 1))
+def test_triangular_and_uniform_ppf_equal_scipy_bit_for_bit(low, width, at, t, seed):
+    high = low + width
+    if not low < high:
+        return
+    mode = {"low": low, "high": high}.get(at, min(max(low + t * (high - low), low), high))
+    u = np.concatenate([np.random.default_rng(seed).random(2000), _U_EDGES])
+    for d in (Triangular(low=low, mode=mode, high=high), Uniform(low=low, high=high)):
+        ref = np.clip(d.frozen().ppf(u), *d.support())  # the generic path: scipy's rv_frozen
+        assert np.array_equal(d.ppf(u), ref), d
+
+
+@settings(max_examples=60, deadline=None)
+@given(mean=st.floats(-1e3, 1e3), sd=st.floats(1e-3, 1e3), sigma=st.floats(0.01, 3.0),
+       median=st.floats(1e-3, 1e3), seed=st.integers(0, 2**32 - 1))
+def test_normal_and_lognormal_ppf_equal_scipy_bit_for_bit(mean, sd, sigma, median, seed):
+    u = np.concatenate([np.random.default_rng(seed).random(2000), _U_EDGES])
+    for d in (Normal(mean=mean, sd=sd), LogNormal(median=median, sigma=sigma),
+              LogNormal(mean=median, sd=sd)):
+        ref = np.clip(d.frozen().ppf(u), *d.support())
+        assert np.array_equal(d.ppf(u), ref), d
+    truncated = Normal(mean=mean, sd=sd, low=mean - sd, high=mean + 2 * sd)  # scipy's truncnorm itself
+    assert np.array_equal(truncated.ppf(u), np.clip(truncated.frozen().ppf(u), *truncated.support()))
