@@ -39,7 +39,8 @@ from ruamel.yaml import YAML
 from ruamel.yaml.composer import Composer
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.events import (
-    AliasEvent, DocumentStartEvent, ScalarEvent, SequenceStartEvent, StreamEndEvent,
+    AliasEvent, DocumentStartEvent, MappingEndEvent, ScalarEvent, SequenceEndEvent,
+    SequenceStartEvent, StreamEndEvent,
 )
 from ruamel.yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
@@ -256,6 +257,9 @@ def parse_yaml(text: str | bytes, file: str = "<string>") -> Located:
     problems = control_character_problems(text, file)
     if problems:
         raise input_error(file, problems)
+    fast = _fast_parse(text, file)
+    if fast is not None:
+        return fast
     try:
         root, second_document = _compose(text)
     except Exception as exc:  # noqa: BLE001 - any parser failure is a syntax problem
@@ -265,6 +269,82 @@ def parse_yaml(text: str | bytes, file: str = "<string>") -> Located:
     if walk.problems:
         raise input_error(file, walk.problems)
     return Located(data, file, walk.locations, walk.value_locations)
+
+
+# ---------------------------------------------------------------------------------------------
+# The fast path: libyaml's C parser (ruamel.yaml.clib) for the plain files that are the rule
+# ---------------------------------------------------------------------------------------------
+
+try:
+    from _ruamel_yaml import CParser as _CParser
+except ImportError:  # pragma: no cover - no wheel for this interpreter: the pure path serves
+    _CParser = None
+
+_NOT_FAST = re.compile("[\t\r\x85\u2028\u2029\ufeff]|^%", re.MULTILINE)
+"""Text the fast path leaves to ruamel: tabs (ruamel reports them), line breaks that YAML 1.1
+and 1.2 count differently, a byte-order mark inside the text, and directives."""
+
+
+class _NotFast(Exception):
+    """Something the fast path does not handle; the pure path reads the file instead."""
+
+
+def _fast_parse(text: str, file: str) -> Located | None:
+    """Read a plain, valid file with libyaml's C parser, else return ``None``.
+
+    The C parser's events become the same node tree as ruamel's pure composer builds, and the
+    same :class:`_Walk` turns it into data and locations. Anything unusual -- a syntax error,
+    a tag, an anchor or alias, a second document, nesting deeper than :data:`MAX_DEPTH`, any
+    problem found by the walk, or text in :data:`_NOT_FAST` -- returns ``None``, and the pure
+    path reads the file again, so every message and position comes from that one path.
+    ``FINMODEL_PURE_YAML=1`` in the environment turns the fast path off.
+    """
+    if _CParser is None or os.environ.get("FINMODEL_PURE_YAML") or _NOT_FAST.search(text):
+        return None
+    try:
+        parser = _CParser(text)
+        parser.get_event()  # StreamStartEvent
+        if parser.check_event(StreamEndEvent):
+            return None  # an empty file: the pure path says so
+        parser.get_event()  # DocumentStartEvent
+        root = _fast_node(parser, 0)
+        parser.get_event()  # DocumentEndEvent
+        if not parser.check_event(StreamEndEvent):
+            return None  # a second document
+    except Exception:  # noqa: BLE001 - any failure: the pure path finds and words it
+        return None
+    walk = _Walk(file)
+    data = walk.document(root, None)
+    if walk.problems:
+        return None
+    return Located(data, file, walk.locations, walk.value_locations)
+
+
+def _fast_node(parser: Any, level: int) -> Node:
+    """The node of the next event and its children, as :class:`_Composer` builds it."""
+    event = parser.get_event()
+    if event.anchor is not None or getattr(event, "tag", None) is not None:
+        raise _NotFast
+    kind = type(event)
+    if kind is ScalarEvent:
+        if event.style:
+            return ScalarNode(_CORE + "str", event.value, event.start_mark, event.end_mark,
+                              style=event.style)
+        return _Plain(_CORE + "str", event.value, event.start_mark, event.end_mark)
+    if level >= MAX_DEPTH or kind is AliasEvent:
+        raise _NotFast
+    items: list = []
+    if kind is SequenceStartEvent:
+        while not parser.check_event(SequenceEndEvent):
+            items.append(_fast_node(parser, level + 1))
+        node_type: type = SequenceNode
+    else:
+        while not parser.check_event(MappingEndEvent):
+            items.append((_fast_node(parser, level + 1), _fast_node(parser, level + 1)))
+        node_type = MappingNode
+    end = parser.get_event()
+    return node_type(_COLLECTION_TAGS[node_type], items, event.start_mark, end.end_mark,
+                     flow_style=event.flow_style)
 
 
 # ---------------------------------------------------------------------------------------------
