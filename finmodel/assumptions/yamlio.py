@@ -25,6 +25,13 @@ anything else (``yes``, ``no``, ``on``,     ``str``
 Quoted and block (``|``, ``>``) scalars, and scalars with the non-specific tag ``!``, are always
 strings.
 
+Two paths build the node tree. The fast one reads a plain file (no tags, anchors, aliases, tabs,
+directives or second document) with libyaml's C parser from ``ruamel.yaml.clib``, about five
+times faster than ruamel's pure-Python parser; anything else, and every file with a problem,
+is read again by the pure path, which alone words the messages and positions. Both give the
+same data and positions (``tests/assumptions/test_yamlio_fast.py``); ``FINMODEL_PURE_YAML=1``
+turns the fast path off.
+
 The text-level helpers that the CSV reader shares live in :mod:`finmodel.assumptions.textfile`;
 their names are re-exported here.
 """
