@@ -111,10 +111,11 @@ def test_installed_wheel_runs_the_shipped_case_outside_the_repo(installed: Path,
 
 
 def _pins(lines: list[str], operator: str) -> dict[str, tuple[int, ...]]:
-    """``name -> version`` for the lines ``name<operator>version`` (names normalised)."""
+    """``name -> version`` for the lines ``name<operator>version`` (names normalised; an
+    environment marker after ``;`` is left out)."""
     out = {}
     for line in lines:
-        line = line.split("#")[0].strip()
+        line = line.split("#")[0].split(";")[0].strip()
         if line:
             name, version = line.split(operator)
             out[re.sub(r"[-_.]+", "-", name.strip().lower())] = tuple(

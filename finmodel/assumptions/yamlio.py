@@ -25,6 +25,13 @@ anything else (``yes``, ``no``, ``on``,     ``str``
 Quoted and block (``|``, ``>``) scalars, and scalars with the non-specific tag ``!``, are always
 strings.
 
+Two parsers feed the same composer (:class:`_Composer`). libyaml's C parser from
+``ruamel.yaml.clib`` reads a file first (~10x faster than ruamel's pure-Python parser on
+``base.yaml``); a file with a tab, a directive or a line break that YAML 1.1 and 1.2 count
+differently, or in which anything is wrong, is read again by ruamel's parser, which alone words
+the messages and positions. Both give the same data and positions
+(``tests/assumptions/test_yamlio_fast.py``).
+
 The text-level helpers that the CSV reader shares live in :mod:`finmodel.assumptions.textfile`;
 their names are re-exported here.
 """
