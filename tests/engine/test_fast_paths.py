@@ -42,6 +42,16 @@ def test_construction_spend_equals_the_loop_with_one_lead():
                                       construction_spend_loop(c, lead))
 
 
+def test_construction_spend_equals_the_loop_when_every_row_has_a_lead():
+    # every row builds (no row pays on delivery: the path without row copies), leads differ by
+    # row, and timelines as short as one period
+    rng = np.random.default_rng(4)
+    for T in (1, 2, 3, 16):
+        c = rng.uniform(0, 50, (100, T))
+        lead = rng.choice([1.0, 1.5, 2.0, 3.0, 5.0], (100, 1))
+        np.testing.assert_array_equal(capex.construction_spend(c, lead), construction_spend_loop(c, lead))
+
+
 def test_construction_spend_by_hand():
     # 30 delivered in the 4th period with a 2-year lead: 15 in the 2nd and 3rd; 12 in the 2nd
     # period with a 2-year lead falls before the first forecast period: all 12 paid in it
