@@ -4,6 +4,7 @@ the additions is kept, else to 1e-12 relative)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -87,3 +88,47 @@ def test_horner_equals_the_powers():
     val, der = irr._horner(f, x)
     np.testing.assert_allclose(val, (f * x[:, None] ** t).sum(axis=1), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(der, (f * t * x[:, None] ** (t - 1)).sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
+def retired_loop(row, life):
+    """Period by period: (1 - f) x row(t - k) + f x row(t - k - 1), L = max(1, life) = k + f."""
+    row = np.asarray(row, dtype=float)
+    n, T = row.shape
+    L = np.broadcast_to(np.maximum(1.0, np.asarray(life, dtype=float)), (n, 1))[:, 0]
+    out = np.zeros((n, T))
+    for i in range(n):
+        k = int(np.floor(L[i]))
+        f = L[i] - k
+        for t in range(T):
+            if t - k >= 0:
+                out[i, t] += (1.0 - f) * row[i, t - k]
+            if t - k - 1 >= 0:
+                out[i, t] += f * row[i, t - k - 1]
+    return out
+
+
+@pytest.mark.parametrize("life", [0.5, 1.0, 2.5, 4.0, 15.0, 30.0])
+def test_retired_with_one_life_equals_the_loop_and_the_per_row_path(life):
+    from finmodel.engine import capacity
+    row = np.random.default_rng(6).uniform(0, 10, (40, 16))
+    one = capacity.retired(row, np.array([[life]]))  # whole-row slices
+    per_row = capacity.retired(row, np.full((40, 1), life))  # the per-row gather
+    np.testing.assert_array_equal(one, per_row)
+    np.testing.assert_allclose(one, retired_loop(row, life), rtol=1e-15, atol=0)
+
+
+def online_loop(added, refresh, life):
+    n, T = added.shape
+    out = np.zeros((n, T))
+    for t in range(T):
+        for v in range(t + 1):
+            out[:, t] += added[:, v] * (1.0 if refresh else np.clip(max(1.0, life) - (t - v), 0.0, 1.0))
+    return out
+
+
+@pytest.mark.parametrize("refresh", [0.0, 1.0])
+def test_owned_online_gw_equals_the_loop(refresh):
+    from finmodel.engine import capacity
+    added = np.random.default_rng(7).uniform(0, 3, (30, 16))
+    got = capacity.owned_online_gw(added, None, np.array([[refresh]]), np.array([[4.5]]))
+    np.testing.assert_allclose(got, online_loop(added, refresh, 4.5), rtol=1e-13, atol=0)
