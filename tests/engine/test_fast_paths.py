@@ -132,3 +132,19 @@ def test_owned_online_gw_equals_the_loop(refresh):
     added = np.random.default_rng(7).uniform(0, 3, (30, 16))
     got = capacity.owned_online_gw(added, None, np.array([[refresh]]), np.array([[4.5]]))
     np.testing.assert_allclose(got, online_loop(added, refresh, 4.5), rtol=1e-13, atol=0)
+
+
+def test_renewal_payment_once_per_end_year_equals_the_direct_power():
+    # 2,000 rows with four end years (the delay's values): the power is taken per distinct end
+    # year and gathered; the same numbers as (1 + esc)^max(0, year - end - 1) row by row
+    from finmodel.engine import deals
+    rng = np.random.default_rng(9)
+    year = np.arange(2025, 2041, dtype=float)[None, :]
+    end = rng.choice([2029.0, 2030.0, 2031.0, 2033.0], (2000, 1))
+    renewed = rng.uniform(0, 0.3, (2000, 16))
+    got = deals.renewal_payment(40.0, 0.9, renewed, 1.1, np.array([[0.04]]), year, end)
+    direct = (40.0 * 0.9 * 1.1) * renewed * 1.04 ** np.maximum(year - end - 1.0, 0.0)
+    np.testing.assert_array_equal(got, direct)
+    # by hand: ended 2030, in 2033 two years after the first renewal year (2031): 1.04^2
+    assert got[np.flatnonzero(end[:, 0] == 2030.0)[0], 8] == pytest.approx(
+        39.6 * renewed[np.flatnonzero(end[:, 0] == 2030.0)[0], 8] * 1.0816, rel=1e-14)
