@@ -50,8 +50,23 @@ def retired(row, life_years) -> np.ndarray:
     k, at_k, at_k1 = retiring(life_years)
     n = np.broadcast_shapes(row.shape[:1], np.shape(k)[:1])[0]
     row = np.broadcast_to(row, (n, row.shape[1]))
+    if np.size(k) == 1:  # one life for the batch: whole-row slices, no gather
+        return _lagged_by_one(row, int(np.reshape(k, -1)[0]), np.reshape(at_k, (-1, 1)),
+                              np.reshape(at_k1, (-1, 1)))
     k = np.broadcast_to(k, (n, 1))[:, 0].astype(np.intp)
     return _lagged(row, k, np.broadcast_to(at_k, (n, 1)), np.broadcast_to(at_k1, (n, 1)))
+
+
+def _lagged_by_one(row, k: int, at_k, at_k1) -> np.ndarray:
+    """:func:`_lagged` when every row has the same lag ``k``: each period takes the lag-k term,
+    then the lag-(k + 1) term, as the loop does (periods before the lag add nothing)."""
+    n, T = row.shape
+    out = np.zeros((n, T))
+    for lag, w in ((k, at_k), (k + 1, at_k1)):
+        if 0 <= lag < T:
+            into = out[:, lag:]
+            np.add(into, w * row[:, :T - lag], out=into)
+    return out
 
 
 def _lagged(row, k, at_k, at_k1) -> np.ndarray:
@@ -154,5 +169,9 @@ def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndar
     out = np.zeros((n, T))
     for a in range(T):  # ages
         keep = np.where(refresh, 1.0, in_service(servers_life_years, float(a)))  # (n or 1, 1)
-        out[:, a:] += added_gw[:, :T - a] * keep
+        into = out[:, a:]
+        if keep.size == 1 and keep.flat[0] == 1.0:  # x 1 changes nothing: no temporary
+            np.add(into, added_gw[:, :T - a], out=into)
+        else:
+            np.add(into, added_gw[:, :T - a] * keep, out=into)
     return out

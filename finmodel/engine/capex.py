@@ -152,25 +152,46 @@ def construction_spend(capex, lead_time_years) -> np.ndarray:
     capex = np.asarray(capex, dtype=float)
     lead = np.broadcast_to(np.asarray(lead_time_years, dtype=float), (capex.shape[0], 1))[:, 0]
     n, T = capex.shape[0], capex.shape[1]
+    on_delivery = lead <= 0
+    later = ~on_delivery
+    if not later.any():
+        out = np.zeros((n, T))
+        out[:, 0] = capex[:, 0]
+        out[:, 1:] = capex[:, 1:]
+        return out
+    every = bool(later.all())  # the usual case: no row pays on delivery, no row copies
+    c, L = (capex, lead) if every else (capex[later], lead[later])
+    part = np.zeros((c.shape[0], T))
+    share = c / L[:, None]  # paid in each of the L years before
+    K, low = int(L.max()), L.min()
+    # what is paid k years before delivery (rows whose lead is shorter pay nothing then: their
+    # terms are skipped, which equals adding 0 to a total that starts at +0.0)
+    for k in range(1, K + 1):  # lead years: period q pays into q - k, whole rows at once
+        if k + 2 < T:
+            into = part[:, 2:T - k]
+            if k <= low:
+                np.add(into, share[:, k + 2:], out=into)
+            else:
+                np.add(into, share[:, k + 2:], out=into, where=(k <= L)[:, None])
+    first = np.zeros(c.shape[0])  # the first forecast period takes what falls on or before it,
+    for q in range(1, T):  # added in order of delivery, then lead
+        col = None
+        for k in range(max(q - 1, 1), K + 1):
+            if col is None:
+                col = np.ascontiguousarray(share[:, q])
+            if k <= low:
+                np.add(first, col, out=first)
+            else:
+                np.add(first, col, out=first, where=k <= L)
+    if T > 1:
+        part[:, 1] = first
+    if every:
+        part[:, 0] = capex[:, 0]
+        return part
     out = np.zeros((n, T))
     out[:, 0] = capex[:, 0]
-    on_delivery = lead <= 0
     out[on_delivery, 1:] = capex[on_delivery, 1:]
-    later = ~on_delivery
-    if later.any():
-        c, L = capex[later], lead[later]
-        part = np.zeros((c.shape[0], T))
-        share = c / L[:, None]  # paid in each of the L years before
-        K = int(L.max())
-        # what is paid k years before delivery (rows whose lead is shorter pay nothing then)
-        ahead = [share if k <= L.min() else np.where(k <= L[:, None], share, 0.0) for k in range(1, K + 1)]
-        for k in range(1, K + 1):  # lead years: period q pays into q - k, whole rows at once
-            if k + 2 < T:
-                part[:, 2:T - k] += ahead[k - 1][:, k + 2:]
-        for q in range(1, T):  # the first forecast period takes what falls on or before it,
-            for k in range(max(q - 1, 1), K + 1):  # added in order of delivery, then lead
-                part[:, 1] += ahead[k - 1][:, q]
-        out[later, 1:] = part[:, 1:]
+    out[later, 1:] = part[:, 1:]
     return out
 
 

@@ -135,8 +135,21 @@ def renewal_payment(value_usd_bn, realisation_fraction, renewed, price_factor, e
 
     pay(t) = value x realisation x renewed(t) x factor x (1 + esc)^max(0, year - end - 1)
     """
-    years_after = np.maximum(year - end_year - 1.0, 0.0)
-    return (value_usd_bn * realisation_fraction * price_factor) * renewed * (1.0 + escalator_per_year) ** years_after
+    return (value_usd_bn * realisation_fraction * price_factor) * renewed * _escalation(escalator_per_year, year, end_year)
+
+
+def _escalation(escalator_per_year, year, end_year) -> np.ndarray:
+    """(1 + esc)^max(0, year - end - 1). A row depends only on its end year (the delay takes a
+    handful of values across a batch): with one escalator, the power is taken once per distinct
+    end year and gathered (the same numbers: each element is the same function of the same
+    two inputs)."""
+    end = np.asarray(end_year, dtype=float)
+    if np.size(escalator_per_year) == 1 and end.ndim == 2 and end.shape[1] == 1 and end.shape[0] > 64 \
+            and np.ndim(year) == 2 and np.shape(year)[0] == 1:
+        distinct, which = np.unique(end[:, 0], return_inverse=True)
+        if distinct.size * 8 <= end.shape[0]:
+            return _escalation(escalator_per_year, year, distinct[:, None])[which.reshape(-1)]
+    return (1.0 + escalator_per_year) ** np.maximum(year - end - 1.0, 0.0)
 
 
 def gw_in_use(capacity_gw, realisation_fraction, share, peak_share) -> np.ndarray:

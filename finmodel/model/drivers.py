@@ -132,25 +132,30 @@ class Drivers:
             raise ValueError(f"overrides of different lengths: {sorted(sizes)}")
         n = sizes.pop() if sizes else self.n
         touched = {}
+        columns = {}  # path -> (n, 1): the input holds this value in every year (checked so)
         for key, arr in overrides.items():
             arr = np.asarray(arr, dtype=float)
             f, col = self.locate(key)
-            base = np.broadcast_to(values[f.path], (n, values[f.path].shape[1])).copy()
+            width = values[f.path].shape[1]
+            columns.pop(f.path, None)
             if col is not None:
+                base = np.broadcast_to(values[f.path], (n, width)).copy()
                 base[:, col] = arr.reshape(n)
             elif arr.ndim == 2 and arr.shape[1] == self.periods and f.series:
                 base = arr.copy()
             else:
-                base[:] = arr.reshape(n, 1)
+                base = np.empty((n, width))
+                base[:] = columns[f.path] = arr.reshape(n, 1)
             values[f.path] = base
             touched[f.path] = f
         for key, factor in (scales or {}).items():
             f, _ = self.locate(key)
             values[f.path] = np.asarray(values[f.path], dtype=float) * np.asarray(factor, dtype=float).reshape(n, 1)
             touched[f.path] = f
+            columns.pop(f.path, None)
         bad = np.zeros(n, dtype=bool)
         for path, f in touched.items():
-            arr = np.broadcast_to(values[path], (n, values[path].shape[1]))
+            arr = columns[path] if path in columns else np.broadcast_to(values[path], (n, values[path].shape[1]))
             bad |= ~np.isfinite(arr).all(axis=1)
             if f.bounds is not None:
                 bad |= f.bounds.outside(arr)
@@ -164,10 +169,10 @@ def _bom_shares_broken(values: Mapping[str, np.ndarray], s: Structure, n: int) -
     some year (the rule ``assumptions.schema.supply_chain_problems`` applies at load)."""
     bad = np.zeros(n, dtype=bool)
     for comp in {c for _, _, c, _, _ in s.bom}:
-        total = sum(np.broadcast_to(values[f"supply_chain.bom.{comp}.{j}.share_fraction"],
-                                    (n, values[f"supply_chain.bom.{comp}.{j}.share_fraction"].shape[1]))
+        # summed as stored ((1, T) unless a share is varied), then spread over the n rows
+        total = sum(np.asarray(values[f"supply_chain.bom.{comp}.{j}.share_fraction"], dtype=float)
                     for j, _, c, _, _ in s.bom if c == comp)
-        bad |= (np.abs(total - 1.0) > 1e-9).any(axis=1)
+        bad |= np.broadcast_to((np.abs(total - 1.0) > 1e-9).any(axis=1), (n,))
     return bad
 
 

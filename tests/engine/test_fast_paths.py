@@ -4,6 +4,7 @@ the additions is kept, else to 1e-12 relative)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -42,6 +43,16 @@ def test_construction_spend_equals_the_loop_with_one_lead():
                                       construction_spend_loop(c, lead))
 
 
+def test_construction_spend_equals_the_loop_when_every_row_has_a_lead():
+    # every row builds (no row pays on delivery: the path without row copies), leads differ by
+    # row, and timelines as short as one period
+    rng = np.random.default_rng(4)
+    for T in (1, 2, 3, 16):
+        c = rng.uniform(0, 50, (100, T))
+        lead = rng.choice([1.0, 1.5, 2.0, 3.0, 5.0], (100, 1))
+        np.testing.assert_array_equal(capex.construction_spend(c, lead), construction_spend_loop(c, lead))
+
+
 def test_construction_spend_by_hand():
     # 30 delivered in the 4th period with a 2-year lead: 15 in the 2nd and 3rd; 12 in the 2nd
     # period with a 2-year lead falls before the first forecast period: all 12 paid in it
@@ -77,3 +88,63 @@ def test_horner_equals_the_powers():
     val, der = irr._horner(f, x)
     np.testing.assert_allclose(val, (f * x[:, None] ** t).sum(axis=1), rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(der, (f * t * x[:, None] ** (t - 1)).sum(axis=1), rtol=1e-12, atol=1e-12)
+
+
+def retired_loop(row, life):
+    """Period by period: (1 - f) x row(t - k) + f x row(t - k - 1), L = max(1, life) = k + f."""
+    row = np.asarray(row, dtype=float)
+    n, T = row.shape
+    L = np.broadcast_to(np.maximum(1.0, np.asarray(life, dtype=float)), (n, 1))[:, 0]
+    out = np.zeros((n, T))
+    for i in range(n):
+        k = int(np.floor(L[i]))
+        f = L[i] - k
+        for t in range(T):
+            if t - k >= 0:
+                out[i, t] += (1.0 - f) * row[i, t - k]
+            if t - k - 1 >= 0:
+                out[i, t] += f * row[i, t - k - 1]
+    return out
+
+
+@pytest.mark.parametrize("life", [0.5, 1.0, 2.5, 4.0, 15.0, 30.0])
+def test_retired_with_one_life_equals_the_loop_and_the_per_row_path(life):
+    from finmodel.engine import capacity
+    row = np.random.default_rng(6).uniform(0, 10, (40, 16))
+    one = capacity.retired(row, np.array([[life]]))  # whole-row slices
+    per_row = capacity.retired(row, np.full((40, 1), life))  # the per-row gather
+    np.testing.assert_array_equal(one, per_row)
+    np.testing.assert_allclose(one, retired_loop(row, life), rtol=1e-15, atol=0)
+
+
+def online_loop(added, refresh, life):
+    n, T = added.shape
+    out = np.zeros((n, T))
+    for t in range(T):
+        for v in range(t + 1):
+            out[:, t] += added[:, v] * (1.0 if refresh else np.clip(max(1.0, life) - (t - v), 0.0, 1.0))
+    return out
+
+
+@pytest.mark.parametrize("refresh", [0.0, 1.0])
+def test_owned_online_gw_equals_the_loop(refresh):
+    from finmodel.engine import capacity
+    added = np.random.default_rng(7).uniform(0, 3, (30, 16))
+    got = capacity.owned_online_gw(added, None, np.array([[refresh]]), np.array([[4.5]]))
+    np.testing.assert_allclose(got, online_loop(added, refresh, 4.5), rtol=1e-13, atol=0)
+
+
+def test_renewal_payment_once_per_end_year_equals_the_direct_power():
+    # 2,000 rows with four end years (the delay's values): the power is taken per distinct end
+    # year and gathered; the same numbers as (1 + esc)^max(0, year - end - 1) row by row
+    from finmodel.engine import deals
+    rng = np.random.default_rng(9)
+    year = np.arange(2025, 2041, dtype=float)[None, :]
+    end = rng.choice([2029.0, 2030.0, 2031.0, 2033.0], (2000, 1))
+    renewed = rng.uniform(0, 0.3, (2000, 16))
+    got = deals.renewal_payment(40.0, 0.9, renewed, 1.1, np.array([[0.04]]), year, end)
+    direct = (40.0 * 0.9 * 1.1) * renewed * 1.04 ** np.maximum(year - end - 1.0, 0.0)
+    np.testing.assert_array_equal(got, direct)
+    # by hand: ended 2030, in 2033 two years after the first renewal year (2031): 1.04^2
+    assert got[np.flatnonzero(end[:, 0] == 2030.0)[0], 8] == pytest.approx(
+        39.6 * renewed[np.flatnonzero(end[:, 0] == 2030.0)[0], 8] * 1.0816, rel=1e-14)

@@ -51,3 +51,33 @@ def test_overrides_of_different_lengths_are_refused(mini):
     with pytest.raises(ValueError, match="different lengths"):
         drivers_for(mini).with_overrides({"valuation.discount_rate": np.ones(2),
                                           "valuation.terminal_growth": np.ones(3) * 0.01})
+
+
+def test_rows_flagged_alike_for_one_value_a_year_or_the_whole_series():
+    """Bounds are checked on the n values of an override applied to every year (not on the
+    expanded (n, T) array): the rows flagged are those of the same values given year by year,
+    and a year set on its own, a scale and a varied bill-of-materials share still flag."""
+    from pathlib import Path
+    from finmodel.api import load
+    d = drivers_for(load(Path(__file__).parents[2] / "assumptions/base.yaml"))
+    price = np.array([50.0, -1.0, np.nan, 2500.0, np.inf, 80.0])  # rows 1-4 out of bounds
+    T = d.periods
+    one = d.with_overrides({"operations.power_price_usd_per_mwh": price})
+    full = d.with_overrides({"operations.power_price_usd_per_mwh": np.repeat(price[:, None], T, axis=1)})
+    assert one.invalid.tolist() == full.invalid.tolist() == [False, True, True, True, True, False]
+    np.testing.assert_array_equal(one.values["operations.power_price_usd_per_mwh"],
+                                  full.values["operations.power_price_usd_per_mwh"])
+    # the whole series set, then one year out of bounds: that row flags
+    year = f"operations.power_price_usd_per_mwh.{d.years[3]}"
+    both = d.with_overrides({"operations.power_price_usd_per_mwh": np.full(6, 60.0),
+                             year: np.array([60.0, 60.0, -5.0, 60.0, 60.0, 60.0])})
+    assert both.invalid.tolist() == [False, False, True, False, False, False]
+    # set in range, then scaled out of it
+    scaled = d.with_overrides({"operations.power_price_usd_per_mwh": np.full(3, 100.0)},
+                              scales={"operations.power_price_usd_per_mwh": np.array([1.0, 30.0, 1.0])})
+    assert scaled.invalid.tolist() == [False, True, False]
+    # a bill-of-materials share varied so the component's shares no longer add to 1
+    share = "supply_chain.bom.servers.accelerators.share_fraction"
+    base_share = float(d.values[share][0, 0])
+    bom = d.with_overrides({share: np.array([base_share, base_share + 0.1])})
+    assert bom.invalid.tolist() == [False, True]

@@ -104,14 +104,14 @@ def test_a_numpy_warning_in_an_analysis_is_an_error_not_a_warning(mini_project, 
         np.float64(1e308) * np.float64(10)  # RuntimeWarning: overflow
         return original(*args, **kwargs)
 
-    from finmodel.model.result import _catalogue
+    from finmodel.model.result import _planned
     monkeypatch.setattr(cashflow, "ratio", overflowing)
-    _catalogue.cache_clear()  # catalogues are built once per structure: rebuild with the patch
+    _planned.cache_clear()  # catalogues are built once per structure: rebuild with the patch
     before = mini_project.snapshot()
     try:
         res = run_main("run", "--set", "valuation.discount_rate=0.1")
     finally:
         monkeypatch.undo()
-        _catalogue.cache_clear()  # no later test may see the overflowing line item
+        _planned.cache_clear()  # no later test may see the overflowing line item
     assert_fails(res, 65, before, mini_project,
                  words=("outside what the model can compute", "overflow", "--set valuation.discount_rate=0.1"))

@@ -1,0 +1,106 @@
+"""Parity of the engine between two checkouts (issue 16): every line item, metric (value and
+reason) and check of a random batch, compared bit for bit.
+
+Usage: python benchmarks/parity.py --tree /work/wt-base [--n 3000]
+
+Each tree is evaluated in its own subprocess (so the two packages never share a process); the
+results are saved to .npz files and compared here. Prints the number of outputs, those equal
+bit for bit, and the largest relative difference of the others; exits 1 if any output differs
+by more than 1e-12 relative (or a reason, check or NaN pattern differs).
+"""
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+INPUTS = {  # speed.py's inputs plus the deals' delay and realisation
+    "valuation.discount_rate": (0.08, 0.16),
+    "capex.servers.cost_usd_bn_per_gw": (20.0, 40.0),
+    "operations.power_price_usd_per_mwh": (40.0, 110.0),
+    "revenue.segments.consumer.initial_growth": (0.8, 1.6),
+    "commitments.realisation_fraction": (0.6, 1.0),
+}
+INTEGER_INPUTS = {"commitments.delay_years": (0, 4)}  # whole years
+
+CHILD = r"""
+import sys, numpy as np
+sys.path.insert(0, sys.argv[1])
+from pathlib import Path
+from finmodel.api import drivers_for, load
+from finmodel.model.result import run
+root = Path(sys.argv[1]); n = int(sys.argv[3])
+ov = dict(np.load(sys.argv[4]))
+base = drivers_for(load(root / "assumptions/base.yaml"))
+r = run(base.with_overrides(ov))
+out = {}
+for k, v in r.line_items.items():
+    out["li:" + k] = np.asarray(v)
+for k, mt in r.metrics.items():
+    out["mv:" + k] = np.asarray(mt.value)
+    out["mr:" + k] = np.asarray([mt.text(i) or "" for i in range(n)])
+for k, v in r.checks.items():
+    out["ck:" + k] = np.asarray(v)
+out["invalid"] = np.asarray(r.drivers.invalid)
+np.savez(sys.argv[2], **out)
+"""
+
+
+def evaluate(tree: str, n: int, inputs: Path, tmp: Path) -> dict:
+    path = tmp / (Path(tree).name + ".npz")
+    subprocess.run([sys.executable, "-c", CHILD, tree, str(path), str(n), str(inputs)], check=True)
+    with np.load(path) as z:
+        return {k: z[k] for k in z.files}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--tree", required=True, help="the checkout to compare against")
+    p.add_argument("--this", default=str(Path(__file__).resolve().parents[1]))
+    p.add_argument("--n", type=int, default=3000)
+    a = p.parse_args()
+    rng = np.random.default_rng(16)
+    ov = {k: rng.uniform(lo, hi, a.n) for k, (lo, hi) in INPUTS.items()}
+    ov.update({k: rng.integers(lo, hi + 1, a.n).astype(float) for k, (lo, hi) in INTEGER_INPUTS.items()})
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        np.savez(tmp / "inputs.npz", **ov)
+        old = evaluate(a.tree, a.n, tmp / "inputs.npz", tmp)
+        new = evaluate(a.this, a.n, tmp / "inputs.npz", tmp)
+    bad = sorted(set(old) ^ set(new))
+    exact, worst = 0, []
+    for k in sorted(set(old) & set(new)):
+        x, y = old[k], new[k]
+        if x.shape != y.shape:
+            bad.append(f"{k}: shape {x.shape} vs {y.shape}")
+        elif x.dtype.kind in "USb":
+            if np.array_equal(x, y):
+                exact += 1
+            else:
+                bad.append(f"{k}: differs")
+        elif np.array_equal(x, y, equal_nan=True):
+            exact += 1
+        elif not np.array_equal(np.isnan(x), np.isnan(y)):
+            bad.append(f"{k}: NaN pattern differs")
+        else:
+            ok = ~np.isnan(x)
+            rel = float(np.max(np.abs(x[ok] - y[ok]) / np.maximum(np.abs(x[ok]), 1e-300)))
+            worst.append((rel, k))
+            if rel > 1e-12:
+                bad.append(f"{k}: relative difference {rel:.3g}")
+    total = len(set(old) | set(new))
+    print(f"{total} outputs of {a.n} rows: {exact} equal bit for bit, {len(worst)} within rounding, "
+          f"{len(bad)} differ")
+    for rel, k in sorted(worst, reverse=True)[:10]:
+        print(f"  {k}: {rel:.3g} relative")
+    for b in bad[:20]:
+        print("  DIFFERS", b)
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
