@@ -191,8 +191,32 @@ def root_count(flows) -> RootCount:
     return _root_count(np.asarray(flows, dtype=float))[0]
 
 
+#: The last few root analyses, each with the flows it was made of: the IRR metric and the
+#: check on its root count (and the workbook's scan) analyse the same flows, which are then
+#: analysed once. A hit needs the same bits in every flow, so it cannot hand back another
+#: row's analysis; the arrays handed out are read-only.
+_ANALYSED: list[tuple[np.ndarray, tuple["RootCount", np.ndarray]]] = []
+_ANALYSED_KEPT = 4
+
+
 def _root_count(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
-    """:func:`root_count` and the scan's brackets (n, G-1) [bool]."""
+    """:func:`root_count` and the scan's brackets (n, G-1) [bool], from :data:`_ANALYSED`
+    when these flows were analysed last."""
+    key = np.ascontiguousarray(flows, dtype=float)
+    bits = key.view(np.int64)
+    for kept, found in list(_ANALYSED):
+        if kept.shape == bits.shape and np.array_equal(kept, bits):
+            return found
+    found = _analyse(key)
+    for a in (found[0].sign_changes, found[0].scanned, found[0].exact, found[0].first, found[1]):
+        a.flags.writeable = False
+    _ANALYSED.insert(0, (bits if key is not flows else bits.copy(), found))
+    del _ANALYSED[_ANALYSED_KEPT:]
+    return found
+
+
+def _analyse(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
+    """The root analysis of :func:`_root_count` itself."""
     n = flows.shape[0]
     V = sign_changes(flows)
     cross = brackets(npv_at_rates(flows))
