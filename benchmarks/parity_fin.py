@@ -48,6 +48,29 @@ def inputs(paths) -> dict[str, np.ndarray]:
     return out
 
 
+def engine_irr() -> dict[str, np.ndarray]:
+    """The IRR engine on flows with 0 to 5 sign changes (the model's batch values almost every
+    IRR): each row's value, reason text and root-count check."""
+    from finmodel.engine.irr import irr, irr_roots_fit
+    rng = np.random.default_rng(160)
+    out = {}
+    for changes in range(6):
+        f = rng.normal(0.0, 1.0, (N // 6, 15)) * rng.uniform(0.1, 100.0, (N // 6, 1))
+        f[:, 0] = -np.abs(f[:, 0]) * 5
+        if changes < 5:  # at most ``changes`` runs of one sign after the first year
+            cuts = np.sort(rng.integers(1, 15, (N // 6, changes)), axis=1)
+            sign = np.ones((N // 6, 15))
+            for j in range(changes):
+                sign[np.arange(15)[None, :] >= cuts[:, j:j + 1]] *= -1
+            f[:, 1:] = np.abs(f[:, 1:]) * -sign[:, 1:]
+        f[rng.random(f.shape) < 0.05] = 0.0
+        mt = irr(f)
+        out[f"e:irr.{changes}"] = mt.value
+        out[f"e:irr_reason.{changes}"] = np.array([str(mt.text(i) or "") for i in range(len(f))])
+        out[f"e:irr_fit.{changes}"] = irr_roots_fit(f, 1e-9)
+    return out
+
+
 def dump(tree: Path, out: Path) -> None:
     sys.path.insert(0, str(tree))
     from finmodel.api import drivers_for, load
@@ -62,6 +85,7 @@ def dump(tree: Path, out: Path) -> None:
         arrays[f"m:{k}"] = np.asarray(mt.value)
         arrays[f"r:{k}"] = np.array([str(mt.text(i) or "") for i in range(N)])
     arrays |= {f"c:{k}": np.asarray(v) for k, v in r.checks.items()}
+    arrays |= engine_irr()
     np.savez_compressed(out, **arrays)
     print(f"{tree}: {len(arrays)} arrays -> {out}")
 
