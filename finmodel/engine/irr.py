@@ -322,9 +322,22 @@ def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         x_lo, f_lo = np.where(same, mid, x_lo), np.where(same, f_mid, f_lo)
         x_hi = np.where(same, x_hi, mid)
     x = 0.5 * (x_lo + x_hi)
+    moving = None  # rows Newton still moves; one it leaves in place stays there (same x, same step)
     for _ in range(5):  # Newton polishes to machine precision, staying in the bracket
-        val, der = _horner_rows(rows, x)
+        if moving is None:
+            xa, lo_a, hi_a, ra = x, x_lo, x_hi, rows
+        else:
+            xa, lo_a, hi_a, ra = x[moving], x_lo[moving], x_hi[moving], rows[:, moving]
+        val, der = _horner_rows(ra, xa)
         step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
-        x_new = x - step
-        x = np.where((x_new >= x_lo - 1e-9) & (x_new <= x_hi + 1e-9), x_new, x)
+        x_new = xa - step
+        x_next = np.where((x_new >= lo_a - 1e-9) & (x_new <= hi_a + 1e-9), x_new, xa)
+        moved = ~(x_next == xa)  # NaN keeps moving
+        if moving is None:
+            x, moving = x_next, np.nonzero(moved)[0]
+        else:
+            x[moving] = x_next
+            moving = moving[moved]
+        if not moving.size:
+            break
     return 1.0 / x - 1.0
