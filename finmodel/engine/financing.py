@@ -435,11 +435,9 @@ def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, 
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         v_low = reverse_dcf_value(lo, flows, base, one_off, g, target)
         v_high = reverse_dcf_value(hi, flows, base, one_off, g, target)
-        lo, hi = lo.copy(), hi.copy()  # narrowed in place
         for _ in range(RDCF_STEPS):
             mid = (lo + hi) / 2.0
             same = _value_by_horner(mid, by_period, base, one_off, g, target) * v_low > 0
-            np.copyto(lo, mid, where=same)
-            np.copyto(hi, mid, where=~same)
+            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
     found = v_low * v_high < 0
     return Metric(np.where(found, mid, np.nan), (~found).astype(np.int8), RDCF_REASONS)
