@@ -42,6 +42,18 @@ def _col(x, n: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(x, dtype=float), (n, 1))[:, 0]
 
 
+def _sum_rows(rows: np.ndarray, out: np.ndarray) -> np.ndarray:
+    """``rows.sum(axis=0, out=out)`` for a few (k, n) rows, as that sum adds them: from 0, in
+    order (a reduction over strided rows costs ~20x an add)."""
+    if not len(rows):
+        out[...] = 0.0
+        return out
+    np.add(rows[0], 0.0, out=out)  # 0 + first (-0.0 becomes 0.0, as in the reduction)
+    for r in rows[1:]:
+        out += r
+    return out
+
+
 def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, opening_cash,
                    cash_rate, gap_rate, tax_rate, pool_opening, usage_limit, revolver_limit, revolver_rate,
                    revolver_fee, sweep_fraction, tranches: tuple[TrancheTerms, ...] = ()) -> dict:
@@ -70,8 +82,11 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
             np.shape(minimum_cash)[0], np.shape(opening_cash)[0])
     T = np.shape(ebit)[1]
 
-    def by_period(x):  # (T, n) rows of one period each, contiguous: the loop reads period t
-        return np.ascontiguousarray(np.broadcast_to(np.asarray(x, dtype=float), (n, T)).T)
+    def by_period(x):  # (T, n) rows of one period each, contiguous: the loop reads period t;
+        x = np.asarray(x, dtype=float)  # (T, 1) when every scenario has the same row
+        if np.ndim(x) < 2 or x.shape[0] == 1:
+            return np.broadcast_to(x, (1, T)).T
+        return np.ascontiguousarray(np.broadcast_to(x, (n, T)).T)
 
     ebit, pre, eq, oth, mincash, yr = (by_period(x) for x in (ebit, pre_tax_cash, equity, other,
                                                                minimum_cash, year))
@@ -81,90 +96,132 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
             "cash_opening", "cash_before_revolver", "cash_closing", "unfunded_gap", "sweep", "sweep_available",
             "revolver_opening", "revolver_draw", "revolver_repay", "revolver_interest", "revolver_closing",
             "term_debt_closing", "interest_on_debt", "gap_cost"]
-    keys += [f"t{i}.{key}" for i in range(k) for key in ("opening", "draw", "interest", "principal", "sweep", "closing")]
     out = {key: np.empty((T, n)) for key in keys}  # period-major; every entry written below
-    t_open = np.zeros((k, n))
-    rev_open = np.zeros(n)
-    cash = _col(opening_cash, n).copy()
-    pool = _col(pool_opening, n).copy()
+    # the tranches' rows, (k, T, n): row [:, t] holds every tranche's period t
+    opening, draws, interest_t, principal, sweeps, closing = (np.empty((k, T, n)) for _ in range(6))
+    names = ("opening", "draw", "interest", "principal", "sweep", "closing")
+    out |= {f"t{j}.{key}": rows[j] for j in range(k)
+            for key, rows in zip(names, (opening, draws, interest_t, principal, sweeps, closing))}
     rate_c, tax_r, lim = _col(cash_rate, n), _col(tax_rate, n), _col(usage_limit, n)
-    rate_g, gap_open = _col(gap_rate, n), np.zeros(n)
+    rate_g = _col(gap_rate, n)
     r_lim, r_rate, r_fee = _col(revolver_limit, n), _col(revolver_rate, n), _col(revolver_fee, n)
     sweep_f = _col(sweep_fraction, n)
     terms = [(tr.kind, _col(tr.draw_year, n), _col(tr.amount, n), _col(tr.rate, n), _col(tr.tenor, n),
               _col(tr.dscr_target, n), _col(tr.fee, n)) for tr in tranches]
-    for t in range(T):  # a recurrence over periods
-        y = yr[t]
-        interest_t = np.zeros((k, n))
-        draws = np.zeros((k, n))
-        fees = np.zeros(n)
-        for i, (kind, dy, amt, rate, tenor, _, fee) in enumerate(terms):
-            draws[i] = np.where(y == dy, amt, 0.0)
-            interest_t[i] = rate * t_open[i]
-            fees += fee * draws[i]
-        r_int = r_rate * rev_open + r_fee * np.maximum(r_lim - rev_open, 0.0)
-        gap_cost = rate_g * gap_open
-        term_interest = interest_t.sum(axis=0)
-        interest = term_interest + r_int + gap_cost
-        income = rate_c * np.maximum(cash, 0.0)
-        pbt = ebit[t] - interest - fees + income
-        used = np.minimum(pool, lim * np.maximum(pbt, 0.0))
-        tax = (np.maximum(pbt, 0.0) - used) * tax_r
-        out["pool_opening"][t] = pool
-        pool = pool - used + np.maximum(-pbt, 0.0)
-        cfads = pre[t] - tax
-        principal = np.zeros((k, n))
+    # what does not depend on last period's balances, for every period at once (the same
+    # operations as period by period, so the same numbers)
+    fees = out["fees"]
+    fees[...] = 0.0
+    maturity = np.empty((k, T, n), dtype=bool)
+    due_fixed = np.zeros((k, T, n))  # bullet: 0; straight: amount / tenor in its years
+    after_draw = np.empty((k, T, n), dtype=bool)  # sculpted: repaid from the year after the draw
+    rates = np.empty((k, n))
+    for i, (kind, dy, amt, rate, tenor, _, fee) in enumerate(terms):
+        draws[i] = np.where(yr == dy, amt, 0.0)
+        fees += fee * draws[i]
+        maturity[i] = yr >= dy + tenor
+        np.greater(yr, dy, out=after_draw[i])
+        if kind == STRAIGHT:
+            due_fixed[i] = np.where(after_draw[i] & (yr <= dy + tenor), amt / tenor, 0.0)
+        rates[i] = rate
+    _sum_rows(draws, out["draws_total"])
+    zeros_k, zeros = np.zeros((k, n)), np.zeros(n)
+    room_r, a, b, ppos, need, neg, surplus, excess, sweep_left = (np.empty(n) for _ in range(9))
+    bal, room = np.empty((k, n)), np.empty((k, n))  # scratch rows, reused every period
+    cash0, pool0 = _col(opening_cash, n), _col(pool_opening, n)
+    for t in range(T):  # a recurrence over periods; every row written in place
+        first = t == 0
+        t_open = zeros_k if first else closing[:, t - 1]
+        rev_open = zeros if first else out["revolver_closing"][t - 1]
+        cash = cash0 if first else out["cash_closing"][t - 1]
+        pool = pool0 if first else out["pool_closing"][t - 1]
+        gap_open = zeros if first else out["unfunded_gap"][t - 1]
+        ti = interest_t[:, t]
+        np.multiply(rates, t_open, out=ti)
+        np.subtract(r_lim, rev_open, out=room_r)
+        np.maximum(room_r, 0.0, out=room_r)  # the revolver's undrawn limit
+        np.multiply(r_rate, rev_open, out=a)
+        np.multiply(r_fee, room_r, out=b)
+        r_int = np.add(a, b, out=out["revolver_interest"][t])
+        gap_cost = np.multiply(rate_g, gap_open, out=out["gap_cost"][t])
+        term_interest = _sum_rows(ti, out["interest_on_debt"][t])  # + revolver interest below
+        interest = np.add(term_interest, r_int, out=out["interest_expense"][t])
+        interest += gap_cost
+        income = np.maximum(cash, 0.0, out=out["interest_income"][t])
+        np.multiply(rate_c, income, out=income)
+        pbt = np.subtract(ebit[t], interest, out=out["pbt"][t])
+        pbt -= fees[t]
+        pbt += income
+        np.maximum(pbt, 0.0, out=ppos)
+        used = np.multiply(lim, ppos, out=out["pool_used"][t])
+        np.minimum(pool, used, out=used)
+        tax = np.subtract(ppos, used, out=out["tax_paid"][t])
+        tax *= tax_r
+        pool_c = np.subtract(pool, used, out=out["pool_closing"][t])
+        np.negative(pbt, out=ppos)
+        np.maximum(ppos, 0.0, out=ppos)
+        pool_c += ppos
+        cfads = np.subtract(pre[t], tax, out=out["cfads"][t])
+        np.add(t_open, draws[:, t], out=bal)
+        pr = principal[:, t]
         for i, (kind, dy, amt, rate, tenor, dscr, fee) in enumerate(terms):
-            bal = t_open[i] + draws[i]
-            maturity = y >= dy + tenor
-            if kind == BULLET:
-                due = np.zeros(n)
-            elif kind == STRAIGHT:
-                due = np.where((y > dy) & (y <= dy + tenor), amt / tenor, 0.0)
+            if kind == SCULPTED:
+                due = np.divide(cfads, dscr, out=pr[i])
+                due -= ti[i]
+                np.maximum(due, 0.0, out=due)
+                np.copyto(due, 0.0, where=~after_draw[i, t])
+                np.minimum(bal[i], due, out=pr[i])
             else:
-                due = np.where(y > dy, np.maximum(cfads / dscr - interest_t[i], 0.0), 0.0)
-            principal[i] = np.where(maturity, bal, np.minimum(bal, due))
-        principal_sum, draws_sum = principal.sum(axis=0), draws.sum(axis=0)
-        cash_before = (cash + cfads + eq[t] + oth[t] + draws_sum - fees - interest
-                       + income - principal_sum)
-        need = mincash[t] - cash_before
-        r_draw = np.clip(need, 0.0, np.maximum(r_lim - rev_open, 0.0))
-        r_repay = np.clip(-need, 0.0, rev_open)
-        surplus = np.maximum(-need - r_repay, 0.0)
+                np.minimum(bal[i], due_fixed[i, t], out=pr[i])
+            np.copyto(pr[i], bal[i], where=maturity[i, t])
+        principal_sum = _sum_rows(pr, out["principal_total"][t])
+        cash_before = np.add(cash, cfads, out=out["cash_before_revolver"][t])
+        for x in (eq[t], oth[t], out["draws_total"][t]):
+            cash_before += x
+        cash_before -= fees[t]
+        cash_before -= interest
+        cash_before += income
+        cash_before -= principal_sum
+        np.subtract(mincash[t], cash_before, out=need)
+        r_draw = np.maximum(need, 0.0, out=out["revolver_draw"][t])  # clip(need, 0, room)
+        np.minimum(r_draw, room_r, out=r_draw)
+        np.negative(need, out=neg)
+        r_repay = np.maximum(neg, 0.0, out=out["revolver_repay"][t])  # clip(-need, 0, opening)
+        np.minimum(r_repay, rev_open, out=r_repay)
+        np.subtract(neg, r_repay, out=surplus)
+        np.maximum(surplus, 0.0, out=surplus)
         # excess cash flow after debt service (not loan or equity proceeds), within the surplus
-        excess = cfads + income - interest - fees - principal_sum
-        sweep_left = sweep_f * np.maximum(np.minimum(excess, surplus), 0.0)
-        available = sweep_left
-        sweeps = np.zeros((k, n))
+        np.add(cfads, income, out=excess)
+        excess -= interest
+        excess -= fees[t]
+        excess -= principal_sum
+        np.minimum(excess, surplus, out=excess)
+        np.maximum(excess, 0.0, out=excess)
+        available = np.multiply(sweep_f, excess, out=out["sweep_available"][t])
+        np.subtract(bal, pr, out=room)
+        sw = sweeps[:, t]
+        sweep_left[...] = available
         for i in range(k):
-            room = t_open[i] + draws[i] - principal[i]
-            sweeps[i] = np.minimum(room, sweep_left)
-            sweep_left = sweep_left - sweeps[i]
-        swept = sweeps.sum(axis=0)
-        closing_cash = cash_before + r_draw - r_repay - swept
-        for i in range(k):
-            closing = t_open[i] + draws[i] - principal[i] - sweeps[i]
-            for key, v in (("opening", t_open[i]), ("draw", draws[i]), ("interest", interest_t[i]),
-                           ("principal", principal[i]), ("sweep", sweeps[i]), ("closing", closing)):
-                out[f"t{i}.{key}"][t] = v
-            t_open[i] = closing
-        rev_close = rev_open + r_draw - r_repay
-        gap = np.maximum(mincash[t] - closing_cash, 0.0)
-        for key, v in (("interest_expense", interest), ("interest_income", income), ("fees", fees),
-                       ("pbt", pbt), ("pool_used", used), ("pool_closing", pool), ("tax_paid", tax),
-                       ("cfads", cfads), ("debt_service", term_interest + principal_sum),
-                       ("principal_total", principal_sum), ("draws_total", draws_sum),
-                       ("cash_opening", cash), ("cash_before_revolver", cash_before),
-                       ("cash_closing", closing_cash), ("sweep", swept), ("sweep_available", available),
-                       ("unfunded_gap", gap), ("gap_cost", gap_cost),
-                       ("revolver_opening", rev_open), ("revolver_draw", r_draw),
-                       ("revolver_repay", r_repay), ("revolver_interest", r_int),
-                       ("revolver_closing", rev_close), ("term_debt_closing", t_open.sum(axis=0)),
-                       ("interest_on_debt", term_interest + r_rate * rev_open)):
-            out[key][t] = v
-        rev_open = rev_close
-        cash = closing_cash
-        gap_open = gap
+            np.minimum(room[i], sweep_left, out=sw[i])
+            sweep_left -= sw[i]
+        swept = _sum_rows(sw, out["sweep"][t])
+        closing_cash = np.add(cash_before, r_draw, out=out["cash_closing"][t])
+        closing_cash -= r_repay
+        closing_cash -= swept
+        np.subtract(room, sw, out=closing[:, t])
+        rev_close = np.add(rev_open, r_draw, out=out["revolver_closing"][t])
+        rev_close -= r_repay
+        gap = np.subtract(mincash[t], closing_cash, out=out["unfunded_gap"][t])
+        np.maximum(gap, 0.0, out=gap)
+        np.add(term_interest, principal_sum, out=out["debt_service"][t])
+        _sum_rows(closing[:, t], out["term_debt_closing"][t])
+        term_interest += a  # interest on drawn debt: term interest + revolver rate x opening
+    # the openings: last period's closings (0, or the opening balances, in the first)
+    opening[:, 0] = 0.0
+    opening[:, 1:] = closing[:, :-1]
+    for key, first_value in (("cash", cash0), ("revolver", 0.0), ("pool", pool0)):
+        out[f"{key}_opening"][0] = first_value
+        out[f"{key}_opening"][1:] = out[f"{key}_closing"][:-1]
     return {key: v.T for key, v in out.items()}  # (n, T) views of the period-major rows
 
 

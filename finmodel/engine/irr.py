@@ -53,7 +53,8 @@ def npv_at_rates(flows: np.ndarray, rates: np.ndarray = IRR_GRID) -> np.ndarray:
 
 def brackets(scan: np.ndarray) -> np.ndarray:
     """Where NPV changes sign between neighbouring rates of a scan (..., G-1) [bool]."""
-    return np.sign(scan[..., :-1]) * np.sign(scan[..., 1:]) < 0  # signs: a product can overflow
+    s = np.sign(scan)  # signs: a product of the values can overflow
+    return s[..., :-1] * s[..., 1:] < 0
 
 
 def sign_carry(x, period=None) -> np.ndarray:
@@ -113,18 +114,26 @@ def certified_count(flows) -> np.ndarray:
 
 def _horner(f: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """NPV = sum_t f_t x^t (t = 1..m) and d NPV / d x for each x (broadcast)."""
-    val = np.zeros(np.broadcast_shapes(f.shape[:-1], x.shape))
-    der = np.zeros_like(val)
     by_period = np.moveaxis(f, -1, 0)
     if by_period.ndim == 2:  # (m, n): each period's flows contiguous
         by_period = np.ascontiguousarray(by_period)
+    return _horner_rows(by_period, x)
+
+
+def _horner_rows(by_period: np.ndarray, x: np.ndarray, derivative: bool = True):
+    """:func:`_horner` of flows given period-major (m, ...); ``derivative=False``: the NPV
+    alone (the same operations on it; the derivative is then None)."""
+    val = np.zeros(np.broadcast_shapes(by_period.shape[1:], x.shape))
+    der = np.zeros_like(val) if derivative else None
     for f_t in by_period[::-1]:  # loop over periods, in place (the same operations in order)
-        der *= x
-        der += val
+        if derivative:
+            der *= x
+            der += val
         val *= x
         val += f_t
-    der *= x
-    der += val
+    if derivative:
+        der *= x
+        der += val
     val *= x
     return val, der
 
@@ -191,8 +200,32 @@ def root_count(flows) -> RootCount:
     return _root_count(np.asarray(flows, dtype=float))[0]
 
 
+#: The last few root analyses, each with the flows it was made of: the IRR metric and the
+#: check on its root count (and the workbook's scan) analyse the same flows, which are then
+#: analysed once. A hit needs the same bits in every flow, so it cannot hand back another
+#: row's analysis; the arrays handed out are read-only.
+_ANALYSED: list[tuple[np.ndarray, tuple["RootCount", np.ndarray]]] = []
+_ANALYSED_KEPT = 4
+
+
 def _root_count(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
-    """:func:`root_count` and the scan's brackets (n, G-1) [bool]."""
+    """:func:`root_count` and the scan's brackets (n, G-1) [bool], from :data:`_ANALYSED`
+    when these flows were analysed last."""
+    key = np.ascontiguousarray(flows, dtype=float)
+    bits = key.view(np.int64)
+    for kept, found in list(_ANALYSED):
+        if kept.shape == bits.shape and np.array_equal(kept, bits):
+            return found
+    found = _analyse(key)
+    for a in (found[0].sign_changes, found[0].scanned, found[0].exact, found[0].first, found[1]):
+        a.flags.writeable = False
+    _ANALYSED.insert(0, (bits if key is not flows else bits.copy(), found))
+    del _ANALYSED[_ANALYSED_KEPT:]
+    return found
+
+
+def _analyse(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
+    """The root analysis of :func:`_root_count` itself."""
     n = flows.shape[0]
     V = sign_changes(flows)
     cross = brackets(npv_at_rates(flows))
@@ -280,17 +313,31 @@ def irr_roots_fit(flows, tolerance) -> np.ndarray:
 def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The single IRR in each bracket [lo, hi]: bisection in x = 1/(1+r), then Newton."""
     x_hi, x_lo = 1.0 / (1.0 + lo), 1.0 / (1.0 + hi)  # x decreases as r increases
-    f_lo, _ = _horner(f, x_lo)
+    rows = np.ascontiguousarray(np.asarray(f, dtype=float).T)  # period-major, once
+    f_lo, _ = _horner_rows(rows, x_lo, derivative=False)
     for _ in range(12):  # bisection keeps the bracket (shrinks it 4096-fold)
         mid = 0.5 * (x_lo + x_hi)
-        f_mid, _ = _horner(f, mid)
+        f_mid, _ = _horner_rows(rows, mid, derivative=False)
         same = np.sign(f_mid) == np.sign(f_lo)
         x_lo, f_lo = np.where(same, mid, x_lo), np.where(same, f_mid, f_lo)
         x_hi = np.where(same, x_hi, mid)
     x = 0.5 * (x_lo + x_hi)
+    moving = None  # rows Newton still moves; one it leaves in place stays there (same x, same step)
     for _ in range(5):  # Newton polishes to machine precision, staying in the bracket
-        val, der = _horner(f, x)
+        if moving is None:
+            xa, lo_a, hi_a, ra = x, x_lo, x_hi, rows
+        else:
+            xa, lo_a, hi_a, ra = x[moving], x_lo[moving], x_hi[moving], rows[:, moving]
+        val, der = _horner_rows(ra, xa)
         step = np.where(der != 0, val / np.where(der != 0, der, 1.0), 0.0)
-        x_new = x - step
-        x = np.where((x_new >= x_lo - 1e-9) & (x_new <= x_hi + 1e-9), x_new, x)
+        x_new = xa - step
+        x_next = np.where((x_new >= lo_a - 1e-9) & (x_new <= hi_a + 1e-9), x_new, xa)
+        moved = ~(x_next == xa)  # NaN keeps moving
+        if moving is None:
+            x, moving = x_next, np.nonzero(moved)[0]
+        else:
+            x[moving] = x_next
+            moving = moving[moved]
+        if not moving.size:
+            break
     return 1.0 / x - 1.0

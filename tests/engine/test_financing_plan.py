@@ -335,3 +335,29 @@ def test_stock_compensation_keeps_a_share_in_0_1_however_large():
     _eq(issuance_keep(np.array([50.0, 0.0, 1e6]), np.array([450.0, 300.0, 500.0])),
         [0.9, 1.0, 500.0 / (500.0 + 1e6)])
     _eq(issuance_keep(np.array([5.0]), np.array([0.0])), [1.0])  # no valuation yet: no dilution
+
+
+@settings(max_examples=60, deadline=None)
+@given(plans, st.lists(st.floats(0, 100), min_size=N, max_size=N), st.integers(1, T))
+def test_a_batch_equals_its_rows_one_by_one_and_a_shorter_horizon_its_first_years(kw, amounts, years):
+    """The recurrence writes every row in place into shared period-major buffers: each
+    scenario of a batch (tranche amounts differing by row) is bit for bit the plan of that
+    scenario alone, and the plan over the first ``years`` years is the first columns of the
+    plan over all of them (no period reads a later one)."""
+    first = kw["tranches"][:1]
+    kw["tranches"] = tuple(TrancheTerms(t.kind, t.draw_year, np.array(amounts)[:, None], t.rate, t.tenor,
+                                        t.dscr_target, t.fee) for t in first) + kw["tranches"][1:]
+    with np.errstate(all="ignore"):
+        batch = financing_plan(year=_years(T), **kw)
+        for i in range(N):
+            one = {key: (v[i:i + 1] if np.ndim(v) == 2 else v) for key, v in kw.items() if key != "tranches"}
+            one["tranches"] = tuple(TrancheTerms(t.kind, t.draw_year, t.amount[i:i + 1] if np.ndim(t.amount) == 2
+                                                 else t.amount, t.rate, t.tenor, t.dscr_target, t.fee)
+                                    for t in kw["tranches"])
+            alone = financing_plan(year=_years(T), **one)
+            for key, v in batch.items():
+                np.testing.assert_array_equal(v[i], alone[key][0], err_msg=key)
+        short = financing_plan(year=_years(years), **{key: (v[:, :years] if np.shape(v) == (N, T) else v)
+                                                       for key, v in kw.items()})
+    for key, v in short.items():
+        np.testing.assert_array_equal(v, batch[key][:, :years], err_msg=key)

@@ -101,3 +101,59 @@ def test_a_century_of_flows_brackets_without_overflow():
         scan = irr.npv_at_rates(flows)
         found = irr.brackets(scan)
     assert found.sum() == 1
+
+
+def _fresh(flows):
+    irr._ANALYSED.clear()
+    return irr._root_count(np.array(flows, dtype=float))
+
+
+def test_the_kept_root_analysis_is_only_handed_back_for_the_same_bits():
+    """The IRR metric and its root-count check share one analysis per flow (kept by the bits of
+    the flows): flows changed in place, by one ulp or by the sign of a zero are analysed anew,
+    and what is handed out cannot be changed."""
+    rng = np.random.default_rng(7)
+    f = rng.normal(0, 10, (200, 12))
+    f[:, 0] = -50.0
+    f[::3, 5:] *= -1  # rows with 2+ sign changes
+    want, want_cross = _fresh(f)
+    rc, cross = irr._root_count(f)  # kept
+    assert rc is want and cross is want_cross
+    assert not rc.first.flags.writeable and not cross.flags.writeable
+    g = f.copy()
+    g[10, 3] = np.nextafter(g[10, 3], np.inf)  # one ulp
+    irr._root_count(f)
+    np.testing.assert_array_equal(irr._root_count(g)[0].first, _fresh(g)[0].first)
+    assert irr._root_count(g)[0] is not want
+    irr._ANALYSED.clear()
+    irr._root_count(f)
+    f[::3, 5:] *= -1  # the same array changed in place: no row may keep its old analysis
+    got = irr._root_count(f)[0]
+    fresh = _fresh(f)[0]
+    assert got is not want
+    for a, b in ((got.sign_changes, fresh.sign_changes), (got.exact, fresh.exact), (got.first, fresh.first)):
+        np.testing.assert_array_equal(a, b)
+    assert got.note == fresh.note
+    assert not np.array_equal(got.sign_changes, want.sign_changes)
+    z = np.zeros((1, 6))
+    z[0, 0], z[0, 5] = -1.0, 2.0
+    nz = z.copy()
+    nz[0, 3] = -0.0
+    irr._root_count(z)
+    assert irr._root_count(nz)[0] is not irr._root_count(z)[0]  # -0.0 and 0.0 differ in bits
+
+
+def test_the_irr_metric_and_its_check_analyse_each_flow_once(monkeypatch):
+    calls = []
+    analyse = irr._analyse
+    monkeypatch.setattr(irr, "_analyse", lambda f: calls.append(f.shape) or analyse(f))
+    irr._ANALYSED.clear()
+    f = np.array([[-100.0, 230.0, -132.0], [-100.0, 50.0, 60.0]])
+    value = irr.irr(f)
+    assert irr.irr_roots_fit(f, 1e-9).all()
+    assert calls == [(2, 3)]
+    irr._ANALYSED.clear()
+    again = irr.irr(f)
+    np.testing.assert_array_equal(value.value, again.value)
+    assert value.reasons == again.reasons
+    assert calls == [(2, 3), (2, 3)]
