@@ -1,5 +1,7 @@
 """Parity of the engine between two checkouts (issue 16): every line item, metric (value and
-reason) and check of a random batch, compared bit for bit.
+reason) and check of a random batch (speed.py's inputs, the deals' delay and realisation, the
+financing: rates, cash, revolver, sweep, tax and every debt tranche), and the IRR engine on flows
+with 0-5 sign changes, compared bit for bit.
 
 Usage: python benchmarks/parity.py --tree /work/wt-base [--n 3000]
 
@@ -18,12 +20,20 @@ from pathlib import Path
 
 import numpy as np
 
-INPUTS = {  # speed.py's inputs plus the deals' delay and realisation
+INPUTS = {  # speed.py's inputs, the deals' delay and realisation, and the financing
     "valuation.discount_rate": (0.08, 0.16),
     "capex.servers.cost_usd_bn_per_gw": (20.0, 40.0),
     "operations.power_price_usd_per_mwh": (40.0, 110.0),
     "revenue.segments.consumer.initial_growth": (0.8, 1.6),
     "commitments.realisation_fraction": (0.6, 1.0),
+    "financing.cash_interest_rate": (0.0, 0.06),
+    "financing.unfunded_gap_rate": (0.0, 0.15),
+    "financing.sweep_fraction": (0.0, 1.0),
+    "financing.opening_cash_usd_bn": (0.0, 30.0),
+    "financing.revolver.limit_usd_bn": (0.0, 20.0),
+    "financing.revolver.rate": (0.03, 0.12),
+    "tax.rate_fraction": (0.15, 0.3),
+    "valuation.terminal_growth": (0.01, 0.04),
 }
 INTEGER_INPUTS = {"commitments.delay_years": (0, 4)}  # whole years
 
@@ -36,6 +46,16 @@ from finmodel.model.result import run
 root = Path(sys.argv[1]); n = int(sys.argv[3])
 ov = dict(np.load(sys.argv[4]))
 base = drivers_for(load(root / "assumptions/base.yaml"))
+rng = np.random.default_rng(161)  # every debt tranche: size, rate, tenor and draw year
+for p in sorted(k for k in base.values if k.startswith("financing.tranches.")):
+    if p.endswith(".amount_usd_bn"):
+        ov[p] = rng.uniform(0.0, 80.0, n)
+    elif p.endswith(".rate"):
+        ov[p] = rng.uniform(0.04, 0.14, n)
+    elif p.endswith(".tenor_years"):
+        ov[p] = rng.integers(3, 12, n).astype(float)
+    elif p.endswith(".draw_year"):
+        ov[p] = rng.integers(2026, 2034, n).astype(float)
 r = run(base.with_overrides(ov))
 out = {}
 for k, v in r.line_items.items():
@@ -46,6 +66,23 @@ for k, mt in r.metrics.items():
 for k, v in r.checks.items():
     out["ck:" + k] = np.asarray(v)
 out["invalid"] = np.asarray(r.drivers.invalid)
+# the IRR engine on flows with 0 to 5 sign changes (the model's batch values almost every IRR)
+from finmodel.engine.irr import irr, irr_roots_fit
+rng = np.random.default_rng(160)
+for changes in range(6):
+    f = rng.normal(0.0, 1.0, (n // 6, 15)) * rng.uniform(0.1, 100.0, (n // 6, 1))
+    f[:, 0] = -np.abs(f[:, 0]) * 5
+    if changes < 5:  # at most ``changes`` runs of one sign after the first year
+        cuts = np.sort(rng.integers(1, 15, (n // 6, changes)), axis=1)
+        sign = np.ones((n // 6, 15))
+        for j in range(changes):
+            sign[np.arange(15)[None, :] >= cuts[:, j:j + 1]] *= -1
+        f[:, 1:] = np.abs(f[:, 1:]) * -sign[:, 1:]
+    f[rng.random(f.shape) < 0.05] = 0.0
+    mt = irr(f)
+    out[f"irr:{changes}"] = mt.value
+    out[f"irr_reason:{changes}"] = np.asarray([mt.text(i) or "" for i in range(len(f))])
+    out[f"irr_fit:{changes}"] = irr_roots_fit(f, 1e-9)
 np.savez(sys.argv[2], **out)
 """
 
