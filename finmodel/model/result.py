@@ -312,18 +312,19 @@ def _planned(structure) -> tuple[Catalogue, _Plan]:
     return cat, _Plan(cat)
 
 
-def _reads(args: dict) -> set[str]:
-    """The line items (``KEY``) and metrics (``m:KEY``) an entry's arguments refer to."""
+def _reads(parsed: tuple) -> set[str]:
+    """The line items (``KEY``) and metrics (``m:KEY``) an entry's arguments, as
+    :meth:`_Plan.entry_args` parsed them, refer to."""
     out: set[str] = set()
-    stack = list(args.values())
+    stack = [ref for _, ref in parsed]
     while stack:
-        r = stack.pop()
-        if isinstance(r, tuple):
-            stack.extend(r)
-        elif isinstance(r, str) and r.startswith("li:"):
-            out.add(r[3:])
-        elif isinstance(r, str) and r.startswith("m:"):
-            out.add(r)
+        code, x = stack.pop()
+        if code == _SUM:
+            stack.extend(x)
+        elif code == _LI:
+            out.add(x)
+        elif code == _M:
+            out.add("m:" + x)
     return out
 
 
@@ -362,15 +363,15 @@ def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
             continue
         seen.add(key)
         if key.startswith("m:"):
-            reader, args = key, cat.metrics[key[2:]].args
+            reader, entry = key, cat.metrics[key[2:]]
         else:
-            li = cat.line_items[key]
-            reader, args = (key, li.args) if li.pick is None else (plan.group[key], li.args)
-            if li.pick is not None:
+            entry = cat.line_items[key]
+            reader = key if entry.pick is None else plan.group[key]
+            if entry.pick is not None:
                 members[reader] = members.get(reader, 0) + 1
         if reader in reads:
             continue
-        refs = _reads(args)
+        refs = _reads(plan.entry_args(entry))
         reads[reader] = tuple(r for r in refs if not r.startswith("m:"))
         for r in reads[reader]:
             uses[r] = uses.get(r, 0) + 1

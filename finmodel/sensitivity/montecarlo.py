@@ -335,19 +335,25 @@ def _intervals(x: np.ndarray, qs: Sequence[float | None], in_place: bool = False
         found[None] = (m, m - Z95 * se, m + Z95 * se)
     if pq:
         lo_r, hi_r = quantile_interval_ranks(n, np.array(pq) / 100.0, 0.95)
-        prev = _previous_index(n, pq)
-        kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
-        for a, b in zip(lo_r, hi_r):
-            kth |= {int(r) - 1 for r in (a, b) if 1 <= r <= n}
+        kth = _ranks_read(n, pq, lo_r, hi_r)
         if in_place:
-            x.partition(sorted(kth))
+            x.partition(kth)
             part = x
         else:
-            part = np.partition(x, sorted(kth))
+            part = np.partition(x, kth)
         est = _partitioned_percentiles(part, pq)
         for q, e, a, b in zip(pq, est, lo_r, hi_r):
             found[q] = (float(e), float(part[a - 1]) if a >= 1 else -np.inf, float(part[b - 1]) if b <= n else np.inf)
     return [found[q] for q in qs]
+
+
+def _ranks_read(n: int, qs: Sequence[float], lo_r, hi_r) -> list[int]:
+    """The 0-based ranks of ``n`` values that percentiles ``qs`` [%] and their interval ranks
+    ``lo_r``/``hi_r`` (1-based) read: a partition at these is as exact as a sort for them."""
+    prev = _previous_index(n, qs)
+    kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
+    kth |= {int(r) - 1 for r in np.concatenate([lo_r, hi_r]) if 1 <= r <= n}
+    return sorted(kth)
 
 
 def _previous_index(n: int, qs: Sequence[float]) -> np.ndarray:
@@ -561,10 +567,7 @@ def _bands(rows: dict[str, np.ndarray], years: np.ndarray) -> tuple[dict, dict]:
         lo_r, hi_r = quantile_interval_ranks(max(n, 1), np.array(BAND_QUANTILES) / 100.0, 0.95)
         s = rows[key]
         if n:  # partitioned at the ranks read below (each year's row): as exact as a sort
-            prev = _previous_index(n, BAND_QUANTILES)
-            kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
-            kth |= {int(r) - 1 for r in np.concatenate([lo_r, hi_r]) if 1 <= r <= n}
-            s = np.partition(s, sorted(kth), axis=1)
+            s = np.partition(s, _ranks_read(n, BAND_QUANTILES, lo_r, hi_r), axis=1)
         q = (_partitioned_percentiles(s, BAND_QUANTILES) if n
              else np.full((len(BAND_QUANTILES), len(cols)), np.nan))
         bands[key] = (label, pd.DataFrame(q, index=list(BAND_QUANTILES), columns=cols))
