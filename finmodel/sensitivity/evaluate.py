@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import os
-import threading
 from contextlib import nullcontext
 from dataclasses import dataclass
 from functools import partial
@@ -101,14 +100,15 @@ def _blas():
 
 
 def _run_chunk(drivers: Drivers, overrides, scales, outputs, keep_rows, values, rows, invalid,
-               held: dict, mask_invalid: bool, sl: slice) -> int:
+               mask_invalid: bool, sl: slice) -> int:
     """Evaluate rows ``sl`` into the output arrays (disjoint per chunk); return the row count.
 
-    ``held`` keeps each thread's previous chunk result until its next one exists. Freeing a
-    chunk's temporaries (~250 MB per 10,000 rows) before the next chunk allocates lets glibc
-    hand them back to the operating system and fault them in again: measured at 1,000,000
-    draws on two threads, 1.7 million page faults and 10.3 s against 0.3 million and 7.9 s
-    (peak memory +0.5 GB, the same in total as the forked workers this replaced).
+    A chunk's result holds only its outputs (``run(..., release=True)`` lets each line item go
+    after its last reader), so it is dropped as soon as its outputs are copied out. Keeping
+    each thread's previous result alive (as an earlier version did, to spare glibc returning
+    pages to the system and faulting them in again) no longer pays: measured at 1,000,000
+    draws, 12.3-12.8 s and 0.56 GB without it against 12.7-13.3 s and 0.60-0.62 GB with it,
+    and 1.36 against 1.46 GB at 10,000,000 draws (``benchmarks/montecarlo_memory.py``).
     """
     batch = drivers.with_overrides({k: v[sl] for k, v in overrides.items()},
                                    {k: v[sl] for k, v in scales.items()})
@@ -122,7 +122,6 @@ def _run_chunk(drivers: Drivers, overrides, scales, outputs, keep_rows, values, 
     for k in keep_rows:  # stored year-major: per-year percentiles then need no copy
         rows[k][:, sl] = result.line_items[k].T
     invalid[sl] = batch.invalid
-    held[threading.get_ident()] = result
     return sl.stop - sl.start
 
 
@@ -157,7 +156,7 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
     rows = {k: np.empty((drivers.periods, n)) for k in keep_rows}
     invalid = np.empty(n, dtype=np.bool_)
     one = partial(_run_chunk, drivers, overrides, scales, outputs, keep_rows, values, rows, invalid,
-                  {}, mask_invalid)
+                  mask_invalid)
     chunks = [slice(start, min(start + chunk, n)) for start in range(0, n, chunk)]
     with threadpool_limits(limits=1) if len(chunks) > 1 else nullcontext():
         for_each(one, chunks, workers, progress)

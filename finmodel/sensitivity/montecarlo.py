@@ -92,8 +92,8 @@ _GRID_START = 100
 PRECISION_START = 1000
 Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % interval
 #: Memory a run needs besides what grows with the draws [bytes]: the interpreter and its
-#: libraries (~0.2 GB), the engine's working set on each thread (two chunks of
-#: :data:`ENGINE_CHUNK` rows alive per thread) and one block's inputs, outputs and band rows:
+#: libraries (~0.2 GB), the engine's working set on each thread (one chunk of
+#: :data:`ENGINE_CHUNK` rows, its outputs kept only) and one block's inputs, outputs and band rows:
 #: 0.66 GB measured at 200,000 draws (benchmarks/montecarlo_memory.py; see the README).
 FIXED_BYTES = 700_000_000
 #: Memory per draw besides the kept outputs: the final summary's copies of one output (its finite values, one more copy in the histogram).
