@@ -6,8 +6,6 @@ are sampled, then evaluated block by block (:data:`~finmodel.sensitivity.monteca
 the fan-chart rows kept in the first block, as ``montecarlo`` does) with:
 
 * ``threads``: ``evaluate(..., workers=W, chunk=C)`` (what ``montecarlo`` uses);
-* ``threads-unheld``: the same, but each thread's previous chunk result is freed before its
-  next chunk runs (``evaluate`` holds it, to spare page faults);
 * ``fork`` / ``forkserver``: a ``ProcessPoolExecutor`` of W workers (one BLAS thread each),
   created once; each task is one chunk's input columns (pickled, ~C x 20 x 8 bytes), the
   worker runs ``evaluate`` on it in one thread and returns its outputs (pickled back).
@@ -66,16 +64,7 @@ def child(draws: int, mechanism: str, workers: int, chunk: int) -> dict:
     corr = sens.correlation_matrix(names) if sens.correlations else None
     sampler = Sampler([d for _, d in chosen], draws, 1, False, corr, sens.montecarlo_method, names=names)
     pool = None
-    if mechanism == "threads-unheld":  # each thread's previous chunk freed before its next
-        import finmodel.sensitivity.evaluate as ev_mod
-
-        class _Drop(dict):
-            def __setitem__(self, key, value):
-                pass
-
-        original = ev_mod._run_chunk
-        ev_mod._run_chunk = lambda *a: original(*a[:8], _Drop(), *a[9:])
-    elif mechanism != "threads":
+    if mechanism != "threads":
         import multiprocessing as mp
         from concurrent.futures import ProcessPoolExecutor
         pool = ProcessPoolExecutor(workers, mp_context=mp.get_context(mechanism), initializer=_init,
