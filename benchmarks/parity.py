@@ -1,7 +1,7 @@
 """Parity of the engine between two checkouts (issue 16): every line item, metric (value and
 reason) and check of a random batch (speed.py's inputs, the deals' delay and realisation, the
-financing: rates, cash, revolver, sweep, tax and every debt tranche), and the IRR engine on flows
-with 0-5 sign changes, compared bit for bit.
+servers' and networking's lives, the financing: rates, cash, revolver, sweep, tax and every
+debt tranche), and the IRR engine on flows with 0-5 sign changes, compared bit for bit.
 
 Usage: python benchmarks/parity.py --tree /work/wt-base [--n 3000]
 
@@ -34,6 +34,8 @@ INPUTS = {  # speed.py's inputs, the deals' delay and realisation, and the finan
     "financing.revolver.rate": (0.03, 0.12),
     "tax.rate_fraction": (0.15, 0.3),
     "valuation.terminal_growth": (0.01, 0.04),
+    "capex.servers.life_years": (2.5, 7.0),  # whole-year parts 2..7: rows retire and refresh apart
+    "capex.networking.life_years": (3.0, 8.0),
 }
 INTEGER_INPUTS = {"commitments.delay_years": (0, 4)}  # whole years
 

@@ -70,14 +70,16 @@ def _lagged_by_one(row, k: int, at_k, at_k1) -> np.ndarray:
 
 
 def _lagged(row, k, at_k, at_k1) -> np.ndarray:
-    n, T = row.shape
-    out = np.zeros((n, T))
-    rows = np.arange(n)
-    for t in range(T):
-        for lag, w in ((k, at_k[:, 0]), (k + 1, at_k1[:, 0])):
-            src = t - lag
-            ok = src >= 0
-            out[:, t] += np.where(ok, w * row[rows, np.clip(src, 0, T - 1)], 0.0)
+    """:func:`_lagged_by_one` for each lag ``k`` (n,) of the batch: a life takes a handful of
+    whole-year parts across a batch, so rows are taken group by group with whole-row slices
+    rather than gathered period by period (the same operations on each element)."""
+    distinct = np.unique(k)
+    if distinct.size == 1:
+        return _lagged_by_one(row, int(distinct[0]), at_k, at_k1)
+    out = np.empty(row.shape)
+    for lag in distinct:
+        rows = np.nonzero(k == lag)[0]
+        out[rows] = _lagged_by_one(row[rows], int(lag), at_k[rows], at_k1[rows])
     return out
 
 
@@ -166,12 +168,15 @@ def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndar
     T = added_gw.shape[1]
     refresh = np.asarray(refresh_it, dtype=float) > 0
     n = np.broadcast_shapes(added_gw.shape[:1], np.shape(refresh)[:1], np.shape(servers_life_years)[:1])[0]
-    out = np.zeros((n, T))
+    # period-major: each age's terms are whole contiguous rows of n scenarios (scenario-major
+    # slices would be n short rows of T - a); the same operations per element
+    by_period = np.ascontiguousarray(np.broadcast_to(added_gw, (n, T)).T)
+    out = np.zeros((T, n))
     for a in range(T):  # ages
         keep = np.where(refresh, 1.0, in_service(servers_life_years, float(a)))  # (n or 1, 1)
-        into = out[:, a:]
+        into = out[a:]
         if keep.size == 1 and keep.flat[0] == 1.0:  # x 1 changes nothing: no temporary
-            np.add(into, added_gw[:, :T - a], out=into)
+            np.add(into, by_period[:T - a], out=into)
         else:
-            np.add(into, added_gw[:, :T - a] * keep, out=into)
-    return out
+            np.add(into, by_period[:T - a] * keep.reshape(-1), out=into)
+    return out.T

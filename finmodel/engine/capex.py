@@ -30,15 +30,32 @@ def purchases_gw(added_gw: np.ndarray, refresh_it: np.ndarray, life_years: np.nd
     T = added.shape[1]
     added = np.broadcast_to(added, (n, T))
     k = np.broadcast_to(k, (n, 1))[:, 0].astype(np.intp)
-    w_k = (np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k, (n, 1)))[:, 0]
-    w_k1 = (np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k1, (n, 1)))[:, 0]
-    rows = np.arange(n)
-    p = np.zeros((n, T))
+    w_k = np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k, (n, 1))
+    w_k1 = np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k1, (n, 1))
+    distinct = np.unique(k)
+    if distinct.size == 1:
+        return _refreshed(added, int(distinct[0]), w_k, w_k1)
+    p = np.empty((n, T))
+    for lag in distinct:  # rows by whole-year life: a handful of groups, whole-row slices
+        rows = np.nonzero(k == lag)[0]
+        p[rows] = _refreshed(added[rows], int(lag), w_k[rows], w_k1[rows])
+    return p
+
+
+def _refreshed(added, k: int, w_k, w_k1) -> np.ndarray:
+    """:func:`purchases_gw` of rows sharing the whole-year life ``k``: p(t) = added(t) +
+    w_k p(t - k) + w_k1 p(t - k - 1), a term before the first period adding 0."""
+    n, T = added.shape
+    p = np.empty((n, T))
+    w_k, w_k1 = w_k[:, 0], w_k1[:, 0]
     for t in range(T):  # a recurrence over periods
-        p[:, t] = added[:, t]
+        col = p[:, t]
+        col[...] = added[:, t]
         for lag, w in ((k, w_k), (k + 1, w_k1)):
-            src = t - lag
-            p[:, t] += np.where(src >= 0, w * p[rows, np.clip(src, 0, T - 1)], 0.0)
+            if t - lag >= 0:
+                col += w * p[:, t - lag]
+            else:
+                col += 0.0  # as a term that falls before the first period (-0.0 becomes 0.0)
     return p
 
 
@@ -120,10 +137,14 @@ def depreciation(capex: np.ndarray, life_years: np.ndarray, residual_fraction: n
         conv = np.where(lag >= 0, profile[0, np.clip(lag, 0, T - 1)], 0.0)  # (v, t)
         return (capex @ conv) * (1.0 - residual_fraction)
     n = np.broadcast_shapes(capex.shape[:1], profile.shape[:1], np.shape(residual_fraction)[:1])[0]
-    out = np.zeros((n, T))
+    # period-major: each vintage's charges are then whole contiguous rows of n scenarios
+    # (scenario-major slices would be n short rows of T - v); the same operations per element
+    by_period = np.ascontiguousarray(np.broadcast_to(capex, (n, T)).T)
+    charge = np.ascontiguousarray(np.broadcast_to(profile, (n, T)).T)
+    out = np.zeros((T, n))
     for v in range(T):  # vintages: a loop over periods
-        out[:, v:] += capex[:, v:v + 1] * profile[:, :T - v]
-    return out * (1.0 - residual_fraction)
+        out[v:] += by_period[v] * charge[:T - v]
+    return out.T * (1.0 - residual_fraction)
 
 
 def vintage_matrix(capex_row: np.ndarray, life_years: float, residual_fraction: float) -> np.ndarray:

@@ -117,6 +117,47 @@ def test_retired_with_one_life_equals_the_loop_and_the_per_row_path(life):
     np.testing.assert_allclose(one, retired_loop(row, life), rtol=1e-15, atol=0)
 
 
+def test_retired_with_lives_per_row_equals_the_loop_bit_for_bit():
+    # lives 0.5..9 across 300 rows: rows are taken in groups of the same whole-year part
+    from finmodel.engine import capacity
+    rng = np.random.default_rng(8)
+    row = rng.uniform(-5, 10, (300, 16))
+    row[::7, 3] = -0.0  # a -0.0 term: the loop's 0.0 + (-0.0) gives 0.0
+    life = rng.uniform(0.5, 9.0, (300, 1))
+    life[::11] = 4.0  # whole years: no lag-(k + 1) share
+    np.testing.assert_array_equal(capacity.retired(row, life), retired_loop(row, life))
+
+
+def purchases_loop(added, refresh, life):
+    """p(t) = added(t) + refresh x ((1 - f) p(t - k) + f p(t - k - 1)), L = max(1, life) = k + f,
+    row by row and period by period; a term before the first period adds 0."""
+    n, T = added.shape
+    L = np.maximum(1.0, life[:, 0])
+    p = np.zeros((n, T))
+    for i in range(n):
+        k = int(np.floor(L[i]))
+        f = L[i] - k
+        r = float(refresh[i, 0] > 0)
+        for t in range(T):
+            p[i, t] = added[i, t]
+            p[i, t] += r * (1.0 - f) * p[i, t - k] if t - k >= 0 else 0.0
+            p[i, t] += r * f * p[i, t - k - 1] if t - k - 1 >= 0 else 0.0
+    return p
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 60))
+def test_purchases_gw_with_lives_per_row_equals_the_loop_bit_for_bit(seed, n):
+    rng = np.random.default_rng(seed)
+    added = rng.choice([0.0, -0.0, 0.5, 1.25, 3.0], (n, 16)) * rng.uniform(0.5, 2.0, (n, 1))
+    refresh = rng.choice([0.0, 1.0], (n, 1))
+    life = rng.choice([0.5, 1.0, 2.0, 2.5, 3.75, 4.0, 5.5, 7.0, 17.0], (n, 1))
+    got = capex.purchases_gw(added, refresh, life)
+    np.testing.assert_array_equal(got, purchases_loop(added, refresh, life))
+    # and each row alone (one life for the batch: no groups) gives the same row
+    np.testing.assert_array_equal(got[:1], capex.purchases_gw(added[:1], refresh[:1], life[:1]))
+
+
 def online_loop(added, refresh, life):
     n, T = added.shape
     out = np.zeros((n, T))
@@ -132,6 +173,31 @@ def test_owned_online_gw_equals_the_loop(refresh):
     added = np.random.default_rng(7).uniform(0, 3, (30, 16))
     got = capacity.owned_online_gw(added, None, np.array([[refresh]]), np.array([[4.5]]))
     np.testing.assert_allclose(got, online_loop(added, refresh, 4.5), rtol=1e-13, atol=0)
+
+
+def test_owned_online_gw_with_lives_and_refresh_per_row_equals_the_loop():
+    from finmodel.engine import capacity
+    rng = np.random.default_rng(9)
+    added = rng.uniform(0, 3, (60, 16))
+    life = rng.uniform(0.5, 12.0, (60, 1))
+    refresh = rng.choice([0.0, 1.0], (60, 1))
+    got = capacity.owned_online_gw(added, None, refresh, life)
+    want = np.vstack([online_loop(added[i:i + 1], refresh[i, 0], life[i, 0]) for i in range(60)])
+    np.testing.assert_allclose(got, want, rtol=1e-13, atol=0)  # the loop adds vintages in the other order
+
+
+def test_depreciation_with_lives_per_row_equals_the_loop():
+    rng = np.random.default_rng(10)
+    c = rng.uniform(0, 50, (80, 16))
+    life = rng.uniform(0.5, 20.0, (80, 1))
+    residual = 0.1
+    want = np.zeros((80, 16))
+    for i in range(80):  # dep(t) = (1 - residual) sum_{v <= t} capex(v) clip(L - (t - v), 0, 1) / L
+        for t in range(16):
+            for v in range(t + 1):
+                want[i, t] += c[i, v] * (np.clip(life[i, 0] - (t - v), 0.0, 1.0) / life[i, 0])
+    np.testing.assert_allclose(capex.depreciation(c, life, np.array([[residual]])), want * (1 - residual),
+                               rtol=1e-14, atol=0)
 
 
 def test_renewal_payment_once_per_end_year_equals_the_direct_power():
