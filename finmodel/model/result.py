@@ -199,6 +199,11 @@ class _Evaluator:
         self.plan = plan if plan is not None else _Plan(catalogue)
         self.shape = (drivers.n, drivers.periods)
         self.items: dict[str, np.ndarray] = {}
+        # line items computed narrower than (n, T) (per-scenario constants (n, 1), one row for
+        # all (1, T)): what the readers of those items get, so that what follows from them is
+        # computed at that shape too (same elements: each is the same operation on the same
+        # inputs, broadcast later); ``items`` keeps the (n, T) views for the result
+        self.narrow: dict[str, np.ndarray] = {}
         self.metrics: dict[str, m.Metric] = {}
         self.groups: dict[tuple, dict] = {}  # one call of a multi-row function, shared by its rows
         self.stack: list[str] = []
@@ -214,6 +219,7 @@ class _Evaluator:
             self.uses[key] -= 1
             if not self.uses[key] and key not in self.release.keep:
                 del self.items[key]
+                self.narrow.pop(key, None)
 
     def ref(self, ref):
         return self._get(self.plan.parse(ref))
@@ -221,8 +227,14 @@ class _Evaluator:
     def _get(self, parsed):
         code, x = parsed
         if code == _LI:
+            v = self.narrow.get(x)
+            if v is not None:
+                return v
             v = self.items.get(x)
-            return v if v is not None else self.item(x)
+            if v is not None:
+                return v
+            v = self.item(x)
+            return self.narrow.get(x, v)
         if code == _IN:
             return self.d.values[x]
         if code == _M:
@@ -277,7 +289,12 @@ class _Evaluator:
                     self._done(group)
             out = self.groups[group][li.pick]
         self._unguard()
-        v = self.items[key] = _read_only(np.asarray(out, dtype=float), self.shape)
+        out = np.asarray(out, dtype=float)
+        v = self.items[key] = _read_only(out, self.shape)
+        if out.shape != self.shape and out.ndim == 2:
+            narrow = out.view()
+            narrow.flags.writeable = False
+            self.narrow[key] = narrow
         if self.release:
             if li.pick is None:
                 self._done(key)
