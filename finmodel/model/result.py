@@ -17,6 +17,7 @@ from ..engine import capex as capex_engine
 from ..engine import financing as fin_engine
 from ..engine import irr as irr_engine
 from ..engine import metrics as m
+from ..engine.elementwise import is_elementwise
 from ..engine.timeline import period_numbers
 from .catalogue import Catalogue, build_catalogue
 from .defs import CONSTANTS
@@ -200,9 +201,9 @@ class _Evaluator:
         self.shape = (drivers.n, drivers.periods)
         self.items: dict[str, np.ndarray] = {}
         # line items computed narrower than (n, T) (per-scenario constants (n, 1), one row for
-        # all (1, T)): what the readers of those items get, so that what follows from them is
-        # computed at that shape too (same elements: each is the same operation on the same
-        # inputs, broadcast later); ``items`` keeps the (n, T) views for the result
+        # all (1, T)): what their elementwise readers get (engine.elementwise), so that what
+        # follows is computed at that shape too (the same elements, broadcast later); ``items``
+        # keeps the (n, T) views, for every other reader and the result
         self.narrow: dict[str, np.ndarray] = {}
         self.metrics: dict[str, m.Metric] = {}
         self.groups: dict[tuple, dict] = {}  # one call of a multi-row function, shared by its rows
@@ -227,14 +228,8 @@ class _Evaluator:
     def _get(self, parsed):
         code, x = parsed
         if code == _LI:
-            v = self.narrow.get(x)
-            if v is not None:
-                return v
             v = self.items.get(x)
-            if v is not None:
-                return v
-            v = self.item(x)
-            return self.narrow.get(x, v)
+            return v if v is not None else self.item(x)
         if code == _IN:
             return self.d.values[x]
         if code == _M:
@@ -247,10 +242,27 @@ class _Evaluator:
             return period_numbers(self.d.periods)
         return self.d.years.astype(float)[None, :]  # _YEAR
 
-    def _sum(self, parsed: tuple) -> np.ndarray:
+    def _get_narrow(self, parsed):
+        """As :meth:`_get`, but a line item computed narrower than (n, T) comes at its own
+        shape (for an elementwise function: ``engine.elementwise``)."""
+        code, x = parsed
+        if code == _LI:
+            v = self.narrow.get(x)
+            if v is not None:
+                return v
+            v = self.items.get(x)
+            if v is None:
+                v = self.item(x)
+            return self.narrow.get(x, v)
+        if code == _SUM:
+            return self._sum(x, self._get_narrow)
+        return self._get(parsed)
+
+    def _sum(self, parsed: tuple, get=None) -> np.ndarray:
         """The sum of several references, added left to right into one array (no temporary
         per term); (1, T) zeros when there are none."""
-        terms = [np.asarray(self._get(r), dtype=float) for r in parsed]
+        get = get or self._get
+        terms = [np.asarray(get(r), dtype=float) for r in parsed]
         shape = np.broadcast_shapes((1, self.d.periods), *(t.shape for t in terms))
         if not terms:
             return np.zeros(shape)
@@ -261,7 +273,7 @@ class _Evaluator:
         return total
 
     def call(self, entry):
-        get = self._get
+        get = self._get_narrow if is_elementwise(entry.fn) else self._get
         return entry.fn(**{a: get(r) for a, r in self.plan.entry_args(entry)})
 
     def _guard(self, key: str):
