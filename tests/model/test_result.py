@@ -120,3 +120,29 @@ def test_a_releasing_run_lets_go_of_every_row_but_those_asked_for_and_gives_the_
         np.testing.assert_array_equal(part.line_items[key], full.line_items[key], err_msg=key)
     assert peak < 0.5 * peak_held  # 400 rows: ~4.5 against ~14 MB
     np.testing.assert_array_equal(part.checks_pass, full.checks_pass)  # checks recompute what they read
+
+
+def test_narrow_rows_given_to_elementwise_functions_change_no_bit(base_run, monkeypatch):
+    """The evaluator gives a line item computed narrower than (n, T) (a deal's realisation,
+    (n, 1)) to elementwise engine functions at that shape: every line item, metric and check is
+    bit for bit what the run gives when every reader gets the (n, T) broadcast, and the result
+    still holds (n, T) read-only rows."""
+    from finmodel.model import result as result_module
+    from finmodel.model.result import run
+    rng = np.random.default_rng(16)
+    d = base_run.result.drivers.with_overrides({
+        "commitments.realisation_fraction": rng.uniform(0.6, 1.0, 40),
+        "commitments.delay_years": rng.integers(0, 4, 40).astype(float),
+        "capex.servers.cost_usd_bn_per_gw": rng.uniform(20.0, 40.0, 40)})
+    narrow = run(d)
+    monkeypatch.setattr(result_module, "is_elementwise", lambda fn: False)
+    wide = run(d)
+    assert narrow.line_items.keys() == wide.line_items.keys()
+    for key, row in narrow.line_items.items():
+        assert row.shape == (40, d.periods) and not row.flags.writeable, key
+        np.testing.assert_array_equal(row, wide.line_items[key], err_msg=key)
+        assert (np.signbit(row) == np.signbit(wide.line_items[key])).all(), key
+    for key, mt in narrow.metrics.items():
+        np.testing.assert_array_equal(mt.value, wide.metrics[key].value, err_msg=key)
+    for key, ok in narrow.checks.items():
+        np.testing.assert_array_equal(ok, wide.checks[key], err_msg=key)
