@@ -151,6 +151,7 @@ class _Plan:
         self.args: dict[int, tuple] = {}  # id(entry) -> (entry, ((argument, parsed reference), ...))
         self.group: dict[str, tuple] = {}  # line item key -> its group's key (when ``pick``)
         self.releases: dict[tuple, _Release] = {}  # outputs -> their release plan (_release_plan)
+        self.marks: dict = {}  # function -> elementwise (engine.elementwise)
         for entries in (catalogue.line_items, catalogue.metrics, catalogue.checks):
             for entry in entries.values():
                 self.args[id(entry)] = (entry, self.entry_args(entry))
@@ -164,6 +165,14 @@ class _Plan:
         if id(entry) in self.args and self.args[id(entry)][0] is entry:
             return self.args[id(entry)][1]
         return tuple((a, self.parse(r)) for a, r in entry.args.items())
+
+    def elementwise(self, entry) -> bool:
+        """Whether ``entry``'s function is elementwise (``engine.elementwise``), once per function."""
+        fn = entry.fn
+        out = self.marks.get(fn)
+        if out is None:
+            out = self.marks[fn] = is_elementwise(fn)
+        return out
 
     def parse(self, ref) -> tuple:
         out = self.parsed.get(ref)
@@ -273,7 +282,7 @@ class _Evaluator:
         return total
 
     def call(self, entry):
-        get = self._get_narrow if is_elementwise(entry.fn) else self._get
+        get = self._get_narrow if self.plan.elementwise(entry) else self._get
         return entry.fn(**{a: get(r) for a, r in self.plan.entry_args(entry)})
 
     def _guard(self, key: str):

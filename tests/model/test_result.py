@@ -135,7 +135,7 @@ def test_narrow_rows_given_to_elementwise_functions_change_no_bit(base_run, monk
         "commitments.delay_years": rng.integers(0, 4, 40).astype(float),
         "capex.servers.cost_usd_bn_per_gw": rng.uniform(20.0, 40.0, 40)})
     narrow = run(d)
-    monkeypatch.setattr(result_module, "is_elementwise", lambda fn: False)
+    monkeypatch.setattr(result_module._Plan, "elementwise", lambda self, entry: False)
     wide = run(d)
     assert narrow.line_items.keys() == wide.line_items.keys()
     for key, row in narrow.line_items.items():
