@@ -20,10 +20,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import elementwise
-
 from .capacity import owned_online_gw
 from .cashflow import ratio
+from .elementwise import elementwise
 from .metrics import Metric, horizon_sum
 
 __all__ = ["supply_factor", "line_factor", "cost_index", "line_value", "tariff_cost", "us_premium_cost",

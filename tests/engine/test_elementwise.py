@@ -12,19 +12,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from finmodel.engine import costs, deals, supply, timeline
+from finmodel.engine import capex, cashflow, compute, costs, deals, supply, timeline
 from finmodel.engine.elementwise import elementwise, is_elementwise
 
 N, T = 7, 5
 MARKED = sorted(((mod.__name__.rsplit(".", 1)[1], name), fn)
-                for mod in (costs, deals, supply, timeline)
+                for mod in (capex, cashflow, compute, costs, deals, supply, timeline)
                 for name, fn in vars(mod).items() if callable(fn) and is_elementwise(fn))
 
 
 def test_the_marked_functions_are_the_ones_the_evaluator_relies_on():
     names = {f"{m}.{n}" for (m, n), _ in MARKED}
     assert {"deals.age", "deals._linear", "deals.scaled", "deals.renewal_payment", "costs.share_of",
-            "supply.line_value", "supply.vendor_payment", "timeline.link"} <= names
+            "supply.line_value", "supply.vendor_payment", "timeline.link", "capex.component_capex",
+            "capex.it_capex", "compute.it_price_factor", "cashflow.present_value"} <= names
     assert "deals._explicit" not in names and "supply.lease_payment" not in names  # they read shapes
 
 
