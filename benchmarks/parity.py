@@ -1,7 +1,7 @@
 """Parity of the engine between two checkouts (issue 16): every line item, metric (value and
 reason) and check of a random batch (speed.py's inputs, the deals' delay and realisation, the
-servers' and networking's lives, the financing: rates, cash, revolver, sweep, tax and every
-debt tranche), and the IRR engine on flows with 0-5 sign changes, compared bit for bit.
+servers' and networking's lives, the supply chain's origin, tariffs and supplier weights, a
+cloud deal's capacity, the financing: rates, cash, revolver, sweep, tax and every debt tranche), and the IRR engine on flows with 0-5 sign changes, compared bit for bit.
 
 Usage: python benchmarks/parity.py --tree /work/wt-base [--n 3000]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-INPUTS = {  # speed.py's inputs, the deals' delay and realisation, and the financing
+INPUTS = {  # speed.py's inputs, the deals' delay and realisation, the financing, the supply chain
     "valuation.discount_rate": (0.08, 0.16),
     "capex.servers.cost_usd_bn_per_gw": (20.0, 40.0),
     "operations.power_price_usd_per_mwh": (40.0, 110.0),
@@ -36,6 +36,12 @@ INPUTS = {  # speed.py's inputs, the deals' delay and realisation, and the finan
     "valuation.terminal_growth": (0.01, 0.04),
     "capex.servers.life_years": (2.5, 7.0),  # whole-year parts 2..7: rows retire and refresh apart
     "capex.networking.life_years": (3.0, 8.0),
+    # the supply chain's origin, tariff and supplier weights (rows given narrow to their readers)
+    "supply_chain.bom.servers.accelerators.us_made_fraction": (0.0, 0.6),
+    "supply_chain.bom.servers.accelerators.tariff_rate": (0.0, 0.3),
+    "supply_chain.bom.servers.accelerators.suppliers.nvidia.share_fraction": (0.3, 1.0),
+    "supply_chain.bom.networking.cabling.us_premium_fraction": (0.0, 0.25),
+    "deals.oracle-cloud.capacity_gw": (2.0, 6.0),
 }
 INTEGER_INPUTS = {"commitments.delay_years": (0, 4)}  # whole years
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .capacity import retired, retiring
+from .elementwise import elementwise
 
 __all__ = ["price_index", "purchases_gw", "component_capex", "it_capex", "depreciation",
            "value_per_gw_less", "value_per_gw_plus", "purchase_value", "construction_spend",
@@ -75,12 +76,14 @@ def residual_proceeds(retired_cost_usd_bn, residual_fraction) -> np.ndarray:
     return np.asarray(retired_cost_usd_bn, dtype=float) * residual_fraction
 
 
+@elementwise
 def component_capex(purchases: np.ndarray, cost_usd_bn_per_gw: np.ndarray,
                     index: np.ndarray) -> np.ndarray:
     """Capex of one component: GW bought x cost per GW x price index [US$ bn]."""
     return purchases * cost_usd_bn_per_gw * index
 
 
+@elementwise
 def it_capex(purchases, added, priced_added, cost_usd_bn_per_gw, index) -> np.ndarray:
     """Capex of an IT component when new capacity comes at deal prices: refreshes (purchases
     - added) at the generic cost, new GW at their priced equivalent [US$ bn].
@@ -91,6 +94,7 @@ def it_capex(purchases, added, priced_added, cost_usd_bn_per_gw, index) -> np.nd
     return (purchases - added + priced_added) * cost_usd_bn_per_gw * index
 
 
+@elementwise
 def purchase_value(it_gw, facility_gw, it_unit_cost, facility_unit_cost) -> np.ndarray:
     """A deal's first purchase: GW at its IT price x IT cost per GW + GW x facility cost per GW,
     at this year's prices [US$ bn]."""
@@ -245,6 +249,7 @@ def steady_proceeds(gw, **components) -> np.ndarray:
     return gw * total
 
 
+@elementwise
 def growth_capex(gw, growth, unit_cost) -> np.ndarray:
     """Capex that grows the installed base at the terminal growth: GW x g x all-in cost per GW
     at this year's prices [US$ bn]."""

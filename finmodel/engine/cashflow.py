@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .elementwise import elementwise
+
 __all__ = ["difference", "free_cash_flow", "cash_closing", "funding_need", "cumulative_after_first",
            "discount_factor", "present_value", "ratio", "payback_flag", "positive_flag",
            "cumulative_difference", "working_capital", "minimum_cash"]
@@ -56,6 +58,7 @@ def discount_factor(rate, period) -> np.ndarray:
     return np.where(period > 1, (1.0 + rate) ** -(period - 1.0), 0.0)
 
 
+@elementwise
 def present_value(flow, factor) -> np.ndarray:
     """Present value of a flow: flow x discount factor [US$ bn]."""
     return flow * factor

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .elementwise import elementwise
+
 __all__ = ["declining", "demand_gw", "served_fraction", "served_gw", "inference_served",
            "training_served", "installed_needed", "expansion_level",
            "additions", "additions_after_first", "idle_gw", "load_factor", "used_gw", "share_of_demand", "it_price_factor"]
@@ -133,6 +135,7 @@ def share_of_demand(part, total) -> np.ndarray:
         return np.where(total > 0, part / np.where(total > 0, total, 1.0), 0.0)
 
 
+@elementwise
 def it_price_factor(it_cost_of_deal_usd_bn_per_gw, it_cost_usd_bn_per_gw) -> np.ndarray:
     """Price of a deal's first IT purchase relative to the generic IT cost per GW [-].
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from .elementwise import elementwise
+
 __all__ = ["power_cost", "per_gw_cost", "share_of", "capital_charge", "capital_charges"]
 
 
+@elementwise
 def power_cost(used_gw, pue, hours_per_year, price_usd_per_mwh, usd_per_usd_bn_mwh_per_gwh) -> np.ndarray:
     """Electricity bought for owned capacity in use [US$ bn].
 
@@ -14,11 +17,13 @@ def power_cost(used_gw, pue, hours_per_year, price_usd_per_mwh, usd_per_usd_bn_m
     return used_gw * pue * hours_per_year * price_usd_per_mwh / usd_per_usd_bn_mwh_per_gwh
 
 
+@elementwise
 def per_gw_cost(gw, usd_bn_per_gw_year) -> np.ndarray:
     """A cost proportional to capacity: GW x US$ bn per GW-year [US$ bn]."""
     return gw * usd_bn_per_gw_year
 
 
+@elementwise
 def capital_charge(unit_cost, rate, life_years) -> np.ndarray:
     """Capital cost per year of an asset: cost x capital recovery factor r / (1 - (1+r)^-L)
     (cost / L at r = 0) [US$ bn per year]."""
@@ -39,6 +44,7 @@ def capital_charges(rate, **components) -> np.ndarray:
     return total
 
 
+@elementwise
 def share_of(base, fraction) -> np.ndarray:
     """A cost given as a share of another line (e.g. of revenue) [unit of base]."""
     return base * fraction

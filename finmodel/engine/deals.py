@@ -16,29 +16,36 @@ from __future__ import annotations
 
 import numpy as np
 
+from .elementwise import elementwise
+
 __all__ = ["RAMP_SHARE", "RAMP_PEAK", "RAMP_LAST", "RAMP_CUMULATIVE", "age", "in_term",
            "effective", "delayed_end_year", "scaled", "contract_payment", "renewed_share",
            "renewal_payment", "gw_in_use", "outside_share"]
 
 
+@elementwise
 def age(year, start_year, delay_years) -> np.ndarray:
     """Term year of the deal in each calendar year: year - start - delay [years]."""
     return year - start_year - delay_years
 
 
+@elementwise
 def in_term(a, term_years) -> np.ndarray:
     """1 where 0 <= age < term, else 0 [flag]."""
     return ((a >= 0) & (a < term_years)).astype(float)
 
 
+@elementwise
 def _linear(a, term_years, shares=None):
     return in_term(a, term_years) / term_years
 
 
+@elementwise
 def _front(a, term_years, shares=None):
     return in_term(a, term_years) * 2.0 * (term_years - a) / (term_years * (term_years + 1.0))
 
 
+@elementwise
 def _back(a, term_years, shares=None):
     return in_term(a, term_years) * 2.0 * (a + 1.0) / (term_years * (term_years + 1.0))
 
@@ -107,27 +114,32 @@ def effective(own_or_status, scenario_factor) -> np.ndarray:
     return own_or_status * scenario_factor
 
 
+@elementwise
 def delayed_end_year(start_year, term_years, delay_years) -> np.ndarray:
     """Last calendar year of the delayed term: start + delay + term - 1 [year]."""
     return start_year + delay_years + term_years - 1.0
 
 
+@elementwise
 def scaled(amount, realisation_fraction, share) -> np.ndarray:
     """A deal's amount in each period: amount x realisation x share [unit of amount]."""
     return (amount * realisation_fraction) * share
 
 
+@elementwise
 def contract_payment(value_usd_bn, realisation_fraction, share, price_factor) -> np.ndarray:
     """Take-or-pay payment: value x realisation x share x price factor (1 = as signed) [US$ bn]."""
     return (value_usd_bn * realisation_fraction * price_factor) * share
 
 
+@elementwise
 def renewed_share(renew_cloud, year, end_year, last_share) -> np.ndarray:
     """Share re-contracted each year after the (delayed) term when renewal is on: the last term
     year's share again [fraction of value]."""
     return ((np.asarray(renew_cloud) > 0) & (year > end_year)) * last_share
 
 
+@elementwise
 def renewal_payment(value_usd_bn, realisation_fraction, renewed, price_factor, escalator_per_year,
                     year, end_year) -> np.ndarray:
     """Payment for renewed capacity: the contract's last-year price x a renewal price factor,
@@ -152,6 +164,7 @@ def _escalation(escalator_per_year, year, end_year) -> np.ndarray:
     return (1.0 + escalator_per_year) ** np.maximum(year - end - 1.0, 0.0)
 
 
+@elementwise
 def gw_in_use(capacity_gw, realisation_fraction, share, peak_share) -> np.ndarray:
     """Cloud capacity in use: payments are proportional to capacity in use, so the year with
     the largest share uses the full contracted capacity [GW].

@@ -22,6 +22,7 @@ import numpy as np
 
 from .capacity import owned_online_gw
 from .cashflow import ratio
+from .elementwise import elementwise
 from .metrics import Metric, horizon_sum
 
 __all__ = ["supply_factor", "line_factor", "cost_index", "line_value", "tariff_cost", "us_premium_cost",
@@ -29,6 +30,7 @@ __all__ = ["supply_factor", "line_factor", "cost_index", "line_value", "tariff_c
            "vendor_payment", "lease_payment", "share_of_capex", "each_period_one"]
 
 
+@elementwise
 def supply_factor(us_made_fraction, tariff_rate, us_premium_fraction) -> np.ndarray:
     """Price uplift of a line from where it is made [x]: 1 + (1 - u) tau + u pi.
 
@@ -39,6 +41,7 @@ def supply_factor(us_made_fraction, tariff_rate, us_premium_fraction) -> np.ndar
     return 1.0 + (1.0 - u) * tariff_rate + u * us_premium_fraction
 
 
+@elementwise
 def line_factor(share_fraction, us_made_fraction, tariff_rate, us_premium_fraction) -> np.ndarray:
     """A line's part of its component's supply factor [x]: s (1 + (1 - u) tau + u pi); the
     component's factor is the sum over its lines (1 with no tariff and no premium).
@@ -50,34 +53,40 @@ def line_factor(share_fraction, us_made_fraction, tariff_rate, us_premium_fracti
                                                                    us_premium_fraction)
 
 
+@elementwise
 def cost_index(price_index, factor) -> np.ndarray:
     """The index that turns cost per GW into capex: price index x supply factor [index]."""
     return np.asarray(price_index, dtype=float) * factor
 
 
+@elementwise
 def line_value(capex, factor, share_fraction) -> np.ndarray:
     """A line's value before tariff and premium [US$ bn]: component capex / its supply factor x
     the line's share (0 for a factor of 0)."""
     return ratio(capex, factor, fill=0.0) * share_fraction
 
 
+@elementwise
 def tariff_cost(value, us_made_fraction, tariff_rate) -> np.ndarray:
     """Tariff paid on a line's imported content [US$ bn]: V (1 - u) tau (paid to the US
     Treasury, not to a supplier)."""
     return np.asarray(value, dtype=float) * ((1.0 - np.asarray(us_made_fraction, dtype=float)) * tariff_rate)
 
 
+@elementwise
 def us_premium_cost(value, us_made_fraction, us_premium_fraction) -> np.ndarray:
     """What making in the US adds to a line [US$ bn]: V u pi (paid to the suppliers)."""
     return np.asarray(value, dtype=float) * (np.asarray(us_made_fraction, dtype=float) * us_premium_fraction)
 
 
+@elementwise
 def us_made_capex(value, us_made_fraction, us_premium_fraction) -> np.ndarray:
     """US-made part of a line's capex, premium included [US$ bn]: V u (1 + pi)."""
     return np.asarray(value, dtype=float) * (np.asarray(us_made_fraction, dtype=float)
                                              * (1.0 + np.asarray(us_premium_fraction, dtype=float)))
 
 
+@elementwise
 def imported_capex(value, us_made_fraction, tariff_rate) -> np.ndarray:
     """Imported part of a line's capex, tariff included [US$ bn]: V (1 - u) (1 + tau).
     US-made + imported = V f = the line's capex."""
@@ -85,24 +94,28 @@ def imported_capex(value, us_made_fraction, tariff_rate) -> np.ndarray:
                                              * (1.0 + np.asarray(tariff_rate, dtype=float)))
 
 
+@elementwise
 def paid_to_suppliers(value, us_made_fraction, us_premium_fraction) -> np.ndarray:
     """What a line's suppliers are paid together [US$ bn]: its capex less the tariff,
     V (1 + u pi)."""
     return np.asarray(value, dtype=float) * (1.0 + np.asarray(us_made_fraction, dtype=float) * us_premium_fraction)
 
 
+@elementwise
 def share_of(weight, total_weight) -> np.ndarray:
     """A supplier's share of a line: its weight / the weights of the line's suppliers (0 when
     they are all 0) [fraction]."""
     return ratio(weight, total_weight, fill=0.0)
 
 
+@elementwise
 def supplier_payment(paid, weight, total_weight) -> np.ndarray:
     """What a supplier is paid for a line [US$ bn]: the line's payments x its weight / the
     weights of the line's suppliers (0 when they are all 0)."""
     return np.asarray(paid, dtype=float) * share_of(weight, total_weight)
 
 
+@elementwise
 def vendor_payment(paid, deals_gw, generic_gw, total_gw, weight=0.0, total_weight=1.0) -> np.ndarray:
     """What a supplier is paid for the deal-vendor line [US$ bn]: the line's payments x (the GW
     of the deals it is the vendor of + the other GW x its weight / the line's weights) / all GW

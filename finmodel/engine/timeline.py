@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .elementwise import elementwise
+
 __all__ = ["period_numbers", "previous", "link"]
 
 
@@ -27,6 +29,7 @@ def previous(row: np.ndarray, opening: np.ndarray) -> np.ndarray:
     return out
 
 
+@elementwise
 def link(x: np.ndarray) -> np.ndarray:
     """Identity: a row that links (shows) another row or an input [same unit]."""
     return np.asarray(x, dtype=float)

@@ -17,6 +17,7 @@ from ..engine import capex as capex_engine
 from ..engine import financing as fin_engine
 from ..engine import irr as irr_engine
 from ..engine import metrics as m
+from ..engine.elementwise import is_elementwise
 from ..engine.timeline import period_numbers
 from .catalogue import Catalogue, build_catalogue
 from .defs import CONSTANTS
@@ -150,6 +151,7 @@ class _Plan:
         self.args: dict[int, tuple] = {}  # id(entry) -> (entry, ((argument, parsed reference), ...))
         self.group: dict[str, tuple] = {}  # line item key -> its group's key (when ``pick``)
         self.releases: dict[tuple, _Release] = {}  # outputs -> their release plan (_release_plan)
+        self.marks: dict = {}  # function -> elementwise (engine.elementwise)
         for entries in (catalogue.line_items, catalogue.metrics, catalogue.checks):
             for entry in entries.values():
                 self.args[id(entry)] = (entry, self.entry_args(entry))
@@ -163,6 +165,14 @@ class _Plan:
         if id(entry) in self.args and self.args[id(entry)][0] is entry:
             return self.args[id(entry)][1]
         return tuple((a, self.parse(r)) for a, r in entry.args.items())
+
+    def elementwise(self, entry) -> bool:
+        """Whether ``entry``'s function is elementwise (``engine.elementwise``), once per function."""
+        fn = entry.fn
+        out = self.marks.get(fn)
+        if out is None:
+            out = self.marks[fn] = is_elementwise(fn)
+        return out
 
     def parse(self, ref) -> tuple:
         out = self.parsed.get(ref)
@@ -199,6 +209,11 @@ class _Evaluator:
         self.plan = plan if plan is not None else _Plan(catalogue)
         self.shape = (drivers.n, drivers.periods)
         self.items: dict[str, np.ndarray] = {}
+        # line items computed narrower than (n, T) (per-scenario constants (n, 1), one row for
+        # all (1, T)): what their elementwise readers get (engine.elementwise), so that what
+        # follows is computed at that shape too (the same elements, broadcast later); ``items``
+        # keeps the (n, T) views, for every other reader and the result
+        self.narrow: dict[str, np.ndarray] = {}
         self.metrics: dict[str, m.Metric] = {}
         self.groups: dict[tuple, dict] = {}  # one call of a multi-row function, shared by its rows
         self.stack: list[str] = []
@@ -214,6 +229,7 @@ class _Evaluator:
             self.uses[key] -= 1
             if not self.uses[key] and key not in self.release.keep:
                 del self.items[key]
+                self.narrow.pop(key, None)
 
     def ref(self, ref):
         return self._get(self.plan.parse(ref))
@@ -235,10 +251,27 @@ class _Evaluator:
             return period_numbers(self.d.periods)
         return self.d.years.astype(float)[None, :]  # _YEAR
 
-    def _sum(self, parsed: tuple) -> np.ndarray:
+    def _get_narrow(self, parsed):
+        """As :meth:`_get`, but a line item computed narrower than (n, T) comes at its own
+        shape (for an elementwise function: ``engine.elementwise``)."""
+        code, x = parsed
+        if code == _LI:
+            v = self.narrow.get(x)
+            if v is not None:
+                return v
+            v = self.items.get(x)
+            if v is None:
+                v = self.item(x)
+            return self.narrow.get(x, v)
+        if code == _SUM:
+            return self._sum(x, self._get_narrow)
+        return self._get(parsed)
+
+    def _sum(self, parsed: tuple, get=None) -> np.ndarray:
         """The sum of several references, added left to right into one array (no temporary
         per term); (1, T) zeros when there are none."""
-        terms = [np.asarray(self._get(r), dtype=float) for r in parsed]
+        get = get or self._get
+        terms = [np.asarray(get(r), dtype=float) for r in parsed]
         shape = np.broadcast_shapes((1, self.d.periods), *(t.shape for t in terms))
         if not terms:
             return np.zeros(shape)
@@ -249,7 +282,7 @@ class _Evaluator:
         return total
 
     def call(self, entry):
-        get = self._get
+        get = self._get_narrow if self.plan.elementwise(entry) else self._get
         return entry.fn(**{a: get(r) for a, r in self.plan.entry_args(entry)})
 
     def _guard(self, key: str):
@@ -277,7 +310,12 @@ class _Evaluator:
                     self._done(group)
             out = self.groups[group][li.pick]
         self._unguard()
-        v = self.items[key] = _read_only(np.asarray(out, dtype=float), self.shape)
+        out = np.asarray(out, dtype=float)
+        v = self.items[key] = _read_only(out, self.shape)
+        if out.shape != self.shape and out.ndim == 2:
+            narrow = out.view()
+            narrow.flags.writeable = False
+            self.narrow[key] = narrow
         if self.release:
             if li.pick is None:
                 self._done(key)

@@ -120,3 +120,34 @@ def test_a_releasing_run_lets_go_of_every_row_but_those_asked_for_and_gives_the_
         np.testing.assert_array_equal(part.line_items[key], full.line_items[key], err_msg=key)
     assert peak < 0.5 * peak_held  # 400 rows: ~4.5 against ~14 MB
     np.testing.assert_array_equal(part.checks_pass, full.checks_pass)  # checks recompute what they read
+
+
+@pytest.mark.parametrize("varied", [
+    ("commitments.realisation_fraction", "commitments.delay_years", "capex.servers.cost_usd_bn_per_gw"),
+    ("financing.revolver.limit_usd_bn",)])  # the operations the same for every row: (1, T) items
+def test_narrow_rows_given_to_elementwise_functions_change_no_bit(base_run, monkeypatch, varied):
+    """The evaluator gives a line item computed narrower than (n, T) (a deal's realisation,
+    (n, 1); a row the same for every scenario, (1, T)) to elementwise engine functions at that
+    shape, and (n, T) to the others: every line item, metric and check is bit for bit what the
+    run gives when every reader gets the (n, T) broadcast, and the result still holds (n, T)
+    read-only rows."""
+    from finmodel.model import result as result_module
+    from finmodel.model.result import run
+    rng = np.random.default_rng(16)
+    ranges = {"commitments.realisation_fraction": (0.6, 1.0), "commitments.delay_years": (0, 4),
+              "capex.servers.cost_usd_bn_per_gw": (20.0, 40.0), "financing.revolver.limit_usd_bn": (0.0, 80.0)}
+    d = base_run.result.drivers.with_overrides(
+        {k: np.floor(rng.uniform(*ranges[k], 40)) if k.endswith("delay_years") else rng.uniform(*ranges[k], 40)
+         for k in varied})
+    narrow = run(d)
+    monkeypatch.setattr(result_module._Plan, "elementwise", lambda self, entry: False)
+    wide = run(d)
+    assert narrow.line_items.keys() == wide.line_items.keys()
+    for key, row in narrow.line_items.items():
+        assert row.shape == (40, d.periods) and not row.flags.writeable, key
+        np.testing.assert_array_equal(row, wide.line_items[key], err_msg=key)
+        assert (np.signbit(row) == np.signbit(wide.line_items[key])).all(), key
+    for key, mt in narrow.metrics.items():
+        np.testing.assert_array_equal(mt.value, wide.metrics[key].value, err_msg=key)
+    for key, ok in narrow.checks.items():
+        np.testing.assert_array_equal(ok, wide.checks[key], err_msg=key)
