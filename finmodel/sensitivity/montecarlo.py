@@ -73,6 +73,7 @@ BAND_QUANTILES = (5, 25, 50, 75, 95)
 BAND_ITEMS = {"revenue_total": "Revenue", "fcf": "Free cash flow", "cash_closing": "Closing cash"}
 NEVER_LABEL = "never within horizon"  # the row of a year distribution for draws with no year
 HISTOGRAM_BINS = 20  # bins of a histogram of a continuous output (a year output: one per year)
+HISTOGRAM_RANGE = (0.5, 99.5)  # percentiles [%] bounding the bins of a continuous output (tails in the end bins)
 #: Draws sampled and evaluated at a time.
 BLOCK = 100_000
 #: Rows per engine call. A chunk holds only the rows still to be read (``run(...,
@@ -350,10 +351,16 @@ def _intervals(x: np.ndarray, qs: Sequence[float | None], in_place: bool = False
 def _ranks_read(n: int, qs: Sequence[float], lo_r, hi_r) -> list[int]:
     """The 0-based ranks of ``n`` values that percentiles ``qs`` [%] and their interval ranks
     ``lo_r``/``hi_r`` (1-based) read: a partition at these is as exact as a sort for them."""
-    prev = _previous_index(n, qs)
-    kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
+    kth = set(_percentile_ranks(n, qs))
     kth |= {int(r) - 1 for r in np.concatenate([lo_r, hi_r]) if 1 <= r <= n}
     return sorted(kth)
+
+
+def _percentile_ranks(n: int, qs: Sequence[float]) -> list[int]:
+    """The 0-based ranks of ``n`` values that percentiles ``qs`` [%] read (numpy's linear
+    method: the index below and the one above)."""
+    prev = _previous_index(n, qs)
+    return prev.tolist() + np.minimum(prev + 1, n - 1).tolist()
 
 
 def _previous_index(n: int, qs: Sequence[float]) -> np.ndarray:
@@ -583,11 +590,12 @@ def _convergence(values: np.ndarray, valid_at: list[int], points: list[int]) -> 
     values (n/a left out) over the first N draws (``values[:valid_at[i]]``, valid draws);
     column ``values``: how many values that is."""
     rows = []
+    finite = np.isfinite(values)  # once for every N (each x below is then a fresh copy: partitioned in place)
+    qs = (None,) + CONVERGENCE_QUANTILES
     for n_valid in valid_at:
-        x = _finite(values[:n_valid])
+        x = values[:n_valid][finite[:n_valid]]
         row = {"values": x.size}
-        qs = (None,) + CONVERGENCE_QUANTILES
-        for q, (est, lo, hi) in zip(qs, _intervals(x, qs)):
+        for q, (est, lo, hi) in zip(qs, _intervals(x, qs, in_place=True)):
             name = "mean" if q is None else f"p{q:g}"
             row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
         rows.append(row)
@@ -627,7 +635,10 @@ def histogram(x: np.ndarray, unit: str, na_label: str = "n/a", bins: int = HISTO
         counts = np.bincount((np.round(finite) - years[0]).astype(int), minlength=years.size)
         rows = [(int(y), y - 0.5, y + 0.5, int(c)) for y, c in zip(years, counts)]
     elif finite.size:
-        lo, hi = np.percentile(finite, [0.5, 99.5])
+        # np.percentile(finite, [0.5, 99.5]) bit for bit, partitioning finite (a copy) in place:
+        # the counts below do not depend on the order
+        finite.partition(sorted(set(_percentile_ranks(finite.size, HISTOGRAM_RANGE))))
+        lo, hi = _partitioned_percentiles(finite, HISTOGRAM_RANGE)
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
         # the tails into the end bins (in place: finite is a copy); np.histogram counts in
