@@ -9,13 +9,14 @@ correlation matrix in the Frobenius norm (Higham 2002) together with a
 """
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import rankdata
 
 from finmodel.errors import AssumptionError, Problem
+from finmodel.sensitivity.threads import for_each
 
 __all__ = [
     "SYMMETRY_TOL", "DIAGONAL_TOL", "PSD_TOL", "RepairReport", "validate_correlation",
@@ -310,7 +311,35 @@ def spearman_matrix(x: np.ndarray) -> np.ndarray:
         scalar). Tied values (a ``discrete`` input) share their average rank, so the
         achieved correlation of such an input is not biased by an arbitrary tie order.
     """
-    return np.corrcoef(rankdata(x, axis=0), rowvar=False)
+    return np.corrcoef(_ranks(np.asarray(x, dtype=float)), rowvar=False)
+
+
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """``scipy.stats.rankdata(x, axis=0)`` (average ranks of tied values) bit for bit, in its
+    layout (column-contiguous, so ``np.corrcoef`` sums in the same order): the ranks are whole
+    or half numbers, exact whatever the arithmetic; the columns sorted by numpy's default
+    (unstable, vectorised) sort, since the order within a tie does not change its average
+    rank, on threads (numpy releases the GIL). A column with a NaN goes through scipy (it
+    is then all NaN)."""
+    if x.ndim != 2 or not x.size or not np.isfinite(x).all():
+        from scipy.stats import rankdata
+        return rankdata(x, axis=0)
+    n, k = x.shape
+    out = np.empty((n, k), order="F")
+
+    def one(j: int) -> None:
+        order = np.argsort(x[:, j])
+        s = x[order, j]
+        first = np.empty(n, dtype=bool)  # where a run of equal values begins
+        first[0] = True
+        np.not_equal(s[1:], s[:-1], out=first[1:])
+        starts = np.flatnonzero(first)
+        ends = np.append(starts[1:], n)  # 0-based positions [start, end) of each run
+        average = (starts + ends + 1) / 2.0  # mean of the 1-based ranks start+1 .. end
+        out[order, j] = average[np.cumsum(first) - 1]
+
+    for_each(one, range(k), min(k, 2, os.cpu_count() or 1))
+    return out
 
 
 def correlation_factor(corr: np.ndarray) -> np.ndarray:

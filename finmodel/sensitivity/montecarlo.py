@@ -73,6 +73,7 @@ BAND_QUANTILES = (5, 25, 50, 75, 95)
 BAND_ITEMS = {"revenue_total": "Revenue", "fcf": "Free cash flow", "cash_closing": "Closing cash"}
 NEVER_LABEL = "never within horizon"  # the row of a year distribution for draws with no year
 HISTOGRAM_BINS = 20  # bins of a histogram of a continuous output (a year output: one per year)
+HISTOGRAM_RANGE = (0.5, 99.5)  # percentiles [%] bounding the bins of a continuous output (tails in the end bins)
 #: Draws sampled and evaluated at a time.
 BLOCK = 100_000
 #: Rows per engine call. A chunk holds only the rows still to be read (``run(...,
@@ -350,10 +351,16 @@ def _intervals(x: np.ndarray, qs: Sequence[float | None], in_place: bool = False
 def _ranks_read(n: int, qs: Sequence[float], lo_r, hi_r) -> list[int]:
     """The 0-based ranks of ``n`` values that percentiles ``qs`` [%] and their interval ranks
     ``lo_r``/``hi_r`` (1-based) read: a partition at these is as exact as a sort for them."""
-    prev = _previous_index(n, qs)
-    kth = set(prev.tolist()) | set(np.minimum(prev + 1, n - 1).tolist())
+    kth = set(_percentile_ranks(n, qs))
     kth |= {int(r) - 1 for r in np.concatenate([lo_r, hi_r]) if 1 <= r <= n}
     return sorted(kth)
+
+
+def _percentile_ranks(n: int, qs: Sequence[float]) -> list[int]:
+    """The 0-based ranks of ``n`` values that percentiles ``qs`` [%] read (numpy's linear
+    method: the index below and the one above)."""
+    prev = _previous_index(n, qs)
+    return prev.tolist() + np.minimum(prev + 1, n - 1).tolist()
 
 
 def _previous_index(n: int, qs: Sequence[float]) -> np.ndarray:
@@ -490,26 +497,28 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     if valid == 0:
         raise AssumptionError("no valid draws", [Problem(
             "every draw left an input's bounds; check the distributions", path="inputs")])
-    table, values_out, hists = {}, {}, {}
+    values_out = {o: kept[o].kept for o in outputs}
     na_labels = {o: _na_label(o, catalogue) for o in outputs}
-    for o in outputs:  # one output at a time: its copies (~16 bytes per draw) are freed before the next
-        values_out[o] = kept[o].kept
-        finite = _finite(values_out[o])
-        label, unit = output_label(o, catalogue)
-        row = {"label": label, "unit": unit, "missing": int(values_out[o].size - finite.size),
-               "mean": np.nan, "se": np.nan}
-        if finite.size:
-            mse = mean_with_se(finite)
-            row |= {"mean": float(mse.mean), "se": float(mse.se)}
-            # partitioned in place (our own copy) at the ranks needed: as exact as a sort
-            for q, (est, lo, hi) in zip(QUANTILES, _intervals(finite, QUANTILES, in_place=True)):
-                row |= {f"p{q:g}": est, f"p{q:g}_lo": lo, f"p{q:g}_hi": hi}
+    threads = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
+    points = [p for p in grid if p <= n_done]
+    # per output, its headline row and histogram, and its stable-at-N series: independent
+    # pieces on threads (np.partition releases the GIL), the series (the longer) first;
+    # each piece holds one copy of its output's values (~8 bytes per draw) at a time
+    found: dict = {}
+
+    def summarise(job: tuple[str, str]) -> None:
+        o, what = job
+        if what == "series":
+            found[job] = _convergence(values_out[o], at_point, points)
         else:
-            for q in QUANTILES:
-                row |= {f"p{q:g}": np.nan, f"p{q:g}_lo": np.nan, f"p{q:g}_hi": np.nan}
-        table[o] = row
-        del finite
-        hists[o] = histogram(values_out[o], unit, na_labels[o])
+            found[job] = (_headline(values_out[o], output_label(o, catalogue)),
+                          histogram(values_out[o], output_label(o, catalogue)[1], na_labels[o]))
+
+    for_each(summarise, [(o, "series") for o in outputs] + [(o, "headline") for o in outputs], threads)
+    table = {o: found[o, "headline"][0] for o in outputs}
+    hists = {o: found[o, "headline"][1] for o in outputs}
+    conv = {o: found[o, "series"] for o in outputs}
+    del found
     probs = [_probability_row(c.p.event, c.count, c.n, c.missing, c.missing_as, catalogue, c.p.label)
              for c in counts]
     years = {o: (output_label(o, catalogue)[0], _year_table(tally, drivers.years))
@@ -528,12 +537,6 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     # the base case: one row with the first sampled input scaled by exactly 1
     base_ev = evaluate(drivers, {}, list(outputs), {chosen[0][0].path: np.ones(1)})
     base = {o: float(base_ev.values[o][0]) for o in outputs}
-    points = [p for p in grid if p <= n_done]
-    # the outputs' series on threads (np.partition releases the GIL), kept in output order
-    series: dict = {}
-    for_each(lambda o: series.__setitem__(o, _convergence(values_out[o], at_point, points)), outputs,
-             workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS))
-    conv = {o: series[o] for o in outputs}
     kept_table = None
     if keep_draws:
         kept_table = draw_table([v for v, _ in chosen], np.concatenate([t[0] for t in table_parts]),
@@ -543,6 +546,25 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
                             summary, corr_table, note, years_arr, values_out, base, hists, na_labels, kept_table,
                             max_draws=draws, band_draws=int(band_ok_all.size), band_valid=int(band_ok_all.sum()),
                             band_intervals=band_ci, convergence=conv, precision=goals, stop_note=stop_note)
+
+
+def _headline(values: np.ndarray, label_unit: tuple[str, str]) -> dict:
+    """One output's row of the percentile table from its values (NaN where n/a): label, unit,
+    missing, mean, se, and each of :data:`QUANTILES` with its 95 % interval."""
+    finite = _finite(values)
+    label, unit = label_unit
+    row = {"label": label, "unit": unit, "missing": int(values.size - finite.size),
+           "mean": np.nan, "se": np.nan}
+    if finite.size:
+        mse = mean_with_se(finite)
+        row |= {"mean": float(mse.mean), "se": float(mse.se)}
+        # partitioned in place (our own copy) at the ranks needed: as exact as a sort
+        for q, (est, lo, hi) in zip(QUANTILES, _intervals(finite, QUANTILES, in_place=True)):
+            row |= {f"p{q:g}": est, f"p{q:g}_lo": lo, f"p{q:g}_hi": hi}
+    else:
+        for q in QUANTILES:
+            row |= {f"p{q:g}": np.nan, f"p{q:g}_lo": np.nan, f"p{q:g}_hi": np.nan}
+    return row
 
 
 def _tally_years(tally: np.ndarray, x: np.ndarray, years: np.ndarray) -> None:
@@ -583,11 +605,12 @@ def _convergence(values: np.ndarray, valid_at: list[int], points: list[int]) -> 
     values (n/a left out) over the first N draws (``values[:valid_at[i]]``, valid draws);
     column ``values``: how many values that is."""
     rows = []
+    finite = np.isfinite(values)  # once for every N (each x below is then a fresh copy: partitioned in place)
+    qs = (None,) + CONVERGENCE_QUANTILES
     for n_valid in valid_at:
-        x = _finite(values[:n_valid])
+        x = values[:n_valid][finite[:n_valid]]
         row = {"values": x.size}
-        qs = (None,) + CONVERGENCE_QUANTILES
-        for q, (est, lo, hi) in zip(qs, _intervals(x, qs)):
+        for q, (est, lo, hi) in zip(qs, _intervals(x, qs, in_place=True)):
             name = "mean" if q is None else f"p{q:g}"
             row |= {name: est, f"{name}_lo": lo, f"{name}_hi": hi}
         rows.append(row)
@@ -627,7 +650,10 @@ def histogram(x: np.ndarray, unit: str, na_label: str = "n/a", bins: int = HISTO
         counts = np.bincount((np.round(finite) - years[0]).astype(int), minlength=years.size)
         rows = [(int(y), y - 0.5, y + 0.5, int(c)) for y, c in zip(years, counts)]
     elif finite.size:
-        lo, hi = np.percentile(finite, [0.5, 99.5])
+        # np.percentile(finite, [0.5, 99.5]) bit for bit, partitioning finite (a copy) in place:
+        # the counts below do not depend on the order
+        finite.partition(sorted(set(_percentile_ranks(finite.size, HISTOGRAM_RANGE))))
+        lo, hi = _partitioned_percentiles(finite, HISTOGRAM_RANGE)
         if hi <= lo:
             lo, hi = lo - 0.5, hi + 0.5
         # the tails into the end bins (in place: finite is a copy); np.histogram counts in

@@ -223,8 +223,9 @@ def quantile_interval_ranks(n: int, p: np.ndarray, confidence: float
     ``tests/sensitivity/test_stats.py`` checks the bounds against ``quantile_test``.
     """
     tail = (1.0 - confidence) / 2.0
-    b = binom(n, p)
-    return b.ppf(tail).astype(int), b.isf(tail).astype(int) + 1
+    # binom's methods with the arguments, not a frozen binom(n, p): the same computation
+    # without building a frozen distribution (~0.25 ms, with the GIL held) per call
+    return binom.ppf(tail, n, p).astype(int), binom.isf(tail, n, p).astype(int) + 1
 
 
 def _expand(flags: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -162,3 +162,33 @@ def test_achieved_spearman_of_a_tied_discrete_input_equals_scipy(method):
     # ranking ties in arbitrary order (argsort of argsort) misstates the tied pair
     arbitrary = np.corrcoef(np.argsort(np.argsort(x, axis=0), axis=0), rowvar=False)
     assert abs(arbitrary[0, 1] - r[0, 1]) > 0.01
+
+
+@pytest.mark.filterwarnings("ignore:Degrees of freedom:RuntimeWarning")
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(1, 400), k=st.integers(1, 5), levels=st.sampled_from([0, 1, 2, 3, 7, 50]),
+       seed=st.integers(0, 2**32 - 1), fortran=st.booleans())
+def test_ranks_and_spearman_matrix_equal_scipys_rankdata_bit_for_bit(n, k, levels, seed, fortran):
+    """The ranks (ties averaged) and the matrix as ``np.corrcoef(scipy.stats.rankdata(x,
+    axis=0))`` computes them, to the last bit: ``levels`` distinct values per column (0: all
+    distinct) makes ties of every length, including a column of one value."""
+    from finmodel.sensitivity.correlation import _ranks
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((n, k))
+    if levels:
+        x = np.floor(rng.random((n, k)) * levels)
+    x = np.asfortranarray(x) if fortran else np.ascontiguousarray(x)
+    expected = stats.rankdata(x, axis=0)
+    got = _ranks(x)
+    assert got.strides == expected.strides
+    np.testing.assert_array_equal(got, expected)
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column: NaN, as numpy has it
+        want = np.corrcoef(expected, rowvar=False)
+        have = spearman_matrix(x)
+    assert want.tobytes() == have.tobytes()
+
+
+def test_ranks_of_a_column_with_nan_are_scipys():
+    from finmodel.sensitivity.correlation import _ranks
+    x = np.array([[1.0, 2.0], [np.nan, 1.0], [0.5, 1.0]])
+    np.testing.assert_array_equal(_ranks(x), stats.rankdata(x, axis=0))
