@@ -97,8 +97,9 @@ Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % i
 #: :data:`ENGINE_CHUNK` rows, its outputs kept only) and one block's inputs, outputs and band rows:
 #: 0.66 GB measured at 200,000 draws (benchmarks/montecarlo_memory.py; see the README).
 FIXED_BYTES = 700_000_000
-#: Memory per draw besides the kept outputs: the final summary's copies of one output (its finite values, one more copy in the histogram).
-_SORT_BYTES_PER_DRAW = 16
+#: Memory per draw besides the kept outputs, per thread of the final summary (one per core, at
+#: most MAX_WORKERS): each piece holds one output's finite values (8 bytes) and its mask (1).
+_SORT_BYTES_PER_DRAW = 9
 
 
 def _release_memory() -> None:
@@ -157,7 +158,8 @@ def memory_needed(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
     ``draw_outputs``: outputs in the draw table (``keep_draws``).
     """
     parts = {"fixed": FIXED_BYTES,
-             "outputs": 8 * kept_outputs * draws + _SORT_BYTES_PER_DRAW * draws,
+             "outputs": 8 * kept_outputs * draws
+                        + _SORT_BYTES_PER_DRAW * min(os.cpu_count() or 1, MAX_WORKERS) * draws,
              "lhs": 4 * inputs * draws if lhs else 0,
              # the blocks' inputs and outputs, then the table's columns and pandas' copy of them
              "draw_table": 3 * 8 * (inputs + draw_outputs + 2) * draws if keep_draws else 0}
