@@ -50,8 +50,7 @@ Memory and threads
 ------------------
 Work is done in place in the block's array, column by column and in row chunks of
 :data:`CHUNK_ROWS`, so peak memory is about ``8 m k`` bytes for a block of ``m`` rows of
-independent samples (Gaussian copula: plus ``8 k`` per row of a span of
-:data:`COPULA_SPAN_CHUNKS` chunks for the normal scores) and ``16 g k`` with Iman–Conover (one score matrix of
+independent or Gaussian-copula samples and ``16 g k`` with Iman–Conover (one score matrix of
 a group of ``g`` rows), plus ``4 n k`` for a Latin hypercube and a few column-sized
 temporaries per worker. Columns are independent, so the per-column steps (uniforms, inverse
 CDFs, Iman–Conover sorting) run on up to :data:`MAX_WORKERS` threads (numpy releases the GIL
@@ -79,13 +78,11 @@ from finmodel.sensitivity.threads import for_each
 __all__ = [
     "CorrelationMethod", "CORRELATORS", "SampleResult", "CHUNK_ROWS", "U_MIN", "U_MAX",
     "entropy_seed", "uniforms", "sample", "MAX_WORKERS", "Sampler", "stream_key", "IC_GROUP",
-    "IC_GROUP_MIN", "COPULA_SPAN_CHUNKS",
+    "IC_GROUP_MIN",
 ]
 
 #: Rows processed per block in the row-wise steps (bounds temporaries to a few MB).
 CHUNK_ROWS = 65_536
-#: Row chunks a Gaussian copula's normal scores are made for at a time (``8 k`` bytes per row).
-COPULA_SPAN_CHUNKS = 4
 #: Most threads used for per-column work (each holds a few column-sized temporaries).
 MAX_WORKERS = 4
 #: Uniforms are kept in ``[U_MIN, U_MAX]`` so no inverse CDF sees exactly 0 or 1.
@@ -349,27 +346,22 @@ def _gaussian_copula(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarr
     """
     del score_rngs  # deterministic given the uniforms
     lt = correlation_factor(normal_corr).T
-    n, k = u.shape
-    # The special functions column by column on threads (they release the GIL), each over a
-    # span of COPULA_SPAN_CHUNKS row chunks: long enough for threads to pay (one column of a
-    # 65,536-row chunk is ~1 ms of work), short enough to bound the scores' memory. The
-    # product stays chunk by chunk, each chunk's scores copied into the column-major layout
-    # of its own size that ndtri(u[c]) had, so every product is computed as before.
-    span = CHUNK_ROWS * COPULA_SPAN_CHUNKS
-    for start in range(0, n, span):
-        block = u[start:start + span]
+    k = u.shape[1]
+    for c in _row_chunks(u.shape[0]):
+        block = u[c]
+        # the special functions column by column on threads (they release the GIL); the
+        # scores in the layout ndtri(u[c]) had (column-major), so the product is the same
         scores = np.empty(block.shape, order="F")
 
         def to_normal(j: int) -> None:
             special.ndtri(block[:, j], out=scores[:, j])
 
         _for_each_column(to_normal, k)
-        for c in _row_chunks(block.shape[0]):
-            scores[c] = np.asfortranarray(scores[c]) @ lt  # z, in place of its scores
+        z = scores @ lt
 
         def to_uniform(j: int) -> None:
             col = block[:, j]
-            special.ndtr(scores[:, j], out=col)
+            special.ndtr(z[:, j], out=col)
             np.clip(col, U_MIN, U_MAX, out=col)
 
         _for_each_column(to_uniform, k)

@@ -239,21 +239,3 @@ def test_memory_is_bounded_by_a_small_multiple_of_the_output():
         tracemalloc.stop()
         assert res.values.nbytes == out_bytes
         assert peak < 3.5 * out_bytes, (method, peak / out_bytes)
-
-
-@pytest.mark.parametrize("lhs", [False, True])
-def test_gaussian_copula_does_not_depend_on_its_span_of_chunks(monkeypatch, lhs):
-    """The scores are made over spans of several row chunks (threads per column); the
-    products chunk by chunk: any span gives the draws of a span of one chunk, bit for bit,
-    also when the last span or chunk is short."""
-    from finmodel.sensitivity import sampling
-    dists = [Triangular(low=0.6, mode=0.9, high=1.0), Discrete(values=[0, 1, 2], probabilities=[0.5, 0.35, 0.15]),
-             Normal(mean=1.0, sd=0.1, low=0.7), Pert(low=0.0, mode=1.0, high=3.0)]
-    target = [[1, -0.4, 0.2, 0.1], [-0.4, 1, 0, 0.3], [0.2, 0, 1, -0.2], [0.1, 0.3, -0.2, 1]]
-    monkeypatch.setattr(sampling, "CHUNK_ROWS", 700)
-    runs = []
-    for span in (1, 2, 3, 100):
-        monkeypatch.setattr(sampling, "COPULA_SPAN_CHUNKS", span)
-        runs.append(sample(dists, 4_321, seed=9, lhs=lhs, correlation=target, method="gaussian_copula").values)
-    for other in runs[1:]:
-        assert other.tobytes() == runs[0].tobytes()
