@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["shifted_share", "cloud_share", "renewed_share", "contract_payment", "renewal_payment", "scaled",
-           "cloud_gw_in_use", "owned_online_gw", "service_life", "in_service", "retiring", "retired"]
+           "cloud_gw_in_use", "owned_online_gw", "service_life", "in_service", "retiring", "retired",
+           "by_lag"]
 
 
 def service_life(life_years) -> np.ndarray:
@@ -70,16 +71,25 @@ def _lagged_by_one(row, k: int, at_k, at_k1) -> np.ndarray:
 
 
 def _lagged(row, k, at_k, at_k1) -> np.ndarray:
-    """:func:`_lagged_by_one` for each lag ``k`` (n,) of the batch: a life takes a handful of
-    whole-year parts across a batch, so rows are taken group by group with whole-row slices
-    rather than gathered period by period (the same operations on each element)."""
+    """:func:`_lagged_by_one` for each lag ``k`` (n,) of the batch (:func:`by_lag`)."""
+    return by_lag(_lagged_by_one, k, row, at_k, at_k1)
+
+
+def by_lag(fn, k, row, *per_row) -> np.ndarray:
+    """``fn(row, lag, *per_row)`` for each whole-year lag of ``k`` (n,), rows group by group.
+
+    A life takes a handful of whole-year parts across a batch, so a recurrence that looks back
+    ``k`` periods runs on whole-row slices per group rather than gathering period by period
+    (the same operations on each element). ``row`` (n, T) and ``per_row`` (n, ...) are split
+    by group and the results put back in place.
+    """
     distinct = np.unique(k)
     if distinct.size == 1:
-        return _lagged_by_one(row, int(distinct[0]), at_k, at_k1)
+        return fn(row, int(distinct[0]), *per_row)
     out = np.empty(row.shape)
     for lag in distinct:
         rows = np.nonzero(k == lag)[0]
-        out[rows] = _lagged_by_one(row[rows], int(lag), at_k[rows], at_k1[rows])
+        out[rows] = fn(row[rows], int(lag), *(x[rows] for x in per_row))
     return out
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .capacity import retired, retiring
+from .capacity import by_lag, retired, retiring
 from .elementwise import elementwise
 
 __all__ = ["price_index", "purchases_gw", "component_capex", "it_capex", "depreciation",
@@ -33,14 +33,7 @@ def purchases_gw(added_gw: np.ndarray, refresh_it: np.ndarray, life_years: np.nd
     k = np.broadcast_to(k, (n, 1))[:, 0].astype(np.intp)
     w_k = np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k, (n, 1))
     w_k1 = np.broadcast_to(refresh, (n, 1)) * np.broadcast_to(at_k1, (n, 1))
-    distinct = np.unique(k)
-    if distinct.size == 1:
-        return _refreshed(added, int(distinct[0]), w_k, w_k1)
-    p = np.empty((n, T))
-    for lag in distinct:  # rows by whole-year life: a handful of groups, whole-row slices
-        rows = np.nonzero(k == lag)[0]
-        p[rows] = _refreshed(added[rows], int(lag), w_k[rows], w_k1[rows])
-    return p
+    return by_lag(_refreshed, k, added, w_k, w_k1)  # rows by whole-year life
 
 
 def _refreshed(added, k: int, w_k, w_k1) -> np.ndarray:
