@@ -45,7 +45,8 @@ def retired(row, life_years) -> np.ndarray:
     """What of a row (GW bought, or their cost) retires each period: (1 - f) x row(t - k)
     + f x row(t - k - 1) [unit of row].
 
-    A loop over periods; k may differ by scenario (gathered per row, never a loop over scenarios).
+    k may differ by scenario: rows are taken by groups of the same k (:func:`by_lag`), never
+    one scenario at a time.
     """
     row = np.asarray(row, dtype=float)
     k, at_k, at_k1 = retiring(life_years)
