@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import elementwise
+from .elementwise import elementwise, power
 
 __all__ = ["power_cost", "per_gw_cost", "share_of", "capital_charge", "capital_charges"]
 
@@ -30,7 +30,7 @@ def capital_charge(unit_cost, rate, life_years) -> np.ndarray:
     rate = np.asarray(rate, dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):
         crf = np.where(rate == 0, 1.0 / life_years,
-                       rate / np.where(rate == 0, 1.0, 1.0 - (1.0 + rate) ** -np.asarray(life_years, dtype=float)))
+                       rate / np.where(rate == 0, 1.0, 1.0 - power(1.0 + rate, -np.asarray(life_years, dtype=float))))
     return unit_cost * crf
 
 

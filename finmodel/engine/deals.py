@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import elementwise
+from .elementwise import elementwise, power
 
 __all__ = ["RAMP_SHARE", "RAMP_PEAK", "RAMP_LAST", "RAMP_CUMULATIVE", "age", "in_term",
            "effective", "delayed_end_year", "scaled", "contract_payment", "renewed_share",
@@ -161,7 +161,7 @@ def _escalation(escalator_per_year, year, end_year) -> np.ndarray:
         distinct, which = np.unique(end[:, 0], return_inverse=True)
         if distinct.size * 8 <= end.shape[0]:
             return _escalation(escalator_per_year, year, distinct[:, None])[which.reshape(-1)]
-    return (1.0 + escalator_per_year) ** np.maximum(year - end - 1.0, 0.0)
+    return power(1.0 + np.asarray(escalator_per_year, dtype=float), np.maximum(year - end - 1.0, 0.0))
 
 
 @elementwise

@@ -62,3 +62,18 @@ def test_a_partial_of_a_marked_function_is_marked_and_the_mark_returns_the_funct
     assert elementwise(f) is f and is_elementwise(f)
     assert is_elementwise(functools.partial(supply.vendor_payment, deals_gw=0.0))
     assert not is_elementwise(supply.lease_payment) and not is_elementwise(np.cumsum)
+
+
+@pytest.mark.parametrize("exponent", [2.0, -1.0, 0.5, 3.0, -4.5])
+@pytest.mark.parametrize("shape", [(1, 1), (40, 1), (1, 16)])
+def test_power_is_the_same_on_every_layout(exponent, shape):
+    # numpy may take x**2, x**-1 and x**0.5 as a square, a reciprocal and a square root when the
+    # exponent is one number along the loop; power() always takes pow, so a narrow exponent
+    # gives bit for bit what the same exponent written out at the result's shape gives
+    from finmodel.engine.elementwise import power
+    base = np.random.default_rng(5).uniform(0.5, 2.0, (40, 16))
+    e = np.full(shape, exponent)
+    full = power(base, np.full((40, 16), exponent))
+    np.testing.assert_array_equal(power(base, e), full)
+    np.testing.assert_array_equal(power(base[:, :1], e[:, :1]), full[:, :1])
+    np.testing.assert_allclose(full, base ** exponent, rtol=4e-16)
