@@ -53,8 +53,8 @@ def npv_at_rates(flows: np.ndarray, rates: np.ndarray = IRR_GRID) -> np.ndarray:
 
 def brackets(scan: np.ndarray) -> np.ndarray:
     """Where NPV changes sign between neighbouring rates of a scan (..., G-1) [bool]."""
-    s = np.sign(scan)  # signs: a product of the values can overflow
-    return s[..., :-1] * s[..., 1:] < 0
+    above, below = scan > 0, scan < 0  # signs as booleans: a product of values can overflow
+    return (above[..., :-1] & below[..., 1:]) | (below[..., :-1] & above[..., 1:])
 
 
 def sign_carry(x, period=None) -> np.ndarray:
@@ -66,15 +66,29 @@ def sign_carry(x, period=None) -> np.ndarray:
     s = np.sign(np.asarray(x, dtype=float))
     if period is not None:
         s[:, 0] = 0.0
-    # the last period up to each t with a non-zero sign (period 0, whatever its sign, when none)
-    last = np.maximum.accumulate(np.where(s != 0, np.arange(s.shape[1]), 0), axis=1)
-    return np.take_along_axis(s, last, axis=1) + 0.0  # + 0.0: no -0.0 from a -0.0 flow
+    # rows with a zero after the first valued period carry a sign forward; in every other row
+    # each period has its own sign (NaN included), which is then the carry itself
+    gaps = np.nonzero(~(s[:, 0 if period is None else 1:] != 0).all(axis=1))[0]
+    if gaps.size:
+        g = s[gaps]
+        # the last period up to each t with a non-zero sign (period 0, whatever its sign, when none)
+        last = np.maximum.accumulate(np.where(g != 0, np.arange(g.shape[1]), 0), axis=1)
+        s[gaps] = np.take_along_axis(g, last, axis=1)
+    s += 0.0  # no -0.0 from a -0.0 flow
+    return s
 
 
 def sign_changes(flows) -> np.ndarray:
     """Descartes' V: sign changes of the flows with zeros skipped (n,) [count]."""
-    s = sign_carry(flows)
-    return np.sum(s[:, 1:] * s[:, :-1] < 0, axis=1)
+    flows = np.asarray(flows, dtype=float)
+    above = flows > 0
+    signed = above | (flows < 0)  # neither zero nor NaN
+    v = np.count_nonzero(above[:, 1:] != above[:, :-1], axis=1)
+    rest = np.nonzero(~signed.all(axis=1))[0]  # rows with a zero or a NaN: their carried signs
+    if rest.size:
+        s = sign_carry(flows[rest])
+        v[rest] = np.sum(s[:, 1:] * s[:, :-1] < 0, axis=1)
+    return v
 
 
 def _shift_matrices(m: int) -> tuple[np.ndarray, np.ndarray]:
@@ -208,23 +222,24 @@ _ANALYSED: list[tuple[np.ndarray, tuple["RootCount", np.ndarray]]] = []
 _ANALYSED_KEPT = 4
 
 
-def _root_count(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
-    """:func:`root_count` and the scan's brackets (n, G-1) [bool], from :data:`_ANALYSED`
-    when these flows were analysed last."""
+def _root_count(flows: np.ndarray) -> tuple[RootCount, np.ndarray, np.ndarray]:
+    """:func:`root_count`, the scan's brackets (n, G-1) [bool] and which rows' ``first`` is the
+    scan's one bracket refined (n,) [bool], from :data:`_ANALYSED` when these flows were
+    analysed last."""
     key = np.ascontiguousarray(flows, dtype=float)
     bits = key.view(np.int64)
     for kept, found in list(_ANALYSED):
         if kept.shape == bits.shape and np.array_equal(kept, bits):
             return found
     found = _analyse(key)
-    for a in (found[0].sign_changes, found[0].scanned, found[0].exact, found[0].first, found[1]):
+    for a in (found[0].sign_changes, found[0].scanned, found[0].exact, found[0].first, *found[1:]):
         a.flags.writeable = False
     _ANALYSED.insert(0, (bits if key is not flows else bits.copy(), found))
     del _ANALYSED[_ANALYSED_KEPT:]
     return found
 
 
-def _analyse(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
+def _analyse(flows: np.ndarray) -> tuple[RootCount, np.ndarray, np.ndarray]:
     """The root analysis of :func:`_root_count` itself."""
     n = flows.shape[0]
     V = sign_changes(flows)
@@ -233,6 +248,7 @@ def _analyse(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
     exact = np.minimum(V, 1).astype(int)
     first = np.zeros(n)
     note = [""] * n
+    refined = np.zeros(n, dtype=bool)
     ambiguous = np.nonzero(V >= 2)[0]
     if ambiguous.size:
         # settled where the certified count agrees with the scan: none and no bracket, or one
@@ -247,13 +263,14 @@ def _analyse(flows: np.ndarray) -> tuple[RootCount, np.ndarray]:
         if one.size:
             at = np.argmax(cross[one], axis=1)
             first[one] = _refine(flows[one], IRR_GRID[at], IRR_GRID[at + 1])
+            refined[one] = True
         rest = ambiguous[(settled != seen) | (settled >= 2) | (settled < 0)]
         if rest.size:
             for i, roots in zip(rest, real_irrs(flows[rest])):
                 exact[i] = max(roots.size, scanned[i])  # a sign change on the scan is certain
                 first[i] = roots[0] if roots.size else 0.0
                 note[i] = _note(roots, int(exact[i]), int(scanned[i]))
-    return RootCount(V, scanned, exact, first, tuple(note)), cross
+    return RootCount(V, scanned, exact, first, tuple(note)), cross, refined
 
 
 def _note(roots: np.ndarray, exact: int, scanned: int) -> str:
@@ -273,7 +290,7 @@ def irr(flows: np.ndarray) -> "Metric":
     from .metrics import Metric
     flows = np.asarray(flows, dtype=float)
     n = flows.shape[0]
-    rc, cross = _root_count(flows)
+    rc, cross, refined = _root_count(flows)
     value = np.full(n, np.nan)
     reason = np.zeros(n, dtype=np.int32)
     texts = list(IRR_REASONS)
@@ -281,13 +298,16 @@ def irr(flows: np.ndarray) -> "Metric":
     one = (rc.exact == 1) & (rc.scanned == 1)
     reason[rc.sign_changes == 0] = 1
     reason[(rc.sign_changes == 1) & (rc.scanned == 0)] = 3
-    lone = (rc.sign_changes >= 2) & (rc.exact == 1) & ~one & (np.array(rc.note) == "")
+    lone = (rc.sign_changes >= 2) & (rc.exact == 1) & ~one
+    lone[lone] = [not rc.note[i] for i in np.nonzero(lone)[0]]  # and no note: only V >= 2 rows have one
     value[lone] = rc.first[lone]  # one real root the scan does not bracket (NPV touches 0)
     for i in np.nonzero((rc.sign_changes >= 2) & ~one & ~lone)[0]:
         if rc.note[i] not in code:
             code[rc.note[i]] = len(texts)
             texts.append(rc.note[i])
         reason[i] = code[rc.note[i]]
+    value[refined] = rc.first[refined]  # V >= 2 rows the analysis settled: refined there already
+    one &= ~refined
     if one.any():
         at = np.argmax(cross[one], axis=1)
         value[one] = _refine(flows[one], IRR_GRID[at], IRR_GRID[at + 1])
@@ -314,13 +334,12 @@ def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     """The single IRR in each bracket [lo, hi]: bisection in x = 1/(1+r), then Newton."""
     x_hi, x_lo = 1.0 / (1.0 + lo), 1.0 / (1.0 + hi)  # x decreases as r increases
     rows = np.ascontiguousarray(np.asarray(f, dtype=float).T)  # period-major, once
-    f_lo, _ = _horner_rows(rows, x_lo, derivative=False)
+    sign_lo = np.sign(_horner_rows(rows, x_lo, derivative=False)[0])  # NPV's sign at x_lo, kept
     for _ in range(12):  # bisection keeps the bracket (shrinks it 4096-fold)
         mid = 0.5 * (x_lo + x_hi)
         f_mid, _ = _horner_rows(rows, mid, derivative=False)
-        same = np.sign(f_mid) == np.sign(f_lo)
-        x_lo, f_lo = np.where(same, mid, x_lo), np.where(same, f_mid, f_lo)
-        x_hi = np.where(same, x_hi, mid)
+        same = np.sign(f_mid) == sign_lo
+        x_lo, x_hi = np.where(same, mid, x_lo), np.where(same, x_hi, mid)
     x = 0.5 * (x_lo + x_hi)
     moving = None  # rows Newton still moves; one it leaves in place stays there (same x, same step)
     for _ in range(5):  # Newton polishes to machine precision, staying in the bracket

@@ -80,6 +80,34 @@ def test_sign_carry_equals_the_loop(rows):
     assert not (np.signbit(out) & (out == 0)).any()  # no -0.0
 
 
+def sign_changes_loop(x):
+    """Descartes' V by hand: the sign changes between consecutive non-zero flows of each row."""
+    out = []
+    for row in x:
+        signs = [1 if v > 0 else -1 for v in row if v != 0]
+        out.append(sum(a != b for a, b in zip(signs, signs[1:])))
+    return np.array(out)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([-2.0, -0.0, 0.0, 3.0, -1e-300, 7e300]), min_size=6, max_size=6),
+                min_size=1, max_size=8))
+def test_sign_changes_equal_the_loop(rows):
+    # rows without a zero take the boolean path, the others the carried signs: both counted
+    x = np.array(rows)
+    assert np.array_equal(irr.sign_changes(x), sign_changes_loop(x))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.sampled_from([-2.0, -0.0, 0.0, 3.0, np.nan, np.inf, -np.inf, 1e308]),
+                         min_size=4, max_size=4), min_size=1, max_size=6))
+def test_brackets_are_strict_sign_changes(rows):
+    # a bracket is where NPV goes from one strict sign to the other: zeros and NaN never bracket
+    scan = np.array(rows)
+    want = [[(a > 0 and b < 0) or (a < 0 and b > 0) for a, b in zip(r, r[1:])] for r in rows]
+    assert np.array_equal(irr.brackets(scan), np.array(want, dtype=bool).reshape(scan.shape[0], -1))
+
+
 def test_horner_equals_the_powers():
     rng = np.random.default_rng(4)
     f = rng.normal(size=(30, 15))

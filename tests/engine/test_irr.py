@@ -116,10 +116,10 @@ def test_the_kept_root_analysis_is_only_handed_back_for_the_same_bits():
     f = rng.normal(0, 10, (200, 12))
     f[:, 0] = -50.0
     f[::3, 5:] *= -1  # rows with 2+ sign changes
-    want, want_cross = _fresh(f)
-    rc, cross = irr._root_count(f)  # kept
-    assert rc is want and cross is want_cross
-    assert not rc.first.flags.writeable and not cross.flags.writeable
+    want, want_cross, want_refined = _fresh(f)
+    rc, cross, refined = irr._root_count(f)  # kept
+    assert rc is want and cross is want_cross and refined is want_refined
+    assert not rc.first.flags.writeable and not cross.flags.writeable and not refined.flags.writeable
     g = f.copy()
     g[10, 3] = np.nextafter(g[10, 3], np.inf)  # one ulp
     irr._root_count(f)
