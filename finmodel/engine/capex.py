@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from .capacity import by_lag, retired, retiring
-from .elementwise import elementwise
+from .elementwise import elementwise, power
 
 __all__ = ["price_index", "purchases_gw", "component_capex", "it_capex", "depreciation",
            "value_per_gw_less", "value_per_gw_plus", "purchase_value", "construction_spend",
@@ -215,6 +215,7 @@ def construction_spend(capex, lead_time_years) -> np.ndarray:
 
 # --- steady state (the normalised terminal FCF) ---------------------------------------------------
 
+@elementwise
 def steady_replacement(gw, **components) -> np.ndarray:
     """Capex that keeps an installed base in service for ever: GW x sum over components of
     cost per GW / life, with ``u_<name>`` (cost per GW, this year's prices) and ``l_<name>``
@@ -229,6 +230,7 @@ def steady_replacement(gw, **components) -> np.ndarray:
     return gw * total
 
 
+@elementwise
 def steady_proceeds(gw, **components) -> np.ndarray:
     """Cash from the retired IT of a steady state: GW x sum over IT components of residual x
     cost per GW at its purchase prices (1 + p)^-L / L, with ``u_``, ``l_``, ``r_`` (residual
@@ -238,7 +240,7 @@ def steady_proceeds(gw, **components) -> np.ndarray:
         if key.startswith("u_"):
             c = key[2:]
             life = np.maximum(1.0, components["l_" + c])
-            total = total + components["r_" + c] * cost * (1.0 + components["p_" + c]) ** -life / life
+            total = total + components["r_" + c] * cost * power(1.0 + components["p_" + c], -life) / life
     return gw * total
 
 

@@ -34,6 +34,7 @@ def capital_charge(unit_cost, rate, life_years) -> np.ndarray:
     return unit_cost * crf
 
 
+@elementwise
 def capital_charges(rate, **components) -> np.ndarray:
     """Sum of :func:`capital_charge` over components given as ``u_<name>`` (cost per GW) and
     ``l_<name>`` (life) keyword pairs [US$ bn per GW-year]."""

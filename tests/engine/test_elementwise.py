@@ -23,12 +23,17 @@ MARKED = sorted(((mod.__name__.rsplit(".", 1)[1], name), fn)
 
 def test_the_marked_functions_are_the_ones_the_evaluator_relies_on():
     names = {f"{m}.{n}" for (m, n), _ in MARKED}
+    for name, fn in MARKED:  # each function taking keyword groups says which it reads
+        assert any(p.kind is p.VAR_KEYWORD for p in inspect.signature(fn).parameters.values()) \
+            == (".".join(name) in KEYWORD_GROUPS)
     assert {"deals.age", "deals._linear", "deals.scaled", "deals.renewal_payment", "costs.share_of",
             "supply.line_value", "supply.vendor_payment", "timeline.link", "capex.component_capex",
-            "capex.it_capex", "compute.it_price_factor", "cashflow.present_value"} <= names
+            "capex.it_capex", "compute.it_price_factor", "cashflow.present_value", "capex.steady_proceeds",
+            "capex.steady_replacement", "costs.capital_charges"} <= names
     assert "deals._explicit" not in names and "supply.lease_payment" not in names  # they read shapes
 
 
+KEYWORD_GROUPS = {"capex.steady_proceeds": "ulrp", "capex.steady_replacement": "ul", "costs.capital_charges": "ul"}
 SHAPES = st.sampled_from([(N, 1), (1, T), (1, 1), (N, T)])
 
 
@@ -38,17 +43,22 @@ SHAPES = st.sampled_from([(N, 1), (1, T), (1, 1), (N, T)])
 def test_a_narrow_call_broadcast_is_the_wide_call_bit_for_bit(key, fn, data):
     params = [p for p in inspect.signature(fn).parameters.values() if p.default is not None]  # not a ramp's unused shares
     rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
-    args = []
-    for p in params:
+
+    def draw():
         shape = data.draw(SHAPES)
         # whole numbers in part (ages, years, delays: the comparisons in_term and renewals make)
         # and zeros (the ratios' fill), the rest uniform
-        x = rng.choice([0.0, 1.0, 2.0, 3.0, 2030.0, -1.0], shape) if rng.random() < 0.5 \
+        return rng.choice([0.0, 1.0, 2.0, 3.0, 2030.0, -1.0], shape) if rng.random() < 0.5 \
             else rng.uniform(-2.0, 4.0, shape)
-        args.append(x)
-    narrow = np.asarray(fn(*args), dtype=float)
-    wide = np.asarray(fn(*(np.broadcast_to(a, (N, T)) for a in args)), dtype=float)
-    assert narrow.shape == np.broadcast_shapes(*(a.shape for a in args), narrow.shape)
+
+    args = [draw() for p in params if p.kind is not p.VAR_KEYWORD]
+    # keyword groups of two components, those the function reads: cost u_, life l_, residual
+    # r_, price change p_
+    kwargs = {f"{g}_{c}": draw() for g in KEYWORD_GROUPS.get(".".join(key), "") for c in ("servers", "shell")}
+    narrow = np.asarray(fn(*args, **kwargs), dtype=float)
+    wide = np.asarray(fn(*(np.broadcast_to(a, (N, T)) for a in args),
+                         **{k: np.broadcast_to(a, (N, T)) for k, a in kwargs.items()}), dtype=float)
+    assert narrow.shape == np.broadcast_shapes(*(a.shape for a in [*args, *kwargs.values()]), narrow.shape)
     np.testing.assert_array_equal(np.broadcast_to(narrow, (N, T)), wide)
     # and the signs of zeros too (bit for bit)
     assert (np.signbit(np.broadcast_to(narrow, (N, T))) == np.signbit(wide)).all()
