@@ -22,6 +22,8 @@ def grown(start_usd_bn: np.ndarray, growth: np.ndarray) -> np.ndarray:
     The growth of the first period is ignored.
     """
     growth = np.asarray(growth, dtype=float)
+    if growth.ndim == 2 and growth.shape[0] > 1 and growth.strides[0] == 0:
+        growth = growth[:1]  # one row for every scenario (a broadcast view): its product once
     factors = 1.0 + growth
     factors = np.concatenate([np.ones_like(factors[:, :1]), factors[:, 1:]], axis=1)
     return start_usd_bn * np.cumprod(factors, axis=1)

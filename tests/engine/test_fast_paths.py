@@ -242,3 +242,19 @@ def test_renewal_payment_once_per_end_year_equals_the_direct_power():
     # by hand: ended 2030, in 2033 two years after the first renewal year (2031): 1.04^2
     assert got[np.flatnonzero(end[:, 0] == 2030.0)[0], 8] == pytest.approx(
         39.6 * renewed[np.flatnonzero(end[:, 0] == 2030.0)[0], 8] * 1.0816, rel=1e-14)
+
+
+def test_revenue_grown_from_one_growth_row_for_all_is_the_full_product():
+    # a growth row broadcast to every scenario (what the evaluator hands an unmarked function)
+    # is compounded once: the same bits as compounding every row, by hand for the first
+    from finmodel.engine import revenue
+    rng = np.random.default_rng(6)
+    start = rng.uniform(1, 50, (300, 1))
+    g = rng.uniform(-0.2, 1.5, (1, 16))
+    got = revenue.grown(start, np.broadcast_to(g, (300, 16)))
+    np.testing.assert_array_equal(got, revenue.grown(start, np.ascontiguousarray(np.broadcast_to(g, (300, 16)))))
+    assert got.shape == (300, 16)
+    by_hand = [start[0, 0]]
+    for t in range(1, 16):
+        by_hand.append(by_hand[-1] * (1.0 + g[0, t]))
+    np.testing.assert_allclose(got[0], by_hand, rtol=1e-13)
