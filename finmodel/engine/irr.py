@@ -321,13 +321,18 @@ def irr_roots_fit(flows, tolerance) -> np.ndarray:
     the workbook it turns FALSE when an edit leaves the stored count behind."""
     flows = np.asarray(flows, dtype=float)
     rc = root_count(flows)
-    x = 1.0 / (1.0 + rc.first)
-    val, _ = _horner(flows, x)
-    scale = np.abs(flows).sum(axis=1) * np.maximum(1.0, x ** flows.shape[1])
-    tol = np.asarray(tolerance, dtype=float).reshape(-1)
-    fits = (rc.exact >= rc.scanned) & (rc.exact <= rc.sign_changes) & (
-        (rc.exact == 0) | (np.abs(val) <= tol * scale))
-    return (rc.sign_changes <= 1) | fits
+    out = rc.sign_changes <= 1
+    rows = np.nonzero(~out)[0]  # V >= 2: the only rows whose count is checked
+    if rows.size:
+        x = 1.0 / (1.0 + rc.first[rows])
+        f = flows[rows]
+        val, _ = _horner_rows(np.ascontiguousarray(f.T), x, derivative=False)
+        scale = np.abs(f).sum(axis=1) * np.maximum(1.0, x ** flows.shape[1])
+        tol = np.broadcast_to(np.asarray(tolerance, dtype=float).reshape(-1), out.shape)[rows]
+        exact = rc.exact[rows]
+        out[rows] = (exact >= rc.scanned[rows]) & (exact <= rc.sign_changes[rows]) & (
+            (exact == 0) | (np.abs(val) <= tol * scale))
+    return out
 
 
 def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:

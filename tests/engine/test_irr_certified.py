@@ -90,3 +90,14 @@ def test_a_certified_count_is_the_eigenvalue_count(flows):
     c = irr.certified_count(f)[0]
     if c >= 0:
         assert c == irr.real_irrs(f)[0].size
+
+
+def test_the_root_count_guard_flags_a_first_root_that_is_not_a_root():
+    # -100, +230, -132: NPV = 0 at r = 10 % and 20 % (two IRRs, V = 2); -100, +110: V = 1.
+    # The guard holds for the engine's own count and lowest root; with a tolerance below zero
+    # no |NPV(first)| passes, so a V >= 2 row with roots is flagged and a V <= 1 row never is
+    f = np.array([[-100.0, 230.0, -132.0], [-100.0, 110.0, 0.0]])
+    assert irr.irr_roots_fit(f, 1e-9).tolist() == [True, True]
+    assert irr.irr_roots_fit(f, -1.0).tolist() == [False, True]
+    rc = irr.root_count(f)
+    assert rc.exact[0] == 2 and abs(rc.first[0] - 0.1) < 1e-12  # by hand: 132x^2 - 230x + 100 = 0 at x = (230 -/+ 10) / 264 = 1/1.2, 1/1.1
