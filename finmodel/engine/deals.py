@@ -159,7 +159,16 @@ def renewal_payment(value_usd_bn, realisation_fraction, renewed, price_factor, e
 
     pay(t) = value x realisation x renewed(t) x factor x (1 + esc)^max(0, year - end - 1)
     """
-    return (value_usd_bn * realisation_fraction * price_factor) * renewed * _escalation(escalator_per_year, year, end_year)
+    return _times_into((value_usd_bn * realisation_fraction * price_factor) * renewed,
+                       _escalation(escalator_per_year, year, end_year))
+
+
+def _times_into(x, y):
+    """x * y, written into x when x is a float array of the product's shape (one pass, no new
+    array; the same numbers)."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == np.broadcast_shapes(x.shape, np.shape(y)):
+        return np.multiply(x, y, out=x)
+    return x * y
 
 
 def _escalation(escalator_per_year, year, end_year) -> np.ndarray:
@@ -181,5 +190,10 @@ def gw_in_use(capacity_gw, realisation_fraction, share, peak_share) -> np.ndarra
     gw(t) = capacity x realisation x share(t) / peak share
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(peak_share > 0, capacity_gw * realisation_fraction * share
-                        / np.where(peak_share > 0, peak_share, 1.0), 0.0)
+        peak = np.asarray(peak_share, dtype=float)
+        used = (capacity_gw * realisation_fraction) * share
+        if np.all(peak > 0):  # np.where would take the quotient everywhere
+            if isinstance(used, np.ndarray) and used.shape == np.broadcast_shapes(used.shape, peak.shape):
+                return np.divide(used, peak, out=used)
+            return used / peak
+        return np.where(peak > 0, used / np.where(peak > 0, peak, 1.0), 0.0)
