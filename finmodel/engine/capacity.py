@@ -183,11 +183,17 @@ def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndar
     # slices would be n short rows of T - a); the same operations per element
     by_period = np.ascontiguousarray(np.broadcast_to(added_gw, (n, T)).T)
     out = np.zeros((T, n))
+    finite = None  # whether every GW added is finite (asked once, when an age keeps nothing)
     for a in range(T):  # ages
         keep = np.where(refresh, 1.0, in_service(servers_life_years, float(a)))  # (n or 1, 1)
         into = out[a:]
-        if keep.size == 1 and keep.flat[0] == 1.0:  # x 1 changes nothing: no temporary
+        if np.all(keep == 1.0):  # x 1 changes nothing: no temporary
             np.add(into, by_period[:T - a], out=into)
-        else:
-            np.add(into, by_period[:T - a] * keep.reshape(-1), out=into)
+            continue
+        if not np.any(keep):  # x 0 adds a zero (out, a sum from +0, is never -0) unless inf or NaN
+            if finite is None:
+                finite = bool(np.isfinite(by_period).all())
+            if finite:
+                continue
+        np.add(into, by_period[:T - a] * keep.reshape(-1), out=into)
     return out.T

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .elementwise import elementwise, power
+from .elementwise import by_distinct_rows, elementwise, power
 
 __all__ = ["RAMP_SHARE", "RAMP_PEAK", "RAMP_LAST", "RAMP_CUMULATIVE", "age", "in_term",
            "effective", "delayed_end_year", "scaled", "contract_payment", "renewed_share",
@@ -60,7 +60,19 @@ def _explicit(a, term_years, shares):
     return in_term(a, term_years) * taken
 
 
-RAMP_SHARE = {"linear": _linear, "front": _front, "back": _back, "explicit": _explicit}
+def _by_delay(ramp_share):
+    """A ramp's share computed once per distinct term-year row (one per distinct delay in a
+    batch) and gathered: :func:`engine.elementwise.by_distinct_rows` (the same numbers)."""
+    def share(a, term_years, shares=None):
+        return by_distinct_rows(ramp_share, a, term_years, shares)
+    share.__name__ = share.__qualname__ = ramp_share.__name__
+    share.__doc__ = ramp_share.__doc__
+    share.elementwise = getattr(ramp_share, "elementwise", False)
+    return share
+
+
+RAMP_SHARE = {"linear": _by_delay(_linear), "front": _by_delay(_front), "back": _by_delay(_back),
+              "explicit": _by_delay(_explicit)}
 
 
 def _last_explicit(term_years, shares):
@@ -147,21 +159,27 @@ def renewal_payment(value_usd_bn, realisation_fraction, renewed, price_factor, e
 
     pay(t) = value x realisation x renewed(t) x factor x (1 + esc)^max(0, year - end - 1)
     """
-    return (value_usd_bn * realisation_fraction * price_factor) * renewed * _escalation(escalator_per_year, year, end_year)
+    return _times_into((value_usd_bn * realisation_fraction * price_factor) * renewed,
+                       _escalation(escalator_per_year, year, end_year))
+
+
+def _times_into(x, y):
+    """x * y, written into x when x is a float array of the product's shape (one pass, no new
+    array; the same numbers)."""
+    if isinstance(x, np.ndarray) and x.dtype == np.float64 and x.shape == np.broadcast_shapes(x.shape, np.shape(y)):
+        return np.multiply(x, y, out=x)
+    return x * y
 
 
 def _escalation(escalator_per_year, year, end_year) -> np.ndarray:
     """(1 + esc)^max(0, year - end - 1). A row depends only on its end year (the delay takes a
     handful of values across a batch): with one escalator, the power is taken once per distinct
-    end year and gathered (the same numbers: each element is the same function of the same
-    two inputs)."""
-    end = np.asarray(end_year, dtype=float)
-    if np.size(escalator_per_year) == 1 and end.ndim == 2 and end.shape[1] == 1 and end.shape[0] > 64 \
-            and np.ndim(year) == 2 and np.shape(year)[0] == 1:
-        distinct, which = np.unique(end[:, 0], return_inverse=True)
-        if distinct.size * 8 <= end.shape[0]:
-            return _escalation(escalator_per_year, year, distinct[:, None])[which.reshape(-1)]
-    return power(1.0 + np.asarray(escalator_per_year, dtype=float), np.maximum(year - end - 1.0, 0.0))
+    end year and gathered (:func:`engine.elementwise.by_distinct_rows`: the same numbers)."""
+    return by_distinct_rows(_escalation_by_end, np.asarray(end_year, dtype=float), escalator_per_year, year)
+
+
+def _escalation_by_end(end_year, escalator_per_year, year) -> np.ndarray:
+    return power(1.0 + np.asarray(escalator_per_year, dtype=float), np.maximum(year - end_year - 1.0, 0.0))
 
 
 @elementwise
@@ -172,5 +190,10 @@ def gw_in_use(capacity_gw, realisation_fraction, share, peak_share) -> np.ndarra
     gw(t) = capacity x realisation x share(t) / peak share
     """
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(peak_share > 0, capacity_gw * realisation_fraction * share
-                        / np.where(peak_share > 0, peak_share, 1.0), 0.0)
+        peak = np.asarray(peak_share, dtype=float)
+        used = (capacity_gw * realisation_fraction) * share
+        if np.all(peak > 0):  # np.where would take the quotient everywhere
+            if isinstance(used, np.ndarray) and used.shape == np.broadcast_shapes(used.shape, peak.shape):
+                return np.divide(used, peak, out=used)
+            return used / peak
+        return np.where(peak > 0, used / np.where(peak > 0, peak, 1.0), 0.0)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["elementwise", "is_elementwise", "power"]
+__all__ = ["elementwise", "is_elementwise", "power", "by_distinct_rows"]
 
 
 def elementwise(fn):
@@ -36,3 +36,30 @@ def power(base, exponent) -> np.ndarray:
     if exponent.shape != shape:
         exponent = np.ascontiguousarray(np.broadcast_to(exponent, shape))
     return base ** exponent
+
+
+# A batch shorter than this, or with more than one distinct row in this many, is computed directly.
+_DISTINCT_MIN_ROWS = 64
+_DISTINCT_ROWS_PER_VALUE = 8
+
+
+def by_distinct_rows(fn, key, *args, **kwargs) -> np.ndarray:
+    """``fn(key, *args, **kwargs)`` for a function whose output row i depends only on the key's
+    row i (``args`` and ``kwargs`` one row for all, or scalars): when a batch's key has few
+    distinct rows (a deal's term year takes one row per distinct delay), ``fn`` is called on
+    those rows once and its rows gathered. The same numbers as the direct call: each row is the
+    same function of the same row (a key row is taken as equal to its representative only when
+    every element is; rows are grouped by their first column, then the whole key is compared).
+    ``fn`` must compute each row alone (elementwise arithmetic or a per-row gather)."""
+    k = np.asarray(key)
+    narrow = all(np.ndim(x) < 2 or np.shape(x)[0] == 1 for x in (*args, *kwargs.values()))
+    if k.ndim == 2 and k.dtype == np.float64 and k.shape[0] > _DISTINCT_MIN_ROWS and k.shape[1] > 0 and narrow:
+        bits = k.view(np.uint64)  # rows compared by their bits: -0.0 is not 0.0, NaN equals itself
+        first, at, which = np.unique(np.ascontiguousarray(bits[:, 0]), return_index=True, return_inverse=True)
+        which = which.reshape(-1)
+        if first.size * _DISTINCT_ROWS_PER_VALUE <= k.shape[0] \
+                and (k.shape[1] == 1 or np.array_equal(bits[at][which], bits)):
+            out = np.asarray(fn(k[at], *args, **kwargs))
+            if out.ndim == 2 and out.shape[0] == at.size:
+                return out[which]
+    return fn(key, *args, **kwargs)

@@ -258,3 +258,32 @@ def test_revenue_grown_from_one_growth_row_for_all_is_the_full_product():
     for t in range(1, 16):
         by_hand.append(by_hand[-1] * (1.0 + g[0, t]))
     np.testing.assert_allclose(got[0], by_hand, rtol=1e-13)
+
+
+def online_every_age_multiplied(added, refresh, life):
+    """owned_online_gw as 0b8f86d wrote it: every age's vintages x their keep factor."""
+    from finmodel.engine import capacity
+    n, T = added.shape
+    out = np.zeros((T, n))
+    for a in range(T):
+        keep = np.where(np.asarray(refresh) > 0, 1.0, capacity.in_service(life, float(a)))
+        np.add(out[a:], added.T[:T - a] * keep.reshape(-1), out=out[a:])
+    return out.T
+
+
+@settings(max_examples=60, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), special=st.sampled_from([None, -0.0, np.inf, -np.inf, np.nan, -2.0]),
+       refresh=st.sampled_from(["off", "on", "per row"]), lives=st.sampled_from(["one", "per row"]))
+def test_owned_online_gw_skips_no_term_that_changes_a_bit(seed, special, refresh, lives):
+    # ages that keep every vintage add without x 1, ages that keep none are skipped (unless a
+    # GW added is inf or NaN, whose x 0 is NaN): the same bits as multiplying every age
+    from finmodel.engine import capacity
+    rng = np.random.default_rng(seed)
+    added = rng.uniform(0, 3, (40, 12))
+    if special is not None:
+        added[rng.integers(40), rng.integers(12)] = special
+    ref = {"off": np.array([[0.0]]), "on": np.array([[1.0]]), "per row": rng.choice([0.0, 1.0], (40, 1))}[refresh]
+    life = np.array([[rng.uniform(0.5, 8.0)]]) if lives == "one" else rng.uniform(0.5, 8.0, (40, 1))
+    got = capacity.owned_online_gw(added, None, ref, life)
+    want = online_every_age_multiplied(added, ref, life)
+    assert got.shape == want.shape and np.array_equal(got.view(np.uint64), want.view(np.uint64))
