@@ -287,3 +287,14 @@ def test_owned_online_gw_skips_no_term_that_changes_a_bit(seed, special, refresh
     got = capacity.owned_online_gw(added, None, ref, life)
     want = online_every_age_multiplied(added, ref, life)
     assert got.shape == want.shape and np.array_equal(got.view(np.uint64), want.view(np.uint64))
+
+
+def test_an_explicit_ramp_gives_a_non_finite_age_no_share():
+    # NaN and +-inf ages are outside every term (share 0), as with the other ramps; finite ages
+    # take their year's share by hand
+    from finmodel.engine import deals
+    a = np.array([[np.nan, np.inf, -np.inf, 0.0, 1.0, 2.0, 3.0]])
+    shares = np.array([[0.2, 0.3, 0.5]])
+    got = deals.RAMP_SHARE["explicit"](a, np.array([[3.0]]), shares)
+    np.testing.assert_array_equal(got, [[0.0, 0.0, 0.0, 0.2, 0.3, 0.5, 0.0]])
+    np.testing.assert_array_equal(deals.RAMP_SHARE["linear"](a, np.array([[3.0]]))[0, :3], [0.0, 0.0, 0.0])
