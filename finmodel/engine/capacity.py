@@ -187,10 +187,16 @@ def owned_online_gw(added_gw: np.ndarray, years: np.ndarray, refresh_it: np.ndar
     for a in range(T):  # ages
         keep = np.where(refresh, 1.0, in_service(servers_life_years, float(a)))  # (n or 1, 1)
         into = out[a:]
-        if np.all(keep == 1.0):  # x 1 changes nothing: no temporary
+        if keep.size == 1:  # one keep for all (a single run, or no life varied): asked as a number
+            k = keep.flat[0]
+            whole, none = k == 1.0, k == 0.0
+        else:
+            whole = bool(np.all(keep == 1.0))
+            none = not whole and not np.any(keep)
+        if whole:  # x 1 changes nothing: no temporary
             np.add(into, by_period[:T - a], out=into)
             continue
-        if not np.any(keep):  # x 0 adds a zero (out, a sum from +0, is never -0) unless inf or NaN
+        if none:  # x 0 adds a zero (out, a sum from +0, is never -0) unless inf or NaN
             if finite is None:
                 finite = bool(np.isfinite(by_period).all())
             if finite:

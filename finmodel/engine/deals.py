@@ -55,8 +55,8 @@ def _explicit(a, term_years, shares):
     shares = np.asarray(shares, dtype=float)
     a = np.asarray(a, dtype=float)
     n = max(a.shape[0], shares.shape[0])
-    # a non-finite age (NaN, inf: outside every term, so its share is 0) indexes the first year
-    idx = np.clip(np.nan_to_num(np.broadcast_to(a, (n, a.shape[1])), nan=0.0), 0, shares.shape[1] - 1).astype(np.intp)
+    # the year's index; a NaN age (outside every term, so its share is 0) takes the first (fmax)
+    idx = np.minimum(np.fmax(np.broadcast_to(a, (n, a.shape[1])), 0.0), shares.shape[1] - 1).astype(np.intp)
     taken = np.take_along_axis(np.broadcast_to(shares, (n, shares.shape[1])), idx, axis=1)
     return in_term(a, term_years) * taken
 

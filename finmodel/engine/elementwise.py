@@ -32,9 +32,10 @@ def power(base, exponent) -> np.ndarray:
     """``base ** exponent`` the same on every layout (see the module): an exponent narrower
     than the result is written out at the result's shape first."""
     base, exponent = np.asarray(base, dtype=float), np.asarray(exponent, dtype=float)
-    shape = np.broadcast_shapes(base.shape, exponent.shape)
-    if exponent.shape != shape:
-        exponent = np.ascontiguousarray(np.broadcast_to(exponent, shape))
+    if exponent.shape != base.shape:  # (the same shapes: nothing to spread)
+        shape = np.broadcast_shapes(base.shape, exponent.shape)
+        if exponent.shape != shape:
+            exponent = np.ascontiguousarray(np.broadcast_to(exponent, shape))
     return base ** exponent
 
 
@@ -51,6 +52,8 @@ def by_distinct_rows(fn, key, *args, **kwargs) -> np.ndarray:
     same function of the same row (a key row is taken as equal to its representative only when
     every element is; rows are grouped by their first column, then the whole key is compared).
     ``fn`` must compute each row alone (elementwise arithmetic or a per-row gather)."""
+    if np.ndim(key) != 2 or np.shape(key)[0] <= _DISTINCT_MIN_ROWS:
+        return fn(key, *args, **kwargs)  # a short batch (a single run): directly, nothing asked
     k = np.asarray(key)
     narrow = all(np.ndim(x) < 2 or np.shape(x)[0] == 1 for x in (*args, *kwargs.values()))
     if k.ndim == 2 and k.dtype == np.float64 and k.shape[0] > _DISTINCT_MIN_ROWS and k.shape[1] > 0 and narrow:
