@@ -218,7 +218,7 @@ def root_count(flows) -> RootCount:
 #: check on its root count (and the workbook's scan) analyse the same flows, which are then
 #: analysed once. A hit needs the same bits in every flow, so it cannot hand back another
 #: row's analysis; the arrays handed out are read-only.
-_ANALYSED: list[tuple[np.ndarray, tuple["RootCount", np.ndarray]]] = []
+_ANALYSED: list[tuple[np.ndarray, tuple["RootCount", np.ndarray, np.ndarray]]] = []
 _ANALYSED_KEPT = 4
 
 
