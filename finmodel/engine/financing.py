@@ -96,9 +96,10 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
             "cash_opening", "cash_before_revolver", "cash_closing", "unfunded_gap", "sweep", "sweep_available",
             "revolver_opening", "revolver_draw", "revolver_repay", "revolver_interest", "revolver_closing",
             "term_debt_closing", "interest_on_debt", "gap_cost"]
-    out = {key: np.empty((T, n)) for key in keys}  # period-major; every entry written below
+    block = np.empty((len(keys) + 6 * k, T, n))  # one block: numpy asks the kernel for huge pages
+    out = dict(zip(keys, block))  # period-major; every entry written below
     # the tranches' rows, (k, T, n): row [:, t] holds every tranche's period t
-    opening, draws, interest_t, principal, sweeps, closing = (np.empty((k, T, n)) for _ in range(6))
+    opening, draws, interest_t, principal, sweeps, closing = block[len(keys):].reshape(6, k, T, n)
     names = ("opening", "draw", "interest", "principal", "sweep", "closing")
     out |= {f"t{j}.{key}": rows[j] for j in range(k)
             for key, rows in zip(names, (opening, draws, interest_t, principal, sweeps, closing))}
