@@ -11,21 +11,26 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 
 CHILD = r'''
 import dataclasses, hashlib, json, math, sys
+from pathlib import Path
+sys.path.insert(0, sys.argv[5])  # this tree's package, before the installed (editable) one
 import numpy as np, pandas as pd
-import finmodel.api as api
+import finmodel, finmodel.api as api
+if Path(finmodel.__file__).resolve().parents[1] != Path(sys.argv[5]).resolve():
+    sys.exit(f"imported {finmodel.__file__}, not the tree {sys.argv[5]}")
 draws, seed, lhs, assumptions = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3] == "1", sys.argv[4]
 run = api.montecarlo("base", draws, seed, lhs=lhs, assumptions_dir=assumptions)
 mc = run.result if hasattr(run, "result") else run.mc
-out = {}
+out, vals = {}, {}  # digests; numbers of float values and arrays up to 300,000 (to measure a difference)
 def put(path, v):
     if isinstance(v, pd.DataFrame):
         put(path + ".index", np.asarray([str(x) for x in v.index]))
@@ -36,6 +41,8 @@ def put(path, v):
         a = np.ascontiguousarray(v)
         digest = hashlib.sha256(a.tobytes() if a.dtype != object else repr(a.tolist()).encode()).hexdigest()
         out[path] = f"{a.dtype}{a.shape}:{digest[:16]}"
+        if a.dtype.kind == "f" and a.size <= 300_000:
+            vals[path] = a.ravel().tolist()
     elif isinstance(v, dict):
         for k, x in v.items():
             put(f"{path}.{k}", x)
@@ -44,18 +51,21 @@ def put(path, v):
             put(f"{path}[{i}]", x)
     elif isinstance(v, (float, np.floating)):
         out[path] = float(v).hex()
+        vals[path] = [float(v)]
     else:
         out[path] = repr(v)
 for f in dataclasses.fields(mc):
     put(f.name, getattr(mc, f.name))
-print("DIGEST " + json.dumps(out))
+print("DIGEST " + json.dumps({"digests": out, "values": vals}))
 '''
 
 
 def digest(tree: Path, draws: int, seed: int, lhs: bool) -> dict:
-    env = dict(os.environ, PYTHONPATH=str(tree))
-    cmd = [sys.executable, "-c", CHILD, str(draws), str(seed), "1" if lhs else "0", str(ROOT / "assumptions")]
-    res = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=ROOT)
+    # the child runs in the tree and puts it first on its path (with ``-c`` the working folder
+    # comes first, so a PYTHONPATH alone would import this checkout's package in both runs)
+    cmd = [sys.executable, "-c", CHILD, str(draws), str(seed), "1" if lhs else "0", str(ROOT / "assumptions"),
+           str(tree)]
+    res = subprocess.run(cmd, capture_output=True, text=True, cwd=tree)
     line = [x for x in res.stdout.splitlines() if x.startswith("DIGEST ")]
     if not line:
         raise SystemExit(f"{tree}: run failed ({res.returncode}):\n{res.stderr[-3000:]}")
@@ -70,11 +80,30 @@ def main() -> int:
     ap.add_argument("--tree", type=Path, action="append", help="two checkouts (default /work/wt-base and this one)")
     args = ap.parse_args()
     a, b = args.tree or [Path("/work/wt-base"), ROOT]
-    da, db = digest(a, args.draws, args.seed, args.lhs), digest(b, args.draws, args.seed, args.lhs)
+    ra, rb = digest(a, args.draws, args.seed, args.lhs), digest(b, args.draws, args.seed, args.lhs)
+    da, db = ra["digests"], rb["digests"]
     diff = sorted(k for k in set(da) | set(db) if da.get(k) != db.get(k))
     for k in diff[:50]:
         print(f"DIFFERS {k}: {da.get(k)} | {db.get(k)}")
     print(f"{len(da)} values compared, {len(diff)} differ ({args.draws:,} draws, seed {args.seed}, lhs {args.lhs})")
+    if diff:  # how far apart the numbers that differ are (relative to the larger magnitude)
+        worst, where, unmeasured = 0.0, None, 0
+        for k in diff:
+            x, y = ra["values"].get(k), rb["values"].get(k)
+            if x is None or y is None or len(x) != len(y):
+                unmeasured += 1
+                print(f"  not measured: {k}")
+                continue
+            x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+            same = (x == y) | (np.isnan(x) & np.isnan(y))
+            if np.any(np.isnan(x) != np.isnan(y)):
+                unmeasured += 1
+                continue
+            rel = np.where(same, 0.0, np.abs(x - y) / np.maximum(np.maximum(np.abs(x), np.abs(y)), 1e-300))
+            if rel.max() > worst:
+                worst, where = float(rel.max()), k
+        print(f"largest relative difference {worst:.3g} (at {where}); {unmeasured} differing values not numeric "
+              "or not comparable (digests only, or n/a in one run)")
     return 1 if diff else 0
 
 
