@@ -342,30 +342,48 @@ def _gaussian_copula(u: np.ndarray, dists: Sequence[Dist], normal_corr: np.ndarr
 
     :math:`Z = \\Phi^{-1}(U) L^T` with :math:`L L^T` = ``normal_corr``;
     :math:`U' = \\Phi(Z)`; values :math:`F_j^{-1}(U'_j)`. Row-wise, so done in chunks.
-    With Latin-hypercube uniforms only the first column keeps its stratification.
+    Only the inputs correlated with another (:func:`_correlated`) go through the normal
+    scores: an input correlated with none keeps its uniforms untouched (the round trip
+    :math:`\\Phi(\\Phi^{-1}(u))` would move about a quarter of them by an ulp), so its draws
+    are bit for bit those of an uncorrelated run. With Latin-hypercube uniforms the uncorrelated
+    inputs keep their stratification, and of the correlated ones only the first.
     """
     del score_rngs  # deterministic given the uniforms
-    lt = correlation_factor(normal_corr).T
-    k = u.shape[1]
+    cols = _correlated(normal_corr)
+    if not len(cols):
+        _apply_marginals(u, dists)
+        return
+    lt = correlation_factor(normal_corr[np.ix_(cols, cols)]).T
+    k = len(cols)
     for c in _row_chunks(u.shape[0]):
         block = u[c]
-        # the special functions column by column on threads (they release the GIL); the
-        # scores in the layout ndtri(u[c]) had (column-major), so the product is the same
-        scores = np.empty(block.shape, order="F")
+        # the special functions column by column on threads (they release the GIL)
+        scores = np.empty((block.shape[0], k), order="F")
 
-        def to_normal(j: int) -> None:
-            special.ndtri(block[:, j], out=scores[:, j])
+        def to_normal(i: int) -> None:
+            special.ndtri(block[:, cols[i]], out=scores[:, i])
 
         _for_each_column(to_normal, k)
         z = scores @ lt
 
-        def to_uniform(j: int) -> None:
-            col = block[:, j]
-            special.ndtr(z[:, j], out=col)
+        def to_uniform(i: int) -> None:
+            col = block[:, cols[i]]
+            special.ndtr(z[:, i], out=col)
             np.clip(col, U_MIN, U_MAX, out=col)
 
         _for_each_column(to_uniform, k)
     _apply_marginals(u, dists)
+
+
+def _correlated(corr: np.ndarray) -> np.ndarray:
+    """Indices of the inputs with a non-zero correlation to another input, in order.
+
+    Only these need a copula: the correlation matrix is block diagonal between them and the
+    rest (after reordering), so its factor is the factor of their sub-matrix beside ones.
+    """
+    off = np.array(corr, dtype=float, copy=True)
+    np.fill_diagonal(off, 0.0)
+    return np.flatnonzero(np.any(off != 0.0, axis=0))
 
 
 #: Registry of correlation methods: ``(uniforms in place, dists, normal-scores corr, score
