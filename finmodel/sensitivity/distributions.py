@@ -33,15 +33,28 @@ import functools
 import math
 from collections.abc import Mapping
 from enum import Enum
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal, Union
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapter
 from pydantic import ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
-from scipy import special, stats
+from scipy import special
 from scipy.interpolate import PchipInterpolator
-from scipy.stats.distributions import rv_frozen
+
+from finmodel.lazy import lazy_module
+
+try:  # the Boost quantile scipy.stats.beta's ppf calls, without importing scipy.stats
+    from scipy.special._ufuncs import _beta_ppf
+except ImportError:  # pragma: no cover - a scipy without it: scipy.stats' own method
+    _beta_ppf = None
+
+if TYPE_CHECKING:
+    from scipy.stats.distributions import rv_frozen
+
+# scipy.stats (~0.45 s to import) only for frozen(), mean() and var(): a Monte Carlo's draws
+# (ppf) need scipy.special alone
+stats = lazy_module("scipy.stats")
 
 __all__ = [
     "DistKind", "Normal", "LogNormal", "Triangular", "Pert", "Uniform", "Discrete", "Dist",
@@ -230,9 +243,9 @@ class Normal(_Distribution):
 
     def _mass(self) -> float:
         a, b = self._standard_bounds()
-        if a > 0:  # through survival probabilities: precise in the upper tail
-            return float(stats.norm.sf(a) - stats.norm.sf(b))
-        return float(stats.norm.cdf(b) - stats.norm.cdf(a))
+        if a > 0:  # through survival probabilities: precise in the upper tail (norm.sf is ndtr(-x))
+            return float(special.ndtr(-a) - special.ndtr(-b))
+        return float(special.ndtr(b) - special.ndtr(a))
 
     def _problems(self) -> list[tuple[str, str]]:
         if self.low is not None and self.high is not None and not self.low < self.high:
@@ -255,10 +268,14 @@ class Normal(_Distribution):
         return stats.truncnorm(*self._standard_bounds(), loc=self.mean_value, scale=self.sd)
 
     def ppf(self, u: np.ndarray) -> np.ndarray:
-        """``frozen().ppf(u)``; untruncated bit for bit by scipy's formula (``ndtri(u) * sd +
-        mean``) without its argument checks; truncated through ``scipy.stats.truncnorm``."""
+        """``frozen().ppf(u)`` bit for bit by scipy's formulas without its argument checks:
+        untruncated ``ndtri(u) * sd + mean``; truncated :func:`_truncnorm_ppf` (scipy.stats'
+        ``truncnorm._ppf``), then kept within the bounds as :meth:`_Distribution.ppf` does."""
         if self.low is not None or self.high is not None:
-            return super().ppf(u)
+            x = _truncnorm_ppf(np.asarray(u, dtype=float), *self._standard_bounds())
+            x *= self.sd
+            x += self.mean_value
+            return np.clip(x, *self.support())
         x = special.ndtri(np.asarray(u, dtype=float))
         x *= self.sd
         x += self.mean_value
@@ -415,6 +432,50 @@ class Triangular(_Bounded):
         return np.clip(x, self.low, self.high, out=x)
 
 
+def _beta_quantile(u: np.ndarray, alpha: float, beta: float) -> np.ndarray:
+    """``scipy.stats.beta(alpha, beta).ppf(u)`` for ``u`` in (0, 1): the Boost quantile its
+    ``_ppf`` calls (``* 1 + 0`` for scale and loc changes nothing but a -0.0)."""
+    if _beta_ppf is None:  # pragma: no cover - see the import
+        return stats.beta(alpha, beta).ppf(u)
+    return _beta_ppf(u, alpha, beta) + 0.0
+
+
+def _truncnorm_ppf(q: np.ndarray, a: float, b: float) -> np.ndarray:
+    """``scipy.stats.truncnorm._ppf(q, a, b)`` for one pair of standard bounds: the same
+    operations in the same order (scipy.stats._continuous_distns, BSD licence), on
+    scipy.special alone so that drawing does not import scipy.stats.
+
+    Left of the mode (``a < 0``) it works with ``log Phi(x) = logsumexp(log Phi(a),
+    log q + log mass)``, right of it with the mirrored upper tail; ``ndtri_exp`` inverts.
+    tests/sensitivity/test_distributions.py compares it with ``scipy.stats.truncnorm``.
+    """
+    one = np.ones_like(q)
+    mass = _log_gauss_mass(np.array([a]), np.array([b]))[0]
+    if a < 0:
+        log_phi = special.logsumexp([special.log_ndtr(a * one), np.log(q) + mass], axis=0)
+        return special.ndtri_exp(log_phi)
+    log_phi = special.logsumexp([special.log_ndtr(-b * one), np.log1p(-q) + mass], axis=0)
+    return -special.ndtri_exp(log_phi)
+
+
+def _log_gauss_mass(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """scipy.stats' ``_log_gauss_mass``: log of the standard normal's mass in [a, b], worked
+    in the left tail (the right tail by symmetry) or, across 0, as ``log1p(-Phi(a) - Phi(-b))``."""
+    def left(a, b):  # log(Phi(b) - Phi(a)) as a log-difference
+        return special.logsumexp([special.log_ndtr(b), special.log_ndtr(a) + np.pi * 1j], axis=0)
+
+    out = np.full_like(a, fill_value=np.nan, dtype=np.complex128)
+    case_left, case_right = b <= 0, a > 0
+    central = ~(case_left | case_right)
+    if a[case_left].size:
+        out[case_left] = left(a[case_left], b[case_left])
+    if a[case_right].size:
+        out[case_right] = left(-b[case_right], -a[case_right])
+    if a[central].size:
+        out[central] = special.log1p(-special.ndtr(a[central]) - special.ndtr(-b[central]))
+    return np.real(out)
+
+
 # Nodes of the tabulated Beta inverse CDF: uniform in logit(u) over the whole double range.
 _BETA_TABLE_NODES = 4097
 _LOGIT_SPAN = 37.5  # logit(2**-54) ~ -37.4
@@ -434,8 +495,8 @@ def _beta_logit_inverse(alpha: float, beta: float) -> PchipInterpolator:
     w = np.linspace(-_LOGIT_SPAN, _LOGIT_SPAN, _BETA_TABLE_NODES)
     lower = w <= 0
     with np.errstate(divide="ignore", invalid="ignore"):
-        x = stats.beta(alpha, beta).ppf(special.expit(w[lower]))
-        xc = stats.beta(beta, alpha).ppf(special.expit(-w[~lower]))  # 1 - x
+        x = _beta_quantile(special.expit(w[lower]), alpha, beta)
+        xc = _beta_quantile(special.expit(-w[~lower]), beta, alpha)  # 1 - x
         y = np.concatenate([np.log(x) - np.log1p(-x), np.log1p(-xc) - np.log(xc)])
     known = np.isfinite(y)
     y = np.maximum.accumulate(y[known])  # guard against round-off; PCHIP then stays monotone

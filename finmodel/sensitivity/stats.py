@@ -15,12 +15,17 @@ passes only valid draws. NaN input raises ``ValueError``; so does an empty input
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import special
-from scipy.stats import binom, binomtest, sem
+
+try:  # the Boost quantiles that scipy.stats.binom's ppf and isf call, without importing
+    from scipy.special._ufuncs import _binom_isf, _binom_ppf  # scipy.stats (~0.45 s)
+except ImportError:  # pragma: no cover - a scipy without them: scipy.stats' own methods
+    _binom_ppf = _binom_isf = None
 
 __all__ = [
     "DEFAULT_PERCENTILES", "PercentileTable", "MeanEstimate", "ProbabilityEstimate",
@@ -223,9 +228,13 @@ def quantile_interval_ranks(n: int, p: np.ndarray, confidence: float
     ``tests/sensitivity/test_stats.py`` checks the bounds against ``quantile_test``.
     """
     tail = (1.0 - confidence) / 2.0
-    # binom's methods with the arguments, not a frozen binom(n, p): the same computation
-    # without building a frozen distribution (~0.25 ms, with the GIL held) per call
-    return binom.ppf(tail, n, p).astype(int), binom.isf(tail, n, p).astype(int) + 1
+    if _binom_ppf is None:  # pragma: no cover - see the import
+        from scipy.stats import binom
+        return binom.ppf(tail, n, p).astype(int), binom.isf(tail, n, p).astype(int) + 1
+    # what binom.ppf and binom.isf compute for 0 < tail < 1 and 0 <= p <= 1 (their checks
+    # and "+ loc" change nothing there); tests/sensitivity/test_stats.py compares them
+    p = np.asarray(p, dtype=float)
+    return _binom_ppf(tail, n, p).astype(int), _binom_isf(tail, n, p).astype(int) + 1
 
 
 def _expand(flags: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -260,7 +269,7 @@ def mean_with_se(x: np.ndarray) -> MeanEstimate:
     x = _check_values(x)
     n = x.shape[0]
     mean = x.mean(axis=0)
-    se = sem(x, axis=0) if n > 1 else np.full_like(mean, np.nan)
+    se = np.std(x, axis=0, ddof=1) / np.sqrt(n) if n > 1 else np.full_like(mean, np.nan)  # scipy.stats.sem
     if x.ndim == 1:
         return MeanEstimate(float(mean), float(se), n)
     return MeanEstimate(mean, se, n)
@@ -319,11 +328,26 @@ def probability_of_counts(count: int | np.ndarray, n: int, confidence: float = 0
     n = int(n)
     scalar = np.ndim(count) == 0
     count = np.asarray(count)
-    cis = [binomtest(int(k), n).proportion_ci(confidence, method="wilson")
-           for k in np.atleast_1d(count)]
-    lower = np.array([ci.low for ci in cis], dtype=float)
-    upper = np.array([ci.high for ci in cis], dtype=float)
+    cis = [_wilson(int(k), n, confidence) for k in np.atleast_1d(count)]
+    lower = np.array([ci[0] for ci in cis], dtype=float)
+    upper = np.array([ci[1] for ci in cis], dtype=float)
     if scalar:
         return ProbabilityEstimate(float(count / n), float(lower[0]), float(upper[0]),
                                    int(count), n, confidence)
     return ProbabilityEstimate(count / n, lower, upper, count, n, confidence)
+
+
+def _wilson(k: int, n: int, confidence: float) -> tuple[float, float]:
+    """``scipy.stats.binomtest(k, n).proportion_ci(confidence, method="wilson")`` as (low,
+    high), bit for bit: the same formula (Newcombe 1998) in the same order as scipy's
+    ``_binom_wilson_conf_int`` (two-sided, no continuity correction), without importing
+    scipy.stats; tests/sensitivity/test_stats.py compares them."""
+    p = k / n
+    z = special.ndtri(0.5 + 0.5 * confidence)
+    denom = 2 * (n + z**2)
+    center = (2 * n * p + z**2) / denom
+    q = 1 - p
+    delta = z / denom * math.sqrt(4 * n * p * q + z**2)
+    lo = 0.0 if k == 0 else center - delta
+    hi = 1.0 if k == n else center + delta
+    return float(lo), float(hi)
