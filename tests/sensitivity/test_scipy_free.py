@@ -63,8 +63,7 @@ def test_standard_error_is_scipy_sem():
 def test_drawing_and_summarising_do_not_import_scipy_stats():
     """Draws of every family (a truncated normal and a PERT among them), percentiles with their
     intervals, means with standard errors and Wilson probabilities, in a fresh interpreter:
-    scipy.stats is not in sys.modules afterwards. (A Monte Carlo still imports it for the
-    input summary's spec means, ``Dist.mean()``.)"""
+    scipy.stats is not in sys.modules afterwards."""
     code = """
 import sys
 import numpy as np
@@ -79,7 +78,40 @@ dists = [parse_dist(x) for x in (
 rho = np.eye(7); rho[0, 2] = rho[2, 0] = 0.5
 x = sample(dists, 5000, 1, correlation=rho, method="gaussian_copula").values
 stats.percentiles(x); stats.mean_with_se(x); stats.probability(x[:, 0] > 1.0)
+[dist.mean() for dist in dists]
 print("scipy.stats" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
+
+
+MEAN_CASES = [
+    d.Normal(mean=1.0, sd=0.1, low=0.6, high=1.4), d.Normal(mean=-3.0, sd=2.0),
+    d.Normal(mean=0.0, sd=1.0, low=-1.0), d.Normal(mean=0.0, sd=1.0, high=1.0),
+    d.Normal(mean=0.0, sd=1.0, low=2.0, high=5.0), d.Normal(mean=5.0, sd=2.0, low=-5.0, high=3.0),
+    d.Normal(mean=100.0, sd=30.0, low=120.0, high=400.0),
+    d.LogNormal(median=1.0, sigma=0.2), d.LogNormal(mean=2.0, sd=0.5), d.Uniform(low=0.02, high=0.04),
+    d.Triangular(low=0.09, mode=0.12, high=0.15), d.Triangular(low=3.0, mode=5.0, high=6.0),
+    d.Pert(low=0.8, mode=1.0, high=1.2), d.Pert(low=0.75, mode=1.0, high=1.25, lamb=3.0),
+    d.Discrete(values=[2, 0, 1], probabilities=[0.15, 0.5, 0.35]),
+    d.Discrete(values=[0.1, -2.5, 7.25], probabilities=[0.2, 0.3, 0.5]),
+]
+
+
+@pytest.mark.parametrize("dist", MEAN_CASES, ids=lambda x: repr(x)[:60])
+def test_mean_is_scipy_frozen_mean_bit_for_bit(dist):
+    assert dist.mean() == float(dist.frozen().mean())
+
+
+@pytest.mark.parametrize("seed", range(20))
+def test_mean_matches_scipy_on_random_parameters(seed):
+    rng = np.random.default_rng(seed)
+    low, width = rng.normal() * 10, rng.uniform(0.1, 20)
+    mode = low + width * rng.uniform(0.01, 0.99)
+    mean, sd = rng.normal() * 5, rng.uniform(0.1, 5)
+    cut = np.sort(rng.normal(size=2) * 2)
+    for dist in (d.Triangular(low=low, mode=mode, high=low + width), d.Pert(low=low, mode=mode, high=low + width),
+                 d.Uniform(low=low, high=low + width), d.LogNormal(median=width, sigma=sd / 10),
+                 d.Normal(mean=mean, sd=sd, low=mean + cut[0] * sd, high=mean + cut[1] * sd + 0.5 * sd),
+                 d.Normal(mean=mean, sd=sd, low=mean + cut[0] * sd)):
+        assert dist.mean() == float(dist.frozen().mean()), dist
