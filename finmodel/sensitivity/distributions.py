@@ -40,7 +40,6 @@ from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, TypeAdapt
 from pydantic import ValidationError, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 from scipy import special
-from scipy.interpolate import PchipInterpolator
 
 from finmodel.lazy import lazy_module
 
@@ -472,6 +471,61 @@ def _one(x: float) -> np.ndarray:
     return np.array([x], dtype=float)
 
 
+class _Pchip:
+    """``scipy.interpolate.PchipInterpolator(x, y, extrapolate=True)`` for 1-D data, bit for
+    bit, without importing scipy.interpolate (~0.14 s, with scipy.optimize): Fritsch-Carlson
+    derivatives (weighted harmonic mean; Moler's one-sided ends), scipy's cubic Hermite
+    coefficients, and PPoly's evaluation ``c3 + c2 s + c1 s**2 + c0 s**3`` in its order, on
+    the interval ``x[i] <= v < x[i + 1]`` (the first and last extended outwards).
+    tests/sensitivity/test_scipy_free.py compares it with scipy's."""
+
+    def __init__(self, x: np.ndarray, y: np.ndarray):
+        x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+        hk = x[1:] - x[:-1]
+        mk = (y[1:] - y[:-1]) / hk
+        if len(y) == 2:
+            dk = np.array([mk[0], mk[0]])
+        else:
+            smk = np.sign(mk)
+            condition = (smk[1:] != smk[:-1]) | (mk[1:] == 0) | (mk[:-1] == 0)
+            w1 = 2 * hk[1:] + hk[:-1]
+            w2 = hk[1:] + 2 * hk[:-1]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                whmean = (w1 / mk[:-1] + w2 / mk[1:]) / (w1 + w2)
+            dk = np.zeros_like(y)
+            dk[1:-1][~condition] = 1.0 / whmean[~condition]
+            dk[0] = self._edge(hk[0], hk[1], mk[0], mk[1])
+            dk[-1] = self._edge(hk[-1], hk[-2], mk[-1], mk[-2])
+        dx = np.diff(x)
+        slope = np.diff(y) / dx
+        t = (dk[:-1] + dk[1:] - 2 * slope) / dx
+        self.x = x
+        self.c = (t / dx, (slope - dk[:-1]) / dx - t, dk[:-1], y[:-1])
+
+    @staticmethod
+    def _edge(h0, h1, m0, m1) -> float:
+        d = ((2 * h0 + h1) * m0 - h0 * m1) / (h0 + h1)
+        if np.sign(d) != np.sign(m0):
+            return 0.0
+        if (np.sign(m0) != np.sign(m1)) and (abs(d) > 3.0 * abs(m0)):
+            return 3.0 * m0
+        return d
+
+    def __call__(self, v: np.ndarray) -> np.ndarray:
+        v = np.asarray(v, dtype=float)
+        i = np.searchsorted(self.x, v, side="right") - 1
+        np.clip(i, 0, len(self.x) - 2, out=i)
+        s = v - self.x[i]
+        c0, c1, c2, c3 = (c[i] for c in self.c)
+        z = s * s
+        out = c3 + 0.0  # PPoly: res = 0.0 + c3 * 1.0, then + c * z with z = s, s**2, s**3
+        out += c2 * s
+        out += c1 * z
+        z *= s
+        out += c0 * z
+        return out
+
+
 def _beta_quantile(u: np.ndarray, alpha: float, beta: float) -> np.ndarray:
     """``scipy.stats.beta(alpha, beta).ppf(u)`` for ``u`` in (0, 1): the Boost quantile its
     ``_ppf`` calls (``* 1 + 0`` for scale and loc changes nothing but a -0.0)."""
@@ -522,7 +576,7 @@ _LOGIT_SPAN = 37.5  # logit(2**-54) ~ -37.4
 
 
 @functools.lru_cache(maxsize=256)
-def _beta_logit_inverse(alpha: float, beta: float) -> PchipInterpolator:
+def _beta_logit_inverse(alpha: float, beta: float) -> _Pchip:
     """Monotone interpolant of ``logit(x)`` against ``logit(u)`` for Beta(alpha, beta).
 
     Nodes are ``scipy.stats.beta(alpha, beta).ppf(u)`` for ``u <= 1/2`` and, above, ``1 - x``
@@ -540,7 +594,7 @@ def _beta_logit_inverse(alpha: float, beta: float) -> PchipInterpolator:
         y = np.concatenate([np.log(x) - np.log1p(-x), np.log1p(-xc) - np.log(xc)])
     known = np.isfinite(y)
     y = np.maximum.accumulate(y[known])  # guard against round-off; PCHIP then stays monotone
-    return PchipInterpolator(w[known], y, extrapolate=True)
+    return _Pchip(w[known], y)
 
 
 class Pert(_Bounded):

@@ -63,7 +63,7 @@ def test_standard_error_is_scipy_sem():
 def test_drawing_and_summarising_do_not_import_scipy_stats():
     """Draws of every family (a truncated normal and a PERT among them), percentiles with their
     intervals, means with standard errors and Wilson probabilities, in a fresh interpreter:
-    scipy.stats is not in sys.modules afterwards."""
+    neither scipy.stats nor scipy.interpolate is in sys.modules afterwards."""
     code = """
 import sys
 import numpy as np
@@ -79,7 +79,7 @@ rho = np.eye(7); rho[0, 2] = rho[2, 0] = 0.5
 x = sample(dists, 5000, 1, correlation=rho, method="gaussian_copula").values
 stats.percentiles(x); stats.mean_with_se(x); stats.probability(x[:, 0] > 1.0)
 [dist.mean() for dist in dists]
-print("scipy.stats" in sys.modules)
+print("scipy.stats" in sys.modules or "scipy.interpolate" in sys.modules)
 """
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "False"
@@ -115,3 +115,38 @@ def test_mean_matches_scipy_on_random_parameters(seed):
                  d.Normal(mean=mean, sd=sd, low=mean + cut[0] * sd, high=mean + cut[1] * sd + 0.5 * sd),
                  d.Normal(mean=mean, sd=sd, low=mean + cut[0] * sd)):
         assert dist.mean() == float(dist.frozen().mean()), dist
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_pchip_is_scipys_bit_for_bit(seed):
+    """Random knots with flat runs, sign changes and repeated values, evaluated inside, on the
+    knots, outside (extrapolated) and at NaN; 2 knots (linear) too."""
+    from scipy.interpolate import PchipInterpolator
+    rng = np.random.default_rng(seed)
+    k = [2, 3, 5, 50, 400][seed % 5]
+    x = np.unique(rng.uniform(-5, 5, k))
+    y = np.round(rng.normal(size=len(x)), 1)
+    if len(x) > 8:
+        y[3:7] = y[3]
+    v = np.concatenate([rng.uniform(-8, 8, 5000), x, [np.nan, -np.inf + 0, x[0], x[-1]]])
+    with np.errstate(invalid="ignore"):
+        ref = PchipInterpolator(x, y, extrapolate=True)(v)
+        got = d._Pchip(x, y)(v)
+    np.testing.assert_array_equal(_bits(got), _bits(ref))
+
+
+@pytest.mark.parametrize(("alpha", "beta"), [(2.0, 3.0), (1.8, 4.2), (1 + 2.2e-16, 5.0), (0.7, 0.7)])
+def test_pert_table_is_scipys_pchip_of_the_same_nodes(alpha, beta, monkeypatch):
+    """The PERT's table built with scipy's PchipInterpolator in place of _Pchip gives the
+    same bits everywhere (1 + 2.2e-16: the nodes scipy leaves out, see test_distributions)."""
+    from scipy.interpolate import PchipInterpolator
+    w = np.linspace(-45, 45, 20_001)
+    d._beta_logit_inverse.cache_clear()
+    ours = d._beta_logit_inverse(alpha, beta)(w)
+    monkeypatch.setattr(d, "_Pchip", lambda x, y: PchipInterpolator(x, y, extrapolate=True))
+    d._beta_logit_inverse.cache_clear()
+    try:
+        ref = d._beta_logit_inverse(alpha, beta)(w)
+    finally:
+        d._beta_logit_inverse.cache_clear()
+    np.testing.assert_array_equal(_bits(ours), _bits(ref))
