@@ -270,11 +270,13 @@ class _Evaluator:
     def _sum(self, parsed: tuple, get=None) -> np.ndarray:
         """The sum of several references, added left to right into one array (no temporary
         per term); (1, T) zeros when there are none."""
-        get = get or self._get
+        narrow = get is not None and get == self._get_narrow  # an elementwise reader: keep
+        get = get or self._get  # the terms' own shape (per-scenario constants stay (n, 1))
         terms = [np.asarray(get(r), dtype=float) for r in parsed]
-        shape = np.broadcast_shapes((1, self.d.periods), *(t.shape for t in terms))
         if not terms:
-            return np.zeros(shape)
+            return np.zeros((1, self.d.periods))
+        shape = np.broadcast_shapes(*((t.shape for t in terms) if narrow
+                                      else ((1, self.d.periods), *(t.shape for t in terms))))
         total = np.empty(shape)
         np.add(terms[0], 0.0, out=total)  # 0 + first, as a sum from 0 (-0.0 becomes 0.0)
         for t in terms[1:]:
