@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from typing import Callable, Sequence
 
 import numpy as np
-import pandas as pd
 
+from ..lazy import lazy_module
 from ..model.drivers import Drivers
 from .evaluate import Evaluation, evaluate
+
+pd = lazy_module("pandas")  # ~0.2 s: only results are tables; reading a spec needs none
 
 __all__ = ["Variation", "base_value", "TornadoResult", "off_scale", "rank_swings", "tornado", "GridResult", "grid", "SPIDER_STEPS"]
 

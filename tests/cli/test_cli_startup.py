@@ -67,6 +67,14 @@ def test_run_imports_neither_pandas_nor_the_analyses(tmp_path):
     assert hit == ["pandas"] and (tmp_path / "base.csv").stat().st_size > 0
 
 
+def test_validate_imports_no_table_library():
+    """Checking every scenario and the spec (run after each edit) builds no table: no pandas,
+    pyarrow or openpyxl (the spec's tails need scipy.special, not scipy.stats)."""
+    code, hit, err = _loaded_after(["validate"], ROOT, ("pandas", "pyarrow", "openpyxl", "scipy.stats"))
+    assert code == 0, err
+    assert hit == [], f"finmodel validate imported {hit}"
+
+
 def test_help_lists_every_command_with_its_help():
     """Every command of the group is on ``finmodel --help`` with the start of its one-line help."""
     result = CliRunner().invoke(cli, ["--help"])
