@@ -72,7 +72,8 @@ class LineItem:
     args: dict[str, Ref]
     formula: str
     refs: dict[str, Ref] | None = None  # formula bindings when they differ from ``args``
-    pick: str | None = None  # ``fn`` returns a dict of rows (one recurrence for many rows): this one
+    pick: str | None = None  # ``fn`` returns a dict of rows (one recurrence for many rows): this one;
+    # ``fn`` takes ``rows``, the picks a run reads (None: every row), and returns at least those
     total: bool = False  # show the sum over periods in the Total column
     section: str | None = None  # a section heading shown above this row
     kind: str = "calc"

@@ -285,7 +285,11 @@ class _Evaluator:
 
     def call(self, entry):
         get = self._get_narrow if self.plan.elementwise(entry) else self._get
-        return entry.fn(**{a: get(r) for a, r in self.plan.entry_args(entry)})
+        kw = {a: get(r) for a, r in self.plan.entry_args(entry)}
+        if getattr(entry, "pick", None) is not None:  # a group of rows: those the run reads,
+            picks = self.release.picks.get(self.plan.group[entry.key]) if self.release else None
+            kw["rows"] = picks if picks is not None and entry.pick in picks else None  # or all
+        return entry.fn(**kw)
 
     def _guard(self, key: str):
         if key in self.active:
@@ -306,11 +310,14 @@ class _Evaluator:
             out = self.call(li)
         else:
             group = self.plan.group[key]
-            if group not in self.groups:
-                self.groups[group] = self.call(li)
+            rows = self.groups.get(group)
+            if rows is None:
+                rows = self.groups[group] = self.call(li)
                 if self.release:
                     self._done(group)
-            out = self.groups[group][li.pick]
+            elif li.pick not in rows:  # a row beyond the release plan (a check read later): all
+                rows = self.groups[group] = self.call(li)
+            out = rows[li.pick]
         self._unguard()
         out = np.asarray(out, dtype=float)
         v = self.items[key] = _read_only(out, self.shape)
@@ -377,12 +384,14 @@ class _Release:
     uses    : line item -> how many readers read it
     members : group -> how many of its rows the run computes
     keep    : the line items asked for (never let go)
+    picks   : group -> the rows (``LineItem.pick``) the run reads of it
     """
 
     reads: dict
     uses: dict
     members: dict
     keep: frozenset
+    picks: dict
 
 
 def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
@@ -395,6 +404,7 @@ def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
     reads: dict = {}
     uses: dict = {}
     members: dict = {}
+    picks: dict = {}
     seen: set = set()
     todo = ["m:" + k if k in cat.metrics else k for k in outputs]  # as run() reads them
     while todo:
@@ -409,6 +419,7 @@ def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
             reader = key if entry.pick is None else plan.group[key]
             if entry.pick is not None:
                 members[reader] = members.get(reader, 0) + 1
+                picks.setdefault(reader, set()).add(entry.pick)
         if reader in reads:
             continue
         refs = _reads(plan.entry_args(entry))
@@ -417,7 +428,8 @@ def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
             uses[r] = uses.get(r, 0) + 1
         todo.extend(refs)
     out = plan.releases[outputs] = _Release(reads, uses, members,
-                                            frozenset(k for k in outputs if k not in cat.metrics))
+                                            frozenset(k for k in outputs if k not in cat.metrics),
+                                            {g: frozenset(p) for g, p in picks.items()})
     return out
 
 

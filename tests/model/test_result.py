@@ -122,6 +122,29 @@ def test_a_releasing_run_lets_go_of_every_row_but_those_asked_for_and_gives_the_
     np.testing.assert_array_equal(part.checks_pass, full.checks_pass)  # checks recompute what they read
 
 
+def test_a_releasing_run_asks_the_financing_recurrence_for_the_rows_it_reads(base_run, monkeypatch):
+    """The recurrence behind the Financing rows is handed the rows a release plan reads (7 of
+    ~38 for a Monte Carlo's outputs) and writes no others whole; a full run asks for every row
+    (``rows=None``), and a check read after a releasing run gets its rows too."""
+    from finmodel.engine import financing as fin
+    from finmodel.model.result import run
+    asked: list = []
+    real = fin.financing_plan
+    monkeypatch.setattr(fin, "financing_plan", lambda **kw: asked.append(kw["rows"]) or real(**kw))
+    d = base_run.result.drivers.with_overrides({"valuation.discount_rate": np.linspace(0.06, 0.16, 70)})
+    with np.errstate(all="ignore"):
+        full = run(d)
+        full_checks = full.checks_pass
+        assert asked == [None]
+        part = run(d, outputs=["npv_usd_bn", "peak_unfunded_gap_usd_bn", "cash_closing"], release=True)
+        assert asked[1] == {"cash_closing", "unfunded_gap"}
+        np.testing.assert_array_equal(part.line_items["cash_closing"], full.line_items["cash_closing"])
+        np.testing.assert_array_equal(part.metrics["peak_unfunded_gap_usd_bn"].value,
+                                      full.metrics["peak_unfunded_gap_usd_bn"].value)
+        np.testing.assert_array_equal(part.checks_pass, full_checks)  # reads other rows: all of them
+    assert None in asked[2:]
+
+
 @pytest.mark.parametrize("varied", [
     ("commitments.realisation_fraction", "commitments.delay_years", "capex.servers.cost_usd_bn_per_gw"),
     ("financing.revolver.limit_usd_bn",)])  # the operations the same for every row: (1, T) items
