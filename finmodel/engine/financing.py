@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
-from .metrics import MATERIAL_USD_BN, Metric, gordon_terminal, npv
+from .metrics import MATERIAL_USD_BN, Metric, gordon_from, gordon_terminal, npv
 
 __all__ = ["TrancheTerms", "financing_plan", "ownership", "issuance_keep", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
@@ -449,32 +449,69 @@ def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, h
                   "rate": out["mid"][:, -1]}
 
 
-def _value_by_horner(rate, by_period, base, one_off, growth, target) -> np.ndarray:
+def _value_by_horner(rate, by_period, grown, one_off, growth, target, out, scratch) -> np.ndarray:
     """:func:`reverse_dcf_value` with the NPV as a polynomial in x = 1 / (1 + r) (Horner: one
-    pass over the rows per period instead of a power of every flow); equal to rounding.
-    ``by_period``: the forecast flows period-major (m, n)."""
-    x = 1.0 / (1.0 + rate)
-    explicit = np.zeros(len(x))
+    pass over the rows per period instead of a power of every flow), written into ``out``
+    (n,) with three (n,) ``scratch`` rows; equal to rounding. ``by_period``: the forecast flows
+    period-major (m, n); ``grown``: the terminal base x (1 + g)."""
+    one_plus_rate, x, terminal = scratch
+    np.add(1.0, rate, out=one_plus_rate)
+    np.divide(1.0, one_plus_rate, out=x)
+    out[...] = 0.0
     for f_t in by_period[::-1]:  # forecast periods m..1 (a loop over periods)
-        explicit += f_t
-        explicit *= x
-    return explicit + gordon_terminal(base, one_off, rate, growth) * x ** len(by_period) - target
+        out += f_t
+        out *= x
+    np.power(x, len(by_period), out=x)
+    gordon_from(grown, one_off, rate, growth, one_plus_rate, out=terminal, scratch=one_plus_rate)
+    terminal *= x
+    out += terminal
+    out -= target
+    return out
+
+
+def _take(dst, src, mask, scratch) -> None:
+    """``dst = np.where(mask, src, dst)`` for (n,) float rows, in place and by their bits:
+    dst ^= (dst ^ src) & mask, ``mask`` uint64 all ones where taken. np.where branches on
+    every element, and a bisection's choices are random: ~5x slower."""
+    d, s = dst.view(np.uint64), src.view(np.uint64)
+    np.bitwise_xor(d, s, out=scratch)
+    np.bitwise_and(scratch, mask, out=scratch)
+    np.bitwise_xor(d, scratch, out=d)
 
 
 def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, high):
     """The discount rate at which the model is worth what the latest round paid (a reverse
     DCF; see :func:`reverse_dcf`: the same ends, the same bisection, the steps not kept and the
-    value at each midpoint by Horner) [fraction / yr]."""
+    value at each midpoint by Horner) [fraction / yr].
+
+    Only the rows with a sign change between the ends are searched (the others are "n/a"
+    whatever the bisection gives, and each row's search reads only its own row)."""
     base, one_off, g, target, lo, hi, flows = _rdcf_inputs(flows, base, one_off, growth, valuation,
                                                            equity, cash, margin, high)
     flows = np.asarray(flows, dtype=float)
-    by_period = np.ascontiguousarray(flows[:, 1:].T)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         v_low = reverse_dcf_value(lo, flows, base, one_off, g, target)
         v_high = reverse_dcf_value(hi, flows, base, one_off, g, target)
+        found = v_low * v_high < 0
+        rows = slice(None) if found.all() else np.flatnonzero(found)
+        # every row is read at each step: contiguous copies (a metric's (n, 1) column is often
+        # a strided view); lo and hi are the search's own, moved in place
+        base, one_off, g, target, v_low, lo, hi = (np.array(np.broadcast_to(x, found.shape)[rows], dtype=float)
+                                                    for x in (base, one_off, g, target, v_low, lo, hi))
+        by_period = np.ascontiguousarray(flows[rows, 1:].T)
+        grown = base * (1.0 + g)  # gordon_terminal's first product, the same at every step
+        mid, value, scratch = np.empty(len(lo)), np.empty(len(lo)), np.empty((3, len(lo)))
+        mask, bits = np.empty(len(lo), dtype=np.uint64), np.empty(len(lo), dtype=np.uint64)
         for _ in range(RDCF_STEPS):
-            mid = (lo + hi) / 2.0
-            same = _value_by_horner(mid, by_period, base, one_off, g, target) * v_low > 0
-            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
-    found = v_low * v_high < 0
-    return Metric(np.where(found, mid, np.nan), (~found).astype(np.int8), RDCF_REASONS)
+            np.add(lo, hi, out=mid)
+            mid /= 2.0
+            _value_by_horner(mid, by_period, grown, one_off, g, target, value, scratch)
+            value *= v_low
+            np.greater(value, 0.0, out=mask, casting="unsafe")  # 1 where the value keeps v_low's sign
+            np.negative(mask, out=mask)  # all ones there
+            _take(lo, mid, mask, bits)  # lo, hi = where(same, mid, lo), where(same, hi, mid)
+            np.invert(mask, out=mask)
+            _take(hi, mid, mask, bits)
+    rate = np.full(len(found), np.nan)
+    rate[rows] = mid
+    return Metric(rate, (~found).astype(np.int8), RDCF_REASONS)

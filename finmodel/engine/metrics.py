@@ -83,7 +83,16 @@ def gordon_terminal(base, one_off, rate, growth) -> np.ndarray:
     """Terminal value at the end of the last period from its base and one-off [US$ bn]:
     TV = base (1 + g) / (r - g) + one-off / (1 + r). The one place the formula lives (the
     methods differ only in base and one-off; the reverse DCF re-prices it at other rates)."""
-    return base * (1.0 + growth) / (rate - growth) + one_off / (1.0 + rate)
+    return gordon_from(base * (1.0 + growth), one_off, rate, growth, 1.0 + rate)
+
+
+def gordon_from(grown, one_off, rate, growth, one_plus_rate, out=None, scratch=None):
+    """:func:`gordon_terminal` from base x (1 + g) and 1 + r: grown / (r - g) + one-off / (1 + r)
+    [US$ bn]; into ``out``, with ``scratch`` (which may be ``one_plus_rate``) for the second
+    term, when given (the reverse DCF re-prices it at each step of its search with the base
+    and growth fixed)."""
+    return np.add(np.divide(grown, np.subtract(rate, growth, out=out), out=out),
+                  np.divide(one_off, one_plus_rate, out=scratch), out=out)
 
 
 def terminal_value(flows, rate, growth, years_averaged) -> np.ndarray:

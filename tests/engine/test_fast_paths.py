@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from finmodel.engine import capex, irr
+from finmodel.engine import financing as fin
 
 
 def construction_spend_loop(c, lead):
@@ -298,3 +299,57 @@ def test_an_explicit_ramp_gives_a_non_finite_age_no_share():
     got = deals.RAMP_SHARE["explicit"](a, np.array([[3.0]]), shares)
     np.testing.assert_array_equal(got, [[0.0, 0.0, 0.0, 0.2, 0.3, 0.5, 0.0]])
     np.testing.assert_array_equal(deals.RAMP_SHARE["linear"](a, np.array([[3.0]]))[0, :3], [0.0, 0.0, 0.0])
+
+
+def implied_rate_plain(flows, base, one_off, growth, valuation, equity, cash, margin, high):
+    """The reverse DCF's bisection as first written: every row searched, a new array per
+    operation, np.where to move the ends, the terminal value from ``gordon_terminal``."""
+    from finmodel.engine.metrics import gordon_terminal
+    base, one_off, g, target, lo, hi, flows = fin._rdcf_inputs(flows, base, one_off, growth, valuation,
+                                                               equity, cash, margin, high)
+    by_period = np.ascontiguousarray(np.asarray(flows, dtype=float)[:, 1:].T)
+
+    def value(rate):
+        x = 1.0 / (1.0 + rate)
+        explicit = np.zeros(len(x))
+        for f_t in by_period[::-1]:
+            explicit += f_t
+            explicit *= x
+        return explicit + gordon_terminal(base, one_off, rate, g) * x ** len(by_period) - target
+
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        v_low = fin.reverse_dcf_value(lo, flows, base, one_off, g, target)
+        v_high = fin.reverse_dcf_value(hi, flows, base, one_off, g, target)
+        for _ in range(fin.RDCF_STEPS):
+            mid = (lo + hi) / 2.0
+            same = value(mid) * v_low > 0
+            lo, hi = np.where(same, mid, lo), np.where(same, hi, mid)
+    found = v_low * v_high < 0
+    return np.where(found, mid, np.nan), (~found).astype(np.int8)
+
+
+@pytest.mark.parametrize("all_found", [True, False])
+def test_implied_rate_equals_the_plain_bisection_bit_for_bit(all_found):
+    """Rows with and without a sign change (and a NaN flow), a strided (n, 1) base as the
+    evaluator gives a metric's column, growth one number for all."""
+    rng = np.random.default_rng(11)
+    n, T = 400, 16
+    t = np.arange(T)
+    turn = rng.integers(3, 9, n)[:, None]
+    flows = np.where(t < turn, -rng.uniform(5, 60, (n, T)), rng.uniform(10, 200, (n, T)) * (t - turn + 1))
+    if not all_found:
+        flows[7, 5] = np.nan
+    base = np.repeat(rng.uniform(50, 600, (n, 1)), 4, axis=1)[:, 1:2]  # strided
+    growth = np.array([[0.025]])
+    lo_v = fin.reverse_dcf_value(np.full(n, 0.025 + 1e-4), flows, base[:, 0], 0.0, 0.025, 0.0)
+    hi_v = fin.reverse_dcf_value(np.full(n, 1.0), flows, base[:, 0], 0.0, 0.025, 0.0)
+    share = rng.uniform(0.05, 0.95, n) if all_found else rng.uniform(-0.3, 1.2, n)
+    price = hi_v + share * (lo_v - hi_v)
+    args = dict(flows=flows, base=base, one_off=rng.uniform(0, 30, (n, 1)), growth=growth,
+                valuation=np.repeat(price[:, None], T, axis=1), equity=np.zeros((n, T)),
+                cash=np.zeros((n, T)), margin=np.array([[1e-4]]), high=np.array([[1.0]]))
+    m = fin.implied_rate(**args)
+    value, reason = implied_rate_plain(**args)
+    assert (reason == 0).all() == all_found
+    assert np.array_equal(m.value.view(np.uint64), value.view(np.uint64))
+    np.testing.assert_array_equal(m.reason, reason)
