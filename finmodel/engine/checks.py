@@ -9,12 +9,14 @@ __all__ = ["corkscrew", "all_non_negative", "rows_equal", "non_negative", "non_d
 
 def rows_equal(lhs, rhs, tolerance) -> np.ndarray:
     """sum over periods of |lhs - rhs| < tolerance (an identity that holds every period)."""
-    return np.abs(np.asarray(lhs, dtype=float) - rhs).sum(axis=1) < np.reshape(tolerance, -1)
+    gap = np.asarray(lhs, dtype=float) - rhs
+    return np.abs(gap, out=gap).sum(axis=1) < np.reshape(tolerance, -1)  # gap is ours: in place
 
 
 def non_negative(row, tolerance) -> np.ndarray:
-    """min over periods of row >= -tolerance."""
-    return np.min(row, axis=1) >= -np.reshape(tolerance, -1)
+    """min over periods of row >= -tolerance, as: every period >= -tolerance (the same for
+    every number, NaN included; a minimum along a (n, T) array's rows costs ~2x)."""
+    return (np.asarray(row, dtype=float) >= -np.reshape(tolerance, (-1, 1))).all(axis=1)
 
 
 def depreciation_within(depreciation, capex, residual, tolerance) -> np.ndarray:
@@ -41,7 +43,7 @@ def never_above(part, whole, tolerance) -> np.ndarray:
 def corkscrew(closing, opening, added, removed, tolerance) -> np.ndarray:
     """Every period: closing = opening + added - removed (to the tolerance, summed over periods)."""
     gap = np.asarray(closing, dtype=float) - opening - added + removed
-    return np.abs(gap).sum(axis=1) < np.reshape(tolerance, -1)
+    return np.abs(gap, out=gap).sum(axis=1) < np.reshape(tolerance, -1)
 
 
 def all_non_negative(a, b, tolerance) -> np.ndarray:
