@@ -18,6 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .metrics import MATERIAL_USD_BN, Metric, gordon_from, gordon_terminal, npv
+from .select import take_where
 
 __all__ = ["TrancheTerms", "financing_plan", "ownership", "issuance_keep", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
@@ -469,16 +470,6 @@ def _value_by_horner(rate, by_period, grown, one_off, growth, target, out, scrat
     return out
 
 
-def _take(dst, src, mask, scratch) -> None:
-    """``dst = np.where(mask, src, dst)`` for (n,) float rows, in place and by their bits:
-    dst ^= (dst ^ src) & mask, ``mask`` uint64 all ones where taken. np.where branches on
-    every element, and a bisection's choices are random: ~5x slower."""
-    d, s = dst.view(np.uint64), src.view(np.uint64)
-    np.bitwise_xor(d, s, out=scratch)
-    np.bitwise_and(scratch, mask, out=scratch)
-    np.bitwise_xor(d, scratch, out=d)
-
-
 def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, high):
     """The discount rate at which the model is worth what the latest round paid (a reverse
     DCF; see :func:`reverse_dcf`: the same ends, the same bisection, the steps not kept and the
@@ -509,9 +500,9 @@ def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, 
             value *= v_low
             np.greater(value, 0.0, out=mask, casting="unsafe")  # 1 where the value keeps v_low's sign
             np.negative(mask, out=mask)  # all ones there
-            _take(lo, mid, mask, bits)  # lo, hi = where(same, mid, lo), where(same, hi, mid)
+            take_where(lo, mid, mask, bits)  # lo, hi = where(same, mid, lo), where(same, hi, mid)
             np.invert(mask, out=mask)
-            _take(hi, mid, mask, bits)
+            take_where(hi, mid, mask, bits)
     rate = np.full(len(found), np.nan)
     rate[rows] = mid
     return Metric(rate, (~found).astype(np.int8), RDCF_REASONS)

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .select import take_where
+
 __all__ = ["IRR_GRID", "IRR_REASONS", "RootCount", "npv_at_rates", "brackets", "sign_carry",
            "sign_changes", "certified_count", "real_irrs", "root_count", "irr", "irr_roots_fit",
            "roots_text"]
@@ -340,11 +342,15 @@ def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     x_hi, x_lo = 1.0 / (1.0 + lo), 1.0 / (1.0 + hi)  # x decreases as r increases
     rows = np.ascontiguousarray(np.asarray(f, dtype=float).T)  # period-major, once
     sign_lo = np.sign(_horner_rows(rows, x_lo, derivative=False)[0])  # NPV's sign at x_lo, kept
+    mask, bits = np.empty(len(x_lo), dtype=np.uint64), np.empty(len(x_lo), dtype=np.uint64)
     for _ in range(12):  # bisection keeps the bracket (shrinks it 4096-fold)
         mid = 0.5 * (x_lo + x_hi)
         f_mid, _ = _horner_rows(rows, mid, derivative=False)
-        same = np.sign(f_mid) == sign_lo
-        x_lo, x_hi = np.where(same, mid, x_lo), np.where(same, x_hi, mid)
+        np.equal(np.sign(f_mid), sign_lo, out=mask, casting="unsafe")  # 1 where the sign is x_lo's
+        np.negative(mask, out=mask)  # all ones there
+        take_where(x_lo, mid, mask, bits)  # x_lo, x_hi = where(same, mid, x_lo), where(same, x_hi, mid)
+        np.invert(mask, out=mask)
+        take_where(x_hi, mid, mask, bits)
     x = 0.5 * (x_lo + x_hi)
     moving = None  # rows Newton still moves; one it leaves in place stays there (same x, same step)
     for _ in range(5):  # Newton polishes to machine precision, staying in the bracket
