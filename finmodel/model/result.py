@@ -438,7 +438,8 @@ def _memo(plan: _Plan, drivers: Drivers) -> dict:
         for path, now in inputs.items():
             if before[path] != now:
                 dirty |= readers.get(path, frozenset())
-        store = {k: v for k, v in entries.items() if k not in dirty}
+        store = {k: v for k, v in entries.copy().items() if k not in dirty}  # copied at once: a
+        # run on another thread may be adding to it
     plan.memo = (signature, inputs, store)
     return store
 
