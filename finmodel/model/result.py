@@ -180,8 +180,9 @@ class _Plan:
     def entry_args(self, entry) -> tuple:
         """``entry``'s parsed arguments (kept only for the catalogue's own entries, which live
         as long as the plan, so an id is never reused)."""
-        if id(entry) in self.args and self.args[id(entry)][0] is entry:
-            return self.args[id(entry)][1]
+        kept = self.args.get(id(entry))
+        if kept is not None and kept[0] is entry:
+            return kept[1]
         return tuple((a, self.parse(r)) for a, r in entry.args.items())
 
     def elementwise(self, entry) -> bool:
@@ -422,7 +423,7 @@ class _Evaluator:
         hit = self.store.get("c:" + key) if self.store is not None else None
         if hit is not None:
             return hit
-        ok = np.broadcast_to(np.asarray(self.call(self.cat.checks[key]), dtype=bool).reshape(-1), (self.d.n,))
+        ok = _read_only(np.asarray(self.call(self.cat.checks[key]), dtype=bool).reshape(-1), (self.d.n,))
         if self.store is not None:
             self.store["c:" + key] = ok
         return ok
