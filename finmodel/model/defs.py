@@ -16,7 +16,7 @@ References (``Ref``):
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Callable, NamedTuple, Union
 
 from ..engine.financing import COVER_TOLERANCE
@@ -191,3 +191,15 @@ class Structure:
     suppliers: tuple[tuple[str, str, tuple[str, ...], bool], ...] = ()
     # the bill of materials: (line id, label, capex component, deal_vendor, its suppliers by share)
     bom: tuple[tuple[str, str, str, bool, tuple[str, ...]], ...] = ()
+
+    def __hash__(self) -> int:
+        """The hash of the fields (as the dataclass's own), computed once: every run looks its
+        catalogue up by the structure (~27 us a hash, a single run's path takes ~0.3 ms)."""
+        h = self.__dict__.get("_hash")
+        if h is None:
+            h = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __getstate__(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}  # str hashes vary by process

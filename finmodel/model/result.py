@@ -67,8 +67,7 @@ class Result:
     def checks(self) -> dict[str, np.ndarray]:
         """Model checks: key -> (n,) bool (True = passes)."""
         ev = self._evaluator
-        return {key: np.broadcast_to(np.asarray(ev.call(chk), dtype=bool).reshape(-1), (self.n,))
-                for key, chk in self.catalogue.checks.items()}
+        return {key: ev.check(key) for key in self.catalogue.checks}
 
     @cached_property
     def checks_pass(self) -> np.ndarray:
@@ -129,12 +128,28 @@ def metric_value(metric: m.Metric, i: int = 0) -> float | str:
 
 def _read_only(a: np.ndarray, shape: tuple) -> np.ndarray:
     """``a`` broadcast to ``shape`` as a read-only view (a plain view when it has the shape
-    already: ``np.broadcast_to`` costs ~10 us a call, which a single run pays ~700 times)."""
+    already: ``np.broadcast_to`` costs ~5-10 us a call, which a single run pays ~700 times;
+    a C-contiguous ``a`` of as many dimensions is viewed with zero strides directly, ~1.7 us)."""
     if a.shape != shape:
-        return np.broadcast_to(a, shape)
-    v = a.view()
+        if a.ndim != len(shape) or not a.flags.c_contiguous:
+            return np.broadcast_to(a, shape)
+        if any(m != s and m != 1 for m, s in zip(a.shape, shape)):
+            np.broadcast_to(a, shape)  # raises: the shapes do not broadcast
+        strides = tuple(0 if m == 1 else d for m, d in zip(a.shape, a.strides))  # as broadcast_to
+        v = np.ndarray(shape, a.dtype, a, 0, strides)
+    else:
+        v = a.view()
     v.flags.writeable = False
     return v
+
+
+def _shape_of_sum(shapes: list) -> tuple:
+    """The broadcast shape of 2-D shapes (``np.broadcast_shapes``, ~2 us, for anything else)."""
+    if all(len(s) == 2 for s in shapes):
+        rows, cols = {s[0] for s in shapes} - {1}, {s[1] for s in shapes} - {1}
+        if len(rows) <= 1 and len(cols) <= 1:
+            return (rows.pop() if rows else 1, cols.pop() if cols else 1)
+    return np.broadcast_shapes(*shapes)
 
 
 _IN, _CONST, _LI, _M, _PERIOD, _YEAR, _SUM = range(7)
@@ -152,6 +167,9 @@ class _Plan:
         self.group: dict[str, tuple] = {}  # line item key -> its group's key (when ``pick``)
         self.releases: dict[tuple, _Release] = {}  # outputs -> their release plan (_release_plan)
         self.marks: dict = {}  # function -> elementwise (engine.elementwise)
+        self.memo: tuple | None = None  # the last small run's (signature, inputs, entries): _memo
+        self._readers: dict | None = None  # input path -> the entries reading it: readers()
+        self._catalogue = catalogue
         for entries in (catalogue.line_items, catalogue.metrics, catalogue.checks):
             for entry in entries.values():
                 self.args[id(entry)] = (entry, self.entry_args(entry))
@@ -162,8 +180,9 @@ class _Plan:
     def entry_args(self, entry) -> tuple:
         """``entry``'s parsed arguments (kept only for the catalogue's own entries, which live
         as long as the plan, so an id is never reused)."""
-        if id(entry) in self.args and self.args[id(entry)][0] is entry:
-            return self.args[id(entry)][1]
+        kept = self.args.get(id(entry))
+        if kept is not None and kept[0] is entry:
+            return kept[1]
         return tuple((a, self.parse(r)) for a, r in entry.args.items())
 
     def elementwise(self, entry) -> bool:
@@ -173,6 +192,35 @@ class _Plan:
         if out is None:
             out = self.marks[fn] = is_elementwise(fn)
         return out
+
+    def readers(self) -> dict[str, frozenset]:
+        """Input path -> every entry (line item ``KEY``, ``m:METRIC``, ``c:CHECK``) whose value
+        depends on it, directly or through the entries it reads; built once."""
+        if self._readers is not None:
+            return self._readers
+        cat, inputs = self._catalogue, {}
+
+        def of(key: str) -> frozenset:  # the input paths an entry depends on
+            if key not in inputs:
+                kind, _, name = key.rpartition(":")
+                entry = {"": cat.line_items, "m": cat.metrics, "c": cat.checks}[kind][name]
+                inputs[key] = frozenset()  # a cycle fails in the run, with its message
+                paths = set()
+                for code, x in _leaves(self.entry_args(entry)):
+                    if code == _IN:
+                        paths.add(x)
+                    elif code in (_LI, _M):
+                        paths |= of(x if code == _LI else "m:" + x)
+                inputs[key] = frozenset(paths)
+            return inputs[key]
+
+        readers: dict[str, set] = {}
+        keys = [*cat.line_items, *("m:" + k for k in cat.metrics), *("c:" + k for k in cat.checks)]
+        for key in keys:
+            for path in of(key):
+                readers.setdefault(path, set()).add(key)
+        self._readers = {p: frozenset(r) for p, r in readers.items()}
+        return self._readers
 
     def parse(self, ref) -> tuple:
         out = self.parsed.get(ref)
@@ -218,6 +266,11 @@ class _Evaluator:
         self.groups: dict[tuple, dict] = {}  # one call of a multi-row function, shared by its rows
         self.stack: list[str] = []
         self.active: set[str] = set()  # the keys on ``stack``
+        # a small run takes the entries none of whose inputs changed since the last small run
+        # of this catalogue from it, and leaves its own for the next (_memo); it holds so few
+        # rows that it needs no release
+        self.store = _memo(self.plan, drivers) if drivers.n <= MEMO_ROWS else None
+        release = release if self.store is None else None
         self.release = release
         self.uses = dict(release.uses) if release else None  # readers still to come, per line item
         self.members = dict(release.members) if release else None  # rows still to pick, per group
@@ -275,8 +328,8 @@ class _Evaluator:
         terms = [np.asarray(get(r), dtype=float) for r in parsed]
         if not terms:
             return np.zeros((1, self.d.periods))
-        shape = np.broadcast_shapes(*((t.shape for t in terms) if narrow
-                                      else ((1, self.d.periods), *(t.shape for t in terms))))
+        shape = _shape_of_sum([t.shape for t in terms] if narrow
+                              else [(1, self.d.periods), *(t.shape for t in terms)])
         total = np.empty(shape)
         np.add(terms[0], 0.0, out=total)  # 0 + first, as a sum from 0 (-0.0 becomes 0.0)
         for t in terms[1:]:
@@ -304,6 +357,12 @@ class _Evaluator:
         v = self.items.get(key)
         if v is not None:
             return v
+        hit = self.store.get(key) if self.store is not None else None
+        if hit is not None:
+            v = self.items[key] = hit[0]
+            if hit[1] is not None:
+                self.narrow[key] = hit[1]
+            return v
         self._guard(key)
         li = self.cat.line_items[key]
         if li.pick is None:
@@ -321,10 +380,13 @@ class _Evaluator:
         self._unguard()
         out = np.asarray(out, dtype=float)
         v = self.items[key] = _read_only(out, self.shape)
+        narrow = None
         if out.shape != self.shape and out.ndim == 2:
             narrow = out.view()
             narrow.flags.writeable = False
             self.narrow[key] = narrow
+        if self.store is not None:
+            self.store[key] = (v, narrow)
         if self.release:
             if li.pick is None:
                 self._done(key)
@@ -338,6 +400,10 @@ class _Evaluator:
         v = self.metrics.get(key)
         if v is not None:
             return v
+        hit = self.store.get("m:" + key) if self.store is not None else None
+        if hit is not None:
+            self.metrics[key] = hit
+            return hit
         self._guard("m:" + key)
         out = self.call(self.cat.metrics[key])
         self._unguard()
@@ -348,7 +414,51 @@ class _Evaluator:
         n = (self.d.n,)
         v = self.metrics[key] = m.Metric(_read_only(out.value.reshape(-1), n),
                                          _read_only(out.reason.reshape(-1), n), out.reasons)
+        if self.store is not None:
+            self.store["m:" + key] = v
         return v
+
+    def check(self, key: str) -> np.ndarray:
+        """Check ``key``: (n,) bool, True = passes."""
+        hit = self.store.get("c:" + key) if self.store is not None else None
+        if hit is not None:
+            return hit
+        ok = _read_only(np.asarray(self.call(self.cat.checks[key]), dtype=bool).reshape(-1), (self.d.n,))
+        if self.store is not None:
+            self.store["c:" + key] = ok
+        return ok
+
+
+#: Runs of at most this many rows (a single scenario, a goal seek's bisection of a few targets)
+#: remember their entries for the next small run of the same catalogue: an entry none of whose
+#: inputs changed in value is taken from it instead of computed again (:func:`_memo`).
+MEMO_ROWS = 8
+
+
+def _memo(plan: _Plan, drivers: Drivers) -> dict:
+    """The entries of ``plan``'s last small run that a run of ``drivers`` may take (line item
+    ``KEY`` -> (its (n, T) row, its narrow row or None), ``m:KEY`` -> Metric, ``c:KEY`` -> (n,)
+    bool): those whose inputs (:meth:`_Plan.readers`) hold the same values, shapes and strides
+    as then, with the same number of rows and timeline. The run adds what it computes to the
+    returned dict, which becomes the next run's memo.
+
+    An entry is a pure function of its arguments, so it is what the run would compute, bit for
+    bit; inputs are compared by value (their bytes), so an array changed in place is seen."""
+    signature = (drivers.n, drivers.years.tobytes())
+    inputs = {p: (a.shape, a.strides, a.dtype, a.tobytes()) for p, a in drivers.values.items()}
+    last = plan.memo
+    store: dict = {}
+    if last is not None and last[0] == signature and last[1].keys() == inputs.keys():
+        before, entries = last[1], last[2]
+        readers = plan.readers()
+        dirty: set = set()
+        for path, now in inputs.items():
+            if before[path] != now:
+                dirty |= readers.get(path, frozenset())
+        store = {k: v for k, v in entries.copy().items() if k not in dirty}  # copied at once: a
+        # run on another thread may be adding to it
+    plan.memo = (signature, inputs, store)
+    return store
 
 
 @lru_cache(maxsize=16)
@@ -359,20 +469,23 @@ def _planned(structure) -> tuple[Catalogue, _Plan]:
     return cat, _Plan(cat)
 
 
-def _reads(parsed: tuple) -> set[str]:
-    """The line items (``KEY``) and metrics (``m:KEY``) an entry's arguments, as
-    :meth:`_Plan.entry_args` parsed them, refer to."""
-    out: set[str] = set()
+def _leaves(parsed: tuple) -> list[tuple]:
+    """The references (code, payload) an entry's arguments, as :meth:`_Plan.entry_args`
+    parsed them, are made of (a sum's terms in place of the sum)."""
+    out: list[tuple] = []
     stack = [ref for _, ref in parsed]
     while stack:
         code, x = stack.pop()
         if code == _SUM:
             stack.extend(x)
-        elif code == _LI:
-            out.add(x)
-        elif code == _M:
-            out.add("m:" + x)
+        else:
+            out.append((code, x))
     return out
+
+
+def _reads(parsed: tuple) -> set[str]:
+    """The line items (``KEY``) and metrics (``m:KEY``) an entry's arguments refer to."""
+    return {x if code == _LI else "m:" + x for code, x in _leaves(parsed) if code in (_LI, _M)}
 
 
 @dataclass(frozen=True)

@@ -174,3 +174,61 @@ def test_narrow_rows_given_to_elementwise_functions_change_no_bit(base_run, monk
         np.testing.assert_array_equal(mt.value, wide.metrics[key].value, err_msg=key)
     for key, ok in narrow.checks.items():
         np.testing.assert_array_equal(ok, wide.checks[key], err_msg=key)
+
+
+def _same_bits(a, b, key):
+    a, b = np.asarray(a), np.asarray(b)
+    assert a.shape == b.shape and a.dtype == b.dtype and a.tobytes() == b.tobytes(), key
+
+
+def _assert_same_run(got, fresh):
+    assert got.line_items.keys() == fresh.line_items.keys()
+    for key, row in got.line_items.items():
+        _same_bits(row, fresh.line_items[key], key)
+    for key, mt in got.metrics.items():
+        _same_bits(mt.value, fresh.metrics[key].value, key)
+        _same_bits(mt.reason, fresh.metrics[key].reason, key)
+    for key, ok in got.checks.items():
+        _same_bits(ok, fresh.checks[key], key)
+
+
+def test_a_small_run_takes_from_the_last_only_entries_whose_inputs_kept_their_values(base_run, monkeypatch):
+    """Runs of a few rows remember their entries for the next (``result._memo``): each run in a
+    sequence that varies some inputs, asks for some outputs, goes back to the scenario and
+    changes an input array in place is bit for bit a run computed from nothing."""
+    from finmodel.model import result as result_module
+    from finmodel.model.result import run
+    d0 = base_run.result.drivers
+    d = d0.with_overrides({"valuation.discount_rate": d0.values["valuation.discount_rate"][:, 0].copy()})
+    rng = np.random.default_rng(3)
+    steps = [{"valuation.discount_rate": rng.uniform(0.08, 0.16, 1)},
+             {"operations.power_price_usd_per_mwh": rng.uniform(40.0, 110.0, 1)},
+             {"commitments.realisation_fraction": rng.uniform(0.6, 1.0, 3)},
+             {"commitments.realisation_fraction": rng.uniform(0.6, 1.0, 3)},
+             {}]
+    computed: list[str] = []
+    real_call = result_module._Evaluator.call
+    with np.errstate(all="ignore"):
+        for overrides in steps:
+            drivers = d.with_overrides(overrides) if overrides else d
+            monkeypatch.setattr(result_module._Evaluator, "call",
+                                lambda self, entry: computed.append(entry.key) or real_call(self, entry))
+            got, part = run(drivers), run(drivers, outputs=["npv_usd_bn", "fcf"], release=True)
+            monkeypatch.undo()
+            monkeypatch.setattr(result_module, "MEMO_ROWS", 0)
+            fresh = run(drivers)
+            monkeypatch.undo()
+            _assert_same_run(got, fresh)
+            _same_bits(part.metrics["npv_usd_bn"].value, fresh.metrics["npv_usd_bn"].value, "npv_usd_bn")
+            _same_bits(part.line_items["fcf"], fresh.line_items["fcf"], "fcf")
+        d.values["valuation.discount_rate"][...] = 0.125  # changed in place: seen by its value
+        monkeypatch.setattr(result_module, "MEMO_ROWS", 0)
+        fresh = run(d)
+        monkeypatch.undo()
+        computed.clear()
+        monkeypatch.setattr(result_module._Evaluator, "call",
+                            lambda self, entry: computed.append(entry.key) or real_call(self, entry))
+        got = run(d)
+        _assert_same_run(got, fresh)
+    n_entries = len(got.catalogue.line_items) + len(got.catalogue.metrics) + len(got.catalogue.checks)
+    assert 0 < len(computed) < 0.5 * n_entries  # only what the discount rate moves (~190 of 578)
