@@ -45,9 +45,39 @@ INPUTS = {  # speed.py's inputs, the deals' delay and realisation, the financing
 }
 INTEGER_INPUTS = {"commitments.delay_years": (0, 4)}  # whole years
 
+HERE = Path(__file__).resolve().parent
+
+
+def use_tree(tree: str) -> None:
+    """In a child process: import finmodel from ``tree`` (before the installed one), or exit."""
+    sys.path.insert(0, tree)
+    import finmodel
+    if Path(finmodel.__file__).resolve().parents[1] != Path(tree).resolve():
+        sys.exit(f"imported {finmodel.__file__}, not the tree {tree}")
+
+
+def outputs(r, tag: str = "", only: tuple[str, ...] | None = None) -> dict:
+    """What parity compares of a ``Result``: every line item (``li:``), metric value and reason
+    (``mv:``, ``mr:``) and check (``ck:``); with ``only``, those line items and metrics alone."""
+    out = {}
+    for k, v in r.line_items.items():
+        if only is None or k in only:
+            out[f"{tag}li:{k}"] = np.asarray(v)
+    for k, mt in r.metrics.items():
+        if only is None or k in only:
+            out[f"{tag}mv:{k}"] = np.asarray(mt.value)
+            out[f"{tag}mr:{k}"] = np.asarray([mt.text(i) or "" for i in range(r.n)])
+    if only is None:
+        for k, v in r.checks.items():
+            out[f"{tag}ck:{k}"] = np.asarray(v)
+    return out
+
+
 CHILD = r"""
 import sys, numpy as np
-sys.path.insert(0, sys.argv[1])
+sys.path.insert(0, sys.argv[5])
+from parity import outputs, use_tree
+use_tree(sys.argv[1])
 from pathlib import Path
 from finmodel.api import drivers_for, load
 from finmodel.model.result import run
@@ -65,14 +95,7 @@ for p in sorted(k for k in base.values if k.startswith("financing.tranches.")):
     elif p.endswith(".draw_year"):
         ov[p] = rng.integers(2026, 2034, n).astype(float)
 r = run(base.with_overrides(ov))
-out = {}
-for k, v in r.line_items.items():
-    out["li:" + k] = np.asarray(v)
-for k, mt in r.metrics.items():
-    out["mv:" + k] = np.asarray(mt.value)
-    out["mr:" + k] = np.asarray([mt.text(i) or "" for i in range(n)])
-for k, v in r.checks.items():
-    out["ck:" + k] = np.asarray(v)
+out = outputs(r)
 out["invalid"] = np.asarray(r.drivers.invalid)
 # the IRR engine on flows with 0 to 5 sign changes (the model's batch values almost every IRR)
 from finmodel.engine.irr import irr, irr_roots_fit
@@ -97,7 +120,8 @@ np.savez(sys.argv[2], **out)
 
 def evaluate(tree: str, n: int, inputs: Path, tmp: Path) -> dict:
     path = tmp / (Path(tree).name + ".npz")
-    subprocess.run([sys.executable, "-c", CHILD, tree, str(path), str(n), str(inputs)], check=True)
+    subprocess.run([sys.executable, "-c", CHILD, str(Path(tree).resolve()), str(path), str(n), str(inputs),
+                    str(HERE)], check=True)
     with np.load(path) as z:
         return {k: z[k] for k in z.files}
 

@@ -24,27 +24,17 @@ HERE = Path(__file__).resolve().parent
 
 CHILD = r'''
 import sys, numpy as np
-sys.path.insert(0, sys.argv[1])
 sys.path.insert(0, sys.argv[3])
+from parity import INPUTS, outputs, use_tree
+use_tree(sys.argv[1])
 from pathlib import Path
-from parity import INPUTS
 from finmodel.api import drivers_for, load
 from finmodel.model.result import run
 root = Path(sys.argv[1])
 out = {}
 def dump(tag, r, full=True):
-    n = r.n
-    for k, v in r.line_items.items():
-        if full or k in ("fcf",):
-            out[tag + "li:" + k] = np.asarray(v)
-    for k, mt in r.metrics.items():
-        if not full and k not in ("npv_usd_bn", "irr"):
-            continue
-        out[tag + "mv:" + k] = np.asarray(mt.value)
-        out[tag + "mr:" + k] = np.asarray([mt.text(i) or "" for i in range(n)])
+    out.update(outputs(r, tag, None if full else ("fcf", "npv_usd_bn", "irr")))
     if full:
-        for k, v in r.checks.items():
-            out[tag + "ck:" + k] = np.asarray(v)
         out[tag + "pass"] = np.asarray(r.checks_pass)
 keys = sorted(INPUTS)
 with np.errstate(all="ignore"):
@@ -69,7 +59,7 @@ np.savez(sys.argv[2], **out)
 '''
 
 def child(tree: Path, path: Path) -> None:
-    subprocess.run([sys.executable, "-c", CHILD, str(tree), str(path), str(HERE)], check=True)
+    subprocess.run([sys.executable, "-c", CHILD, str(tree.resolve()), str(path), str(HERE)], check=True)
 
 
 def main() -> None:

@@ -42,11 +42,14 @@ class Rule:
 
     def instances(self, available: Iterable[str]) -> list[tuple[str, ...]]:
         """The concrete path tuples this rule applies to among ``available`` inputs."""
-        return list(_instances(self, frozenset(available)))
+        return list(self._instances(frozenset(available)))
 
-    def _instances(self, available: frozenset) -> list[tuple[str, ...]]:
+    @functools.lru_cache(maxsize=64)  # noqa: B019 - rules live as long as the program
+    def _instances(self, available: frozenset) -> tuple[tuple[str, ...], ...]:
+        """:meth:`instances`, once per rule and set of inputs (every batch of scenarios is checked
+        against the rules: sorting and matching ~200 paths took ~0.1 ms of a single run)."""
         if not any("*" in p for p in self.paths):
-            return [self.paths] if all(p in available for p in self.paths) else []
+            return (self.paths,) if all(p in available for p in self.paths) else ()
         pattern = self.paths[0]
         out = []
         for p in sorted(available):
@@ -55,20 +58,12 @@ class Rule:
                 concrete = tuple(q.replace("*", star) for q in self.paths)
                 if all(q in available for q in concrete):
                     out.append(concrete)
-        return out
-
+        return tuple(out)
 
     def label_of(self, paths: tuple[str, ...]) -> str:
         """The Checks-sheet label of one instance (``{star}``: the part the wildcard matched)."""
         star = _star_part(self.paths[0], paths[0]) if "*" in self.paths[0] else ""
         return self.label.format(star=star)
-
-
-@functools.lru_cache(maxsize=64)
-def _instances(rule: Rule, available: frozenset) -> tuple[tuple[str, ...], ...]:
-    """:meth:`Rule.instances`, once per rule and set of inputs (every batch of scenarios is
-    checked against the rules: sorting and matching ~200 paths took ~0.1 ms of a single run)."""
-    return tuple(rule._instances(available))
 
 
 def _star_part(pattern: str, path: str) -> str:

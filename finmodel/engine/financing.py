@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .metrics import MATERIAL_USD_BN, Metric, gordon_from, gordon_terminal, npv
-from .select import take_where
+from .select import move_ends
 
 __all__ = ["TrancheTerms", "financing_plan", "ownership", "issuance_keep", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
@@ -113,11 +113,10 @@ def financing_plan(ebit, pre_tax_cash, equity, other, minimum_cash, year, openin
         raise KeyError(f"no financing row {sorted(unknown)}")
     # the rows kept whole: those asked for, those a later period reads (last period's closing
     # balances and gap) and those filled for every period before the loop (draws and fees);
-    # a tranche row is kept whole for every tranche when one tranche's is asked for
+    # a tranche row is kept whole for every tranche when one tranche's is
     whole = set(asked) | {"fees", "draws_total", "cash_closing", "revolver_closing", "pool_closing",
-                          "unfunded_gap"}
-    kept_names = [name for name in names
-                  if name in ("draw", "closing") or any(f"t{j}.{name}" in whole for j in range(k))]
+                          "unfunded_gap"} | {f"t{j}.{name}" for j in range(k) for name in ("draw", "closing")}
+    kept_names = [name for name in names if any(f"t{j}.{name}" in whole for j in range(k))]
     full_keys = [key for key in keys if key in whole]
     # one block for the whole rows: numpy asks the kernel for huge pages
     block = np.empty((len(full_keys) + len(kept_names) * k, T, n))
@@ -499,10 +498,7 @@ def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, 
             _value_by_horner(mid, by_period, grown, one_off, g, target, value, scratch)
             value *= v_low
             np.greater(value, 0.0, out=mask, casting="unsafe")  # 1 where the value keeps v_low's sign
-            np.negative(mask, out=mask)  # all ones there
-            take_where(lo, mid, mask, bits)  # lo, hi = where(same, mid, lo), where(same, hi, mid)
-            np.invert(mask, out=mask)
-            take_where(hi, mid, mask, bits)
+            move_ends(lo, hi, mid, mask, bits)
     rate = np.full(len(found), np.nan)
     rate[rows] = mid
     return Metric(rate, (~found).astype(np.int8), RDCF_REASONS)

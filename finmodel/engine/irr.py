@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .select import take_where
+from .select import move_ends
 
 __all__ = ["IRR_GRID", "IRR_REASONS", "RootCount", "npv_at_rates", "brackets", "sign_carry",
            "sign_changes", "certified_count", "real_irrs", "root_count", "irr", "irr_roots_fit",
@@ -347,10 +347,7 @@ def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
         mid = 0.5 * (x_lo + x_hi)
         f_mid, _ = _horner_rows(rows, mid, derivative=False)
         np.equal(np.sign(f_mid), sign_lo, out=mask, casting="unsafe")  # 1 where the sign is x_lo's
-        np.negative(mask, out=mask)  # all ones there
-        take_where(x_lo, mid, mask, bits)  # x_lo, x_hi = where(same, mid, x_lo), where(same, x_hi, mid)
-        np.invert(mask, out=mask)
-        take_where(x_hi, mid, mask, bits)
+        move_ends(x_lo, x_hi, mid, mask, bits)
     x = 0.5 * (x_lo + x_hi)
     moving = None  # rows Newton still moves; one it leaves in place stays there (same x, same step)
     for _ in range(5):  # Newton polishes to machine precision, staying in the bracket

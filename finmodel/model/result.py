@@ -273,7 +273,8 @@ class _Evaluator:
         release = release if self.store is None else None
         self.release = release
         self.uses = dict(release.uses) if release else None  # readers still to come, per line item
-        self.members = dict(release.members) if release else None  # rows still to pick, per group
+        # rows still to pick, per group
+        self.members = {g: len(p) for g, p in release.picks.items()} if release else None
 
     def _done(self, consumer) -> None:
         """``consumer`` (a line item, a group or ``m:METRIC``) is computed: let go of each line
@@ -495,14 +496,12 @@ class _Release:
     reads   : reader (a line item key, a group key of ``_Plan.group`` or ``m:METRIC``) -> the
               line items it reads
     uses    : line item -> how many readers read it
-    members : group -> how many of its rows the run computes
     keep    : the line items asked for (never let go)
     picks   : group -> the rows (``LineItem.pick``) the run reads of it
     """
 
     reads: dict
     uses: dict
-    members: dict
     keep: frozenset
     picks: dict
 
@@ -516,7 +515,6 @@ def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
         return plan.releases[outputs]
     reads: dict = {}
     uses: dict = {}
-    members: dict = {}
     picks: dict = {}
     seen: set = set()
     todo = ["m:" + k if k in cat.metrics else k for k in outputs]  # as run() reads them
@@ -531,7 +529,6 @@ def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
             entry = cat.line_items[key]
             reader = key if entry.pick is None else plan.group[key]
             if entry.pick is not None:
-                members[reader] = members.get(reader, 0) + 1
                 picks.setdefault(reader, set()).add(entry.pick)
         if reader in reads:
             continue
@@ -540,8 +537,7 @@ def _release_plan(cat: Catalogue, plan: _Plan, outputs: tuple) -> _Release:
         for r in reads[reader]:
             uses[r] = uses.get(r, 0) + 1
         todo.extend(refs)
-    out = plan.releases[outputs] = _Release(reads, uses, members,
-                                            frozenset(k for k in outputs if k not in cat.metrics),
+    out = plan.releases[outputs] = _Release(reads, uses, frozenset(k for k in outputs if k not in cat.metrics),
                                             {g: frozenset(p) for g, p in picks.items()})
     return out
 
