@@ -657,7 +657,7 @@ def load(path: str | Path, overrides: Iterable[str] = ()) -> Assumptions:
     if scenario is not None and not problems:
         problems += _deal_reference_problems(scenario, deals, origins)
     if scenario is not None and not problems:
-        problems += _rule_problems(scenario, deals, origins)
+        problems += _rule_problems(scenario, deals, origins, rows, table, set_at)
     if scenario is not None and not any(d.include for d in deals) and not deal_problems:
         col = table.col_index["include"] + 1 if "include" in table.col_index else None
         problems.append(Problem("no deal has include = true (the model needs at least one deal)",
@@ -813,17 +813,24 @@ def _deal_reference_problems(scenario: Scenario, deals: list[Deal], origins: _Or
     return out
 
 
-def _rule_problems(scenario: Scenario, deals: list[Deal], origins: _Origins) -> list[Problem]:
+def _rule_problems(scenario: Scenario, deals: list[Deal], origins: _Origins, rows: list[dict], table: Any,
+                   set_at: Mapping[tuple[int, str], str]) -> list[Problem]:
     """Rules between inputs (``rules.RULES``), located at the input a ``--set`` changed, else at
-    the rule's own input."""
+    the rule's own input (a deal's: its cell of the deal table)."""
     values = {f.path: np.asarray(f.value, dtype=float).reshape(1, -1)
               for f in input_fields(scenario, deals)}
+    row_of = {(r.get("id") or "").strip(): i for i, r in enumerate(rows)}
+
+    def deal(key: tuple) -> tuple[int, str] | None:
+        return (row_of[key[1]], key[2]) if key[0] == "deals" and len(key) == 3 and key[1] in row_of else None
+
     out = []
-    for b in breaches(values):
+    for b in breaches(values, kinds={d.id: d.value_covers.value for d in deals}):
         keys = [tuple(int(p) if p.isdigit() else p for p in path.split(".")) for path in b.paths]
-        by_set = [k for k in keys if origins.at.get(k, ("",))[0].startswith("--set")]
+        by_set = [k for k in keys if (deal(k) in set_at if deal(k) else
+                                      origins.at.get(k, ("",))[0].startswith("--set"))]
         at = by_set[0] if by_set else keys[b.paths.index(b.located_at)]
-        f, line, col = origins.find(at)
+        f, line, col = _deal_cell(table, set_at, *deal(at)) if deal(at) else origins.find(at)
         out.append(Problem(b.message, f, line, col, ".".join(map(str, at))))
     return out
 

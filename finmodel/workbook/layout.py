@@ -32,7 +32,7 @@ from .spec import (
     abs_a1, col_letter, quote_sheet,
 )
 
-__all__ = ["layout_workbook", "RunInfo", "PERIOD_ROW", "YEAR_ROW", "FIRST_COL", "input_rows", "input_cell"]
+__all__ = ["layout_workbook", "laid_out", "RunInfo", "PERIOD_ROW", "YEAR_ROW", "FIRST_COL", "input_rows", "input_cell"]
 
 FIRST_COL = 4      # column E: the first period on every timeline sheet
 PERIOD_ROW = 3     # row 4: period numbers
@@ -76,7 +76,7 @@ class _Book:
     spec: WorkbookSpec
     rows: dict[str, tuple[str, int]] = field(default_factory=dict)         # line item -> (sheet, row)
     inputs: dict[str, tuple[int, InputField]] = field(default_factory=dict)  # path -> (row, field)
-    cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)    # m:KEY, scan:..., -> cell
+    cells: dict[str, tuple[str, int, int]] = field(default_factory=dict)    # m:KEY, scan:..., check:KEY -> cell
 
     @property
     def T(self) -> int:
@@ -535,6 +535,7 @@ def _checks_sheet(book: _Book) -> Sheet:
     first = row
     for key, chk in book.result.catalogue.checks.items():
         sheet.put(row, 0, Cell(chk.label, style=Style.LABEL))
+        book.cells[f"check:{key}"] = ("Checks", row, VALUE_COL)
         sheet.put(row, VALUE_COL, Cell(bool(checks[key][0]),
                                        book.render(chk.formula, chk.formula_refs, "Checks", 0), Style.CHECK))
         row += 1
@@ -949,6 +950,13 @@ def about_sheet(scenario: str, run: RunInfo, extra=()) -> Sheet:
 
 def layout_workbook(result: Result, assumptions, run: RunInfo | None = None) -> WorkbookSpec:
     """The scenario workbook for scenario 0 of ``result`` (pure: no I/O)."""
+    return laid_out(result, assumptions, run).spec
+
+
+def laid_out(result: Result, assumptions, run: RunInfo | None = None) -> _Book:
+    """``layout_workbook`` with where it put things: ``.spec`` the workbook, ``.rows`` each line
+    item's (sheet, row), ``.inputs`` each input's (row, field), ``.cells`` the cell of each
+    metric (``m:KEY``), check (``check:KEY``) and row of the IRR root analysis (``scan:FLOW:NAME``)."""
     run = run or RunInfo()
     sc = assumptions.scenario
     spec = WorkbookSpec([], title=f"finmodel — {sc.name}", subject="AI compute build-out cash-flow model",
@@ -966,4 +974,4 @@ def layout_workbook(result: Result, assumptions, run: RunInfo | None = None) -> 
     summary = _summary_sheet(book, sc.name, sc.description)
     spec.sheets = [summary, inputs, *calc.values(), valuation, checks, _calibration_sheet(book, sc.sources),
                    _sources_sheet(book, assumptions), about_sheet(sc.name, run)]
-    return spec
+    return book

@@ -47,6 +47,66 @@ def test_a_wildcard_rule_applies_to_every_segment():
     assert [b.located_at for b in breaches(values, RULES)] == ["revenue.segments.a.ceiling_usd_bn"]
 
 
+ALL_IN = ("deals.*.value_usd_bn", "deals.*.capacity_gw", "capex.power_cooling.cost_usd_bn_per_gw",
+          "capex.building_land.cost_usd_bn_per_gw")
+
+
+def _deal_values(value, gw, power_cooling=10.0, building_land=5.0, deal="d"):
+    paths = [p.replace("*", deal) for p in ALL_IN]
+    return {p: np.reshape(np.asarray(v, dtype=float), (-1, 1))
+            for p, v in zip(paths, (value, gw, power_cooling, building_land))}
+
+
+def test_an_all_in_deal_must_cover_its_facilities_and_only_an_all_in_deal():
+    """An all-in deal's IT is priced at value / GW less the facility cost per GW: below zero,
+    its servers would cost less than nothing. 10 GW at 15 US$ bn / GW of facilities needs a
+    value of at least 150 US$ bn; a deal of no capacity covers nothing; a deal whose value
+    covers only IT or servers adds to its value instead, so the rule does not apply to it."""
+    values = _deal_values([149.0, 150.0, 10.0, 0.0], [10.0, 10.0, 0.0, 10.0])
+    assert broken(values, 4, RULES, kinds={"d": "all_in"}).tolist() == [True, False, False, True]
+    for other in ("servers", "it", None):
+        assert not broken(values, 4, RULES, kinds={"d": other} if other else None).any()
+    (b,) = breaches({k: v[:1] for k, v in values.items()}, RULES, kinds={"d": "all_in"})
+    assert b.located_at == "deals.d.value_usd_bn"
+    assert "149 US$ bn for 10 GW" in b.message and "power and cooling 10 + building and land 5" in b.message
+
+
+def test_an_all_in_deal_below_its_facilities_is_located_in_the_deal_table(tmp_path):
+    import shutil
+    from finmodel.api import load
+    folder = tmp_path / "a"
+    shutil.copytree(BASE.parent, folder)
+    table = folder / "commitments.csv"
+    lines = table.read_text().splitlines(keepends=True)
+    i = next(k for k, line in enumerate(lines) if line.startswith("broadcom-custom,"))
+    cells = lines[i].split(",")
+    assert cells[6] == "all_in"
+    cells[5] = "100"  # 10 GW x (10 + 5.75) US$ bn / GW of facilities is 157.5
+    lines[i] = ",".join(cells)
+    table.write_text("".join(lines))
+    with pytest.raises(AssumptionError) as err:
+        load(folder / "base.yaml")
+    (p,) = err.value.problems
+    assert (p.file.endswith("commitments.csv"), p.line, p.col) == (True, i + 1, 6)
+    assert "all_in value of 100 US$ bn for 10 GW" in p.message
+    with pytest.raises(AssumptionError) as err:  # a --set of the facility cost is located there
+        load(BASE, overrides=["capex.power_cooling.cost_usd_bn_per_gw=40"])
+    (p,) = err.value.problems
+    assert p.file == "--set capex.power_cooling.cost_usd_bn_per_gw=40" and "power and cooling 40" in p.message
+
+
+def test_a_batch_row_whose_all_in_deal_does_not_cover_its_facilities_is_invalid_and_checked(base):
+    from finmodel.model.drivers import build_drivers
+    from finmodel.model.result import run
+    d = build_drivers(base.scenario, base.deals)
+    batch = d.with_overrides({"capex.power_cooling.cost_usd_bn_per_gw": np.array([10.0, 40.0])})
+    assert batch.invalid.tolist() == [False, True]
+    key = "rule.all_in_covers_facilities." + ".".join(p.replace("*", "broadcom-custom") for p in ALL_IN)
+    r = run(batch)
+    assert r.checks[key].tolist() == [True, False]  # the Checks sheet's line
+    assert not any(k.startswith("rule.all_in_covers_facilities.") and "amd-instinct" in k for k in r.checks)
+
+
 def test_a_calibration_anchor_with_an_unknown_source_is_located(tmp_path):
     import shutil
     folder = tmp_path / "a"
