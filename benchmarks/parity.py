@@ -76,7 +76,7 @@ def outputs(r, tag: str = "", only: tuple[str, ...] | None = None) -> dict:
 CHILD = r"""
 import sys, numpy as np
 sys.path.insert(0, sys.argv[5])
-from parity import outputs, use_tree
+from parity import outputs, tranches, use_tree
 use_tree(sys.argv[1])
 from pathlib import Path
 from finmodel.api import drivers_for, load
@@ -84,16 +84,7 @@ from finmodel.model.result import run
 root = Path(sys.argv[1]); n = int(sys.argv[3])
 ov = dict(np.load(sys.argv[4]))
 base = drivers_for(load(root / "assumptions/base.yaml"))
-rng = np.random.default_rng(161)  # every debt tranche: size, rate, tenor and draw year
-for p in sorted(k for k in base.values if k.startswith("financing.tranches.")):
-    if p.endswith(".amount_usd_bn"):
-        ov[p] = rng.uniform(0.0, 80.0, n)
-    elif p.endswith(".rate"):
-        ov[p] = rng.uniform(0.04, 0.14, n)
-    elif p.endswith(".tenor_years"):
-        ov[p] = rng.integers(3, 12, n).astype(float)
-    elif p.endswith(".draw_year"):
-        ov[p] = rng.integers(2026, 2034, n).astype(float)
+ov.update(tranches(base, n))
 r = run(base.with_overrides(ov))
 out = outputs(r)
 out["invalid"] = np.asarray(r.drivers.invalid)
@@ -118,6 +109,29 @@ np.savez(sys.argv[2], **out)
 """
 
 
+def batch(n: int) -> dict[str, np.ndarray]:
+    """The random inputs of ``n`` rows (``tranches`` adds the debt)."""
+    rng = np.random.default_rng(16)
+    ov = {k: rng.uniform(lo, hi, n) for k, (lo, hi) in INPUTS.items()}
+    ov.update({k: rng.integers(lo, hi + 1, n).astype(float) for k, (lo, hi) in INTEGER_INPUTS.items()})
+    return ov
+
+
+def tranches(base, n: int) -> dict[str, np.ndarray]:
+    """Every debt tranche of ``base`` (a ``Drivers``) varied: size, rate, tenor and draw year."""
+    rng, ov = np.random.default_rng(161), {}
+    for p in sorted(k for k in base.values if k.startswith("financing.tranches.")):
+        if p.endswith(".amount_usd_bn"):
+            ov[p] = rng.uniform(0.0, 80.0, n)
+        elif p.endswith(".rate"):
+            ov[p] = rng.uniform(0.04, 0.14, n)
+        elif p.endswith(".tenor_years"):
+            ov[p] = rng.integers(3, 12, n).astype(float)
+        elif p.endswith(".draw_year"):
+            ov[p] = rng.integers(2026, 2034, n).astype(float)
+    return ov
+
+
 def evaluate(tree: str, n: int, inputs: Path, tmp: Path) -> dict:
     path = tmp / (Path(tree).name + ".npz")
     subprocess.run([sys.executable, "-c", CHILD, str(Path(tree).resolve()), str(path), str(n), str(inputs),
@@ -132,9 +146,7 @@ def main() -> None:
     p.add_argument("--this", default=str(Path(__file__).resolve().parents[1]))
     p.add_argument("--n", type=int, default=3000)
     a = p.parse_args()
-    rng = np.random.default_rng(16)
-    ov = {k: rng.uniform(lo, hi, a.n) for k, (lo, hi) in INPUTS.items()}
-    ov.update({k: rng.integers(lo, hi + 1, a.n).astype(float) for k, (lo, hi) in INTEGER_INPUTS.items()})
+    ov = batch(a.n)
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
         np.savez(tmp / "inputs.npz", **ov)
