@@ -45,15 +45,6 @@ import speed  # noqa: E402
 FLAGS = ("-O2", "-march=native")  # -O3: ~5 % faster kernels, 3-8x the compile time
 
 
-def timed(f, repeat: int) -> list[float]:
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        f()
-        out.append(time.perf_counter() - t)
-    return out
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000)
@@ -110,7 +101,7 @@ def main() -> None:
     print(f"batch of {n:,} random rows ({int(valid.sum()):,} within bounds; parity.py's {len(paths)} inputs): "
           + "; ".join(f"{label} {c[0]:,} of {c[1]:,} values equal"
                       for label, c in zip(("line items", "metrics", "checks"), compared.counts.values()))
-          + " (within 1e-9 relative; the IRR flows' root count, lowest root and note, which the workbook "
+          + f" (within 1e-9 relative, the largest difference {compared.worst:.1e} (relative above 1, else absolute); the IRR flows' root count, lowest root and note, which the workbook "
             "holds as the engine's values, taken from the engine)")
     for line in compared.differ[:15]:
         print("  DIFFERS", line)
@@ -127,14 +118,14 @@ def main() -> None:
         ix = np.array([kinfo["index"](*c) for c in cells])
         for w in (1, 2):
             kern(values[:1000], ix, w)
-            kt = timed(lambda: kern(values, ix, w), a.repeat)
+            kt = speed.timed(lambda: kern(values, ix, w), a.repeat)
             with threadpool_limits(1):
                 evaluate(base, ov, names, workers=w)
-                et = timed(lambda: evaluate(base, ov, names, workers=w), a.repeat)
+                et = speed.timed(lambda: evaluate(base, ov, names, workers=w), a.repeat)
             print(f"  {label + ', ' + str(w) + ' thread' + 's' * (w > 1):<38} kernel {speed.spread(a.n, kt)}   "
                   f"engine {speed.spread(a.n, et)}   kernel / engine {min(et) / min(kt):.2f}x, "
                   f"{statistics.median(et) / statistics.median(kt):.2f}x", flush=True)
-        one = min(timed(lambda: kern(values[:1], ix, 1), 200))
+        one = min(speed.timed(lambda: kern(values[:1], ix, 1), 200))
         print(f"    kernel: {kinfo['per_row']:,} of {cells_total:,} formula cells evaluated per row "
               f"({len(kinfo['order']) - kinfo['per_row']:,} more read no varied input: once per thread); "
               f"N = 1: {one * 1e6:,.0f} us a call (min of 200, through ctypes)")

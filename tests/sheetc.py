@@ -292,27 +292,20 @@ class _Gen:
             acc, any_ = self.var(), self.var()
             pick = {"MAX": "mx", "MIN": "mn"}.get(name)
             body = []
+
+            def step(y: str, skip_text: bool) -> str:
+                do = {"COUNT": f"{acc} += !isnan({y});", "SUM": f"{acc} += {y};"}.get(
+                    name, f"{acc} = {any_} ? {pick}({acc},{y}) : {y}; {any_}=1;")
+                return f"if(!isnan({y})) {{ {do} }}" if skip_text and name != "COUNT" else do
+
             for x in args:
+                y = self.var()
                 if x[0] == "ref":  # a reference's text and blanks are skipped, even of one cell
                     lst, n = self.cells_of(x[1])
-                    q, y = self.var(), self.var()
-                    if name == "COUNT":
-                        step = f"{acc} += !isnan({y});"
-                    elif name == "SUM":
-                        step = f"if(!isnan({y})) {acc} += {y};"
-                    else:
-                        step = f"if(!isnan({y})) {{ {acc} = {any_} ? {pick}({acc},{y}) : {y}; {any_}=1; }}"
-                    body.append(f"for(int {q}=0;{q}<{n};{q}++){{ double {y}=v[{lst}[{q}]]; {step} }}")
+                    q = self.var()
+                    body.append(f"for(int {q}=0;{q}<{n};{q}++){{ double {y}=v[{lst}[{q}]]; {step(y, True)} }}")
                 else:
-                    y = self.var()
-                    val = self.s(x, here)
-                    if name == "COUNT":
-                        step = f"{acc} += !isnan({y});"
-                    elif name == "SUM":
-                        step = f"{acc} += {y};"
-                    else:
-                        step = f"{acc} = {any_} ? {pick}({acc},{y}) : {y}; {any_}=1;"
-                    body.append(f"{{ double {y}={val}; {step} }}")
+                    body.append(f"{{ double {y}={self.s(x, here)}; {step(y, False)} }}")
             return f"({{double {acc}=0.0; int {any_}=0; (void){any_}; {' '.join(body)} {acc};}})"
         if name == "SUMPRODUCT":
             shape = None
@@ -571,10 +564,12 @@ def compiler() -> str | None:
 
 
 class Compared(NamedTuple):
-    """Kernel against engine, by kind of output: {"li"|"m"|"ck": (equal, compared)}, and the
-    outputs that differ, each with one example."""
+    """Kernel against engine, by kind of output: {"li"|"m"|"ck": (equal, compared)}; the
+    outputs that differ, each with one example; the largest difference of the numbers both give,
+    relative to the larger magnitude where it is above 1 (US$ 1 bn, 1 GW, 100 %), else absolute."""
     counts: dict
     differ: list
+    worst: float
 
 
 class Workbook:
@@ -649,7 +644,7 @@ class Workbook:
         """The kernel's values ``got`` (n, cells of ``outs`` in order) against ``result``'s on
         ``rows``: numbers within ``rtol`` relative (and 1e-9 absolute), a NaN against a NaN or
         text (an "n/a" metric) equal."""
-        counts, differ, at = {"li": [0, 0], "m": [0, 0], "ck": [0, 0]}, [], 0
+        counts, differ, at, worst = {"li": [0, 0], "m": [0, 0], "ck": [0, 0]}, [], 0, 0.0
         n = got.shape[0]
         for name, cells in outs.items():
             kind, key = name.split(":", 1)
@@ -662,10 +657,14 @@ class Workbook:
             else:
                 want = np.asarray(result.checks[key], float).reshape(-1, 1)[rows]
             ok = (np.isnan(want) & np.isnan(x)) | np.isclose(x, want, rtol=rtol, atol=1e-9)
+            both = np.isfinite(want) & np.isfinite(x)
+            if both.any():
+                gap = np.abs(x[both] - want[both]) / np.maximum(np.maximum(np.abs(x[both]), np.abs(want[both])), 1.0)
+                worst = max(worst, float(gap.max()))
             counts[kind][0] += int(ok.sum())
             counts[kind][1] += ok.size
             if not ok.all():
                 i, j = np.argwhere(~ok)[0]
                 differ.append(f"{name}: {int((~ok).sum())} values, e.g. row {int(np.flatnonzero(rows)[i])} "
                               f"column {j}: engine {want[i, j]!r}, workbook {x[i, j]!r}")
-        return Compared({k: tuple(v) for k, v in counts.items()}, differ)
+        return Compared({k: tuple(v) for k, v in counts.items()}, differ, worst)
