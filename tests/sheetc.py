@@ -526,12 +526,12 @@ class Kernel:
         cache.mkdir(parents=True, exist_ok=True)
         tag = hashlib.sha256((src + " ".join(flags)).encode()).hexdigest()[:16]
         so = cache / f"k{tag}.so"
-        if not so.exists():
-            c = cache / f"k{tag}.c"
+        if not so.exists():  # each process writes its own files (test workers may race), then renames
+            c, tmp = cache / f"k{tag}.{os.getpid()}.c", cache / f"k{tag}.{os.getpid()}.so"
             c.write_text(src)
-            tmp = cache / f"k{tag}.{os.getpid()}.so"
             subprocess.run(["gcc", *flags, "-ffp-contract=off", "-fopenmp", "-shared", "-fPIC", "-o", str(tmp), str(c),
                             "-lm"], check=True)
+            c.unlink()
             tmp.replace(so)
         self.so = so
         self.lib = ctypes.CDLL(str(so))
