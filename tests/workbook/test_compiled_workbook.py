@@ -31,12 +31,15 @@ SCENARIOS = sorted((ROOT / "assumptions" / "scenarios").glob("*.yaml"))
 
 def perturbed(drivers, n: int, seed: int) -> tuple[dict, dict]:
     """Overrides and scales for ``n`` rows, row 0 the scenario itself: each input moves in about
-    half the rows (a number x U(0.5, 1.5), a whole number +-2, a series x U(0.7, 1.3); supplier
-    and ramp shares kept, so their sums hold), clipped to its bounds."""
+    half the rows (a number x U(0.5, 1.5), a whole number +-2, a series x U(0.7, 1.3)), clipped
+    to its bounds. The bill-of-materials lines' shares and a ramp's shares are kept (each set
+    must sum to 1); a line's supplier weights move (they are normalised over the line)."""
     rng = np.random.default_rng(seed)
     overrides, scales = {}, {}
     for f in drivers.fields:
-        if f.informational or f.path.endswith(("share_fraction", ".shares")):
+        parts = f.path.split(".")
+        bom_line_share = parts[:2] == ["supply_chain", "bom"] and len(parts) == 5 and parts[-1] == "share_fraction"
+        if f.informational or bom_line_share or f.path.endswith(".shares"):
             continue
         move = rng.random(n) < 0.5
         move[0] = False
