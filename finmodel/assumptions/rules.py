@@ -94,7 +94,7 @@ RULES = (
          "an all_in value of {0:g} US$ bn for {1:g} GW does not cover the facilities it includes at the "
          "capex costs per GW (power and cooling {2:g} + building and land {3:g} US$ bn): its IT would cost "
          "less than nothing; raise the value, lower those costs, or set value_covers to it or servers",
-         "Deal {star}: its all-in value covers its facilities at the capex costs per GW",
+         "Deal {star}: its all-in value covers its facilities",
          "OR({1}<=0,{0}>={1}*({2}+{3}))", only="all_in"),
 )
 

@@ -543,12 +543,15 @@ def _checks_sheet(book: _Book) -> Sheet:
     sheet.put(FIRST_ROW - 1, 0, Cell("MASTER CHECK", style=Style.TOTAL))
     sheet.put(FIRST_ROW - 1, VALUE_COL, Cell(master, f"=AND({a1(first, VALUE_COL)}:{a1(row - 1, VALUE_COL)})",
                                              Style.CHECK))
-    sheet.conditional_formats.append(ConditionalFormat((FIRST_ROW - 1, VALUE_COL), (row - 1, VALUE_COL),
-                                                       "cell", "==", "FALSE", "bad"))
-    sheet.conditional_formats.append(ConditionalFormat((FIRST_ROW - 1, VALUE_COL), (row - 1, VALUE_COL),
-                                                       "cell", "==", "TRUE", "good"))
+    for top, bottom in ((FIRST_ROW - 1, FIRST_ROW - 1), (first, row - 1)):  # not the blank row between
+        sheet.conditional_formats.append(ConditionalFormat((top, VALUE_COL), (bottom, VALUE_COL),
+                                                           "cell", "==", "FALSE", "bad"))
+        sheet.conditional_formats.append(ConditionalFormat((top, VALUE_COL), (bottom, VALUE_COL),
+                                                           "cell", "==", "TRUE", "good"))
     book.cells["check:master"] = ("Checks", FIRST_ROW - 1, VALUE_COL)
-    sheet.col_widths.update({0: 75, 1: 4, VALUE_COL: 10})
+    # the longest label whole on screen and on paper (a deal's range check names the deal: ~110)
+    longest = max((len(c.label) for c in book.result.catalogue.checks.values()), default=0)
+    sheet.col_widths.update({0: min(max(75, longest * 0.92 + 2), 120), 1: 4, VALUE_COL: 10})
     return sheet
 
 

@@ -119,3 +119,14 @@ def test_the_scenario_summary_tells_its_story_on_one_page(pages):
                   "Key figures by year", "Unit economics", "Peak need", "Master check",
                   "Capacity vs what demand needs", "Cash need: how it is filled"):
         assert words in body, words
+
+
+def test_the_checks_print_their_whole_labels_and_no_blank_row_is_marked(pages):
+    """The longest labels (a deal's range check, ~110 characters) are not cut off by the value
+    column (it was 75 characters wide), and every check prints its TRUE."""
+    sheet = [p for p in pages["scenario"] if any(t == "Checks" and y < 60 for _, t, y in p)]  # its header
+    words = [t for p in sheet for _, t, _ in p]
+    text = " ".join(words)
+    assert "$6.5B (Sep 2025)" in text  # the CoreWeave deal's whole label
+    assert "(needed only with 2+ sign changes)" in text
+    assert words.count("TRUE") >= 80
