@@ -211,6 +211,9 @@ static double irr_(const double *v, const int *ix, int n, double guess) {
 """
 
 
+_MATH = {"ABS": "fabs", "INT": "floor", "EXP": "exp"}  # one-argument functions: their C names
+
+
 class _Gen:
     def __init__(self, index, exists, texts):
         self.index, self.exists, self.texts = index, exists, texts
@@ -358,12 +361,8 @@ class _Gen:
             y = self.var()
             return (f"({{double {y}={self.s(args[0], here)}; "
                     f"((bits({y})&0xFFFFFFFF00000000ULL)=={TEXT_TAG:#x}ULL) ? (double)TEXT_LEN[bits({y})&0xFFFFFFFFULL] : boxed({ERROR_TAG:#x}ULL|4);}})")
-        if name == "ABS":
-            return f"fabs({self.s(args[0], here)})"
-        if name == "INT":
-            return f"floor({self.s(args[0], here)})"
-        if name == "EXP":
-            return f"exp({self.s(args[0], here)})"
+        if name in _MATH:
+            return f"{_MATH[name]}({self.s(args[0], here)})"
         if name in ("ROW", "COLUMN"):
             if not args:
                 return f"{float((row if name == 'ROW' else col) + 1)!r}"
