@@ -17,13 +17,14 @@ left-associative. NPV discounts by a running product and IRR is Newton's method 
 guess, so both agree with LibreOffice's to rounding, not bit for bit.
 
 Supported: + - * / ^ = <> < > <= >=, IF AND OR MAX MIN SUM SUMPRODUCT (elementwise arithmetic,
-comparisons, IF and ABS over ranges of one shape) INDEX MATCH (exact) COUNT NPV IRR ISNUMBER
+comparisons and ABS over ranges of one shape) INDEX MATCH (exact) COUNT NPV IRR ISNUMBER
 LEN ABS INT EXP ROW COLUMN, defined names. Anything else raises ``Unsupported`` naming the cell.
 """
 from __future__ import annotations
 
 import ctypes
 import hashlib
+import math
 import os
 import re
 import subprocess
@@ -35,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
-__all__ = ["Unsupported", "Ref", "compile_book", "Kernel", "unbox", "compiler", "Workbook", "Compared"]
+__all__ = ["Unsupported", "Ref", "compile_book", "Kernel", "unbox", "cells_differ", "compiler", "Workbook", "Compared"]
 
 TEXT_TAG = 0x7FF8_0001_0000_0000
 ERROR_TAG = 0x7FF8_0002_0000_0000
@@ -180,7 +181,6 @@ PRELUDE = r"""
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 #include <omp.h>
 typedef union { double d; uint64_t u; } box_t;
 static inline double boxed(uint64_t u) { box_t b; b.u = u; return b.d; }
@@ -232,8 +232,9 @@ class _Gen:
     def at(self, sheet, r, c) -> str:
         return f"v[{self.index(sheet, r, c)}]"
 
-    def cells_of(self, ref: Ref, existing: bool = True) -> str:
-        """Name of a static index list of a range's cells (only those that exist: blanks are skipped)."""
+    def cells_of(self, ref: Ref, existing: bool = True) -> tuple[str, int]:
+        """The name and length of a static list of a range's cell slots (with ``existing``, only
+        cells the workbook holds: blanks are skipped; without, every position, as MATCH counts)."""
         ix = tuple(self.index(*k) for k in ref.cells() if not existing or k in self.exists)
         if ix not in self.lists:
             self.lists[ix] = len(self.lists)
@@ -384,22 +385,18 @@ class _Gen:
             return self.binary(e[1], self.el(e[2], here, i, j, shape), self.el(e[3], here, i, j, shape))
         if k == "fn" and e[1] == "ABS":
             return f"fabs({self.el(e[2][0], here, i, j, shape)})"
-        if k == "fn" and e[1] == "IF" and any(r.shape != (1, 1) for r in _refs(e, [])):
-            c, a = self.el(e[2][0], here, i, j, shape), self.el(e[2][1], here, i, j, shape)
-            b = self.el(e[2][2], here, i, j, shape) if len(e[2]) > 2 else "0.0"
-            return f"(({c})!=0.0?{a}:{b})"
         if k == "fn" and any(r.shape != (1, 1) for r in _refs(e, [])) and e[1] not in (
                 "MAX", "MIN", "SUM", "COUNT", "INDEX", "MATCH", "NPV", "IRR", "SUMPRODUCT", "AND", "OR"):
             raise Unsupported(f"{e[1]} over a range inside SUMPRODUCT at {here}")
         return self.s(e, here)
 
 
-def compile_book(spec, inputs: list[tuple[str, int, int]], needed=None, hoist: bool = True) -> tuple[str, dict]:
+def compile_book(spec, inputs: list[tuple[str, int, int]], needed=None) -> tuple[str, dict]:
     """C source for ``spec`` (a ``WorkbookSpec``) and its layout: ``inputs`` are the (sheet, row,
     col) cells read from each scenario's row of values, in order (every other cell keeps the
     value the workbook holds); ``needed``, if given, the cells a caller reads: only the formulas
-    they depend on are evaluated; ``hoist``: a formula that reads no input, directly or through
-    others, is evaluated once per thread rather than per scenario. Returns (source, info) where info["index"] maps (sheet, row,
+    they depend on are evaluated. A formula that reads no input, directly or through others, is
+    evaluated once per thread rather than per scenario. Returns (source, info) where info["index"] maps (sheet, row,
     col) -> the cell's slot and info["order"] lists the formula cells in evaluation order."""
     names = {}
     for dn in spec.names:
@@ -472,7 +469,7 @@ def compile_book(spec, inputs: list[tuple[str, int, int]], needed=None, hoist: b
             consts.append(f"v[{index(*key)}]={gen.text(str(x))};")
     varying = set(inputs)
     for key in order:
-        if not hoist or reads[key] & varying:
+        if reads[key] & varying:
             varying.add(key)
     stmts, once = [], []
     for key in order:
@@ -553,6 +550,23 @@ def unbox(x: np.ndarray, texts: dict[int, str]) -> np.ndarray:
     for idx in zip(*np.nonzero(np.isnan(x))):
         tag = int(u[idx]) & 0xFFFFFFFF00000000
         out[idx] = texts.get(int(u[idx]) & 0xFFFFFFFF, "?") if tag == TEXT_TAG else "#ERR"
+    return out
+
+
+def cells_differ(info: dict, got: np.ndarray) -> list[str]:
+    """The formula cells of ``info["order"]`` whose kernel value (``got``, in that order) is not
+    the value the engine wrote in the cell: a number beyond 1e-9 relative (and absolute), text
+    not equal (a metric's cached "n/a" carries no reason: any "n/a..." text meets it)."""
+    out = []
+    for cell, g in zip(info["order"], unbox(got, info["texts"])):
+        want = info["cells"][cell].value
+        want = float(want) if isinstance(want, (bool, int)) else want
+        if isinstance(want, float) and isinstance(g, float):
+            ok = math.isclose(g, want, rel_tol=1e-9, abs_tol=1e-9)
+        else:
+            ok = g == want or (want == "n/a" and isinstance(g, str) and g.startswith("n/a"))
+        if not ok:
+            out.append(f"{cell} {info['cells'][cell].formula[:80]}: engine {want!r}, workbook {g!r}")
     return out
 
 

@@ -821,14 +821,17 @@ def _rule_problems(scenario: Scenario, deals: list[Deal], origins: _Origins, row
               for f in input_fields(scenario, deals)}
     row_of = {(r.get("id") or "").strip(): i for i, r in enumerate(rows)}
 
-    def deal(key: tuple) -> tuple[int, str] | None:
+    def deal(key: tuple) -> tuple[int, str] | None:  # (row, column) of a deal's input in the table
         return (row_of[key[1]], key[2]) if key[0] == "deals" and len(key) == 3 and key[1] in row_of else None
+
+    def set_by_user(key: tuple) -> bool:
+        cell = deal(key)
+        return cell in set_at if cell else origins.at.get(key, ("",))[0].startswith("--set")
 
     out = []
     for b in breaches(values, kinds={d.id: d.value_covers.value for d in deals}):
         keys = [tuple(int(p) if p.isdigit() else p for p in path.split(".")) for path in b.paths]
-        by_set = [k for k in keys if (deal(k) in set_at if deal(k) else
-                                      origins.at.get(k, ("",))[0].startswith("--set"))]
+        by_set = [k for k in keys if set_by_user(k)]
         at = by_set[0] if by_set else keys[b.paths.index(b.located_at)]
         f, line, col = _deal_cell(table, set_at, *deal(at)) if deal(at) else origins.find(at)
         out.append(Problem(b.message, f, line, col, ".".join(map(str, at))))

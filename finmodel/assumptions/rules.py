@@ -27,7 +27,9 @@ class Rule:
     """``bad(a, b, ...) -> (n,) bool`` on the inputs named by ``paths`` (scalars, (n, 1)).
 
     ``paths`` may hold one ``*`` wildcard (the same part in every path); the rule then applies
-    to each match, or with ``only`` to each match whose part ``kinds`` maps to ``only``. ``message`` is formatted with the first scenario's values by position
+    to each match, or with ``only`` to each match whose part ``kinds`` maps to ``only`` (a
+    deal's id -> its ``value_covers``: ``Structure.deal_kinds``; none given, such a rule applies
+    to nothing). ``message`` is formatted with the first scenario's values by position
     (``{0}``, ``{1}``) and is located at ``paths[locate]``. ``label`` and ``holds`` are the
     rule's line on the workbook's Checks sheet: ``holds`` is the spreadsheet condition that is
     TRUE when the rule holds, on the same inputs by position (so an edit of the Inputs sheet

@@ -116,7 +116,7 @@ def _inputs(cat, s: Structure) -> None:
                              "=AND(" + ",".join(conds) + ")"))
     editable = {path for path, *_ in s.inputs}
     for rule in RULES:
-        for paths in rule.instances(editable, {d.id: d.covers for d in s.deals}):
+        for paths in rule.instances(editable, s.deal_kinds):
             args = {f"x{j}": f"in:{p}" for j, p in enumerate(paths)}
             cat.add(CheckDef(f"rule.{rule.key}.{'.'.join(paths)}", f"Inputs rule: {rule.label_of(paths)}",
                              functools.partial(_rule_holds, rule), args,

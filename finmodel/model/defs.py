@@ -192,6 +192,12 @@ class Structure:
     # the bill of materials: (line id, label, capex component, deal_vendor, its suppliers by share)
     bom: tuple[tuple[str, str, str, bool, tuple[str, ...]], ...] = ()
 
+    @property
+    def deal_kinds(self) -> dict[str, str]:
+        """Deal id -> what its value covers: the ``kinds`` a rule between inputs limited to some
+        deals (``assumptions.rules.Rule.only``) is matched against."""
+        return {d.id: d.covers for d in self.deals}
+
     def __hash__(self) -> int:
         """The hash of the fields (as the dataclass's own), computed once: every run looks its
         catalogue up by the structure (~27 us a hash, a single run's path takes ~0.3 ms)."""

@@ -159,7 +159,7 @@ class Drivers:
             bad |= ~np.isfinite(arr).all(axis=1)
             if f.bounds is not None:
                 bad |= f.bounds.outside(arr)
-        bad |= broken(values, n, kinds={d.id: d.covers for d in self.structure.deals})
+        bad |= broken(values, n, kinds=self.structure.deal_kinds)
         bad |= _bom_shares_broken(values, self.structure, n)
         return replace(self, values=values, n=n, invalid=bad)
 

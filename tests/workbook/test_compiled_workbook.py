@@ -9,7 +9,6 @@ check is compared with the engine's batch run.
 from __future__ import annotations
 
 import dataclasses
-import math
 from types import SimpleNamespace
 
 import numpy as np
@@ -82,16 +81,7 @@ def test_every_formula_cell_of_the_scenario_holds_the_engines_value(compiled):
     info = compiled.info
     order = info["order"]
     got = compiled.kernel(compiled.values[:1], np.array([info["index"](*c) for c in order]))[0]
-    wrong = []
-    for cell, g in zip(order, sheetc.unbox(got, info["texts"])):
-        want = info["cells"][cell].value
-        want = float(want) if isinstance(want, (bool, int)) else want
-        if isinstance(want, float) and isinstance(g, float):
-            ok = math.isclose(g, want, rel_tol=1e-9, abs_tol=1e-9)
-        else:  # text: a metric's cached "n/a" carries no reason
-            ok = g == want or (want == "n/a" and isinstance(g, str) and g.startswith("n/a"))
-        if not ok:
-            wrong.append(f"{cell} {info['cells'][cell].formula[:80]}: engine {want!r}, workbook {g!r}")
+    wrong = sheetc.cells_differ(info, got)
     assert len(order) > 1_000
     assert not wrong, f"{len(wrong)} of {len(order)} cells differ:\n" + "\n".join(wrong[:20])
 
