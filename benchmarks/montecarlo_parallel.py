@@ -1,57 +1,48 @@
-"""The Monte Carlo's engine pass, threads against worker processes (concurrent.futures), and
-the engine chunk size against speed and memory. Prints evaluations/s and peak memory.
+"""The Monte Carlo's engine pass on threads against worker processes, by chunk size.
+Prints evaluations/s and peak memory.
 
 Each configuration runs in a fresh process: the shipped spec's draws (``--draws``, seed 1)
 are sampled, then evaluated block by block (:data:`~finmodel.sensitivity.montecarlo.BLOCK`,
-the fan-chart rows kept in the first block, as ``montecarlo`` does) with:
+the fan-chart rows kept in the first block, as ``montecarlo`` does) with W workers:
 
-* ``threads``: ``evaluate(..., workers=W, chunk=C)`` (what ``montecarlo`` uses);
-* ``fork`` / ``forkserver``: a ``ProcessPoolExecutor`` of W workers (one BLAS thread each),
-  created once; each task is one chunk's input columns (pickled, ~C x 20 x 8 bytes), the
-  worker runs ``evaluate`` on it in one thread and returns its outputs (pickled back).
+* ``processes``: forked worker processes (``concurrent.futures.ProcessPoolExecutor``) created
+  once for every block (``evaluate.engine_workers``, what ``montecarlo`` does where the
+  platform forks); each chunk's inputs go to a worker pickled, its outputs come back;
+* ``per-call``: the same, but forked anew for each block's ``evaluate`` call (what a single
+  large ``evaluate`` does);
+* ``threads``: ``evaluate(..., processes=False)``, chunks on threads of this process (what
+  ``montecarlo`` does where there is no fork).
 
-Peak memory is the parent's ``ru_maxrss`` plus the largest child's (RUSAGE_CHILDREN gives
-the largest terminated child's): both are resident at once. With forkserver the workers are
-the server's children, not ours: their memory is NOT counted (the figure is a lower bound). Results are checked equal to
-the one-thread pass (bit for bit) at the smallest draw count.
+Peak memory is the largest proportional set size of the process and its workers together,
+sampled every 50 ms (``treemem.PeakTree``). Results are checked equal (bit for bit) across
+the configurations.
 
     python benchmarks/montecarlo_parallel.py                         # 100k, 2 workers
-    python benchmarks/montecarlo_parallel.py --draws 1000000 --mechanisms threads fork --chunks 2500
+    python benchmarks/montecarlo_parallel.py --draws 1000000 --mechanisms threads processes --chunks 5000
 """
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from treemem import PeakTree  # noqa: E402
 
-_W: dict = {}
-
-
-def _init(drivers, outputs) -> None:
-    from threadpoolctl import threadpool_limits
-    _W["limits"] = threadpool_limits(limits=1)
-    _W["drivers"], _W["outputs"] = drivers, outputs
-
-
-def _task(overrides, scales, keep_rows):
-    from finmodel.sensitivity.evaluate import evaluate
-    ev = evaluate(_W["drivers"], overrides, _W["outputs"], scales, keep_rows=keep_rows,
-                  chunk=len(next(iter(overrides.values()))), workers=1)
-    return ev.values, ev.invalid, {k: v.T.copy() for k, v in ev.rows.items()}
+MECHANISMS = ("processes", "per-call", "threads")
 
 
 def child(draws: int, mechanism: str, workers: int, chunk: int) -> dict:
     import numpy as np
     from finmodel.api import _Request, spec_path
-    from finmodel.sensitivity.evaluate import evaluate
+    from finmodel.sensitivity.evaluate import engine_workers, evaluate
     from finmodel.sensitivity.montecarlo import BAND_ITEMS, BLOCK
     from finmodel.sensitivity.sampling import Sampler
     from finmodel.sensitivity.spec import load_spec
@@ -63,49 +54,31 @@ def child(draws: int, mechanism: str, workers: int, chunk: int) -> dict:
                                  + list(sens.year_distributions)))
     corr = sens.correlation_matrix(names) if sens.correlations else None
     sampler = Sampler([d for _, d in chosen], draws, 1, False, corr, sens.montecarlo_method, names=names)
-    pool = None
-    if mechanism != "threads":
-        import multiprocessing as mp
-        from concurrent.futures import ProcessPoolExecutor
-        pool = ProcessPoolExecutor(workers, mp_context=mp.get_context(mechanism), initializer=_init,
-                                   initargs=(req.drivers, outputs))
     sums = {o: 0.0 for o in outputs}
     engine = 0.0
     pos = 0
     first = None
-    while pos < draws:
-        m = min(BLOCK, draws - pos)
-        values = sampler.take(m)
-        ov, sc = {}, {}
-        for j, (v, _) in enumerate(chosen):
-            col = np.round(values[:, j]) if v.integer else values[:, j]
-            (sc if v.scale else ov)[v.path] = np.ascontiguousarray(col)
-        keep = tuple(BAND_ITEMS) if pos == 0 else ()
-        t = time.perf_counter()
-        if pool is None:
-            ev = evaluate(req.drivers, ov, outputs, sc, keep_rows=keep, workers=workers, chunk=chunk)
-            vals = ev.values
-        else:
-            vals = {o: np.empty(m) for o in outputs}
-            futures = [(s, pool.submit(_task, {k: a[s:s + chunk] for k, a in ov.items()},
-                                       {k: a[s:s + chunk] for k, a in sc.items()}, keep))
-                       for s in range(0, m, chunk)]
-            for s, f in futures:
-                got, _, _ = f.result()
-                for o in outputs:
-                    vals[o][s:s + chunk] = got[o]
-        engine += time.perf_counter() - t
-        if first is None:
-            first = {o: vals[o][:1000].tolist() for o in outputs}
-        for o in outputs:
-            sums[o] += float(np.nansum(vals[o]))
-        pos += m
-    if pool is not None:
-        pool.shutdown()
-    me = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return {"engine": engine, "peak_gb": (me + (kids if pool is not None else 0)) * 1024 / 1e9,
-            "first": first, "sums": sums}
+    forked = mechanism != "threads"
+    shared = engine_workers(req.drivers, draws, workers, chunk=chunk) if mechanism == "processes" else nullcontext()
+    with shared as pool:
+        while pos < draws:
+            m = min(BLOCK, draws - pos)
+            values = sampler.take(m)
+            ov, sc = {}, {}
+            for j, (v, _) in enumerate(chosen):
+                col = np.round(values[:, j]) if v.integer else values[:, j]
+                (sc if v.scale else ov)[v.path] = col
+            keep = tuple(BAND_ITEMS) if pos == 0 else ()
+            t = time.perf_counter()
+            ev = evaluate(req.drivers, ov, outputs, sc, keep_rows=keep, workers=workers, chunk=chunk,
+                          processes=forked, pool=pool)
+            engine += time.perf_counter() - t
+            if first is None:
+                first = {o: ev.values[o][:1000].tolist() for o in outputs}
+            for o in outputs:
+                sums[o] += float(np.nansum(ev.values[o]))
+            pos += m
+    return {"engine": engine, "first": first, "sums": sums}
 
 
 def main() -> None:
@@ -113,8 +86,8 @@ def main() -> None:
     ap.add_argument("--draws", type=int, nargs="+", default=[100_000])
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--mechanisms", nargs="+", default=["threads", "fork", "forkserver"])
-    ap.add_argument("--chunks", type=int, nargs="+", default=[2_500, 10_000, 25_000])
+    ap.add_argument("--mechanisms", nargs="+", default=list(MECHANISMS), choices=MECHANISMS)
+    ap.add_argument("--chunks", type=int, nargs="+", default=[5_000, 10_000])
     ap.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -123,26 +96,30 @@ def main() -> None:
         return
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     print(f"engine pass of the shipped Monte Carlo, {args.workers} workers; evaluations/s and peak GB "
-          f"(min/median/max over {args.runs} runs)")
+          f"(best/median/worst over {args.runs} runs)")
     for n in args.draws:
         configs = [(c, m) for c in args.chunks for m in args.mechanisms]
         res: dict = {k: [] for k in configs}
         for _ in range(args.runs):  # configurations interleaved run by run: load hits them alike
             for chunk, mech in configs:
-                out = subprocess.run([sys.executable, __file__, "--child", str(n), mech, str(args.workers),
-                                      str(chunk)], env=env, capture_output=True, text=True)
-                line = [x for x in out.stdout.splitlines() if x.startswith("RESULT ")]
+                proc = subprocess.Popen([sys.executable, __file__, "--child", str(n), mech, str(args.workers),
+                                         str(chunk)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        text=True)
+                with PeakTree(proc.pid) as peak:
+                    stdout, stderr = proc.communicate()
+                line = [x for x in stdout.splitlines() if x.startswith("RESULT ")]
                 if not line:
-                    raise SystemExit(out.stderr[-2000:])
-                res[chunk, mech].append(json.loads(line[0][7:]))
+                    raise SystemExit(stderr[-2000:])
+                res[chunk, mech].append({**json.loads(line[0][7:]), "peak_gb": peak.gb})
         ref = res[configs[0]][0]
         for (chunk, mech), rs in res.items():
             same = all(r["first"] == ref["first"] and r["sums"] == ref["sums"] for r in rs)
             rate = sorted(n / r["engine"] for r in rs)
             peak = sorted(r["peak_gb"] for r in rs)
-            print(f"{n:>9,} chunk {chunk:>6,} {mech:<14} {rate[-1]:>9,.0f} / {statistics.median(rate):>9,.0f} / "
-                  f"{rate[0]:>9,.0f} eval/s (best/median/worst)  peak {peak[0]:.2f}/{statistics.median(peak):.2f}/"
+            print(f"{n:>9,} chunk {chunk:>6,} {mech:<10} {rate[-1]:>9,.0f} / {statistics.median(rate):>9,.0f} / "
+                  f"{rate[0]:>9,.0f} eval/s  peak {peak[0]:.2f}/{statistics.median(peak):.2f}/"
                   f"{peak[-1]:.2f} GB  same results: {same}", flush=True)
+
 
 if __name__ == "__main__":
     main()

@@ -16,8 +16,10 @@ CLI and every module the Monte Carlo command uses), then runs ``finmodel monteca
 * ``workbook``: the XlsxWriter workbook; ``record``: the run record (git, versions);
 * ``other``: the rest of the process (CSV/text output, interpreter exit not included).
 
-Prints min / median / max of each stage over the runs, of the total, and of the peak
-resident memory (``ru_maxrss``; the engine runs on threads, so it is the whole run's).
+Prints min / median / max of each stage over the runs, of the total, and of memory: ``peak
+GB`` is the largest proportional set size of the run's process and its engine worker
+processes together, sampled every 50 ms from outside (``treemem.PeakTree``: shared pages
+counted once); ``parent GB`` the peak resident memory (``ru_maxrss``) of the process alone.
 
     python benchmarks/montecarlo_stages.py                   # 100k and 1M, 3 runs each
     python benchmarks/montecarlo_stages.py 1000000 --runs 5 --tree /work/wt-base
@@ -35,8 +37,11 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from treemem import PeakTree  # noqa: E402
+
 STAGES = ("imports", "assumptions", "spec", "sampling", "correlation", "engine", "reductions", "bands",
-          "statistics", "workbook", "record", "other", "total", "peak GB")
+          "statistics", "workbook", "record", "other", "total", "peak GB", "parent GB")
 
 CHILD = r'''
 import json, sys, threading, time
@@ -99,7 +104,7 @@ spent["reductions"] = spent.pop("montecarlo") - inner
 spent["other"] = run - sum(v for k, v in spent.items() if k != "imports")
 spent["total"] = time.perf_counter() - t0
 import resource
-spent["peak GB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
+spent["parent GB"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e9
 print("STAGES " + json.dumps(spent))
 '''
 
@@ -108,11 +113,13 @@ def one_run(tree: Path, draws: int, folder: Path, extra: list[str]) -> dict[str,
     env = dict(os.environ, PYTHONPATH=str(tree))
     cmd = [sys.executable, "-c", CHILD, "montecarlo", "--draws", str(draws), "--seed", "1", "-q",
            "-o", str(folder / "out"), *extra]
-    out = subprocess.run(cmd, cwd=folder, env=env, capture_output=True, text=True)
-    line = [x for x in out.stdout.splitlines() if x.startswith("STAGES ")]
+    proc = subprocess.Popen(cmd, cwd=folder, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with PeakTree(proc.pid) as peak:
+        stdout, stderr = proc.communicate()
+    line = [x for x in stdout.splitlines() if x.startswith("STAGES ")]
     if not line:
-        raise SystemExit(f"run failed ({out.returncode}):\n{out.stderr[-2000:]}")
-    return json.loads(line[-1][7:])
+        raise SystemExit(f"run failed ({proc.returncode}):\n{stderr[-2000:]}")
+    return {**json.loads(line[-1][7:]), "peak GB": peak.gb}
 
 
 def main() -> None:

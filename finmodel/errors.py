@@ -14,7 +14,7 @@ from typing import Iterable
 
 __all__ = [
     "Problem", "FinModelError", "AssumptionError", "InputMissingError", "OutputError",
-    "UsageError", "closest", "did_you_mean", "code_point", "unexpected_characters", "visible",
+    "UsageError", "WorkerDied", "closest", "did_you_mean", "code_point", "unexpected_characters", "visible",
     "numeric_errors",
 ]
 
@@ -96,6 +96,11 @@ class Problem:
             where += ": "
         field = f"{self.path}: " if self.path else ""
         return f"{where}{field}{self.message}"
+
+
+class WorkerDied(RuntimeError):
+    """A worker process of the engine ended before returning its rows (killed, or out of
+    memory): not the user's input, and not a bug; the CLI says so (exit 71)."""
 
 
 class FinModelError(Exception):

@@ -18,7 +18,7 @@ import traceback
 import click
 
 from .. import __version__
-from ..errors import FinModelError, closest
+from ..errors import FinModelError, WorkerDied, closest
 from . import analyses, compare, diff, globalsa, importwb, rerun, run
 from .options import CONTEXT, Session, debug_option
 
@@ -95,6 +95,10 @@ def main(argv: list[str] | None = None) -> None:
     except FinModelError as exc:
         click.echo(f"error: {exc}", err=True)
         code = exc.exit_code
+    except WorkerDied as exc:
+        click.echo(f"error: {exc}: nothing was written; run again (with fewer --draws if memory "
+                   "is short)", err=True)
+        code = EXIT_OSERR
     except MemoryError:
         click.echo("error: out of memory: this run needs more memory than is free; use fewer "
                    "--draws, a smaller grid or fewer deals (nothing was written)", err=True)

@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import functools
 import os
-from contextlib import nullcontext
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass
 from functools import partial
-from typing import Callable, Mapping, Sequence
+from typing import Callable, ContextManager, Mapping, NamedTuple, Sequence
 
 import numpy as np
 from threadpoolctl import threadpool_limits
@@ -19,15 +19,25 @@ from threadpoolctl import threadpool_limits
 from ..errors import did_you_mean
 from ..model.drivers import Drivers
 from ..model.result import Result, run
+from .processes import Workers
+from .processes import available as processes_available
 from .threads import for_each
 
-__all__ = ["Evaluation", "evaluate", "output_values", "check_outputs", "output_label", "output_direction",
-           "CHUNK",
-           "PARALLEL_MIN_ROWS", "MAX_WORKERS"]
+__all__ = ["Evaluation", "evaluate", "engine_workers", "worker_count", "output_values", "check_outputs", "output_label", "output_direction",
+           "CHUNK", "THREAD_CHUNK", "PARALLEL_MIN_ROWS", "MAX_WORKERS"]
 
-CHUNK = 10_000  # rows per engine call: keeps every temporary array in cache-friendly sizes
-#: From this many rows the chunks are shared among threads (two chunks or more).
-PARALLEL_MIN_ROWS = 2 * CHUNK
+#: Rows per engine call where the engine has its process's GIL to itself (one worker, or each
+#: worker process): smaller chunks keep more of a call's arrays in cache. The shipped Monte
+#: Carlo at 1M draws (``benchmarks/montecarlo_parallel.py``, best to worst of 2): one worker,
+#: 5,000 rows 83,400-84,700 evaluations/s, 10,000 78,800-79,600; two processes, 5,000 rows
+#: 131,000-136,300, 10,000 122,800-124,900.
+CHUNK = 5_000
+#: Rows per engine call on threads, which share one GIL (held by the engine between its array
+#: operations): larger chunks, fewer operations per row. Two threads, 10,000 rows
+#: 103,800-109,900 evaluations/s, 5,000 92,700-97,400.
+THREAD_CHUNK = 10_000
+#: From this many rows the chunks are shared among workers.
+PARALLEL_MIN_ROWS = 20_000
 #: Most engine threads.
 MAX_WORKERS = 8
 
@@ -99,65 +109,128 @@ def _blas():
     return ThreadpoolController()
 
 
-def _run_chunk(drivers: Drivers, overrides, scales, outputs, keep_rows, values, rows, invalid,
-               mask_invalid: bool, sl: slice) -> int:
-    """Evaluate rows ``sl`` into the output arrays (disjoint per chunk); return the row count.
+class _Chunk(NamedTuple):
+    """One engine call's rows ``sl`` of an :func:`evaluate`: their overrides and scales, and
+    what to return (sent to a worker process as it is, so it holds only what it needs)."""
+
+    sl: slice
+    overrides: dict
+    scales: dict
+    outputs: Sequence[str]
+    keep_rows: Sequence[str]
+    mask_invalid: bool
+
+
+def _run_chunk(drivers: Drivers, chunk: _Chunk) -> tuple[slice, dict, dict, np.ndarray]:
+    """Evaluate a chunk: (its rows' slice, output -> (m,) values, line item -> (T, m) rows,
+    (m,) invalid).
 
     A chunk's result holds only its outputs (``run(..., release=True)`` lets each line item go
-    after its last reader), so it is dropped as soon as its outputs are copied out. Keeping
-    each thread's previous result alive (as an earlier version did, to spare glibc returning
+    after its last reader), so it is dropped as soon as its outputs are taken out. Keeping
+    each worker's previous result alive (as an earlier version did, to spare glibc returning
     pages to the system and faulting them in again) no longer pays: measured at 1,000,000
     draws, 12.3-12.8 s and 0.56 GB without it against 12.7-13.3 s and 0.60-0.62 GB with it,
     and 1.36 against 1.46 GB at 10,000,000 draws (``benchmarks/montecarlo_memory.py``).
     """
-    batch = drivers.with_overrides({k: v[sl] for k, v in overrides.items()},
-                                   {k: v[sl] for k, v in scales.items()})
+    outputs, keep_rows = chunk.outputs, chunk.keep_rows
+    batch = drivers.with_overrides(chunk.overrides, chunk.scales)
     # one BLAS thread for every chunk, a single one too (the engine's products are small: a
     # second thread only waits on a busy core; 1,000 rows measured 40 against 74 ms under
     # load); nested in evaluate's own limit on threads it sets what is already set
     with np.errstate(all="ignore"), _blas().limit(limits=1, user_api="blas"):
         result = run(batch, outputs=[_split(o)[0] for o in outputs] + list(keep_rows), release=True)
-    for o in outputs:  # rows whose inputs left their bounds are not results: NaN
-        values[o][sl] = np.where(batch.invalid & mask_invalid, np.nan, output_values(result, o))
-    for k in keep_rows:  # stored year-major: per-year percentiles then need no copy
-        rows[k][:, sl] = result.line_items[k].T
-    invalid[sl] = batch.invalid
-    return sl.stop - sl.start
+    # rows whose inputs left their bounds are not results: NaN
+    values = {o: np.where(batch.invalid & chunk.mask_invalid, np.nan, output_values(result, o)) for o in outputs}
+    rows = {k: np.ascontiguousarray(result.line_items[k].T) for k in keep_rows}
+    return chunk.sl, values, rows, np.asarray(batch.invalid)
+
+
+def worker_count(n: int, workers: int | None = None) -> int:
+    """Workers for n rows: ``workers`` if given, else the machine's cores (at most
+    :data:`MAX_WORKERS`) from :data:`PARALLEL_MIN_ROWS` rows, else 1."""
+    if workers is not None:
+        return workers
+    return min(os.cpu_count() or 1, MAX_WORKERS) if n >= PARALLEL_MIN_ROWS else 1
+
+
+def _plan(n: int, workers: int | None, processes: bool | None, chunk: int | None) -> tuple[int, int, bool]:
+    """(workers, rows per engine call, whether in worker processes) for n rows."""
+    w = worker_count(n, workers)
+    threads = w > 1 and not (processes_available() if processes is None else processes)
+    chunk = chunk or (THREAD_CHUNK if threads else CHUNK)
+    w = min(w, -(-n // chunk))
+    return w, chunk, w > 1 and not threads
+
+
+def engine_workers(drivers: Drivers, n: int, workers: int | None = None, processes: bool | None = None,
+                   chunk: int | None = None) -> ContextManager[Workers | None]:
+    """Worker processes for :func:`evaluate` calls on ``drivers`` with n rows in all (a Monte
+    Carlo's blocks share them): a :class:`~finmodel.sensitivity.processes.Workers` context,
+    or a context of None where the rows take one worker, or threads (``processes`` False, or
+    a platform without fork)."""
+    w, _, forked = _plan(n, workers, processes, chunk)
+    return Workers(partial(_run_chunk, drivers), w, tag=drivers) if forked else nullcontext(None)
 
 
 def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Sequence[str],
              scales: Mapping[str, np.ndarray] | None = None, keep_rows: Sequence[str] = (),
-             chunk: int = CHUNK, progress: Callable[[int], None] | None = None,
-             workers: int | None = None, mask_invalid: bool = True) -> Evaluation:
+             chunk: int | None = None, progress: Callable[[int], None] | None = None,
+             workers: int | None = None, mask_invalid: bool = True,
+             processes: bool | None = None, pool: Workers | None = None) -> Evaluation:
     """Run the engine on n override rows in chunks; return the outputs for every row.
 
-    Chunks are evaluated on :func:`~finmodel.sensitivity.threads.for_each` threads: up to
-    ``workers`` (default: the machine's cores, at most :data:`MAX_WORKERS`, from
-    :data:`PARALLEL_MIN_ROWS` rows; else 1). The engine is numpy on a chunk's rows, which
-    releases the GIL, so threads need no worker processes, pickling or shared memory; BLAS
-    is held to one thread meanwhile so they do not oversubscribe the cores. Measured on the
-    shipped Monte Carlo (``benchmarks/montecarlo_parallel.py``, 2 cores, 2 workers, loaded
-    machine, median of 3): at 1,000,000 draws threads 29,100 evaluations/s and 0.75 GB against
-    ``ProcessPoolExecutor`` workers (fork) 31,000/s and 0.63 GB, within the run-to-run spread
-    (worst to best 25,000-41,000/s for both); forkserver was slower at 100,000 (starting
-    workers that import the package). Processes would pickle each chunk's inputs and
-    outputs; threads share them, so threads stay. The
-    result does not depend on the chunk size or the number of workers. ``mask_invalid=False``
-    keeps the values of rows outside bounds (they are still flagged in ``invalid``).
+    Chunks are shared among up to ``workers`` workers (default: the machine's cores, at most
+    :data:`MAX_WORKERS`, from :data:`PARALLEL_MIN_ROWS` rows; else 1): forked processes
+    (:mod:`~finmodel.sensitivity.processes`) where the platform forks, else threads
+    (:mod:`~finmodel.sensitivity.threads`); ``processes`` True or False chooses, and ``pool``
+    (from :func:`engine_workers`) hands in processes forked once for many calls. ``chunk``
+    rows per engine call: by default :data:`THREAD_CHUNK` on threads, else :data:`CHUNK`. BLAS is held to one thread meanwhile so workers do not oversubscribe the cores.
+
+    The engine holds the GIL between its array operations, so a second thread gains less than
+    a second process: the shipped Monte Carlo's engine pass at 1M draws, 83,400-84,700
+    evaluations/s on one worker, 131,000-136,300 on two processes (5,000-row chunks, forked
+    once), 103,800-109,900 on two threads (10,000-row chunks), ``montecarlo_parallel.py``. A forked worker
+    inherits the drivers; a chunk's inputs go to it pickled (~0.8 MB for 5,000 rows of 20
+    inputs) and its outputs come back. The result does not depend on the chunk size, the
+    number of workers or the mechanism (bit for bit).
+    ``mask_invalid=False`` keeps the values of rows outside bounds (they are still flagged in
+    ``invalid``).
     """
     scales = scales or {}
     sizes = {len(v) for v in list(overrides.values()) + list(scales.values())}
     if len(sizes) != 1:
         raise ValueError("overrides must all have the same number of rows")
     n = sizes.pop()
-    if workers is None:
-        workers = min(os.cpu_count() or 1, MAX_WORKERS) if n >= PARALLEL_MIN_ROWS else 1
     values = {o: np.empty(n) for o in outputs}
     rows = {k: np.empty((drivers.periods, n)) for k in keep_rows}
     invalid = np.empty(n, dtype=np.bool_)
-    one = partial(_run_chunk, drivers, overrides, scales, outputs, keep_rows, values, rows, invalid,
-                  mask_invalid)
-    chunks = [slice(start, min(start + chunk, n)) for start in range(0, n, chunk)]
-    with threadpool_limits(limits=1) if len(chunks) > 1 else nullcontext():
-        for_each(one, chunks, workers, progress)
+    count = progress or (lambda rows_done: None)
+
+    def store(piece) -> None:
+        sl, piece_values, piece_rows, piece_invalid = piece
+        for o in outputs:
+            values[o][sl] = piece_values[o]
+        for k in keep_rows:  # stored year-major: per-year percentiles then need no copy
+            rows[k][:, sl] = piece_rows[k]
+        invalid[sl] = piece_invalid
+        count(sl.stop - sl.start)
+
+    if pool is None:
+        w, chunk, forked = _plan(n, workers, processes, chunk)
+    elif pool.tag is not drivers:
+        raise ValueError("the worker processes were forked with other drivers")
+    else:
+        w, chunk, forked = pool.workers, chunk or CHUNK, True
+    chunks = [_Chunk(sl, {k: v[sl] for k, v in overrides.items()}, {k: v[sl] for k, v in scales.items()},
+                     outputs, keep_rows, mask_invalid)
+              for sl in (slice(start, min(start + chunk, n)) for start in range(0, n, chunk))]
+    with ExitStack() as stack:
+        if len(chunks) > 1:  # before the fork: the workers inherit the limit
+            stack.enter_context(threadpool_limits(limits=1))
+        if pool is None and forked:
+            pool = stack.enter_context(Workers(partial(_run_chunk, drivers), w, tag=drivers))
+        if pool is not None and len(chunks) > 1:
+            pool.for_each(chunks, store)
+        else:
+            for_each(partial(_run_chunk, drivers), chunks, w, store)
     return Evaluation(values, invalid, {k: v.T for k, v in rows.items()}, drivers.years)

@@ -57,7 +57,7 @@ from ..arguments import COMPARE, Event, Precision
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem, UsageError
 from .correlation import spearman_matrix
-from .evaluate import MAX_WORKERS, evaluate, output_label
+from .evaluate import MAX_WORKERS, engine_workers, evaluate, output_label
 from .oneway import Variation
 from .sampling import Sampler
 from .spec import Probability, SensitivitySpec
@@ -76,12 +76,6 @@ HISTOGRAM_BINS = 20  # bins of a histogram of a continuous output (a year output
 HISTOGRAM_RANGE = (0.5, 99.5)  # percentiles [%] bounding the bins of a continuous output (tails in the end bins)
 #: Draws sampled and evaluated at a time.
 BLOCK = 100_000
-#: Rows per engine call. A chunk holds only the rows still to be read (``run(...,
-#: release=True)``), so 10,000-row chunks fit: 1M draws in 12.4 s and 0.59 GB peak, against
-#: 17.6 s and 0.49 GB at 2,500 rows, whose fixed cost per call (~12 ms) weighs four times as
-#: much (``benchmarks/montecarlo_stages.py``; before the release, 10,000 rows took 1.5 GB at
-#: 300,000 draws).
-ENGINE_CHUNK = 10_000
 #: Bands, input percentiles and achieved correlations come from the first this many draws.
 BAND_SAMPLE = 100_000
 #: Percentiles followed in the stable-at-N series [%].
@@ -93,8 +87,8 @@ _GRID_START = 100
 PRECISION_START = 1000
 Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % interval
 #: Memory a run needs besides what grows with the draws [bytes]: the interpreter and its
-#: libraries (~0.2 GB), the engine's working set on each thread (one chunk of
-#: :data:`ENGINE_CHUNK` rows, its outputs kept only) and one block's inputs, outputs and band rows:
+#: libraries (~0.2 GB), the engine's working set in each worker (one chunk of
+#: :data:`~finmodel.sensitivity.evaluate.CHUNK` rows or fewer, its outputs kept only) and one block's inputs, outputs and band rows:
 #: 0.66 GB measured at 200,000 draws (benchmarks/montecarlo_memory.py; see the README).
 FIXED_BYTES = 700_000_000
 #: Memory per draw besides the kept outputs, per thread of the final summary (one per core, at
@@ -428,7 +422,6 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     """
     chosen = spec.sampled(variations)
     names = [v.name for v, _ in chosen]
-    chunk = chunk or ENGINE_CHUNK
     outputs = list(dict.fromkeys(list(outputs) + [g.output for g in precision]))
     asked = list(spec.probabilities) + [Probability.of(e) for e in events]
     wanted = list(dict.fromkeys(outputs + [p.output for p in asked] + list(spec.year_distributions)))
@@ -448,49 +441,52 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     goals: list[dict] = []
     stop_note = ""
     years_arr = np.asarray(drivers.years)
-    while pos < draws:
-        end = min(pos + block, draws)
-        if precision:  # stop at grid points only, where the goals are checked
-            end = min(end, next(p for p in grid if p > pos and (p >= PRECISION_START or p == draws)))
-        m = end - pos
-        values = sampler.take(m)
-        overrides, scales = {}, {}
-        for j, (v, _) in enumerate(chosen):
-            col = np.round(values[:, j]) if v.integer else values[:, j]
-            (scales if v.scale else overrides)[v.path] = col
-        rows_wanted = tuple(BAND_ITEMS) if pos < band_sample else ()
-        ev = evaluate(drivers, overrides, wanted, scales, keep_rows=rows_wanted, progress=progress,
-                      workers=workers, chunk=chunk)
-        ok = ~ev.invalid
-        valid_before = valid
-        valid += int(ok.sum())
-        moments.add(values)
-        if pos < band_sample:
-            take = min(m, band_sample - pos)
-            first_inputs.append(values[:take].copy())
-            band_ok.append(ok[:take].copy())
-            for key in BAND_ITEMS:
-                band_rows[key].append(ev.rows[key][:take][ok[:take]].T.copy())  # (T, valid)
-        points = [p for p in grid if pos < p <= end]
-        if points:
-            upto = np.concatenate([[0], np.cumsum(ok)])  # valid draws before each row
-            at_point += [valid_before + int(upto[p - pos]) for p in points]
-        for o in outputs:
-            kept[o].add(ev.values[o][ok])
-        for c in counts:
-            c.add(ev.values[c.p.output][ok])
-        for o, tally in year_counts.items():
-            _tally_years(tally, ev.values[o][ok], years_arr)
-        if keep_draws:
-            table_parts.append((values, {o: ev.values[o] for o in wanted}, ev.invalid))
-        pos = end
-        if precision and pos in grid and (pos >= PRECISION_START or pos == draws):
-            goals = [_goal_row(g, _finite(kept[g.output].kept)) for g in precision]
-            if all(g["met"] for g in goals):
-                stop_note = f"stopped at {pos:,} draws: every precision goal met"
-                break
-        del ev, values, overrides, scales
-        _release_memory()
+    # the engine's worker processes (where the platform forks) serve every block: forked once,
+    # their heaps stay warm from block to block
+    with engine_workers(drivers, draws, workers, chunk=chunk) as pool:
+        while pos < draws:
+            end = min(pos + block, draws)
+            if precision:  # stop at grid points only, where the goals are checked
+                end = min(end, next(p for p in grid if p > pos and (p >= PRECISION_START or p == draws)))
+            m = end - pos
+            values = sampler.take(m)
+            overrides, scales = {}, {}
+            for j, (v, _) in enumerate(chosen):
+                col = np.round(values[:, j]) if v.integer else values[:, j]
+                (scales if v.scale else overrides)[v.path] = col
+            rows_wanted = tuple(BAND_ITEMS) if pos < band_sample else ()
+            ev = evaluate(drivers, overrides, wanted, scales, keep_rows=rows_wanted, progress=progress,
+                          workers=workers, chunk=chunk, pool=pool)
+            ok = ~ev.invalid
+            valid_before = valid
+            valid += int(ok.sum())
+            moments.add(values)
+            if pos < band_sample:
+                take = min(m, band_sample - pos)
+                first_inputs.append(values[:take].copy())
+                band_ok.append(ok[:take].copy())
+                for key in BAND_ITEMS:
+                    band_rows[key].append(ev.rows[key][:take][ok[:take]].T.copy())  # (T, valid)
+            points = [p for p in grid if pos < p <= end]
+            if points:
+                upto = np.concatenate([[0], np.cumsum(ok)])  # valid draws before each row
+                at_point += [valid_before + int(upto[p - pos]) for p in points]
+            for o in outputs:
+                kept[o].add(ev.values[o][ok])
+            for c in counts:
+                c.add(ev.values[c.p.output][ok])
+            for o, tally in year_counts.items():
+                _tally_years(tally, ev.values[o][ok], years_arr)
+            if keep_draws:
+                table_parts.append((values, {o: ev.values[o] for o in wanted}, ev.invalid))
+            pos = end
+            if precision and pos in grid and (pos >= PRECISION_START or pos == draws):
+                goals = [_goal_row(g, _finite(kept[g.output].kept)) for g in precision]
+                if all(g["met"] for g in goals):
+                    stop_note = f"stopped at {pos:,} draws: every precision goal met"
+                    break
+            del ev, values, overrides, scales
+            _release_memory()
     if precision and not stop_note:
         stop_note = (f"reached --draws {draws:,} (the maximum) before every precision goal was met: "
                      + "; ".join(f"{g['goal']} has +-{g['half_width']:.4g}" for g in goals if not g["met"]))

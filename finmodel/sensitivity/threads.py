@@ -1,9 +1,11 @@
 """Run independent pieces of numpy work on a pool of threads.
 
 numpy releases the GIL inside its array operations, so pieces that are mostly array work
-(a column of samples, a chunk of engine rows) run in parallel on threads: no worker
+(a column of samples, a percentile partition) run in parallel on threads: no worker
 processes to start, no inputs to copy or pickle, no shared memory, and the same behaviour on
-every platform. Ctrl-C (and the CLI's SIGTERM, raised as KeyboardInterrupt) reaches the
+every platform. The engine, which holds the GIL between its many smaller operations, runs
+its chunks in worker processes where the platform forks (:mod:`.processes`), and here
+otherwise. Ctrl-C (and the CLI's SIGTERM, raised as KeyboardInterrupt) reaches the
 calling thread; pieces not yet started are cancelled and the running ones are waited for,
 so nothing is left behind when the interrupt propagates.
 """

@@ -6,11 +6,15 @@ handles) is reported as what it is, exit 71; exit 70 only for a real bug.
 from __future__ import annotations
 
 import errno
+import multiprocessing
+import os
+import signal
 
 import pytest
 from hypothesis import given, strategies as st
 
 from relhelp import assert_fails, run_main
+from finmodel.sensitivity import processes
 from finmodel.errors import code_point, did_you_mean, unexpected_characters, visible
 
 
@@ -86,6 +90,27 @@ def test_too_many_open_files_is_a_refused_resource(mini_project, monkeypatch):
     res = run_main("run")
     assert res.code == 71 and "Too many open files" in res.err and "bug" not in res.err, res.err
     assert mini_project.snapshot() == before
+
+
+@pytest.mark.skipif(not processes.available(), reason="no fork on this platform")
+def test_a_killed_engine_worker_is_reported_and_nothing_is_written(shipped_project, monkeypatch):
+    from finmodel.sensitivity import evaluate as evaluate_module
+    real = evaluate_module._run_chunk
+
+    def killed(*args):  # the worker process inherits it at the fork
+        if args[-1].sl.start == 200:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        return real(*args)
+
+    monkeypatch.setattr(evaluate_module, "_run_chunk", killed)
+    monkeypatch.setattr(evaluate_module, "PARALLEL_MIN_ROWS", 0)  # two workers for 1,000 draws
+    monkeypatch.setattr(evaluate_module, "CHUNK", 100)
+    before = shipped_project.snapshot()
+    res = run_main("montecarlo", "--draws", "1000")
+    assert res.code == 71 and "worker process" in res.err and "nothing was written" in res.err, res.err
+    assert "bug" not in res.err and "Traceback" not in res.err
+    assert shipped_project.snapshot() == before
+    assert not multiprocessing.active_children()
 
 
 def test_a_real_bug_is_still_exit_70(mini_project, monkeypatch):

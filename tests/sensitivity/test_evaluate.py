@@ -1,7 +1,10 @@
-"""Chunked evaluation on threads: same numbers for any number of threads and chunk size;
-errors and interrupts stop it cleanly."""
+"""Chunked evaluation on threads and in forked worker processes: same numbers for any number
+of workers, chunk size and mechanism; errors, interrupts and a dying worker stop it cleanly."""
 from __future__ import annotations
 
+import multiprocessing
+import os
+import signal
 import threading
 
 import numpy as np
@@ -9,8 +12,13 @@ import pytest
 
 from finmodel.api import drivers_for
 from finmodel.sensitivity import evaluate as evaluate_module
-from finmodel.sensitivity.evaluate import evaluate
+from finmodel.errors import WorkerDied
+from finmodel.sensitivity import processes
+from finmodel.sensitivity.evaluate import engine_workers, evaluate
 from finmodel.sensitivity.threads import for_each
+
+forks = pytest.mark.skipif(not processes.available(), reason="no fork on this platform")
+MECHANISMS = [False, pytest.param(True, marks=forks)]
 
 OUTPUTS = ["npv_usd_bn", "irr", "payback_year", "revenue_total@2030"]
 KEEP = ("revenue_total", "fcf", "cash_closing")
@@ -35,12 +43,18 @@ def _engine_threads() -> list[threading.Thread]:
             and t.name.startswith("ThreadPoolExecutor")]
 
 
-def test_threads_and_chunks_do_not_change_any_number(drivers):
+def _left_behind() -> list:
+    """Worker processes still alive (joined ones are reaped by active_children)."""
+    return multiprocessing.active_children()
+
+
+@pytest.mark.parametrize("forked", MECHANISMS, ids=["threads", "processes"])
+def test_workers_and_chunks_do_not_change_any_number(drivers, forked):
     ov = overrides(1_003)
     one = evaluate(drivers, ov, OUTPUTS, keep_rows=KEEP, workers=1)  # one chunk, this thread
     assert one.invalid.any()
     for workers, chunk in ((1, 100), (2, 100), (3, 37), (8, 1_003)):
-        ev = evaluate(drivers, ov, OUTPUTS, keep_rows=KEEP, chunk=chunk, workers=workers)
+        ev = evaluate(drivers, ov, OUTPUTS, keep_rows=KEEP, chunk=chunk, workers=workers, processes=forked)
         for o in OUTPUTS:
             np.testing.assert_array_equal(ev.values[o], one.values[o])
         for k in KEEP:
@@ -48,9 +62,10 @@ def test_threads_and_chunks_do_not_change_any_number(drivers):
         np.testing.assert_array_equal(ev.invalid, one.invalid)
 
 
-def test_progress_counts_every_row_in_the_calling_thread(drivers):
+@pytest.mark.parametrize("forked", MECHANISMS, ids=["threads", "processes"])
+def test_progress_counts_every_row_in_the_calling_thread(drivers, forked):
     seen = []
-    evaluate(drivers, overrides(250), ["npv_usd_bn"], chunk=60, workers=3,
+    evaluate(drivers, overrides(250), ["npv_usd_bn"], chunk=60, workers=3, processes=forked,
              progress=lambda k: seen.append((k, threading.current_thread())))
     assert sum(k for k, _ in seen) == 250 and len(seen) == 5
     assert {t for _, t in seen} == {threading.current_thread()}
@@ -69,23 +84,80 @@ def test_an_interrupt_cancels_the_remaining_chunks_and_leaves_no_thread(drivers,
 
     monkeypatch.setattr(evaluate_module, "_run_chunk", counted)
     with pytest.raises(KeyboardInterrupt):
-        evaluate(drivers, overrides(2_000), ["npv_usd_bn"], chunk=20, workers=2, progress=interrupt)
+        evaluate(drivers, overrides(2_000), ["npv_usd_bn"], chunk=20, workers=2, progress=interrupt,
+                 processes=False)
     assert len(calls) < 100  # 100 chunks; those not started were cancelled
     assert not _engine_threads()
 
 
-def test_an_engine_error_propagates(drivers, monkeypatch):
+@forks
+def test_an_interrupt_in_the_caller_ends_the_worker_processes(drivers):
+    done = []
+
+    def interrupt(k):
+        done.append(k)
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        evaluate(drivers, overrides(4_000), ["npv_usd_bn"], chunk=20, workers=2, progress=interrupt,
+                 processes=True)
+    assert len(done) == 1
+    assert not _left_behind()
+
+
+@pytest.mark.parametrize("forked", MECHANISMS, ids=["threads", "processes"])
+def test_an_engine_error_propagates(drivers, monkeypatch, forked):
     real = evaluate_module._run_chunk
 
-    def failing(*args):
-        if args[-1].start == 40:
+    def failing(*args):  # a worker process inherits it at the fork
+        if args[-1].sl.start == 40:
             raise FloatingPointError("chunk at row 40")
         return real(*args)
 
     monkeypatch.setattr(evaluate_module, "_run_chunk", failing)
     with pytest.raises(FloatingPointError, match="row 40"):
-        evaluate(drivers, overrides(200), ["npv_usd_bn"], chunk=20, workers=2)
+        evaluate(drivers, overrides(200), ["npv_usd_bn"], chunk=20, workers=2, processes=forked)
     assert not _engine_threads()
+    assert not _left_behind()
+
+
+@forks
+def test_a_worker_process_that_dies_is_reported_not_waited_for(drivers, monkeypatch):
+    real = evaluate_module._run_chunk
+
+    def killed(*args):
+        if args[-1].sl.start == 40:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
+        return real(*args)
+
+    monkeypatch.setattr(evaluate_module, "_run_chunk", killed)
+    with pytest.raises(WorkerDied, match="killed, or out of memory"):
+        evaluate(drivers, overrides(200), ["npv_usd_bn"], chunk=20, workers=2, processes=True)
+    assert not _left_behind()
+
+
+@forks
+def test_worker_processes_serve_many_calls_and_only_their_own_drivers(drivers, mini):
+    ov = overrides(300)
+    one = evaluate(drivers, ov, OUTPUTS, workers=1)
+    with engine_workers(drivers, 600, workers=2, processes=True, chunk=50) as pool:
+        assert isinstance(pool, processes.Workers)
+        first = evaluate(drivers, {k: v[:150] for k, v in ov.items()}, OUTPUTS, chunk=50, pool=pool)
+        second = evaluate(drivers, {k: v[150:] for k, v in ov.items()}, OUTPUTS, chunk=50, pool=pool)
+        with pytest.raises(ValueError, match="other drivers"):
+            evaluate(drivers_for(mini), ov, OUTPUTS, chunk=50, pool=pool)
+    for o in OUTPUTS:
+        np.testing.assert_array_equal(np.concatenate([first.values[o], second.values[o]]), one.values[o])
+    assert not _left_behind()
+
+
+def test_one_worker_or_no_fork_takes_no_worker_processes(drivers):
+    with engine_workers(drivers, 10_000, workers=1, processes=True) as pool:
+        assert pool is None
+    with engine_workers(drivers, 100, workers=4, processes=True, chunk=100) as pool:
+        assert pool is None  # one chunk
+    with engine_workers(drivers, 100_000, workers=2, processes=False) as pool:
+        assert pool is None
 
 
 def test_for_each_runs_every_item_once_and_one_item_in_the_calling_thread():

@@ -3,6 +3,8 @@ percentiles, subsample bands within their stated intervals, precision goals, the
 and random streams keyed by the inputs' names."""
 from __future__ import annotations
 
+import multiprocessing
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,7 +15,7 @@ from finmodel.arguments import Precision
 from finmodel.errors import UsageError
 from finmodel.model.catalogue import build_catalogue
 from finmodel.sensitivity import montecarlo as mcmod
-from finmodel.sensitivity import sampling
+from finmodel.sensitivity import processes, sampling
 from finmodel.sensitivity.distributions import LogNormal, Normal, Pert, Triangular
 from finmodel.sensitivity.evaluate import evaluate
 from finmodel.sensitivity.montecarlo import BAND_ITEMS, BAND_QUANTILES, QUANTILES, checkpoints, montecarlo
@@ -71,6 +73,18 @@ def test_results_do_not_depend_on_block_size_or_threads(drivers, setup, monkeypa
     many = _run(drivers, setup, 2600, spec=spec, lhs=lhs, block=700, workers=1, band_sample=900)
     _same(one, many)
     assert one.band_draws == 900 and one.max_draws == 2600
+
+
+@pytest.mark.skipif(not processes.available(), reason="no fork on this platform")
+def test_worker_processes_serving_every_block_give_the_same_results(drivers, setup, monkeypatch):
+    forked = []
+    real = processes.Workers.for_each
+    monkeypatch.setattr(processes.Workers, "for_each", lambda self, *a: forked.append(self) or real(self, *a))
+    one = _run(drivers, setup, 2600, block=2600, workers=1, band_sample=900)
+    many = _run(drivers, setup, 2600, block=700, workers=2, chunk=250, band_sample=900)
+    _same(one, many)
+    assert len(forked) == 4 and len(set(map(id, forked))) == 1  # 4 blocks, one set of processes
+    assert not multiprocessing.active_children()
 
 
 def test_headline_percentiles_are_exactly_numpys_over_every_draw(drivers, setup):

@@ -1,0 +1,105 @@
+"""Run independent pieces of engine work in forked worker processes (``concurrent.futures``).
+
+Threads share a process's GIL, which the engine holds between its array operations; so on
+two cores a second thread adds ~1.3x to a Monte Carlo's engine pass, a second process ~1.6x
+(``benchmarks/montecarlo_parallel.py``). The workers are forked, so the function they run
+and all it holds (the drivers) are inherited, not pickled; only each piece's item (a
+chunk's inputs) goes out and its result comes back. Fork is what makes that cheap, so
+:func:`available` is False where the platform has no fork (Windows) or forking a process
+that has started threads is unsafe (macOS); callers then use threads
+(:mod:`~finmodel.sensitivity.threads`). The processes live as long as their :class:`Workers`
+context (one ``evaluate`` call, or every block of a Monte Carlo: forked once, their heaps
+stay warm), so nothing outlives it.
+
+Ctrl-C reaches the calling process only (workers ignore SIGINT, and take SIGTERM's default
+action rather than the CLI's handler): pieces not yet started are cancelled, the running ones
+finish, and the interrupt propagates. A worker that dies (killed, out of memory) ends the call
+with :class:`WorkerDied`, never a hang.
+"""
+from __future__ import annotations
+
+import itertools
+import multiprocessing
+import signal
+import sys
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
+
+from ..errors import WorkerDied
+
+__all__ = ["Workers", "available", "WorkerDied"]
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+#: Each pool's function, by pool: set before the workers are forked, so each worker finds it
+#: (and everything it holds, such as the drivers) here without pickling it.
+_FUNCTIONS: dict[int, Callable] = {}
+_NEXT = itertools.count()
+
+
+def available() -> bool:
+    """Whether pieces can run in forked processes here (Linux and other non-macOS POSIX)."""
+    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+
+
+def _worker_start() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _call(pool: int, item):
+    return _FUNCTIONS[pool](item)
+
+
+class Workers:
+    """Up to ``workers`` forked processes that run ``fn`` (inherited at the fork with all it
+    holds, never pickled) on the items of as many :meth:`for_each` calls as the caller makes
+    (a Monte Carlo's blocks): a context manager, whose exit ends the processes. ``tag`` is the
+    caller's note of what ``fn`` holds (``evaluate`` checks it is its drivers)."""
+
+    def __init__(self, fn: Callable[[T], R], workers: int, tag: object = None):
+        self.fn, self.workers, self.tag = fn, workers, tag
+        self._key = next(_NEXT)
+        _FUNCTIONS[self._key] = fn
+        # the workers are forked at the first submit, after ``fn`` is in place
+        self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
+                                         initializer=_worker_start)
+
+    def for_each(self, items: Iterable[T], done: Callable[[R], None] | None = None) -> None:
+        """Call ``fn(item)`` for every item in the workers; each item and each result must
+        pickle. ``done(result)`` is called in the calling thread as each piece finishes (in
+        completion order).
+
+        Raises
+        ------
+        Exception or KeyboardInterrupt
+            The first error of a piece, or an interrupt, after the running pieces have
+            finished and the others were cancelled (the processes are then ended).
+        WorkerDied
+            A worker process ended without returning its piece.
+        """
+        done = done or (lambda result: None)
+        try:
+            for future in as_completed([self._pool.submit(_call, self._key, item) for item in items]):
+                done(future.result())
+        except BrokenProcessPool as err:
+            self.close()
+            raise WorkerDied("a worker process ended before finishing its rows (killed, or out of "
+                             "memory?)") from err
+        except BaseException:
+            self.close()
+            raise
+
+    def close(self) -> None:
+        """End the processes (waiting for running pieces; pending ones are cancelled)."""
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        _FUNCTIONS.pop(self._key, None)
+
+    def __enter__(self) -> "Workers":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
