@@ -8,9 +8,10 @@ Prints, each throughput as min / median / max over ``--repeat`` runs (>= 3; on t
 - throughput at N = 1, 1,000, 100,000 and 1,000,000 scenarios for
   * the full model: at N <= 1,000 one ``run`` of every line item, metric and check; from
     100,000 the chunked ``evaluate`` of every metric (what a Monte Carlo of all metrics runs;
-    a whole catalogue of 1M rows would not fit in memory), on one and on two threads;
+    a whole catalogue of 1M rows would not fit in memory), on one worker, two worker
+    processes (what runs where the platform forks) and two threads (elsewhere);
   * the analyses' path: ``evaluate`` of NPV and IRR (only what they depend on is evaluated),
-    on one and on two threads;
+    the same ways;
 - the ratio of one batch call to a Python loop of single runs;
 - this machine's memory bandwidth, measured in the same run (a 400 MB array copy and add), and
   the engine's bytes touched per evaluation estimated from its array passes (each catalogue
@@ -125,7 +126,7 @@ def main() -> None:
         _ = r.checks_pass
 
     sizes = (1, 1_000, 100_000) if args.quick else (1, 1_000, 100_000, 1_000_000)
-    print(f"\n{'':<40} {'N':>9} {'evaluations/s: best':>19} {'median':>11} {'worst':>11} {'of limit':>9}")
+    print(f"\n{'':<44} {'N':>9} {'evaluations/s: best':>19} {'median':>11} {'worst':>11} {'of limit':>9}")
     best: dict[tuple, float] = {}
     for n in sizes:
         ov = draws(n)
@@ -139,19 +140,18 @@ def main() -> None:
             cases.append(("analyses' path (NPV, IRR), one call",
                           lambda: run(base.with_overrides(next(fresh)), outputs=ANALYSES)))
         else:
-            for w in (1, 2):
-                cases.append((f"full model (every metric), {w} thread{'s' * (w > 1)}",
-                              lambda w=w: evaluate(base, ov, metrics, workers=w)))
-            for w in (1, 2):
-                cases.append((f"analyses' path (NPV, IRR), {w} thread{'s' * (w > 1)}",
-                              lambda w=w: evaluate(base, ov, ANALYSES, workers=w)))
+            ways = (("1 worker", 1, None), ("2 processes", 2, True), ("2 threads", 2, False))
+            for what, names in (("full model (every metric)", metrics), ("analyses' path (NPV, IRR)", ANALYSES)):
+                for way, w, forked in ways:
+                    cases.append((f"{what}, {way}", lambda w=w, forked=forked, names=names:
+                                  evaluate(base, ov, names, workers=w, processes=forked)))
         for label, f in cases:
             with threadpool_limits(1) if n > 1 else _null():
                 f()  # warm
                 times = timed(f, repeat)
             best[(label, n)] = n / min(times)
             share = f"{n / min(times) / limit:>8.1%}" if label.startswith("full") else ""
-            print(f"{label:<40} {n:>9,} {spread(n, times)} {share:>9}", flush=True)
+            print(f"{label:<44} {n:>9,} {spread(n, times)} {share:>9}", flush=True)
         if n == 1:
             print(f"{'':<40} {'':>9} {'(N = 1: ' + format(min(times) * 1e3, '.2f') + ' ms per call)':>33}")
 
@@ -161,8 +161,8 @@ def main() -> None:
     loop = [loop_n / t for t in timed(lambda: [run(d).checks_pass for d in rows], repeat)]
     one_call = best[("full model, one call", 1_000)]
     print(f"\nPython loop of single full runs: {max(loop):,.0f} evaluations/s (best of {repeat}); one call of "
-          f"1,000 is {one_call / max(loop):,.0f}x, the chunked path at 100,000 (1 thread) "
-          f"{best[('full model (every metric), 1 thread', 100_000)] / max(loop):,.0f}x faster")
+          f"1,000 is {one_call / max(loop):,.0f}x, the chunked path at 100,000 (1 worker) "
+          f"{best[('full model (every metric), 1 worker', 100_000)] / max(loop):,.0f}x faster")
 
     fresh_rows = itertools.cycle(rows)  # fresh values every call, as above
     with threadpool_limits(1):

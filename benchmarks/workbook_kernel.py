@@ -19,8 +19,9 @@ Prints:
   the workbook (numbers within 1e-9 relative, text equal);
 - a random batch (``parity.py``'s inputs and debt tranches): every line item, metric and check
   of the kernel against the engine's ``run`` of the same rows;
-- throughput at ``--n`` rows (speed.py's inputs), best / median / worst of ``--repeat``, one and
-  two threads: the kernel of every metric against the engine's chunked ``evaluate`` of every
+- throughput at ``--n`` rows (speed.py's inputs), best / median / worst of ``--repeat``, on one
+  and two cores (the kernel: OpenMP threads; the engine: ``evaluate``'s workers, forked
+  processes where the platform forks): the kernel of every metric against the engine's chunked ``evaluate`` of every
   metric; the kernel cut to what NPV and IRR need against the engine's analyses' path; the
   ratio of each pair; and the kernel's time for one row (N = 1).
 """
@@ -120,7 +121,7 @@ def main() -> None:
             with threadpool_limits(1):
                 evaluate(base, ov, names, workers=w)
                 et = speed.timed(lambda: evaluate(base, ov, names, workers=w), a.repeat)
-            print(f"  {label + ', ' + str(w) + ' thread' + 's' * (w > 1):<38} kernel {speed.spread(a.n, kt)}   "
+            print(f"  {label + ', ' + str(w) + ' core' + 's' * (w > 1):<38} kernel {speed.spread(a.n, kt)}   "
                   f"engine {speed.spread(a.n, et)}   kernel / engine {min(et) / min(kt):.2f}x, "
                   f"{statistics.median(et) / statistics.median(kt):.2f}x", flush=True)
         one = min(speed.timed(lambda: kern(values[:1], ix, 1), 200))

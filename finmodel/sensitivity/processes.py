@@ -19,12 +19,10 @@ with :class:`WorkerDied`, never a hang.
 from __future__ import annotations
 
 import itertools
-import multiprocessing
 import signal
 import sys
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from concurrent.futures import as_completed
 from typing import TypeVar
 
 from ..errors import WorkerDied
@@ -42,6 +40,7 @@ _NEXT = itertools.count()
 
 def available() -> bool:
     """Whether pieces can run in forked processes here (Linux and other non-macOS POSIX)."""
+    import multiprocessing  # here: the command-line paths that never fork do not import it
     return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
 
 
@@ -61,6 +60,8 @@ class Workers:
     caller's note of what ``fn`` holds (``evaluate`` checks it is its drivers)."""
 
     def __init__(self, fn: Callable[[T], R], workers: int, tag: object = None):
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
         self.fn, self.workers, self.tag = fn, workers, tag
         self._key = next(_NEXT)
         _FUNCTIONS[self._key] = fn
@@ -81,6 +82,7 @@ class Workers:
         WorkerDied
             A worker process ended without returning its piece.
         """
+        from concurrent.futures.process import BrokenProcessPool
         done = done or (lambda result: None)
         try:
             for future in as_completed([self._pool.submit(_call, self._key, item) for item in items]):
