@@ -24,7 +24,7 @@ from .processes import available as processes_available
 from .threads import for_each
 
 __all__ = ["Evaluation", "evaluate", "engine_workers", "worker_count", "output_values", "check_outputs", "output_label", "output_direction",
-           "CHUNK", "THREAD_CHUNK", "PARALLEL_MIN_ROWS", "MAX_WORKERS"]
+           "CHUNK", "THREAD_CHUNK", "PARALLEL_MIN_ROWS", "PROCESS_MIN_ROWS", "MAX_WORKERS"]
 
 #: Rows per engine call where the engine has its process's GIL to itself (one worker, or each
 #: worker process): smaller chunks keep more of a call's arrays in cache. The shipped Monte
@@ -38,6 +38,13 @@ CHUNK = 5_000
 THREAD_CHUNK = 10_000
 #: From this many rows the chunks are shared among workers.
 PARALLEL_MIN_ROWS = 20_000
+#: From this many rows (in one call, or in all the calls that share a :func:`engine_workers`)
+#: the workers are forked processes where the platform forks; below it threads, as forking
+#: and the new workers' cold heaps cost more than a second GIL gains. Two workers, evaluations/s
+#: best of 3, every metric / the analyses' path, threads against processes forked for the
+#: call: 40,000 rows 97,200 / 246,000 against 91,000 / 187,300; 100,000 rows 92,500 / 226,200
+#: against 107,400 / 248,800; 300,000 rows 92,300 / 230,700 against 117,200 / 288,100.
+PROCESS_MIN_ROWS = 100_000
 #: Most engine threads.
 MAX_WORKERS = 8
 
@@ -156,7 +163,8 @@ def worker_count(n: int, workers: int | None = None) -> int:
 def _plan(n: int, workers: int | None, processes: bool | None, chunk: int | None) -> tuple[int, int, bool]:
     """(workers, rows per engine call, whether in worker processes) for n rows."""
     w = worker_count(n, workers)
-    threads = w > 1 and not (processes_available() if processes is None else processes)
+    forked = (n >= PROCESS_MIN_ROWS if processes is None else processes) and processes_available()
+    threads = w > 1 and not forked
     chunk = chunk or (THREAD_CHUNK if threads else CHUNK)
     w = min(w, -(-n // chunk))
     return w, chunk, w > 1 and not threads
@@ -166,8 +174,8 @@ def engine_workers(drivers: Drivers, n: int, workers: int | None = None, process
                    chunk: int | None = None) -> ContextManager[Workers | None]:
     """Worker processes for :func:`evaluate` calls on ``drivers`` with n rows in all (a Monte
     Carlo's blocks share them): a :class:`~finmodel.sensitivity.processes.Workers` context,
-    or a context of None where the rows take one worker, or threads (``processes`` False, or
-    a platform without fork)."""
+    or a context of None where the rows take one worker or threads (fewer than
+    :data:`PROCESS_MIN_ROWS`, ``processes`` False, or a platform without fork)."""
     w, _, forked = _plan(n, workers, processes, chunk)
     return Workers(partial(_run_chunk, drivers), w, tag=drivers) if forked else nullcontext(None)
 
@@ -181,8 +189,9 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
 
     Chunks are shared among up to ``workers`` workers (default: the machine's cores, at most
     :data:`MAX_WORKERS`, from :data:`PARALLEL_MIN_ROWS` rows; else 1): forked processes
-    (:mod:`~finmodel.sensitivity.processes`) where the platform forks, else threads
-    (:mod:`~finmodel.sensitivity.threads`); ``processes`` True or False chooses, and ``pool``
+    (:mod:`~finmodel.sensitivity.processes`) from :data:`PROCESS_MIN_ROWS` rows where the
+    platform forks, else threads (:mod:`~finmodel.sensitivity.threads`); ``processes`` True or
+    False chooses (True: processes where the platform forks), and ``pool``
     (from :func:`engine_workers`) hands in processes forked once for many calls. ``chunk``
     rows per engine call: by default :data:`THREAD_CHUNK` on threads, else :data:`CHUNK`. BLAS is held to one thread meanwhile so workers do not oversubscribe the cores.
 

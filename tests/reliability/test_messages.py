@@ -103,7 +103,8 @@ def test_a_killed_engine_worker_is_reported_and_nothing_is_written(shipped_proje
         return real(*args)
 
     monkeypatch.setattr(evaluate_module, "_run_chunk", killed)
-    monkeypatch.setattr(evaluate_module, "PARALLEL_MIN_ROWS", 0)  # two workers for 1,000 draws
+    monkeypatch.setattr(evaluate_module, "PARALLEL_MIN_ROWS", 0)  # two worker processes for 1,000 draws
+    monkeypatch.setattr(evaluate_module, "PROCESS_MIN_ROWS", 0)
     monkeypatch.setattr(evaluate_module, "CHUNK", 100)
     before = shipped_project.snapshot()
     res = run_main("montecarlo", "--draws", "1000")

@@ -151,6 +151,16 @@ def test_worker_processes_serve_many_calls_and_only_their_own_drivers(drivers, m
     assert not _left_behind()
 
 
+def test_processes_from_many_rows_threads_below(drivers, monkeypatch):
+    monkeypatch.setattr(evaluate_module, "processes_available", lambda: True)
+    n = evaluate_module.PROCESS_MIN_ROWS
+    assert evaluate_module._plan(n, 2, None, None) == (2, evaluate_module.CHUNK, True)
+    assert evaluate_module._plan(n - 1, 2, None, None) == (2, evaluate_module.THREAD_CHUNK, False)
+    assert evaluate_module._plan(n - 1, 2, True, None)[2]
+    monkeypatch.setattr(evaluate_module, "processes_available", lambda: False)  # Windows, macOS
+    assert evaluate_module._plan(n, 2, True, None) == (2, evaluate_module.THREAD_CHUNK, False)
+
+
 def test_one_worker_or_no_fork_takes_no_worker_processes(drivers):
     with engine_workers(drivers, 10_000, workers=1, processes=True) as pool:
         assert pool is None

@@ -15,6 +15,7 @@ from finmodel.arguments import Precision
 from finmodel.errors import UsageError
 from finmodel.model.catalogue import build_catalogue
 from finmodel.sensitivity import montecarlo as mcmod
+from finmodel.sensitivity import evaluate as evaluate_module
 from finmodel.sensitivity import processes, sampling
 from finmodel.sensitivity.distributions import LogNormal, Normal, Pert, Triangular
 from finmodel.sensitivity.evaluate import evaluate
@@ -77,6 +78,7 @@ def test_results_do_not_depend_on_block_size_or_threads(drivers, setup, monkeypa
 
 @pytest.mark.skipif(not processes.available(), reason="no fork on this platform")
 def test_worker_processes_serving_every_block_give_the_same_results(drivers, setup, monkeypatch):
+    monkeypatch.setattr(evaluate_module, "PROCESS_MIN_ROWS", 0)  # processes for 2,600 draws
     forked = []
     real = processes.Workers.for_each
     monkeypatch.setattr(processes.Workers, "for_each", lambda self, *a: forked.append(self) or real(self, *a))
