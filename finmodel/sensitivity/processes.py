@@ -39,9 +39,11 @@ _NEXT = itertools.count()
 
 
 def available() -> bool:
-    """Whether pieces can run in forked processes here (Linux and other non-macOS POSIX)."""
+    """Whether pieces can run in forked processes here: Linux and other non-macOS POSIX, and
+    not inside a daemonic process (a ``multiprocessing`` pool's worker may have no children)."""
     import multiprocessing  # here: the command-line paths that never fork do not import it
-    return sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+    return (sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
+            and not multiprocessing.current_process().daemon)
 
 
 def _worker_start() -> None:

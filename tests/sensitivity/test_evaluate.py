@@ -161,6 +161,21 @@ def test_processes_from_many_rows_threads_below(drivers, monkeypatch):
     assert evaluate_module._plan(n, 2, True, None) == (2, evaluate_module.THREAD_CHUNK, False)
 
 
+def _in_a_daemon(queue) -> None:
+    queue.put(processes.available())
+
+
+@forks
+def test_inside_a_daemonic_process_the_workers_are_threads():
+    """A multiprocessing pool's worker (daemonic) may not have children: evaluate uses threads."""
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.Queue()
+    child = ctx.Process(target=_in_a_daemon, args=(queue,), daemon=True)
+    child.start()
+    assert queue.get(timeout=60) is False
+    child.join()
+
+
 def test_one_worker_or_no_fork_takes_no_worker_processes(drivers):
     with engine_workers(drivers, 10_000, workers=1, processes=True) as pool:
         assert pool is None
