@@ -407,9 +407,11 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     ``events``: probabilities to report besides the spec's (``--prob``). ``keep_draws``: keep
     every draw's inputs and outputs (:func:`draw_table`) in ``MonteCarloResult.draw_table``.
     ``precision``: stop once every goal is met (``draws`` is then the maximum); their outputs
-    are reported with ``outputs``. ``block``, ``band_sample``, ``workers``: draws per block,
-    the draws the bands come from, engine threads (the results do not depend on ``block`` or
-    ``workers``). The stable-at-N series (``convergence``): per output, at each point of
+    are reported with ``outputs``. ``block``, ``band_sample``, ``workers``, ``chunk``: draws
+    per block, the draws the bands come from, engine workers (forked once for every block
+    from :data:`~finmodel.sensitivity.evaluate.PROCESS_MIN_ROWS` draws where the platform
+    forks, else threads: :func:`~finmodel.sensitivity.evaluate.engine_workers`) and rows per
+    engine call (the results depend on none of them). The stable-at-N series (``convergence``): per output, at each point of
     :func:`checkpoints`, the mean and P5/P50/P95 of the first N draws with their 95 %
     intervals (columns ``mean``, ``mean_lo``, ``mean_hi``, ``p5``, ``p5_lo``, ...).
 
