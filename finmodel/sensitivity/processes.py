@@ -14,13 +14,16 @@ stay warm), so nothing outlives it.
 Ctrl-C reaches the calling process only (workers ignore SIGINT, and take SIGTERM's default
 action rather than the CLI's handler): pieces not yet started are cancelled, the running ones
 finish, and the interrupt propagates. A worker that dies (killed, out of memory) ends the call
-with :class:`WorkerDied`, never a hang.
+with :class:`WorkerDied`, never a hang; a calling process that dies takes its workers with it.
 """
 from __future__ import annotations
 
 import itertools
+import os
 import signal
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
 from typing import TypeVar
@@ -46,9 +49,30 @@ def available() -> bool:
             and not multiprocessing.current_process().daemon)
 
 
-def _worker_start() -> None:
+def _worker_start(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    _end_with(parent)
+
+
+def _end_with(parent: int) -> None:
+    """End this worker when the process that forked it ends, however it ends: a SIGKILL or
+    the out-of-memory killer gives the parent no chance to stop its workers, which would
+    otherwise wait for work forever. Linux's ``PR_SET_PDEATHSIG``; elsewhere a thread that
+    looks for a new parent every half second."""
+    if sys.platform.startswith("linux"):
+        import ctypes
+        if ctypes.CDLL(None).prctl(1, int(signal.SIGKILL), 0, 0, 0) == 0:  # PR_SET_PDEATHSIG = 1
+            if os.getppid() != parent:  # it ended before the call
+                os._exit(1)
+            return
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="finmodel-parent-watch", daemon=True).start()
 
 
 def _call(pool: int, item):
@@ -69,7 +93,7 @@ class Workers:
         _FUNCTIONS[self._key] = fn
         # the workers are forked at the first submit, after ``fn`` is in place
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
-                                         initializer=_worker_start)
+                                         initializer=_worker_start, initargs=(os.getpid(),))
 
     def for_each(self, items: Iterable[T], done: Callable[[R], None] | None = None) -> None:
         """Call ``fn(item)`` for every item in the workers; each item and each result must

@@ -161,6 +161,54 @@ def test_processes_from_many_rows_threads_below(drivers, monkeypatch):
     assert evaluate_module._plan(n, 2, True, None) == (2, evaluate_module.THREAD_CHUNK, False)
 
 
+_ORPHAN = """
+import multiprocessing, os, sys, time, types
+from finmodel.sensitivity import processes
+if sys.argv[1] == "thread":  # the watch thread of a platform without PR_SET_PDEATHSIG
+    processes.sys = types.SimpleNamespace(platform="freebsd")
+
+def work(seconds):
+    time.sleep(seconds)
+    return os.getpid()
+
+pool = processes.Workers(work, 2)
+pool.for_each([0.0, 0.0])
+print(" ".join(str(p.pid) for p in multiprocessing.active_children()), flush=True)
+pool.for_each([60.0, 60.0])
+"""
+
+
+@forks
+@pytest.mark.parametrize("how", ["prctl", "thread"])
+def test_workers_end_with_the_process_that_forked_them(how):
+    """A SIGKILL (or the out-of-memory killer) gives the caller no chance to stop its workers:
+    they end on their own rather than wait for work forever."""
+    import subprocess
+    import sys
+    import time
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN, how], stdout=subprocess.PIPE, text=True)
+    pids = [int(p) for p in proc.stdout.readline().split()]
+    assert len(pids) == 2
+    time.sleep(0.3)
+    proc.kill()
+    proc.wait()
+
+    def alive(pid: int) -> bool:
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+        except FileNotFoundError:
+            return False
+
+    deadline = time.monotonic() + 10
+    while any(map(alive, pids)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = [p for p in pids if alive(p)]
+    for p in left:
+        os.kill(p, signal.SIGKILL)
+    assert not left
+
+
 def _in_a_daemon(queue) -> None:
     queue.put(processes.available())
 
