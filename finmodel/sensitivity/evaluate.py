@@ -23,8 +23,9 @@ from .processes import Workers
 from .processes import available as processes_available
 from .threads import for_each
 
-__all__ = ["Evaluation", "evaluate", "engine_workers", "worker_count", "output_values", "check_outputs", "output_label", "output_direction",
-           "CHUNK", "THREAD_CHUNK", "PARALLEL_MIN_ROWS", "PROCESS_MIN_ROWS", "MAX_WORKERS"]
+__all__ = ["Evaluation", "evaluate", "engine_workers", "worker_count", "output_values", "check_outputs",
+           "output_label", "output_direction", "CHUNK", "THREAD_CHUNK", "PARALLEL_MIN_ROWS",
+           "PROCESS_MIN_ROWS", "MAX_WORKERS"]
 
 #: Rows per engine call where the engine has its process's GIL to itself (one worker, or each
 #: worker process): smaller chunks keep more of a call's arrays in cache. The shipped Monte
@@ -193,17 +194,17 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
     platform forks, else threads (:mod:`~finmodel.sensitivity.threads`); ``processes`` True or
     False chooses (True: processes where the platform forks), and ``pool``
     (from :func:`engine_workers`) hands in processes forked once for many calls. ``chunk``
-    rows per engine call: by default :data:`THREAD_CHUNK` on threads, else :data:`CHUNK`. BLAS is held to one thread meanwhile so workers do not oversubscribe the cores.
+    rows per engine call: by default :data:`THREAD_CHUNK` on threads, else :data:`CHUNK`. BLAS
+    is held to one thread meanwhile so workers do not oversubscribe the cores.
 
     The engine holds the GIL between its array operations, so a second thread gains less than
     a second process: the shipped Monte Carlo's engine pass at 1M draws, 83,400-84,700
     evaluations/s on one worker, 131,000-136,300 on two processes (5,000-row chunks, forked
-    once), 103,800-109,900 on two threads (10,000-row chunks), ``montecarlo_parallel.py``. A forked worker
-    inherits the drivers; a chunk's inputs go to it pickled (~0.8 MB for 5,000 rows of 20
-    inputs) and its outputs come back. The result does not depend on the chunk size, the
-    number of workers or the mechanism (bit for bit).
-    ``mask_invalid=False`` keeps the values of rows outside bounds (they are still flagged in
-    ``invalid``).
+    once), 103,800-109,900 on two threads (10,000-row chunks), ``montecarlo_parallel.py``. A
+    forked worker inherits the drivers; a chunk's inputs go to it pickled (~0.8 MB for 5,000
+    rows of 20 inputs) and its outputs come back. The result does not depend on the chunk
+    size, the number of workers or the mechanism (bit for bit). ``mask_invalid=False`` keeps
+    the values of rows outside bounds (they are still flagged in ``invalid``).
     """
     scales = scales or {}
     sizes = {len(v) for v in list(overrides.values()) + list(scales.values())}

@@ -87,9 +87,10 @@ _GRID_START = 100
 PRECISION_START = 1000
 Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % interval
 #: Memory a run needs besides what grows with the draws [bytes]: the interpreter and its
-#: libraries (~0.2 GB), the engine's working set in each worker (one chunk of
-#: :data:`~finmodel.sensitivity.evaluate.CHUNK` rows or fewer, its outputs kept only) and one block's inputs, outputs and band rows:
-#: 0.66 GB measured at 200,000 draws (benchmarks/montecarlo_memory.py; see the README).
+#: libraries (~0.2 GB), the engine's working set in each worker (one chunk of at most
+#: :data:`~finmodel.sensitivity.evaluate.THREAD_CHUNK` rows, its outputs kept only) and one
+#: block's inputs, outputs and band rows: 0.66 GB measured at 200,000 draws
+#: (benchmarks/montecarlo_memory.py; see the README).
 FIXED_BYTES = 700_000_000
 #: Memory per draw besides the kept outputs, per thread of the final summary (one per core, at
 #: most MAX_WORKERS): each piece holds one output's finite values (8 bytes) and its mask (1).
@@ -411,9 +412,10 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     per block, the draws the bands come from, engine workers (forked once for every block
     from :data:`~finmodel.sensitivity.evaluate.PROCESS_MIN_ROWS` draws where the platform
     forks, else threads: :func:`~finmodel.sensitivity.evaluate.engine_workers`) and rows per
-    engine call (the results depend on none of them). The stable-at-N series (``convergence``): per output, at each point of
-    :func:`checkpoints`, the mean and P5/P50/P95 of the first N draws with their 95 %
-    intervals (columns ``mean``, ``mean_lo``, ``mean_hi``, ``p5``, ``p5_lo``, ...).
+    engine call (the results depend on none of them). The stable-at-N series
+    (``convergence``): per output, at each point of :func:`checkpoints`, the mean and
+    P5/P50/P95 of the first N draws with their 95 % intervals (columns ``mean``, ``mean_lo``,
+    ``mean_hi``, ``p5``, ``p5_lo``, ...).
 
     Raises
     ------
