@@ -66,7 +66,8 @@ from .stats import mean_with_se, probability_of_counts, quantile_interval_ranks
 
 __all__ = ["MonteCarloResult", "montecarlo", "draw_table", "event_probability", "year_distribution", "histogram",
            "QUANTILES", "BAND_QUANTILES", "BAND_ITEMS", "NEVER_LABEL", "HISTOGRAM_BINS", "BLOCK", "BAND_SAMPLE",
-           "CONVERGENCE_QUANTILES", "checkpoints", "memory_needed", "check_memory", "available_memory"]
+           "CONVERGENCE_QUANTILES", "checkpoints", "memory_needed", "check_memory", "available_memory",
+           "FIXED_BYTES", "WORKER_BYTES"]
 
 QUANTILES = (5, 10, 25, 50, 75, 90, 95)
 BAND_QUANTILES = (5, 25, 50, 75, 95)
@@ -86,12 +87,15 @@ _GRID_START = 100
 #: Precision goals are checked at the grid's points from this many draws.
 PRECISION_START = 1000
 Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % interval
-#: Memory a run needs besides what grows with the draws [bytes]: the interpreter and its
-#: libraries (~0.2 GB), the engine's working set in each worker (one chunk of at most
-#: :data:`~finmodel.sensitivity.evaluate.THREAD_CHUNK` rows, its outputs kept only) and one
-#: block's inputs, outputs and band rows: 0.66 GB measured at 200,000 draws
-#: (benchmarks/montecarlo_memory.py; see the README).
-FIXED_BYTES = 700_000_000
+#: Memory a run needs besides what grows with the draws and with the engine's workers [bytes]:
+#: the interpreter and its libraries (~0.2 GB) and one block's inputs, outputs and band rows.
+#: With two workers, 0.66 GB was measured at 200,000 draws (benchmarks/montecarlo_memory.py).
+FIXED_BYTES = 500_000_000
+#: Memory per engine worker [bytes]: a worker process's own pages (its chunk's arrays, the
+#: pages of the caller's it has written to: at most 48 MB private, 89 MB proportional set size,
+#: sampled every 0.1 s through a 1M-draw run), or a thread's chunk of at most
+#: :data:`~finmodel.sensitivity.evaluate.THREAD_CHUNK` rows.
+WORKER_BYTES = 100_000_000
 #: Memory per draw besides the kept outputs, per thread of the final summary (one per core, at
 #: most MAX_WORKERS): each piece holds one output's finite values (8 bytes) and its mask (1).
 _SORT_BYTES_PER_DRAW = 9
@@ -146,15 +150,17 @@ def available_memory() -> int | None:
 
 
 def memory_needed(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
-                  keep_draws: bool = False, draw_outputs: int = 0) -> dict[str, int]:
+                  keep_draws: bool = False, draw_outputs: int = 0, workers: int | None = None) -> dict[str, int]:
     """Estimated peak memory of a Monte Carlo [bytes], by part (and ``"total"``).
 
     ``kept_outputs``: outputs kept for exact percentiles (8 bytes per draw each);
-    ``draw_outputs``: outputs in the draw table (``keep_draws``).
+    ``draw_outputs``: outputs in the draw table (``keep_draws``); ``workers``: the engine's
+    (default: the machine's cores, at most :data:`MAX_WORKERS`).
     """
-    parts = {"fixed": FIXED_BYTES,
+    cores = min(os.cpu_count() or 1, MAX_WORKERS)
+    parts = {"fixed": FIXED_BYTES + WORKER_BYTES * (workers or cores),
              "outputs": 8 * kept_outputs * draws
-                        + _SORT_BYTES_PER_DRAW * min(os.cpu_count() or 1, MAX_WORKERS) * draws,
+                        + _SORT_BYTES_PER_DRAW * cores * draws,
              "lhs": 4 * inputs * draws if lhs else 0,
              # the blocks' inputs and outputs, then the table's columns and pandas' copy of them
              "draw_table": 3 * 8 * (inputs + draw_outputs + 2) * draws if keep_draws else 0}
@@ -163,7 +169,7 @@ def memory_needed(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
 
 
 def check_memory(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
-                 keep_draws: bool = False, draw_outputs: int = 0) -> None:
+                 keep_draws: bool = False, draw_outputs: int = 0, workers: int | None = None) -> None:
     """Refuse up front a run that cannot fit in the memory available (never an OOM kill).
 
     Raises
@@ -175,11 +181,11 @@ def check_memory(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
     have = available_memory()
     if have is None:
         return
-    need = memory_needed(draws, inputs, kept_outputs, lhs, keep_draws, draw_outputs)
+    need = memory_needed(draws, inputs, kept_outputs, lhs, keep_draws, draw_outputs, workers)
     if need["total"] <= have:
         return
-    per_draw = (need["total"] - FIXED_BYTES) / draws
-    fit = int(max(0, have - FIXED_BYTES) // per_draw) if per_draw else 0
+    per_draw = (need["total"] - need["fixed"]) / draws
+    fit = int(max(0, have - need["fixed"]) // per_draw) if per_draw else 0
     what = [f"{kept_outputs} output(s) kept for exact percentiles"]
     if lhs:
         what.append(f"a Latin-hypercube permutation of {inputs} input(s)")
@@ -190,7 +196,7 @@ def check_memory(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
         hint += " (or drop --save-draws, which keeps every draw)"
     raise UsageError(f"--draws {draws:,} needs about {need['total'] / 1e9:.1f} GB of memory "
                      f"({', '.join(what)}: {per_draw:.0f} bytes per draw, plus "
-                     f"{FIXED_BYTES / 1e9:.1f} GB to run the model); {have / 1e9:.1f} GB is "
+                     f"{need['fixed'] / 1e9:.1f} GB to run the model); {have / 1e9:.1f} GB is "
                      f"available: {hint}")
 
 
@@ -429,7 +435,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     outputs = list(dict.fromkeys(list(outputs) + [g.output for g in precision]))
     asked = list(spec.probabilities) + [Probability.of(e) for e in events]
     wanted = list(dict.fromkeys(outputs + [p.output for p in asked] + list(spec.year_distributions)))
-    check_memory(draws, len(chosen), len(outputs), lhs, keep_draws, len(wanted))
+    check_memory(draws, len(chosen), len(outputs), lhs, keep_draws, len(wanted), workers)
     corr = spec.correlation_matrix(names) if spec.correlations else None
     sampler = Sampler([d for _, d in chosen], draws, seed, lhs, corr, spec.montecarlo_method, names=names)
     grid = checkpoints(draws)

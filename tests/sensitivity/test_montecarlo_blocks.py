@@ -190,6 +190,18 @@ def test_a_run_that_cannot_fit_is_refused_before_any_work(drivers, setup, monkey
         _run(drivers, setup, 5_000_000, keep_draws=True)
 
 
+def test_each_engine_worker_is_counted_in_the_memory_a_run_needs(monkeypatch):
+    """A worker process (or thread) holds its own chunk and pages: a run that fits with two
+    workers can be refused with sixteen, and says how many draws would fit."""
+    two = mcmod.memory_needed(1_000_000, 20, len(OUTPUTS), workers=2)
+    many = mcmod.memory_needed(1_000_000, 20, len(OUTPUTS), workers=16)
+    assert many["fixed"] - two["fixed"] == 14 * mcmod.WORKER_BYTES and many["outputs"] == two["outputs"]
+    monkeypatch.setattr(mcmod, "available_memory", lambda: (two["total"] + many["total"]) // 2)
+    mcmod.check_memory(1_000_000, 20, len(OUTPUTS), workers=2)
+    with pytest.raises(UsageError, match=r"plus 2\.1 GB to run the model"):
+        mcmod.check_memory(1_000_000, 20, len(OUTPUTS), workers=16)
+
+
 # --- streams keyed by name ---------------------------------------------------------------------
 
 THREE = {"a": Normal(mean=10.0, sd=2.0), "b": LogNormal(median=1.0, sigma=0.8), "c": Pert(low=0.0, mode=2.0, high=10.0)}
