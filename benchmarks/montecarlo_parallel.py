@@ -59,7 +59,8 @@ def child(draws: int, mechanism: str, workers: int, chunk: int) -> dict:
     pos = 0
     first = None
     forked = mechanism != "threads"
-    shared = engine_workers(req.drivers, draws, workers, chunk=chunk) if mechanism == "processes" else nullcontext()
+    shared = (engine_workers(req.drivers, draws, workers, processes=True, chunk=chunk) if mechanism == "processes"
+              else nullcontext())
     with shared as pool:
         while pos < draws:
             m = min(BLOCK, draws - pos)

@@ -21,7 +21,7 @@ Prints:
   of the kernel against the engine's ``run`` of the same rows;
 - throughput at ``--n`` rows (speed.py's inputs), best / median / worst of ``--repeat``, on one
   and two cores (the kernel: OpenMP threads; the engine: ``evaluate``'s workers, forked
-  processes where the platform forks): the kernel of every metric against the engine's chunked ``evaluate`` of every
+  processes from 100,000 rows where the platform forks): the kernel of every metric against the engine's chunked ``evaluate`` of every
   metric; the kernel cut to what NPV and IRR need against the engine's analyses' path; the
   ratio of each pair; and the kernel's time for one row (N = 1).
 """

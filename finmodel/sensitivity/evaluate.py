@@ -19,11 +19,11 @@ from threadpoolctl import threadpool_limits
 from ..errors import did_you_mean
 from ..model.drivers import Drivers
 from ..model.result import Result, run
-from .processes import Workers
+from .processes import Workers, alone
 from .processes import available as processes_available
 from .threads import for_each
 
-__all__ = ["Evaluation", "evaluate", "engine_workers", "worker_count", "output_values", "check_outputs",
+__all__ = ["Evaluation", "evaluate", "engine_workers", "cores", "worker_count", "output_values", "check_outputs",
            "output_label", "output_direction", "CHUNK", "THREAD_CHUNK", "PARALLEL_MIN_ROWS",
            "PROCESS_MIN_ROWS", "MAX_WORKERS"]
 
@@ -153,22 +153,29 @@ def _run_chunk(drivers: Drivers, chunk: _Chunk) -> tuple[slice, dict, dict, np.n
     return chunk.sl, values, rows, np.asarray(batch.invalid)
 
 
+def cores() -> int:
+    """The machine's cores, at most :data:`MAX_WORKERS`: the default number of workers."""
+    return min(os.cpu_count() or 1, MAX_WORKERS)
+
+
 def worker_count(n: int, workers: int | None = None) -> int:
-    """Workers for n rows: ``workers`` if given, else the machine's cores (at most
-    :data:`MAX_WORKERS`) from :data:`PARALLEL_MIN_ROWS` rows, else 1."""
+    """Workers for n rows: ``workers`` if given, else :func:`cores` from
+    :data:`PARALLEL_MIN_ROWS` rows, else 1."""
     if workers is not None:
         return workers
-    return min(os.cpu_count() or 1, MAX_WORKERS) if n >= PARALLEL_MIN_ROWS else 1
+    return cores() if n >= PARALLEL_MIN_ROWS else 1
 
 
 def _plan(n: int, workers: int | None, processes: bool | None, chunk: int | None) -> tuple[int, int, bool]:
-    """(workers, rows per engine call, whether in worker processes) for n rows."""
+    """(workers, rows per engine call, whether in worker processes) for n rows. Processes
+    where the platform forks and ``processes`` is True, or, when it is None, from
+    :data:`PROCESS_MIN_ROWS` rows in a process running no other Python thread."""
     w = worker_count(n, workers)
-    forked = (n >= PROCESS_MIN_ROWS if processes is None else processes) and processes_available()
+    forked = processes_available() and (n >= PROCESS_MIN_ROWS and alone() if processes is None else processes)
     threads = w > 1 and not forked
     chunk = chunk or (THREAD_CHUNK if threads else CHUNK)
     w = min(w, -(-n // chunk))
-    return w, chunk, w > 1 and not threads
+    return w, chunk, w > 1 and forked
 
 
 def engine_workers(drivers: Drivers, n: int, workers: int | None = None, processes: bool | None = None,
@@ -191,8 +198,10 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
     Chunks are shared among up to ``workers`` workers (default: the machine's cores, at most
     :data:`MAX_WORKERS`, from :data:`PARALLEL_MIN_ROWS` rows; else 1): forked processes
     (:mod:`~finmodel.sensitivity.processes`) from :data:`PROCESS_MIN_ROWS` rows where the
-    platform forks, else threads (:mod:`~finmodel.sensitivity.threads`); ``processes`` True or
-    False chooses (True: processes where the platform forks), and ``pool``
+    platform forks and the calling process runs no other Python thread (``processes.alone``),
+    else threads (:mod:`~finmodel.sensitivity.threads`); ``processes`` True or False chooses
+    (True: processes where the platform forks; either way only with more than one worker and
+    one chunk), and ``pool``
     (from :func:`engine_workers`) hands in processes forked once for many calls. ``chunk``
     rows per engine call: by default :data:`THREAD_CHUNK` on threads, else :data:`CHUNK`. BLAS
     is held to one thread meanwhile so workers do not oversubscribe the cores.
@@ -229,8 +238,8 @@ def evaluate(drivers: Drivers, overrides: Mapping[str, np.ndarray], outputs: Seq
         w, chunk, forked = _plan(n, workers, processes, chunk)
     elif pool.tag is not drivers:
         raise ValueError("the worker processes were forked with other drivers")
-    else:
-        w, chunk, forked = pool.workers, chunk or CHUNK, True
+    else:  # the pool's processes, or this thread for a single chunk
+        w, chunk, forked = 1, chunk or CHUNK, True
     chunks = [_Chunk(sl, {k: v[sl] for k, v in overrides.items()}, {k: v[sl] for k, v in scales.items()},
                      outputs, keep_rows, mask_invalid)
               for sl in (slice(start, min(start + chunk, n)) for start in range(0, n, chunk))]

@@ -31,7 +31,8 @@ and reduced as they go, so memory does not grow with anything but what exactness
 :func:`memory_needed` estimates the bytes of a run; :func:`check_memory` refuses one that
 does not fit in the memory available (``MemAvailable`` of /proc/meminfo) before any work.
 
-The results at a seed do not depend on the block size or the number of threads.
+The results at a seed do not depend on the block size, the number of workers or whether they
+are processes or threads.
 
 Precision
 ---------
@@ -57,7 +58,7 @@ from ..arguments import COMPARE, Event, Precision
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem, UsageError
 from .correlation import spearman_matrix
-from .evaluate import MAX_WORKERS, engine_workers, evaluate, output_label
+from .evaluate import cores, engine_workers, evaluate, output_label
 from .oneway import Variation
 from .sampling import Sampler
 from .spec import Probability, SensitivitySpec
@@ -89,7 +90,9 @@ PRECISION_START = 1000
 Z95 = 1.959963984540054  # the normal 97.5 % point: mean +- Z95 se is the 95 % interval
 #: Memory a run needs besides what grows with the draws and with the engine's workers [bytes]:
 #: the interpreter and its libraries (~0.2 GB) and one block's inputs, outputs and band rows.
-#: With two workers, 0.66 GB was measured at 200,000 draws (benchmarks/montecarlo_memory.py).
+#: With two engine threads, 0.66 GB was measured at 200,000 draws (an earlier round,
+#: benchmarks/montecarlo_memory.py); with two worker processes, 0.39 GB at 100,000 and 0.47 GB
+#: at 1M draws (the process and its workers' proportional set sizes).
 FIXED_BYTES = 500_000_000
 #: Memory per engine worker [bytes]: a worker process's own pages (its chunk's arrays, the
 #: pages of the caller's it has written to: at most 48 MB private, 89 MB proportional set size,
@@ -102,9 +105,10 @@ _SORT_BYTES_PER_DRAW = 9
 
 
 def _release_memory() -> None:
-    """Hand the heap memory freed by a block's engine threads back to the operating system
-    (glibc's ``malloc_trim``; the threads' arenas otherwise keep it, and the final summary's
-    copies would come on top). A no-op where glibc is not the C library."""
+    """Hand the heap memory this process freed in a block back to the operating system
+    (glibc's ``malloc_trim``; engine threads' arenas otherwise keep it, and the final
+    summary's copies would come on top; worker processes' heaps are their own, and end with
+    them). A no-op where glibc is not the C library."""
     global _TRIM
     if _TRIM is None:
         try:
@@ -157,10 +161,9 @@ def memory_needed(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
     ``draw_outputs``: outputs in the draw table (``keep_draws``); ``workers``: the engine's
     (default: the machine's cores, at most :data:`MAX_WORKERS`).
     """
-    cores = min(os.cpu_count() or 1, MAX_WORKERS)
-    parts = {"fixed": FIXED_BYTES + WORKER_BYTES * (workers or cores),
+    parts = {"fixed": FIXED_BYTES + WORKER_BYTES * (workers or cores()),
              "outputs": 8 * kept_outputs * draws
-                        + _SORT_BYTES_PER_DRAW * cores * draws,
+                        + _SORT_BYTES_PER_DRAW * cores() * draws,
              "lhs": 4 * inputs * draws if lhs else 0,
              # the blocks' inputs and outputs, then the table's columns and pandas' copy of them
              "draw_table": 3 * 8 * (inputs + draw_outputs + 2) * draws if keep_draws else 0}
@@ -507,7 +510,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
             "every draw left an input's bounds; check the distributions", path="inputs")])
     values_out = {o: kept[o].kept for o in outputs}
     na_labels = {o: _na_label(o, catalogue) for o in outputs}
-    threads = workers if workers is not None else min(os.cpu_count() or 1, MAX_WORKERS)
+    threads = workers if workers is not None else cores()
     points = [p for p in grid if p <= n_done]
     # per output, its headline row and histogram, and its stable-at-N series: independent
     # pieces on threads (np.partition releases the GIL), the series (the longer) first;

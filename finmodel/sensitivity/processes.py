@@ -20,17 +20,20 @@ from __future__ import annotations
 
 import itertools
 import os
+import pickle
 import signal
 import sys
 import threading
 import time
+import traceback
+import warnings
 from collections.abc import Callable, Iterable
 from concurrent.futures import as_completed
 from typing import TypeVar
 
 from ..errors import WorkerDied
 
-__all__ = ["Workers", "available", "WorkerDied"]
+__all__ = ["Workers", "available", "alone", "WorkerDied"]
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -47,6 +50,15 @@ def available() -> bool:
     import multiprocessing  # here: the command-line paths that never fork do not import it
     return (sys.platform != "darwin" and "fork" in multiprocessing.get_all_start_methods()
             and not multiprocessing.current_process().daemon)
+
+
+def alone() -> bool:
+    """Whether this process runs no other Python thread now. A thread holding a lock at the
+    fork would leave it held in the worker, which could then wait for it forever; so where
+    the caller has threads of its own (a notebook's kernel, an application) the engine's
+    workers are threads by default. The only other threads of a command are BLAS's idle pool,
+    which OpenBLAS shuts down before a fork and starts again after it (``pthread_atfork``)."""
+    return threading.active_count() == 1
 
 
 def _worker_start(parent: int) -> None:
@@ -76,24 +88,41 @@ def _end_with(parent: int) -> None:
 
 
 def _call(pool: int, item):
-    return _FUNCTIONS[pool](item)
+    try:
+        return _FUNCTIONS[pool](item)
+    except BaseException as err:  # one that would not come back whole is sent as text
+        try:
+            pickle.loads(pickle.dumps(err))
+        except Exception:
+            raise RuntimeError("".join(traceback.format_exception(err)).rstrip()) from None
+        raise
 
 
 class Workers:
-    """Up to ``workers`` forked processes that run ``fn`` (inherited at the fork with all it
-    holds, never pickled) on the items of as many :meth:`for_each` calls as the caller makes
-    (a Monte Carlo's blocks): a context manager, whose exit ends the processes. ``tag`` is the
-    caller's note of what ``fn`` holds (``evaluate`` checks it is its drivers)."""
+    """``workers`` forked processes that run ``fn`` (inherited at the fork with all it holds,
+    never pickled) on the items of as many :meth:`for_each` calls as the caller makes (a Monte
+    Carlo's blocks): a context manager, whose exit ends the processes. ``tag`` is the caller's
+    note of what ``fn`` holds (``evaluate`` checks it is its drivers). Create it in a thread
+    that outlives it (the workers end with the thread that forked them)."""
 
     def __init__(self, fn: Callable[[T], R], workers: int, tag: object = None):
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
-        self.fn, self.workers, self.tag = fn, workers, tag
+        self.workers, self.tag = workers, tag
         self._key = next(_NEXT)
         _FUNCTIONS[self._key] = fn
-        # the workers are forked at the first submit, after ``fn`` is in place
         self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork"),
                                          initializer=_worker_start, initargs=(os.getpid(),))
+        # Fork every worker now, in this thread, after ``fn`` is in place: a worker ends with
+        # the thread that forked it (PR_SET_PDEATHSIG), so that thread must outlive the pool.
+        # Python 3.12+ warns of a fork in a process with threads: they are BLAS's (``alone``).
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", "This process .* is multi-threaded", DeprecationWarning)
+            try:
+                self._pool.submit(os.getpid).result()
+            except BaseException:
+                self.close()
+                raise
 
     def for_each(self, items: Iterable[T], done: Callable[[R], None] | None = None) -> None:
         """Call ``fn(item)`` for every item in the workers; each item and each result must

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import signal
 import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -121,12 +122,35 @@ def test_an_engine_error_propagates(drivers, monkeypatch, forked):
     assert not _left_behind()
 
 
+class _Odd(Exception):
+    """An error that pickles but cannot be rebuilt from its args (its __init__ takes two)."""
+
+    def __init__(self, a, b):
+        super().__init__(f"{a} {b}")
+
+
 @forks
-def test_a_worker_process_that_dies_is_reported_not_waited_for(drivers, monkeypatch):
+def test_an_error_that_cannot_come_back_whole_comes_back_as_its_traceback(drivers, monkeypatch):
+    """Not a worker that died (exit 71): the error's type, message and where it was raised."""
     real = evaluate_module._run_chunk
 
-    def killed(*args):
+    def odd(*args):
         if args[-1].sl.start == 40:
+            raise _Odd("chunk at", "row 40")
+        return real(*args)
+
+    monkeypatch.setattr(evaluate_module, "_run_chunk", odd)
+    with pytest.raises(RuntimeError, match=r"(?s)in odd.*_Odd: chunk at row 40"):
+        evaluate(drivers, overrides(200), ["npv_usd_bn"], chunk=20, workers=2, processes=True)
+    assert not _left_behind()
+
+
+@forks
+def test_a_worker_process_that_dies_is_reported_not_waited_for(drivers, monkeypatch):
+    real, tests = evaluate_module._run_chunk, os.getpid()
+
+    def killed(*args):
+        if args[-1].sl.start == 40 and os.getpid() != tests:
             os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
         return real(*args)
 
@@ -157,6 +181,15 @@ def test_processes_from_many_rows_threads_below(drivers, monkeypatch):
     assert evaluate_module._plan(n, 2, None, None) == (2, evaluate_module.CHUNK, True)
     assert evaluate_module._plan(n - 1, 2, None, None) == (2, evaluate_module.THREAD_CHUNK, False)
     assert evaluate_module._plan(n - 1, 2, True, None)[2]
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)  # the caller's own thread (a notebook's, say)
+    other.start()
+    try:  # a lock it held at the fork would stay held in the workers: threads by default
+        assert evaluate_module._plan(n, 2, None, None) == (2, evaluate_module.THREAD_CHUNK, False)
+        assert evaluate_module._plan(n, 2, True, None)[2]
+    finally:
+        release.set()
+        other.join()
     monkeypatch.setattr(evaluate_module, "processes_available", lambda: False)  # Windows, macOS
     assert evaluate_module._plan(n, 2, True, None) == (2, evaluate_module.THREAD_CHUNK, False)
 
@@ -186,7 +219,9 @@ def test_workers_end_with_the_process_that_forked_them(how):
     import subprocess
     import sys
     import time
-    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN, how], stdout=subprocess.PIPE, text=True)
+    root = Path(__file__).resolve().parents[2]  # this checkout's finmodel, whatever is installed
+    proc = subprocess.Popen([sys.executable, "-c", _ORPHAN, how], stdout=subprocess.PIPE, text=True, cwd=root,
+                            env=dict(os.environ, PYTHONPATH=str(root)))
     pids = [int(p) for p in proc.stdout.readline().split()]
     assert len(pids) == 2
     time.sleep(0.3)
