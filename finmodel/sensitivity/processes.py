@@ -142,12 +142,11 @@ class Workers:
         try:
             for future in as_completed([self._pool.submit(_call, self._key, item) for item in items]):
                 done(future.result())
-        except BrokenProcessPool as err:
+        except BaseException as err:
             self.close()
-            raise WorkerDied("a worker process ended before finishing its rows (killed, or out of "
-                             "memory?)") from err
-        except BaseException:
-            self.close()
+            if isinstance(err, BrokenProcessPool):
+                raise WorkerDied("a worker process ended before finishing its rows (killed, or out of "
+                                 "memory?)") from err
             raise
 
     def close(self) -> None:
