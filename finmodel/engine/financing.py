@@ -18,7 +18,7 @@ import numpy as np
 from numpy.lib.stride_tricks import as_strided
 
 from .metrics import MATERIAL_USD_BN, Metric, gordon_from, gordon_terminal, npv
-from .select import move_ends
+from .select import bisect
 
 __all__ = ["TrancheTerms", "financing_plan", "ownership", "issuance_keep", "earliest_year", "round_amount", "per_gw_amount",
            "on_or_before", "valuation_so_far", "dilution_factor", "warrant_proceeds", "ratio_or_nan",
@@ -490,15 +490,18 @@ def implied_rate(flows, base, one_off, growth, valuation, equity, cash, margin, 
                                                     for x in (base, one_off, g, target, v_low, lo, hi))
         by_period = np.ascontiguousarray(flows[rows, 1:].T)
         grown = base * (1.0 + g)  # gordon_terminal's first product, the same at every step
-        mid, value, scratch = np.empty(len(lo)), np.empty(len(lo)), np.empty((3, len(lo)))
-        mask, bits = np.empty(len(lo), dtype=np.uint64), np.empty(len(lo), dtype=np.uint64)
-        for _ in range(RDCF_STEPS):
-            np.add(lo, hi, out=mid)
-            mid /= 2.0
-            _value_by_horner(mid, by_period, grown, one_off, g, target, value, scratch)
-            value *= v_low
-            np.greater(value, 0.0, out=mask, casting="unsafe")  # 1 where the value keeps v_low's sign
-            move_ends(lo, hi, mid, mask, bits)
+        value, scratch = np.empty(len(lo)), np.empty((3, len(lo)))
+
+        def value_at(mid):  # into the rows' own buffers, but for several midpoints a row
+            out, s = (value, scratch) if mid.shape == value.shape else (np.empty(mid.shape),
+                                                                        np.empty((3, *mid.shape)))
+            return _value_by_horner(mid, by_period, grown, one_off, g, target, out, s)
+
+        def lo_side(v, out):  # 1 where the value keeps v_low's sign
+            v *= v_low
+            np.greater(v, 0.0, out=out, casting="unsafe")
+
+        mid = bisect(lo, hi, RDCF_STEPS, value_at, lo_side)
     rate = np.full(len(found), np.nan)
     rate[rows] = mid
     return Metric(rate, (~found).astype(np.int8), RDCF_REASONS)

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .select import move_ends
+from .select import bisect
 
 __all__ = ["IRR_GRID", "IRR_REASONS", "RootCount", "npv_at_rates", "brackets", "sign_carry",
            "sign_changes", "certified_count", "real_irrs", "root_count", "irr", "irr_roots_fit",
@@ -342,12 +342,12 @@ def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     x_hi, x_lo = 1.0 / (1.0 + lo), 1.0 / (1.0 + hi)  # x decreases as r increases
     rows = np.ascontiguousarray(np.asarray(f, dtype=float).T)  # period-major, once
     sign_lo = np.sign(_horner_rows(rows, x_lo, derivative=False)[0])  # NPV's sign at x_lo, kept
-    mask, bits = np.empty(len(x_lo), dtype=np.uint64), np.empty(len(x_lo), dtype=np.uint64)
-    for _ in range(12):  # bisection keeps the bracket (shrinks it 4096-fold)
-        mid = 0.5 * (x_lo + x_hi)
-        f_mid, _ = _horner_rows(rows, mid, derivative=False)
-        np.equal(np.sign(f_mid), sign_lo, out=mask, casting="unsafe")  # 1 where the sign is x_lo's
-        move_ends(x_lo, x_hi, mid, mask, bits)
+
+    def lo_side(f_mid, out):  # 1 where the sign is x_lo's
+        np.equal(np.sign(f_mid), sign_lo, out=out, casting="unsafe")
+
+    # bisection keeps the bracket (shrinks it 4096-fold)
+    bisect(x_lo, x_hi, 12, lambda mid: _horner_rows(rows, mid, derivative=False)[0], lo_side)
     x = 0.5 * (x_lo + x_hi)
     moving = None  # rows Newton still moves; one it leaves in place stays there (same x, same step)
     for _ in range(5):  # Newton polishes to machine precision, staying in the bracket

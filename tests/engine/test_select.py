@@ -1,9 +1,12 @@
-"""take_where is np.where in place, bit for bit (NaN payloads, -0.0 and infinities kept)."""
+"""take_where is np.where in place, bit for bit (NaN payloads, -0.0 and infinities kept); bisect
+takes the same steps as a bisection by np.where, one midpoint at a time or several steps' at once."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
+from hypothesis import given, settings, strategies as st
 
-from finmodel.engine.select import take_where
+from finmodel.engine.select import bisect, take_where
 
 
 def test_take_where_is_np_where_bit_for_bit():
@@ -36,3 +39,67 @@ def test_move_ends_is_a_bisection_step_by_np_where():
     move_ends(lo, hi, mid, mask, scratch)
     assert np.array_equal(lo.view(np.uint64), want_lo.view(np.uint64))
     assert np.array_equal(hi.view(np.uint64), want_hi.view(np.uint64))
+
+
+def _reference(lo, hi, steps, value_at, lo_side):
+    """A bisection as written before ``bisect``: one midpoint a step, the ends moved by np.where."""
+    for _ in range(steps):
+        mid = (lo + hi) / 2.0
+        side = np.empty(mid.shape, dtype=np.uint64)
+        lo_side(value_at(mid), side)
+        lo, hi = np.where(side == 1, mid, lo), np.where(side == 1, hi, mid)
+    return lo, hi, mid
+
+
+def _problem(rng, n):
+    """Rows of a cubic with roots near 0, its bracket and a lo_side as the reverse DCF writes it
+    (the value times the value at the low end, > 0): products that underflow to 0 and exact
+    zeros among the values, so a choice that rounding could change is made as the reference's."""
+    roots = rng.standard_normal((3, n)) * rng.choice([1e-160, 1e-3, 1.0], size=(3, n))
+    lo = -np.abs(rng.standard_normal(n)) - 0.5
+    hi = np.abs(rng.standard_normal(n)) + 0.5
+
+    def value_at(x):
+        return (x - roots[0]) * (x - roots[1]) * (x - roots[2])
+
+    v_low = value_at(lo)
+
+    def lo_side(v, out):
+        np.greater(v * v_low, 0.0, out=out, casting="unsafe")
+
+    return lo, hi, value_at, lo_side
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([1, 2, 3, 7, 40, 85, 86, 300]),
+       steps=st.integers(1, 60), at_once=st.sampled_from([3, 6, 64, 256, 4096]))
+def test_bisect_takes_the_reference_steps_bit_for_bit(seed, n, steps, at_once):
+    """Whatever the rows, steps and midpoints evaluated at once (one a step when 3n > at_once,
+    else up to log2(at_once / n + 1) steps a round), the ends and the last midpoint are the
+    reference bisection's, bit for bit."""
+    lo, hi, value_at, lo_side = _problem(np.random.default_rng(seed), n)
+    want_lo, want_hi, want_mid = _reference(lo.copy(), hi.copy(), steps, value_at, lo_side)
+    calls = []
+    mid = bisect(lo, hi, steps, lambda x: calls.append(x.shape) or value_at(x), lo_side, at_once=at_once)
+    for got, want in ((lo, want_lo), (hi, want_hi), (mid, want_mid)):
+        assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
+    if 3 * n <= at_once:  # several steps a round: fewer evaluations than steps
+        depth = int(np.log2(at_once // n + 1))
+        assert len(calls) == -(-steps // depth)
+        assert calls[0] == (min(2 ** depth, 2 ** steps) - 1, n)
+    else:
+        assert calls == [(n,)] * steps
+
+
+@pytest.mark.parametrize("n", [1, 5, 50_000])
+def test_bisect_finds_roots(n):
+    """The bracket closes on the root of x^3 - c, which numpy's cube root gives."""
+    c = np.random.default_rng(3).uniform(-8.0, 8.0, n)
+    lo, hi = np.full(n, -3.0), np.full(n, 3.0)
+
+    def lo_side(v, out):
+        np.less(v, 0.0, out=out, casting="unsafe")  # below the root: the low end moves up
+
+    mid = bisect(lo, hi, 60, lambda x: x ** 3 - c, lo_side)
+    assert np.allclose(mid, np.cbrt(c), rtol=0, atol=1e-14)
+    assert (lo <= np.cbrt(c) + 1e-15).all() and (np.cbrt(c) <= hi + 1e-15).all()
