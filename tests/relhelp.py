@@ -146,3 +146,18 @@ def assert_fails(res: Result, code: int, before: dict, project: Project, *,
     for w in words:
         assert w in res.err, f"expected {w!r} in:\n{res.err}"
     assert project.snapshot() == before, "a failed run created or changed an output"
+
+
+def kill_worker_at(monkeypatch, row: int) -> None:
+    """The engine's worker process that takes the chunk starting at ``row`` kills itself with
+    SIGKILL, as the kernel's out-of-memory killer would (it inherits the patch at the fork);
+    never the test's own process, where a chunk may run when the work stays in it."""
+    from finmodel.sensitivity import evaluate as evaluate_module
+    real, tests = evaluate_module._run_chunk, os.getpid()
+
+    def killed(*args):
+        if args[-1].sl.start == row and os.getpid() != tests:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return real(*args)
+
+    monkeypatch.setattr(evaluate_module, "_run_chunk", killed)

@@ -65,32 +65,39 @@ def bisect(lo, hi, steps: int, value_at, lo_side, at_once: int = AT_ONCE) -> np.
 
 
 def _bisect_few(lo, hi, steps, value_at, lo_side, at_once) -> np.ndarray:
-    """:func:`bisect` of few rows, d steps a round (d = log2(at_once / n + 1))."""
+    """:func:`bisect` of few rows, d steps a round (d = log2(at_once / n + 1)).
+
+    A round's points are one array P (2^d + 1, n): P[0] = lo, P[2^d] = hi, and each level's
+    midpoints written between its ends ((P[i] + P[i + 2s]) / 2 into P[i + s], s = 2^(d-1) ..
+    1): every bracket the next d steps can reach is [P[i], P[i + 2s]], and every midpoint
+    they can evaluate is in P[1:-1], valued in one call."""
     n = len(lo)
     cols = np.arange(n)
-    mid = (lo + hi) / 2.0
     depth_max = max(1, int(np.log2(at_once // n + 1)))
+    mid = (lo + hi) / 2.0
     left = steps
     while left > 0:
         depth = min(depth_max, left)
-        # the midpoints of every path of the next ``depth`` steps, level by level (a heap:
-        # node h's low half is node 2h + 1, its high half 2h + 2), and each level's brackets
-        a, b = lo[None, :], hi[None, :]
-        levels = []
-        for _ in range(depth):
-            m = (a + b) / 2.0
-            levels.append(m)
-            a = np.stack([a, m], axis=1).reshape(-1, n)  # node i -> (a_i, m_i), (m_i, b_i)
-            b = np.stack([m, b], axis=1).reshape(-1, n)
-        mids = np.concatenate(levels)
-        side = np.empty(mids.shape, dtype=np.uint64)
-        lo_side(value_at(mids), side)
-        node = [0] * n  # each row's path down the heap
-        up = side.tolist()
-        for _ in range(depth):
-            node = [2 * h + 1 + int(up[h][j]) for j, h in enumerate(node)]
-        leaf = np.array(node) - (2 ** depth - 1)  # the bracket each row ends in, at the last level
-        mid = mids[(np.array(node) - 1) // 2, cols]
-        lo[:], hi[:] = a[leaf, cols], b[leaf, cols]
+        top = 2 ** depth
+        points = np.empty((top + 1, n))
+        points[0], points[top] = lo, hi
+        s = top
+        while s > 1:  # one level: the midpoints of its brackets, at once
+            half = s // 2
+            np.add(points[:-1:s], points[s::s], out=points[half::s])
+            points[half::s] /= 2.0
+            s = half
+        side = np.empty((top - 1, n), dtype=np.uint64)
+        lo_side(value_at(points[1:-1]), side)
+        up = side.tolist()  # up[i - 1][j]: row j's midpoint P[i] is on the low end's side
+        at, last = [0] * n, [0] * n  # each row's bracket [P[at], P[at + 2s]] and last midpoint
+        s = top // 2
+        while s:
+            last = [i + s for i in at]
+            at = [i + s if up[i + s - 1][j] else i for j, i in enumerate(at)]
+            s //= 2
+        at_ = np.array(at)
+        lo[:], hi[:] = points[at_, cols], points[at_ + 1, cols]
+        mid = points[np.array(last), cols]
         left -= depth
     return mid

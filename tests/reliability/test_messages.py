@@ -8,12 +8,11 @@ from __future__ import annotations
 import errno
 import multiprocessing
 import os
-import signal
 
 import pytest
 from hypothesis import given, strategies as st
 
-from relhelp import assert_fails, run_main
+from relhelp import assert_fails, kill_worker_at, run_main
 from finmodel.sensitivity import processes
 from finmodel.errors import code_point, did_you_mean, unexpected_characters, visible
 
@@ -95,14 +94,7 @@ def test_too_many_open_files_is_a_refused_resource(mini_project, monkeypatch):
 @pytest.mark.skipif(not processes.available(), reason="no fork on this platform")
 def test_a_killed_engine_worker_is_reported_and_nothing_is_written(shipped_project, monkeypatch):
     from finmodel.sensitivity import evaluate as evaluate_module
-    real, tests = evaluate_module._run_chunk, os.getpid()
-
-    def killed(*args):  # the worker process inherits it at the fork
-        if args[-1].sl.start == 200 and os.getpid() != tests:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
-        return real(*args)
-
-    monkeypatch.setattr(evaluate_module, "_run_chunk", killed)
+    kill_worker_at(monkeypatch, 200)
     monkeypatch.setattr(os, "cpu_count", lambda: 2)  # two worker processes for 1,000 draws,
     monkeypatch.setattr(evaluate_module, "PARALLEL_MIN_ROWS", 0)  # on any machine
     monkeypatch.setattr(evaluate_module, "PROCESS_MIN_ROWS", 0)

@@ -17,6 +17,7 @@ from finmodel.errors import WorkerDied
 from finmodel.sensitivity import processes
 from finmodel.sensitivity.evaluate import engine_workers, evaluate
 from finmodel.sensitivity.threads import for_each
+from relhelp import kill_worker_at
 
 forks = pytest.mark.skipif(not processes.available(), reason="no fork on this platform")
 MECHANISMS = [False, pytest.param(True, marks=forks)]
@@ -42,11 +43,6 @@ def drivers(mini):
 def _engine_threads() -> list[threading.Thread]:
     return [t for t in threading.enumerate() if t is not threading.main_thread() and t.is_alive()
             and t.name.startswith("ThreadPoolExecutor")]
-
-
-def _left_behind() -> list:
-    """Worker processes still alive (joined ones are reaped by active_children)."""
-    return multiprocessing.active_children()
 
 
 @pytest.mark.parametrize("forked", MECHANISMS, ids=["threads", "processes"])
@@ -103,7 +99,7 @@ def test_an_interrupt_in_the_caller_ends_the_worker_processes(drivers):
         evaluate(drivers, overrides(4_000), ["npv_usd_bn"], chunk=20, workers=2, progress=interrupt,
                  processes=True)
     assert len(done) == 1
-    assert not _left_behind()
+    assert not multiprocessing.active_children()  # joined ones are reaped
 
 
 @pytest.mark.parametrize("forked", MECHANISMS, ids=["threads", "processes"])
@@ -119,7 +115,7 @@ def test_an_engine_error_propagates(drivers, monkeypatch, forked):
     with pytest.raises(FloatingPointError, match="row 40"):
         evaluate(drivers, overrides(200), ["npv_usd_bn"], chunk=20, workers=2, processes=forked)
     assert not _engine_threads()
-    assert not _left_behind()
+    assert not multiprocessing.active_children()  # joined ones are reaped
 
 
 class _Odd(Exception):
@@ -142,22 +138,15 @@ def test_an_error_that_cannot_come_back_whole_comes_back_as_its_traceback(driver
     monkeypatch.setattr(evaluate_module, "_run_chunk", odd)
     with pytest.raises(RuntimeError, match=r"(?s)in odd.*_Odd: chunk at row 40"):
         evaluate(drivers, overrides(200), ["npv_usd_bn"], chunk=20, workers=2, processes=True)
-    assert not _left_behind()
+    assert not multiprocessing.active_children()  # joined ones are reaped
 
 
 @forks
 def test_a_worker_process_that_dies_is_reported_not_waited_for(drivers, monkeypatch):
-    real, tests = evaluate_module._run_chunk, os.getpid()
-
-    def killed(*args):
-        if args[-1].sl.start == 40 and os.getpid() != tests:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the kernel's out-of-memory killer would
-        return real(*args)
-
-    monkeypatch.setattr(evaluate_module, "_run_chunk", killed)
+    kill_worker_at(monkeypatch, 40)
     with pytest.raises(WorkerDied, match="killed, or out of memory"):
         evaluate(drivers, overrides(200), ["npv_usd_bn"], chunk=20, workers=2, processes=True)
-    assert not _left_behind()
+    assert not multiprocessing.active_children()  # joined ones are reaped
 
 
 @forks
@@ -172,7 +161,7 @@ def test_worker_processes_serve_many_calls_and_only_their_own_drivers(drivers, m
             evaluate(drivers_for(mini), ov, OUTPUTS, chunk=50, pool=pool)
     for o in OUTPUTS:
         np.testing.assert_array_equal(np.concatenate([first.values[o], second.values[o]]), one.values[o])
-    assert not _left_behind()
+    assert not multiprocessing.active_children()  # joined ones are reaped
 
 
 def test_processes_from_many_rows_threads_below(drivers, monkeypatch):
