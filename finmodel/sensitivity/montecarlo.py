@@ -58,7 +58,7 @@ from ..arguments import COMPARE, Event, Precision
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem, UsageError
 from .correlation import spearman_matrix
-from .evaluate import cores, engine_workers, evaluate, output_label
+from .evaluate import cores, engine_workers, evaluate, output_label, worker_count
 from .oneway import Variation
 from .sampling import Sampler
 from .spec import Probability, SensitivitySpec
@@ -159,9 +159,11 @@ def memory_needed(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
 
     ``kept_outputs``: outputs kept for exact percentiles (8 bytes per draw each);
     ``draw_outputs``: outputs in the draw table (``keep_draws``); ``workers``: the engine's
-    (default: the machine's cores, at most :data:`MAX_WORKERS`).
+    (default: as many as the engine takes for ``draws`` rows, :func:`worker_count`: the
+    machine's cores from :data:`~finmodel.sensitivity.evaluate.PARALLEL_MIN_ROWS` draws, else
+    one).
     """
-    parts = {"fixed": FIXED_BYTES + WORKER_BYTES * (workers or cores()),
+    parts = {"fixed": FIXED_BYTES + WORKER_BYTES * worker_count(draws, workers),
              "outputs": 8 * kept_outputs * draws
                         + _SORT_BYTES_PER_DRAW * cores() * draws,
              "lhs": 4 * inputs * draws if lhs else 0,

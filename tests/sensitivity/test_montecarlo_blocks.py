@@ -200,6 +200,12 @@ def test_each_engine_worker_is_counted_in_the_memory_a_run_needs(monkeypatch):
     mcmod.check_memory(1_000_000, 20, len(OUTPUTS), workers=2)
     with pytest.raises(UsageError, match=r"plus 2\.1 GB to run the model"):
         mcmod.check_memory(1_000_000, 20, len(OUTPUTS), workers=16)
+    # unless told, the workers the engine takes for that many draws: every core from
+    # PARALLEL_MIN_ROWS draws, one below
+    monkeypatch.setattr(evaluate_module, "cores", lambda: 16)
+    small = evaluate_module.PARALLEL_MIN_ROWS - 1
+    assert mcmod.memory_needed(small, 20, 2)["fixed"] == mcmod.FIXED_BYTES + mcmod.WORKER_BYTES
+    assert mcmod.memory_needed(small + 1, 20, 2)["fixed"] == many["fixed"]
 
 
 # --- streams keyed by name ---------------------------------------------------------------------
