@@ -145,6 +145,9 @@ def _read_only(a: np.ndarray, shape: tuple) -> np.ndarray:
 
 def _shape_of_sum(shapes: list) -> tuple:
     """The broadcast shape of 2-D shapes (``np.broadcast_shapes``, ~2 us, for anything else)."""
+    first = shapes[0]
+    if len(first) == 2 and shapes.count(first) == len(shapes):  # one shape (a single run's)
+        return first
     if all(len(s) == 2 for s in shapes):
         rows, cols = {s[0] for s in shapes} - {1}, {s[1] for s in shapes} - {1}
         if len(rows) <= 1 and len(cols) <= 1:
