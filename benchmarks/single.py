@@ -11,7 +11,11 @@ lookup). Prints min / median / max over ``--repeat`` rounds of ``--calls`` calls
   the discount rate alone (a goal seek on it: little of the model moves) and with consumer
   growth alone (most of the model up to free cash flow moves);
 - ``evaluate`` of NPV and IRR at one row with the discount rate varied (one bisection step of
-  ``finmodel solve``).
+  ``finmodel solve``);
+- last, the full model with the 5 inputs varied and every catalogue entry's function replaced
+  by one that hands back its first result: the time of the evaluator alone (resolving
+  references, the memo, sums of terms, read-only views), the floor under any faster entry
+  functions, compiled or not.
 
 ``--tree PATH`` imports finmodel and the assumptions from another checkout (e.g. the main
 branch); run the two trees in turn, several times, on a shared machine.
@@ -78,6 +82,39 @@ def main() -> None:
                 f(ovs)
                 times.append((time.perf_counter() - t) / k * 1e3)
             print(f"{label:<42} {min(times):8.3f} {statistics.median(times):8.3f} {max(times):8.3f}", flush=True)
+        stub_entries(base)
+        times = []
+        full(five[:3])
+        for _ in range(args.repeat):
+            t = time.perf_counter()
+            full(five)
+            times.append((time.perf_counter() - t) / k * 1e3)
+        print(f"{'the evaluator alone (entries stubbed)':<42} {min(times):8.3f} {statistics.median(times):8.3f} "
+              f"{max(times):8.3f}", flush=True)
+
+
+def stub_entries(drivers) -> None:
+    """Every entry of ``drivers``' catalogue hands back its first result from now on (this
+    process only): its function is replaced by a lookup, marked elementwise as it was."""
+    from finmodel.engine.elementwise import is_elementwise
+    from finmodel.model.result import _planned
+    cat, plan = _planned(drivers.structure)
+
+    def stub(fn):
+        kept = []
+
+        def first(**kw):
+            if not kept:
+                kept.append(fn(**kw))
+            return kept[0]
+
+        first.elementwise = is_elementwise(fn)
+        return first
+
+    for entries in (cat.line_items, cat.metrics, cat.checks):
+        for entry in entries.values():
+            object.__setattr__(entry, "fn", stub(entry.fn))
+    plan.marks.clear()
 
 
 if __name__ == "__main__":
