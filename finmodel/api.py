@@ -22,10 +22,9 @@ Examples
 """
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, ContextManager, Iterable, Iterator, Mapping, Sequence, Union
+from typing import Iterable, Mapping, Sequence, Union
 
 from .arguments import MAX_DRAWS, MAX_HELD_ROWS, MAX_SEED, MIN_DRAWS, Axis, Bounds, Event, Goal, Precision, Vary
 from .assumptions.load import Assumptions, load as load_file
@@ -35,6 +34,7 @@ from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 from .globalruns import MorrisRun, SobolRun
+from .sensitivity.progress import Progress, no_progress
 
 __all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "sobol", "morris", "SobolRun",
            "MorrisRun", "diff", "compare", "import_workbook", "drivers_for",
@@ -43,16 +43,9 @@ __all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", 
 
 Scenario = Union[str, Path, Assumptions]
 Overrides = Union[str, Iterable[str], Mapping[str, object]]
-Progress = Callable[[int, str], ContextManager[Callable[[int], None]]]
-"""``progress(total, label)`` -> a context manager yielding ``update(k)``; k steps done."""
 
 DEFAULT_ASSUMPTIONS = Path("assumptions")
 SPEC_FILE = "sensitivity.yaml"
-
-
-@contextmanager
-def _no_progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
-    yield lambda k: None
 
 
 # --- scenarios and overrides ---------------------------------------------------------------------
@@ -302,7 +295,7 @@ def run(scenario: Scenario, overrides: Overrides | None = (), *,
     >>> r.metrics.set_index("metric").loc["npv_usd_bn", "value"]       # doctest: +SKIP
     """
     a = load(scenario, overrides, assumptions_dir)
-    with (progress or _no_progress)(1, "run") as bar:
+    with (progress or no_progress)(1, "run") as bar:
         result = run_engine(drivers_for(a), a.anchors)
         bar(1)
     return ModelRun(a, result)
@@ -329,7 +322,7 @@ def tornado(scenario: Scenario, metrics: str | Sequence[str] | None = (), *,
     requested = tuple(_names(metrics))
     outputs = list(requested) or list(sens.outputs)
     req.check_outputs(outputs, "--metric")
-    with (progress or _no_progress)(1 + 2 * len(variations), "tornado") as bar:
+    with (progress or no_progress)(1 + 2 * len(variations), "tornado") as bar:
         result = swing(req.drivers, variations, outputs, bar)
     beyond = frozenset(o for o in outputs if (md := req.catalogue.metrics.get(o)) is not None
                        and md.missing_as == float("inf"))
@@ -351,7 +344,7 @@ def grid(scenario: Scenario, x: str | Axis, y: str | Axis, metric: str = "npv_us
     req.check_outputs([metric], "--metric")
     vx = req.variation(ax.path, ax.scale, ax.low, ax.high, "--x")
     vy = req.variation(ay.path, ay.scale, ay.low, ay.high, "--y")
-    with (progress or _no_progress)(ax.n * ay.n + 1, "grid") as bar:
+    with (progress or no_progress)(ax.n * ay.n + 1, "grid") as bar:
         result = data_table(req.drivers, vx, vy, ax.n, ay.n, metric, bar)
     from .sensitivity.evaluate import output_direction
     return GridRun(req.assumptions, ax, ay, metric, result, req.labels([metric])[metric],
@@ -434,7 +427,7 @@ def solve(scenario: Scenario, targets, vary, bounds=None, *, spec: str | Path | 
         tlist.append(Target(g.output, g.value, req.variation(v.path, v.scale, b.low, b.high, "--vary")))
     solutions: list = [None] * len(goals)
     spec_file, fixed = None, None
-    with (progress or _no_progress)(len(tlist), "solve") as bar:
+    with (progress or no_progress)(len(tlist), "solve") as bar:
         plain = [i for i, s in enumerate(statistical) if not s]
         if plain:
             for i, sol in zip(plain, seek(req.drivers, [tlist[i] for i in plain])):
@@ -528,7 +521,7 @@ def montecarlo(scenario: Scenario, draws: int | None = None, seed: int | None = 
     req.check_outputs([e.output for e in events], "--prob")
     req.check_outputs([g.output for g in goals], "--precision")
     seed = entropy_seed() if seed is None else seed
-    with (progress or _no_progress)(draws, "Monte Carlo") as bar:
+    with (progress or no_progress)(draws, "Monte Carlo") as bar:
         mc = simulate(req.drivers, sens, variations, outputs, draws, seed, lhs, req.catalogue, bar,
                       events, keep_draws, goals)
     return MonteCarloRun(req.assumptions, spec_file, requested, mc, events, goals)
@@ -601,9 +594,8 @@ def sobol(scenario: Scenario, samples: int = 2048, seed: int | None = None, *,
     rows = sobol_rows(samples, [v.name for v, _ in chosen], () if independent else sens.correlations)
     _row_cap(rows, "--samples", f"{samples:,} base samples")
     seed = entropy_seed() if seed is None else _whole(seed, "--seed", 0, MAX_SEED)
-    with (progress or _no_progress)(rows, "Sobol") as bar:
-        result = run_sobol(req.drivers, chosen, outputs, item_names, samples, seed, req.catalogue,
-                           sens.correlations, independent, bar)
+    result = run_sobol(req.drivers, chosen, outputs, item_names, samples, seed, req.catalogue,
+                       sens.correlations, independent, progress)
     return SobolRun(req.assumptions, spec_file, requested, item_names, result)
 
 
@@ -653,9 +645,8 @@ def morris(scenario: Scenario, trajectories: int = 20, seed: int | None = None, 
     rows = trajectories * (len(chosen) + 1)
     _row_cap(rows, "--trajectories", f"{trajectories:,} trajectories")
     seed = entropy_seed() if seed is None else _whole(seed, "--seed", 0, MAX_SEED)
-    with (progress or _no_progress)(rows, "Morris") as bar:
-        result = run_morris(req.drivers, chosen, outputs, trajectories, seed, levels, req.catalogue,
-                            all_inputs, change, left_out, bar)
+    result = run_morris(req.drivers, chosen, outputs, trajectories, seed, levels, req.catalogue,
+                        all_inputs, change, left_out, progress)
     return MorrisRun(req.assumptions, spec_file, requested, result)
 
 
@@ -729,7 +720,7 @@ def diff(a: Scenario, b: Scenario, metrics: str | Sequence[str] | None = (), *, 
     seed = seed if sampled else None
     pairs = max(permutations // 2, 2)
     rows = (2 * pairs * (k + 1) if sampled else 2 ** k) + k + 1
-    with (progress or _no_progress)(rows, "diff") as bar:
+    with (progress or no_progress)(rows, "diff") as bar:
         at = attribute(ra.drivers, rb.drivers, groups, outputs, permutations, seed or 0, bar)
     return DiffRun(ra.assumptions, rb.assumptions, tuple(diffs), at, ra.labels(outputs), by)
 
@@ -790,7 +781,7 @@ def compare(scenarios: Sequence[Scenario] = COMPARE_DEFAULT, *, overrides: Overr
     loaded = [load_argument(s, overrides, assumptions_dir) for s in (scenarios or COMPARE_DEFAULT)]
     if len(loaded) < 2:
         raise UsageError("compare needs at least two scenarios")
-    with (progress or _no_progress)(len(loaded), "compare") as bar:
+    with (progress or no_progress)(len(loaded), "compare") as bar:
         runs = []
         for a in loaded:
             runs.append(run(a))

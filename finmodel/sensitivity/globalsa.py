@@ -14,7 +14,7 @@ does not exist) leave the cores to drop the base point or trajectory and count i
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 import pandas as pd
@@ -24,6 +24,7 @@ from .distributions import Uniform
 from .evaluate import evaluate, output_label
 from .morris import MorrisIndices, morris_indices
 from .oneway import Variation
+from .progress import Progress, no_progress
 from .sobol import SobolIndices, correlated_groups, group_label, sobol_indices
 
 __all__ = ["SobolResult", "MorrisResult", "model_evaluator", "horizon_censor", "censored_note", "all_input_factors",
@@ -49,13 +50,13 @@ def item_outputs(item: str, years: Sequence[int]) -> list[str]:
 
 
 def model_evaluator(drivers: Drivers, variations: Sequence[Variation], outputs: Sequence[str],
-                    items: Sequence[str] = (), progress: Callable[[int], None] | None = None,
-                    censor: dict[str, float] | None = None):
+                    items: Sequence[str] = (), progress: Progress | None = None,
+                    censor: dict[str, float] | None = None, label: str = "engine"):
     """(evaluate_fn, stats): input values (rows, k) -> {output: (rows,)} through the engine, one
-    chunked call for all rows; ``items`` add ``ITEM@YEAR`` for each year. Rows outside an
-    input's bounds are NaN in every output (counted in ``stats.invalid``). ``censor``: output ->
-    the value its n/a counts as (a year beyond the horizon: the year after it), counted in
-    ``stats.censored``."""
+    chunked call for all rows, reported as ``progress(rows, label)``; ``items`` add
+    ``ITEM@YEAR`` for each year. Rows outside an input's bounds are NaN in every output
+    (counted in ``stats.invalid``). ``censor``: output -> the value its n/a counts as (a year
+    beyond the horizon: the year after it), counted in ``stats.censored``."""
     stats = Evaluated()
     censor = censor or {}
 
@@ -64,7 +65,8 @@ def model_evaluator(drivers: Drivers, variations: Sequence[Variation], outputs: 
         for j, v in enumerate(variations):
             col = np.round(x[:, j]) if v.integer else x[:, j]
             (scales if v.scale else overrides)[v.path] = np.ascontiguousarray(col)
-        ev = evaluate(drivers, overrides, list(outputs), scales, keep_rows=tuple(items), progress=progress)
+        with (progress or no_progress)(len(x), label) as bar:
+            ev = evaluate(drivers, overrides, list(outputs), scales, keep_rows=tuple(items), progress=bar)
         stats.rows, stats.invalid = int(len(ev.invalid)), int(ev.invalid.sum())
         out = dict(ev.values)
         for o, value in censor.items():
@@ -238,15 +240,18 @@ def sobol_rows(n: int, names: Sequence[str], correlations) -> int:
 
 def run_sobol(drivers: Drivers, chosen, outputs: Sequence[str], items: Sequence[str], n: int, seed: int,
               catalogue, correlations=(), independent: bool = False,
-              progress: Callable[[int], None] | None = None) -> SobolResult:
+              progress: Progress | None = None) -> SobolResult:
     """Sobol' indices of ``outputs`` and of ``items`` by year over the inputs ``chosen``
-    ((Variation, distribution) pairs), correlated inputs as groups unless ``independent``."""
+    ((Variation, distribution) pairs), correlated inputs as groups unless ``independent``.
+    ``progress``: the engine's rows ("Sobol"), then the indices' bootstrap ("Sobol indices")."""
     variations = [v for v, _ in chosen]
     names = [v.name for v in variations]
     among = tuple((a, b, float(r)) for a, b, r in correlations if a in names and b in names and a != b and r != 0)
     corr = () if independent else among
-    fn, stats = model_evaluator(drivers, variations, outputs, items, progress, horizon_censor(drivers, catalogue, outputs))
-    idx = sobol_indices(names, [d for _, d in chosen], fn, n, seed, corr, convergence_outputs=list(outputs))
+    fn, stats = model_evaluator(drivers, variations, outputs, items, progress, horizon_censor(drivers, catalogue, outputs),
+                                "Sobol")
+    idx = sobol_indices(names, [d for _, d in chosen], fn, n, seed, corr, convergence_outputs=list(outputs),
+                        progress=progress)
     labels = {o: output_label(o, catalogue) for o in list(outputs)
               + [name for item in items for name in item_outputs(item, drivers.years)]}
     return SobolResult(idx, tuple(variations), tuple(d for _, d in chosen), tuple(outputs), tuple(items), labels,
@@ -256,10 +261,12 @@ def run_sobol(drivers: Drivers, chosen, outputs: Sequence[str], items: Sequence[
 
 def run_morris(drivers: Drivers, chosen, outputs: Sequence[str], trajectories: int, seed: int, levels: int,
                catalogue, all_inputs: bool, change: float | None, left_out=(),
-               progress: Callable[[int], None] | None = None) -> MorrisResult:
-    """Morris screening of ``outputs`` over the inputs ``chosen`` ((Variation, distribution))."""
+               progress: Progress | None = None) -> MorrisResult:
+    """Morris screening of ``outputs`` over the inputs ``chosen`` ((Variation, distribution));
+    ``progress``: the engine's rows ("Morris")."""
     variations = [v for v, _ in chosen]
-    fn, stats = model_evaluator(drivers, variations, outputs, (), progress, horizon_censor(drivers, catalogue, outputs))
+    fn, stats = model_evaluator(drivers, variations, outputs, (), progress, horizon_censor(drivers, catalogue, outputs),
+                                "Morris")
     idx = morris_indices([v.name for v in variations], [d for _, d in chosen], fn, trajectories, seed, levels)
     labels = {o: output_label(o, catalogue) for o in outputs}
     return MorrisResult(idx, tuple(variations), tuple(d for _, d in chosen), tuple(outputs), labels,

@@ -37,6 +37,7 @@ import pandas as pd
 from scipy import special
 
 from .correlation import correlation_factor, nearest_correlation, spearman_to_pearson
+from .progress import Progress, no_progress
 
 __all__ = ["EvaluateFn", "SobolIndices", "sobol_indices", "correlated_groups", "copula_groups",
            "to_inputs", "salib_seed", "analysis_problem", "MIN_CONVERGENCE_N", "CONF_LEVEL",
@@ -182,7 +183,7 @@ def _rows(output: str, factors, groups, res: dict | None) -> list[dict]:
 def sobol_indices(names: Sequence[str], dists: Sequence, evaluate_fn: EvaluateFn, n: int, seed: int,
                   correlations: Sequence[tuple[str, str, float]] = (),
                   convergence_outputs: Sequence[str] = (), num_resamples: int = NUM_RESAMPLES,
-                  conf_level: float = CONF_LEVEL) -> SobolIndices:
+                  conf_level: float = CONF_LEVEL, progress: Progress | None = None) -> SobolIndices:
     """Sample, evaluate in one call, analyse: S1 and ST of every output ``evaluate_fn`` returns.
 
     Parameters
@@ -193,6 +194,9 @@ def sobol_indices(names: Sequence[str], dists: Sequence, evaluate_fn: EvaluateFn
     seed : the run's seed; the sampler and the bootstrap get seeds derived from it.
     correlations : (a, b, Spearman rho): correlated inputs are analysed as one group.
     convergence_outputs : outputs whose indices are also computed on the first 2^k base points.
+    progress : the analysis reported as ``progress(points, "Sobol indices")``: the base points
+        of every bootstrap analysis (an output's n, and 32, 64, ... n more for each one in
+        ``convergence_outputs``; the bootstrap's time grows with them), after the evaluation.
 
     Notes
     -----
@@ -211,24 +215,28 @@ def sobol_indices(names: Sequence[str], dists: Sequence, evaluate_fn: EvaluateFn
     values = evaluate_fn(x)
     block = len(groups) + 2
     rows, conv, used, dropped, constant = [], [], {}, {}, []
-    for o, y in values.items():
-        y = np.asarray(y, dtype=float).reshape(n, block)
-        ok = np.isfinite(y).all(axis=1)
-        used[o], dropped[o] = int(ok.sum()), int((~ok).sum())
-        yv = y[ok]
-        if yv.shape[0] < 2 or np.ptp(yv) == 0:
-            constant += [o] if yv.shape[0] >= 2 else []
-            rows += _rows(o, factors, groups, None)
-            continue
-        rows += _rows(o, factors, groups, _analyse(problem, yv.ravel(), seed, num_resamples, conf_level))
-        if o in convergence_outputs:
-            m = MIN_CONVERGENCE_N
-            while m <= n:
-                head = y[:m][ok[:m]]
-                if head.shape[0] >= 2 and np.ptp(head) > 0:
-                    res = _analyse(problem, head.ravel(), seed, num_resamples, conf_level)
-                    conv += [{"n": m, **r} for r in _rows(o, factors, groups, res)]
-                m *= 2
+    heads = [m for m in (MIN_CONVERGENCE_N << i for i in range(n.bit_length())) if m <= n]
+    points = n * len(values) + sum(heads) * sum(o in convergence_outputs for o in values)
+    with (progress or no_progress)(points, "Sobol indices") as done:
+        for o, y in values.items():
+            y = np.asarray(y, dtype=float).reshape(n, block)
+            ok = np.isfinite(y).all(axis=1)
+            used[o], dropped[o] = int(ok.sum()), int((~ok).sum())
+            yv = y[ok]
+            if yv.shape[0] < 2 or np.ptp(yv) == 0:
+                constant += [o] if yv.shape[0] >= 2 else []
+                rows += _rows(o, factors, groups, None)
+                done(n + (sum(heads) if o in convergence_outputs else 0))
+                continue
+            rows += _rows(o, factors, groups, _analyse(problem, yv.ravel(), seed, num_resamples, conf_level))
+            done(n)
+            if o in convergence_outputs:
+                for m in heads:
+                    head = y[:m][ok[:m]]
+                    if head.shape[0] >= 2 and np.ptp(head) > 0:
+                        res = _analyse(problem, head.ravel(), seed, num_resamples, conf_level)
+                        conv += [{"n": m, **r} for r in _rows(o, factors, groups, res)]
+                    done(m)
     table = pd.DataFrame(rows)
     table["rank"] = (table.groupby("output", sort=False)["ST"].rank(ascending=False, method="first")
                      .fillna(0).astype(int))

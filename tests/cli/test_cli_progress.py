@@ -95,6 +95,24 @@ def test_cli_progress_lines_on_stderr(project, invoke, monkeypatch):
     assert "Monte Carlo: done (20,000 of 20,000)" in said
 
 
+def test_sobol_reports_its_analysis_after_the_engine(project, invoke, monkeypatch):
+    """The bootstrap of the indices (longer than the engine's pass at every sample size tried)
+    is a phase of its own: never silent after the engine's rows are done, and its time left is
+    its own. Its count is base points: an output's N, and 32 + 64 + ... + N more for each output
+    with a convergence series (the metrics, not the items' years)."""
+    monkeypatch.setattr(P, "LINE_INTERVAL_S", 0.0)
+    result = invoke("sensitivity", "sobol", "--samples", "64", "--seed", "1", "--metric", "npv_usd_bn",
+                    "--item", "fcf", "--progress")
+    assert result.exit_code == 0, _said(result)
+    said = _said(result)
+    engine, analysis = said.index("Sobol: done ("), said.index("Sobol indices: done (")
+    assert engine < said.index("Sobol indices: ") < analysis
+    from finmodel.api import drivers_for, load
+    years = len(drivers_for(load(project / "assumptions" / "base.yaml")).years)
+    assert f"Sobol indices: done ({64 + 96 + 64 * years:,} of" in said  # NPV 64 + 32 + 64; fcf 64 a year
+    assert said.count("Sobol indices: ") >= 3  # a line at each update
+
+
 @pytest.mark.parametrize("flag", ["-q", "--no-progress"])
 def test_quiet_and_no_progress_silence_progress(project, invoke, monkeypatch, flag):
     monkeypatch.setattr(P, "LINE_INTERVAL_S", 0.0)
