@@ -34,7 +34,7 @@ from .model.drivers import Drivers, build_drivers
 from .model.result import run as run_engine
 from .runs import GridRun, ModelRun, MonteCarloRun, SolveRun, TornadoRun
 from .globalruns import MorrisRun, SobolRun
-from .sensitivity.progress import Progress, no_progress
+from .progress import Progress, no_progress
 
 __all__ = ["load", "validate", "run", "tornado", "grid", "solve", "montecarlo", "sobol", "morris", "SobolRun",
            "MorrisRun", "diff", "compare", "import_workbook", "drivers_for",

@@ -142,9 +142,10 @@ class DiffRun:
 
     def _how(self) -> str:
         at = self.attribution
+        groups = f"{len(at.groups)} {self.by}{'' if len(at.groups) == 1 else 's'}"
         if at.method == "exact":
-            return f"exact Shapley values over {len(at.groups)} {self.by}s ({at.rows:,} engine runs)"
-        return (f"Shapley values from {at.permutations:,} random orders of {len(at.groups)} {self.by}s "
+            return f"exact Shapley values over {groups} ({at.rows:,} engine runs)"
+        return (f"Shapley values from {at.permutations:,} random orders of {groups} "
                 f"(seed {at.seed}; {at.rows:,} engine runs), ± one standard error")
 
     def waterfall_text(self, i: int) -> str:

@@ -2,7 +2,9 @@
 
 Errors become exit codes in one place (:func:`main`): 0 ok, 1 model checks failed (or a
 target unsolved), 2 usage, 65 invalid input data, 66 input missing, 73 cannot create output,
-71 out of memory or another resource refused, 130 interrupted, 70 internal error (a bug).
+71 out of memory or another resource refused, 130 interrupted, 70 internal error (a bug). A
+reader that leaves early (``finmodel run --all | head -1``) ends the printing, not the run
+(:class:`_Printing`): every file is written and the exit code is the run's.
 
 Modules: ``options`` (every option and the mini-syntax types), ``registry`` (the analyses and
 how a command runs one), ``run`` (run, validate), ``analyses`` (sensitivity tornado/grid,
@@ -11,6 +13,7 @@ solve, montecarlo), ``globalsa`` (sensitivity sobol/morris), ``rerun``, ``diff``
 from __future__ import annotations
 
 import errno
+import os
 import signal
 import sys
 import traceback
@@ -54,7 +57,7 @@ def cli(ctx: click.Context) -> None:
     \b
     Examples:
       finmodel                                 run the base case into outputs/base.xlsx
-      finmodel run --all --csv                 base, bull and bear workbooks and CSV tables
+      finmodel run --all --csv                 every shipped scenario's workbook and CSV tables
       finmodel run bear --set valuation.discount_rate=0.10 -o /tmp
       finmodel validate assumptions/base.yaml
       finmodel sensitivity tornado             rank the inputs by their effect on NPV
@@ -73,12 +76,56 @@ for command in (globalsa.sobol, globalsa.morris):
     analyses.sensitivity.add_command(command)
 
 
+class _Printing:
+    """Standard output that stops printing once its reader has gone and lets the run go on.
+
+    Python ignores SIGPIPE, so a write into a pipe whose reader left (``| head -1``) raises
+    BrokenPipeError, and click turns that into exit 1, "a model check failed", in the middle of
+    a run, whatever the run had still to write. Here the first such write points the standard
+    output's descriptor at the null device (so nothing later, the interpreter's last flush
+    included, meets the closed pipe) and every later write is dropped. Everything else is the
+    stream's own."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.gone = False
+
+    def write(self, text):
+        if not self.gone:
+            try:
+                return self._stream.write(text)
+            except BrokenPipeError:
+                self._leave()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.gone:
+            try:
+                self._stream.flush()
+            except BrokenPipeError:
+                self._leave()
+
+    def _leave(self) -> None:
+        self.gone = True
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, self._stream.fileno())
+        finally:
+            os.close(null)
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the CLI and turn every outcome into an exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
     session = Session()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     saved_argv, sys.argv = sys.argv, [sys.argv[0] if sys.argv else "finmodel", *argv]  # recorded
+    saved_stdout = sys.stdout
+    if saved_stdout is not None and hasattr(saved_stdout, "fileno"):
+        sys.stdout = _Printing(saved_stdout)
     try:
         code = cli.main(args=argv, prog_name="finmodel", standalone_mode=False, obj=session)
     except click.exceptions.Abort:
@@ -114,7 +161,8 @@ def main(argv: list[str] | None = None) -> None:
         code = _internal(exc, session)
     finally:
         sys.argv = saved_argv
-    sys.stdout.flush()
+        sys.stdout.flush()
+        sys.stdout = saved_stdout
     sys.exit(code if isinstance(code, int) else 0)
 
 

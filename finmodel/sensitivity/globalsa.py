@@ -24,7 +24,7 @@ from .distributions import Uniform
 from .evaluate import evaluate, output_label
 from .morris import MorrisIndices, morris_indices
 from .oneway import Variation
-from .progress import Progress, no_progress
+from ..progress import Progress, no_progress
 from .sobol import SobolIndices, correlated_groups, group_label, sobol_indices
 
 __all__ = ["SobolResult", "MorrisResult", "model_evaluator", "horizon_censor", "censored_note", "all_input_factors",

@@ -37,7 +37,7 @@ import pandas as pd
 from scipy import special
 
 from .correlation import correlation_factor, nearest_correlation, spearman_to_pearson
-from .progress import Progress, no_progress
+from ..progress import Progress, no_progress
 
 __all__ = ["EvaluateFn", "SobolIndices", "sobol_indices", "correlated_groups", "copula_groups",
            "to_inputs", "salib_seed", "analysis_problem", "MIN_CONVERGENCE_N", "CONF_LEVEL",

@@ -173,8 +173,9 @@ def layout_diff(at, diffs, labels: dict[str, tuple[str, str]], names: tuple[str,
     """
     a_name, b_name = names
     sheet = Sheet(SHEET, tab_color="#1F4E79")
-    how = (f"exact Shapley values over {len(at.groups)} groups ({at.rows:,} engine runs)" if at.method == "exact"
-           else f"Shapley values sampled from {at.permutations:,} random orders of {len(at.groups)} groups "
+    groups = f"{len(at.groups)} group{'' if len(at.groups) == 1 else 's'}"
+    how = (f"exact Shapley values over {groups} ({at.rows:,} engine runs)" if at.method == "exact"
+           else f"Shapley values sampled from {at.permutations:,} random orders of {groups} "
                 f"(seed {at.seed}; {at.rows:,} engine runs)")
     _title(sheet, f"Why {b_name} differs from {a_name}", f"Each output's change attributed to the inputs that "
            f"differ: {how}. They sum to the change exactly; largest first.")

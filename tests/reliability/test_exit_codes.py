@@ -63,3 +63,25 @@ def test_bad_sensitivity_spec_is_located_and_writes_nothing(shipped_project):
     assert_fails(run_main("montecarlo", "--draws", "100", "--seed", "1"), 65, before, shipped_project,
                  where=f"assumptions/sensitivity.yaml:{line}:{col}: inputs.discount_rate.path",
                  words=("did you mean 'valuation.discount_rate'",))
+
+
+def test_a_reader_that_leaves_early_ends_the_printing_not_the_run(project):
+    """``finmodel run --all | head -1``: the reader closes the pipe after the first line. Python
+    ignores SIGPIPE, so the next line's write fails with EPIPE; that used to end the run there
+    with exit 1 ("a model check failed") and no message. Now the printing stops, every scenario
+    is still written, and the exit code is the run's (0)."""
+    import os
+    import subprocess
+    from relhelp import finmodel_exe
+    scenarios = ["base", *sorted(p.stem for p in (project / "assumptions" / "scenarios").glob("*.yaml"))]
+    read, write = os.pipe()
+    os.close(read)  # the reader has gone before the first line (when it goes is a race otherwise)
+    try:
+        done = subprocess.run([finmodel_exe(), "run", "--all"], cwd=project, stdout=write,
+                              stderr=subprocess.PIPE, timeout=300)
+    finally:
+        os.close(write)
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    for name in scenarios:
+        assert (project / "outputs" / f"{name}.xlsx").stat().st_size > 0
+        assert (project / "outputs" / f"{name}.run.json").exists()
