@@ -43,13 +43,32 @@ def safe_text(x):
 
 def variant_name(stem: str, overrides: Sequence[str] = ()) -> str:
     """The name of a scenario with ``--set`` overrides: ``<stem>-set-<hash>``, where hash is
-    the first 6 hex digits of the SHA-256 of the overrides, one per line, sorted (so the same
-    overrides in any order give the same name); just ``<stem>`` without overrides."""
+    the first 6 hex digits of the SHA-256 of the overrides, each as :func:`_canonical` writes
+    it, one per line, sorted (so the same overrides in any order or spelling give the same
+    name); just ``<stem>`` without overrides."""
     if not overrides:
         return stem
     import hashlib
-    digest = hashlib.sha256("\n".join(sorted(overrides)).encode("utf-8")).hexdigest()[:6]
+    lines = sorted(_canonical(o) for o in overrides)
+    digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:6]
     return f"{stem}-set-{digest}"
+
+
+def _canonical(override: str) -> str:
+    """``PATH=VALUE`` as the model reads it: the path without spaces and a number as Python
+    writes the float (``0.1``, ``0.10``, ``.10`` and ``1e-1`` all ``0.1``; ``2030`` as
+    ``2030.0``); any other value as typed. A text that does not parse stays as it is."""
+    from .assumptions.load import parse_override
+    from .errors import FinModelError
+    try:
+        parts, value = parse_override(override)
+    except FinModelError:
+        return override
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = repr(float(value))
+    else:
+        value = override.partition("=")[2].strip()
+    return f"{'.'.join(p.strip() for p in parts)}={value}"
 
 
 def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) -> Path:

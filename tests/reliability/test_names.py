@@ -20,6 +20,11 @@ def test_a_set_run_leaves_the_clean_outputs_alone(mini_project):
     assert stem.startswith("base-set-") and (mini_project.outputs / f"{stem}.xlsx").is_file()
     assert variant_name("base", ["b=1", "a=2"]) == variant_name("base", ["a=2", "b=1"])
     assert variant_name("base", ["a=2"]) != variant_name("base", ["a=3"])
+    # the same value however it is written: one name, one set of files
+    spellings = ["valuation.discount_rate=0.10", "valuation.discount_rate=.10", " valuation.discount_rate = 1e-1 "]
+    assert {variant_name("base", [s]) for s in spellings} == {stem}
+    assert variant_name("base", ["x.y=2030"]) == variant_name("base", ["x.y=2030.0"])
+    assert variant_name("base", ["x.y=yes"]) != variant_name("base", ["x.y=no"])
 
 
 def test_name_chooses_the_outputs_of_one_scenario(mini_project):
