@@ -33,9 +33,16 @@ from dataclasses import dataclass
 from enum import Enum
 
 __all__ = ["Axis", "Goal", "Stat", "Vary", "Bounds", "Op", "COMPARE", "Event", "MAX_AXIS_POINTS", "MAX_MAGNITUDE", "MIN_DRAWS", "MAX_DRAWS", "MAX_SEED",
-           "MAX_HELD_ROWS", "Precision"]
+           "MAX_HELD_ROWS", "Precision", "heading"]
 
 MAX_AXIS_POINTS = 200
+
+
+def heading(path: str, scale: bool) -> str:
+    """An input as a table heads it: ``PATH``, or ``PATH (factor)`` when a factor scales its
+    every year (``PATH*``), so the numbers under it read as factors, not as the input's unit."""
+    return f"{path} (factor)" if scale else path
+
 MAX_MAGNITUDE = 1e12  # largest |number| in a range, target or threshold
 # Monte Carlo draws; the memory a run needs is checked against the machine's before it starts
 MIN_DRAWS, MAX_DRAWS = 10, 1_000_000_000

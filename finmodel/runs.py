@@ -17,7 +17,7 @@ from typing import ClassVar, Mapping, Sequence
 
 import numpy as np
 
-from .arguments import Axis, Bounds, Event, Goal, Vary
+from .arguments import Axis, Bounds, Event, Goal, Vary, heading
 from .assumptions.load import Assumptions
 from .lazy import lazy_module
 from .model.result import Result
@@ -349,7 +349,8 @@ class GridRun(_Run):
 
     def _summary_line(self) -> str:
         label, unit = self.label
-        return (f"{label} [{unit}]; rows {self.result.y.path}, columns {self.result.x.path}; "
+        x, y = self.result.x, self.result.y
+        return (f"{label} [{unit}]; rows {heading(y.path, y.scale)}, columns {heading(x.path, x.scale)}; "
                 f"base {format_value(self.result.base, unit)}")
 
     def text(self) -> str:
@@ -446,7 +447,7 @@ class SolveRun(_Run):
             label, unit = self.labels[s.target.output]
             vunit = s.target.vary.unit
             row = {"target": f"{label} = {format_value(s.target.value, unit)}",
-                   "input": s.target.vary.path + (" (factor)" if s.target.vary.scale else ""),
+                   "input": heading(s.target.vary.path, s.target.vary.scale),
                    "base": format_input(s.base_input, vunit),
                    "solution": "n/a" if s.value is None else f"{s.value:.4g}"}
             if self.statistical:

@@ -54,7 +54,7 @@ from typing import Callable, Sequence
 import numpy as np
 import pandas as pd
 
-from ..arguments import COMPARE, Event, Precision
+from ..arguments import COMPARE, Event, Precision, heading
 from ..model.drivers import Drivers
 from ..errors import AssumptionError, Problem, UsageError
 from .correlation import spearman_matrix
@@ -542,7 +542,7 @@ def montecarlo(drivers: Drivers, spec: SensitivitySpec, variations: Sequence[Var
     summary = []
     qs = np.percentile(sample_inputs, [5, 50, 95], axis=0)
     for j, (v, d) in enumerate(chosen):
-        summary.append({"label": v.label, "path": v.path + (" (factor)" if v.scale else ""), "unit": v.unit,
+        summary.append({"label": v.label, "path": heading(v.path, v.scale), "unit": v.unit,
                         "dist": _describe(d), "spec_mean": float(d.mean()), "mean": float(moments.mean[j]),
                         "sd": float(moments.sd[j]), "p5": float(qs[0, j]), "p50": float(qs[1, j]),
                         "p95": float(qs[2, j])})

@@ -10,6 +10,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from ..arguments import heading
 from ..lazy import lazy_module
 from ..model.drivers import Drivers
 from .evaluate import Evaluation, evaluate
@@ -170,13 +171,13 @@ class GridResult:
     invalid_points: int
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame(self.values, index=pd.Index(self.ys, name=self.y.path),
-                            columns=pd.Index(self.xs, name=self.x.path))
+        return pd.DataFrame(self.values, index=pd.Index(self.ys, name=heading(self.y.path, self.y.scale)),
+                            columns=pd.Index(self.xs, name=heading(self.x.path, self.x.scale)))
 
     def tidy(self) -> pd.DataFrame:
         X, Y = np.meshgrid(self.xs, self.ys)
-        return pd.DataFrame({self.x.path: X.ravel(), self.y.path: Y.ravel(),
-                             self.output: self.values.ravel()})
+        return pd.DataFrame({heading(self.x.path, self.x.scale): X.ravel(),
+                             heading(self.y.path, self.y.scale): Y.ravel(), self.output: self.values.ravel()})
 
 
 def grid(drivers: Drivers, x: Variation, y: Variation, nx: int, ny: int, output: str,

@@ -40,6 +40,17 @@ def test_grid_writes_a_heat_map(project, invoke):
     assert "rows capex.servers.cost_usd_bn_per_gw, columns valuation.discount_rate" in result.stdout
 
 
+def test_a_scaled_grid_axis_is_headed_as_a_factor(project, invoke):
+    """PATH*= scales every year: its axis holds factors (0.8, 1.0, 1.2), not US$/MWh."""
+    result = invoke("sensitivity", "grid", "--x", "operations.power_price_usd_per_mwh*=0.8:1.2:3",
+                    "--y", "valuation.discount_rate=0.1:0.12:2", "--csv")
+    assert result.exit_code == 0, result.output
+    assert "columns operations.power_price_usd_per_mwh (factor);" in result.stdout
+    tidy = pd.read_csv(project / "outputs/base-grid.csv")
+    assert list(tidy.columns)[1:3] == ["operations.power_price_usd_per_mwh (factor)", "valuation.discount_rate"]
+    assert sorted(set(tidy.iloc[:, 1])) == [0.8, 1.0, 1.2]
+
+
 def test_grid_takes_commas_like_solve(project, invoke):
     assert invoke("sensitivity", "grid", *GRID, "--csv").exit_code == 0
     colons = (project / "outputs/base-grid.csv").read_bytes()
