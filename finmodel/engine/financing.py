@@ -452,7 +452,8 @@ def reverse_dcf(flows, base, one_off, growth, valuation, equity, cash, margin, h
 def _value_by_horner(rate, by_period, grown, one_off, growth, target, out, scratch) -> np.ndarray:
     """:func:`reverse_dcf_value` with the NPV as a polynomial in x = 1 / (1 + r) (Horner: one
     pass over the rows per period instead of a power of every flow), written into ``out``
-    (n,) with three (n,) ``scratch`` rows; equal to rounding. ``by_period``: the forecast flows
+    (n,) (or (k, n): k rates a row) with three ``scratch`` arrays of its shape; equal to
+    rounding. ``by_period``: the forecast flows
     period-major (m, n); ``grown``: the terminal base x (1 + g)."""
     one_plus_rate, x, terminal = scratch
     np.add(1.0, rate, out=one_plus_rate)

@@ -346,8 +346,10 @@ def _refine(f: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
     def lo_side(f_mid, out):  # 1 where the sign is x_lo's
         np.equal(np.sign(f_mid), sign_lo, out=out, casting="unsafe")
 
-    # bisection keeps the bracket (shrinks it 4096-fold)
-    bisect(x_lo, x_hi, 12, lambda mid: _horner_rows(rows, mid, derivative=False)[0], lo_side)
+    # bisection keeps the bracket (shrinks it 4096-fold); with few rows it also values
+    # midpoints off each row's path, which may overflow where the path's own do not
+    with np.errstate(over="ignore", invalid="ignore"):
+        bisect(x_lo, x_hi, 12, lambda mid: _horner_rows(rows, mid, derivative=False)[0], lo_side)
     x = 0.5 * (x_lo + x_hi)
     moving = None  # rows Newton still moves; one it leaves in place stays there (same x, same step)
     for _ in range(5):  # Newton polishes to machine precision, staying in the bracket

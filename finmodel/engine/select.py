@@ -5,12 +5,17 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["take_where", "move_ends", "bisect", "AT_ONCE"]
+__all__ = ["take_where", "move_ends", "bisect", "AT_ONCE", "MIN_DEPTH"]
 
-#: A bisection of so few rows that this many midpoints (rows x midpoints) cost about what one
-#: does evaluates the midpoints of several steps at once (:func:`bisect`): a single scenario's
-#: 48-step search then takes 6 evaluations, not 48.
+#: Midpoints (rows x midpoints) one evaluation of a bisection of few rows may take: up to this
+#: many cost about what one midpoint a row does when numpy's per-call overhead is the time, so
+#: :func:`bisect` then evaluates the midpoints of several steps at once (a single scenario's
+#: 48-step search: 6 evaluations, not 48).
 AT_ONCE = 256
+#: The fewest steps a round of :func:`bisect` must cover for it to pay: each round follows
+#: every row's path in Python, so from ~40 rows (2 steps a round) it was slower than a step at a
+#: time (implied rate, 40 rows: 1.94 against 1.64 ms).
+MIN_DEPTH = 3
 
 
 def take_where(dst, src, mask, scratch) -> None:
@@ -46,13 +51,15 @@ def bisect(lo, hi, steps: int, value_at, lo_side, at_once: int = AT_ONCE) -> np.
     1 where the midpoint is on the low end's side (lo moves up to it) and 0 where it is not (hi
     moves down). Both act element by element on any shape.
 
-    With few rows (3n <= ``at_once``) a round evaluates the midpoints of the next d steps along
-    every path they can take (2^d - 1 per row, one call) and then follows each row's path: the
-    same midpoints, values and choices as d single steps, bit for bit, at about one step's cost
-    where numpy's per-call overhead is the time (a single run). Otherwise one step at a time, in
-    place (:func:`move_ends`)."""
+    With few rows (at least :data:`MIN_DEPTH` steps a round: (2^MIN_DEPTH - 1) n <= ``at_once``)
+    a round evaluates the midpoints of the next d steps along every path they can take
+    (2^d - 1 per row, one call) and then follows each row's path: the same midpoints, values
+    and choices as d single steps, at about one step's cost where numpy's per-call overhead is
+    the time (a single run). Otherwise one step at a time, in place (:func:`move_ends`). The
+    two agree bit for bit, but for which NaN a midpoint of two NaN ends carries (numpy's add
+    keeps either, by the element's place in its loop). ``steps`` >= 1."""
     n = len(lo)
-    if n and 3 * n <= at_once:
+    if n and (2 ** MIN_DEPTH - 1) * n <= at_once:
         return _bisect_few(lo, hi, steps, value_at, lo_side, at_once)
     mid = np.empty(n)
     side, scratch = np.empty(n, dtype=np.uint64), np.empty(n, dtype=np.uint64)
@@ -65,7 +72,7 @@ def bisect(lo, hi, steps: int, value_at, lo_side, at_once: int = AT_ONCE) -> np.
 
 
 def _bisect_few(lo, hi, steps, value_at, lo_side, at_once) -> np.ndarray:
-    """:func:`bisect` of few rows, d steps a round (d = log2(at_once / n + 1)).
+    """:func:`bisect` of few rows, d steps a round (d = floor(log2(at_once // n + 1))).
 
     A round's points are one array P (2^d + 1, n): P[0] = lo, P[2^d] = hi, and each level's
     midpoints written between its ends ((P[i] + P[i + 2s]) / 2 into P[i + s], s = 2^(d-1) ..

@@ -159,9 +159,9 @@ def memory_needed(draws: int, inputs: int, kept_outputs: int, lhs: bool = False,
 
     ``kept_outputs``: outputs kept for exact percentiles (8 bytes per draw each);
     ``draw_outputs``: outputs in the draw table (``keep_draws``); ``workers``: the engine's
-    (default: as many as the engine takes for ``draws`` rows, :func:`worker_count`: the
-    machine's cores from :data:`~finmodel.sensitivity.evaluate.PARALLEL_MIN_ROWS` draws, else
-    one).
+    (default: :func:`worker_count` of ``draws``, the machine's cores from
+    :data:`~finmodel.sensitivity.evaluate.PARALLEL_MIN_ROWS` draws, else one: at most what
+    the engine takes; on threads, a run of fewer chunks than cores takes fewer).
     """
     parts = {"fixed": FIXED_BYTES + WORKER_BYTES * worker_count(draws, workers),
              "outputs": 8 * kept_outputs * draws

@@ -328,17 +328,20 @@ def implied_rate_plain(flows, base, one_off, growth, valuation, equity, cash, ma
     return np.where(found, mid, np.nan), (~found).astype(np.int8)
 
 
+@pytest.mark.parametrize("n", [400, 37, 36, 8, 1])
 @pytest.mark.parametrize("all_found", [True, False])
-def test_implied_rate_equals_the_plain_bisection_bit_for_bit(all_found):
+def test_implied_rate_equals_the_plain_bisection_bit_for_bit(all_found, n):
     """Rows with and without a sign change (and a NaN flow), a strided (n, 1) base as the
-    evaluator gives a metric's column, growth one number for all."""
+    evaluator gives a metric's column, growth one number for all; as many rows as a batch, as
+    the fewest that take a step at a time (37) and as take several steps a round (36, 8, 1:
+    select.bisect)."""
     rng = np.random.default_rng(11)
-    n, T = 400, 16
+    T = 16
     t = np.arange(T)
     turn = rng.integers(3, 9, n)[:, None]
     flows = np.where(t < turn, -rng.uniform(5, 60, (n, T)), rng.uniform(10, 200, (n, T)) * (t - turn + 1))
     if not all_found:
-        flows[7, 5] = np.nan
+        flows[7 % n, 5] = np.nan
     base = np.repeat(rng.uniform(50, 600, (n, 1)), 4, axis=1)[:, 1:2]  # strided
     growth = np.array([[0.025]])
     lo_v = fin.reverse_dcf_value(np.full(n, 0.025 + 1e-4), flows, base[:, 0], 0.0, 0.025, 0.0)

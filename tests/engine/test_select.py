@@ -52,38 +52,57 @@ def _reference(lo, hi, steps, value_at, lo_side):
 
 
 def _problem(rng, n):
-    """Rows of a cubic with roots near 0, its bracket and a lo_side as the reverse DCF writes it
-    (the value times the value at the low end, > 0): products that underflow to 0 and exact
-    zeros among the values, so a choice that rounding could change is made as the reference's."""
-    roots = rng.standard_normal((3, n)) * rng.choice([1e-160, 1e-3, 1.0], size=(3, n))
+    """Rows of a cubic with roots near 0 scaled by 1e-160, its bracket and a lo_side as the
+    reverse DCF writes it (the value times the value at the low end, in place, > 0): products
+    that underflow to 0 (~1e-320 and less) and exact zeros (a midpoint on a root), so a choice
+    that rounding could change is made as the reference's."""
+    roots = rng.standard_normal((3, n)) * rng.choice([1e-3, 1.0], size=(3, n))
     lo = -np.abs(rng.standard_normal(n)) - 0.5
     hi = np.abs(rng.standard_normal(n)) + 0.5
 
     def value_at(x):
-        return (x - roots[0]) * (x - roots[1]) * (x - roots[2])
+        return (x - roots[0]) * (x - roots[1]) * (x - roots[2]) * 1e-160
 
     v_low = value_at(lo)
 
     def lo_side(v, out):
-        np.greater(v * v_low, 0.0, out=out, casting="unsafe")
+        v *= v_low
+        np.greater(v, 0.0, out=out, casting="unsafe")
 
     return lo, hi, value_at, lo_side
 
 
+def test_the_problem_underflows_and_hits_zeros():
+    """The products the bisection test's lo_side sorts include some that underflow to 0 and
+    to subnormals, from values that are not 0."""
+    lo, hi, value_at, lo_side = _problem(np.random.default_rng(1), 200)
+    v_low, underflow, subnormal = value_at(lo), 0, 0
+    for _ in range(60):
+        mid = (lo + hi) / 2.0
+        v = value_at(mid)
+        product = v * v_low
+        underflow += int(((v != 0) & (product == 0)).sum())
+        subnormal += int(((product != 0) & (np.abs(product) < np.finfo(float).tiny)).sum())
+        side = np.empty(v.shape, dtype=np.uint64)
+        lo_side(v, side)
+        lo, hi = np.where(side == 1, mid, lo), np.where(side == 1, hi, mid)
+    assert underflow > 0 and subnormal > 0
+
+
 @settings(max_examples=40, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([1, 2, 3, 7, 40, 85, 86, 300]),
-       steps=st.integers(1, 60), at_once=st.sampled_from([3, 6, 64, 256, 4096]))
+@given(seed=st.integers(0, 2**32 - 1), n=st.sampled_from([0, 1, 2, 3, 7, 36, 37, 40, 85, 300]),
+       steps=st.integers(1, 60), at_once=st.sampled_from([3, 7, 14, 64, 256, 4096]))
 def test_bisect_takes_the_reference_steps_bit_for_bit(seed, n, steps, at_once):
-    """Whatever the rows, steps and midpoints evaluated at once (one a step when 3n > at_once,
-    else up to log2(at_once / n + 1) steps a round), the ends and the last midpoint are the
-    reference bisection's, bit for bit."""
+    """Whatever the rows, steps and midpoints evaluated at once (one a step when fewer than
+    MIN_DEPTH steps fit a round, else floor(log2(at_once // n + 1)) steps a round), the ends and
+    the last midpoint are the reference bisection's, bit for bit."""
     lo, hi, value_at, lo_side = _problem(np.random.default_rng(seed), n)
     want_lo, want_hi, want_mid = _reference(lo.copy(), hi.copy(), steps, value_at, lo_side)
     calls = []
     mid = bisect(lo, hi, steps, lambda x: calls.append(x.shape) or value_at(x), lo_side, at_once=at_once)
     for got, want in ((lo, want_lo), (hi, want_hi), (mid, want_mid)):
         assert np.array_equal(got.view(np.uint64), want.view(np.uint64))
-    if 3 * n <= at_once:  # several steps a round: fewer evaluations than steps
+    if n and 7 * n <= at_once:  # MIN_DEPTH (3) steps a round or more: fewer evaluations
         depth = int(np.log2(at_once // n + 1))
         assert len(calls) == -(-steps // depth)
         assert calls[0] == (min(2 ** depth, 2 ** steps) - 1, n)
