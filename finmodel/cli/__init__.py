@@ -161,7 +161,8 @@ def main(argv: list[str] | None = None) -> None:
         code = _internal(exc, session)
     finally:
         sys.argv = saved_argv
-        sys.stdout.flush()
+        if sys.stdout is not None:  # None: started with its standard output closed (>&-)
+            sys.stdout.flush()
         sys.stdout = saved_stdout
     sys.exit(code if isinstance(code, int) else 0)
 

@@ -85,3 +85,14 @@ def test_a_reader_that_leaves_early_ends_the_printing_not_the_run(project):
     for name in scenarios:
         assert (project / "outputs" / f"{name}.xlsx").stat().st_size > 0
         assert (project / "outputs" / f"{name}.run.json").exists()
+
+
+def test_a_run_started_with_its_output_closed_runs(project):
+    """``finmodel run >&-``: Python starts with no sys.stdout; the run writes its files and
+    exits 0 (it ended in an AttributeError traceback, exit 1)."""
+    import subprocess
+    from relhelp import finmodel_exe
+    done = subprocess.run([finmodel_exe(), "run"], cwd=project, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, timeout=300, preexec_fn=lambda: __import__("os").close(1))
+    assert done.returncode == 0 and done.stderr == b"", done.stderr
+    assert (project / "outputs" / "base.xlsx").stat().st_size > 0
