@@ -322,8 +322,7 @@ def tornado(scenario: Scenario, metrics: str | Sequence[str] | None = (), *,
     requested = tuple(_names(metrics))
     outputs = list(requested) or list(sens.outputs)
     req.check_outputs(outputs, "--metric")
-    with (progress or no_progress)(1 + 2 * len(variations), "tornado") as bar:
-        result = swing(req.drivers, variations, outputs, bar)
+    result = swing(req.drivers, variations, outputs, progress)
     beyond = frozenset(o for o in outputs if (md := req.catalogue.metrics.get(o)) is not None
                        and md.missing_as == float("inf"))
     return TornadoRun(req.assumptions, spec_file, requested, result, tuple(variations),

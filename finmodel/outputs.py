@@ -49,26 +49,27 @@ def variant_name(stem: str, overrides: Sequence[str] = ()) -> str:
     if not overrides:
         return stem
     import hashlib
-    lines = sorted(_canonical(o) for o in overrides)
+    last = dict(_canonical(o) for o in overrides)  # a path set twice: the model takes the last
+    lines = sorted(f"{path}={value}" for path, value in last.items())
     digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:6]
     return f"{stem}-set-{digest}"
 
 
-def _canonical(override: str) -> str:
-    """``PATH=VALUE`` as the model reads it: the path without spaces and a number as Python
-    writes the float (``0.1``, ``0.10``, ``.10`` and ``1e-1`` all ``0.1``; ``2030`` as
-    ``2030.0``); any other value as typed. A text that does not parse stays as it is."""
+def _canonical(override: str) -> tuple[str, str]:
+    """(path, value) of ``PATH=VALUE`` as the model reads it: the path stripped, and a number
+    of a model input as Python writes the float (``0.1``, ``0.10``, ``.10`` and ``1e-1`` all
+    ``0.1``; ``2030`` as ``2030.0``); a deal's column (read as text: ``1`` and ``1.0`` differ)
+    and any other value as typed. A text that does not parse stays as it is."""
     from .assumptions.load import parse_override
     from .errors import FinModelError
+    path, _, typed = override.partition("=")
     try:
         parts, value = parse_override(override)
     except FinModelError:
-        return override
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        value = repr(float(value))
-    else:
-        value = override.partition("=")[2].strip()
-    return f"{'.'.join(p.strip() for p in parts)}={value}"
+        return path, typed
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and parts[0] != "deals":
+        return ".".join(parts), repr(float(value))
+    return ".".join(parts), typed.strip()
 
 
 def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) -> Path:

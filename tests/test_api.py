@@ -203,3 +203,34 @@ def test_validate_says_what_the_cli_prints(project, invoke, paths):
     assert result.output.splitlines() == api.validate(paths)
     kinds = " ".join(api.validate(paths))
     assert "sensitivity spec" in kinds and ("deal table" in kinds or not paths)
+
+
+def _recorder():
+    """A ``progress`` factory that records each phase: [label, total, steps done]."""
+    from contextlib import contextmanager
+    phases = []
+
+    @contextmanager
+    def progress(total, label):
+        phase = [label, total, 0]
+        phases.append(phase)
+
+        def update(k):
+            phase[2] += k
+        yield update
+    return progress, phases
+
+
+@pytest.mark.parametrize("kind, call, labels", [
+    ("tornado", lambda p: api.tornado("base", metrics="npv_usd_bn", progress=p), ["tornado"]),
+    ("sobol", lambda p: api.sobol("base", samples=32, seed=1, items=(), progress=p), ["Sobol", "Sobol indices"]),
+    ("morris", lambda p: api.morris("base", trajectories=4, seed=1, progress=p), ["Morris"]),
+    ("montecarlo", lambda p: api.montecarlo("base", draws=1000, seed=1, progress=p), ["Monte Carlo"]),
+])
+def test_each_phase_of_progress_ends_at_its_total(project, kind, call, labels):
+    """Every phase a run reports counts what it does: its steps add up to its total (the
+    tornado counted its low and high points, 1 + 2k, and then its spider points beyond)."""
+    progress, phases = _recorder()
+    call(progress)
+    assert [p[0] for p in phases] == labels
+    assert all(done == total for _, total, done in phases), phases

@@ -3,8 +3,8 @@
 Errors become exit codes in one place (:func:`main`): 0 ok, 1 model checks failed (or a
 target unsolved), 2 usage, 65 invalid input data, 66 input missing, 73 cannot create output,
 71 out of memory or another resource refused, 130 interrupted, 70 internal error (a bug). A
-reader that leaves early (``finmodel run --all | head -1``) ends the printing, not the run
-(:class:`_Printing`): every file is written and the exit code is the run's.
+reader that leaves early (``finmodel run --all | head -1``, ``2>&1 | head -1`` too) ends the
+printing, not the run (:class:`_Printing`): every file is written and the exit code is the run's.
 
 Modules: ``options`` (every option and the mini-syntax types), ``registry`` (the analyses and
 how a command runs one), ``run`` (run, validate), ``analyses`` (sensitivity tornado/grid,
@@ -77,7 +77,8 @@ for command in (globalsa.sobol, globalsa.morris):
 
 
 class _Printing:
-    """Standard output that stops printing once its reader has gone and lets the run go on.
+    """Standard output (or error) that stops printing once its reader has gone and lets the
+    run go on.
 
     Python ignores SIGPIPE, so a write into a pipe whose reader left (``| head -1``) raises
     BrokenPipeError, and click turns that into exit 1, "a model check failed", in the middle of
@@ -123,9 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     session = Session()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     saved_argv, sys.argv = sys.argv, [sys.argv[0] if sys.argv else "finmodel", *argv]  # recorded
-    saved_stdout = sys.stdout
-    if saved_stdout is not None and hasattr(saved_stdout, "fileno"):
-        sys.stdout = _Printing(saved_stdout)
+    saved = sys.stdout, sys.stderr
+    if sys.stdout is not None:
+        sys.stdout = _Printing(sys.stdout)
+    if sys.stderr is not None:  # progress and messages (2>&1 | head -1 closes it too)
+        sys.stderr = _Printing(sys.stderr)
     try:
         code = cli.main(args=argv, prog_name="finmodel", standalone_mode=False, obj=session)
     except click.exceptions.Abort:
@@ -161,9 +164,10 @@ def main(argv: list[str] | None = None) -> None:
         code = _internal(exc, session)
     finally:
         sys.argv = saved_argv
-        if sys.stdout is not None:  # None: started with its standard output closed (>&-)
-            sys.stdout.flush()
-        sys.stdout = saved_stdout
+        for stream in (sys.stdout, sys.stderr):
+            if stream is not None:  # None: started with it closed (>&-)
+                stream.flush()
+        sys.stdout, sys.stderr = saved
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ..arguments import heading
 from ..lazy import lazy_module
+from ..progress import Progress, no_progress
 from ..model.drivers import Drivers
 from .evaluate import Evaluation, evaluate
 
@@ -108,9 +109,10 @@ def rank_swings(swings: pd.DataFrame) -> pd.Series:
 
 
 def tornado(drivers: Drivers, variations: Sequence[Variation], outputs: Sequence[str],
-            progress: Callable[[int], None] | None = None) -> TornadoResult:
+            progress: Progress | None = None) -> TornadoResult:
     """Tornado and spider in ONE engine call: base, then low and high of each input, then the
-    spider points (low..high in equal steps) of each input."""
+    spider points (low..high in equal steps) of each input; reported as
+    ``progress(points, "tornado")``."""
     points: list[dict[str, float]] = [{}]
     for v in variations:
         points += [{v.name: v.low}, {v.name: v.high}]
@@ -119,7 +121,8 @@ def tornado(drivers: Drivers, variations: Sequence[Variation], outputs: Sequence
         for x in _spider_values(v):
             spider_index.append((v, x))
             points.append({v.name: x})
-    ev = _evaluate(drivers, variations, points, outputs, progress)
+    with (progress or no_progress)(len(points), "tornado") as bar:
+        ev = _evaluate(drivers, variations, points, outputs, bar)
     base = {o: float(ev.values[o][0]) for o in outputs}
     rows = []
     for o in outputs:

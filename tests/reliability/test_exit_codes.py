@@ -65,26 +65,36 @@ def test_bad_sensitivity_spec_is_located_and_writes_nothing(shipped_project):
                  words=("did you mean 'valuation.discount_rate'",))
 
 
-def test_a_reader_that_leaves_early_ends_the_printing_not_the_run(project):
-    """``finmodel run --all | head -1``: the reader closes the pipe after the first line. Python
-    ignores SIGPIPE, so the next line's write fails with EPIPE; that used to end the run there
-    with exit 1 ("a model check failed") and no message. Now the printing stops, every scenario
-    is still written, and the exit code is the run's (0)."""
+@pytest.mark.parametrize("args, both, code", [
+    (["run", "--all"], False, 0),
+    (["montecarlo", "--draws", "2000", "--seed", "1", "--progress"], True, 0),
+    (["run", "nosuch"], True, 66),
+], ids=["stdout", "progress-on-stderr-too", "an-error-too"])
+def test_a_reader_that_leaves_early_ends_the_printing_not_the_run(project, args, both, code):
+    """``finmodel run --all | head -1`` (and ``2>&1 | head -1``): the reader closes the pipe
+    after the first line. Python ignores SIGPIPE, so the next write fails with EPIPE; that used
+    to end the run there with exit 1 ("a model check failed") and no message. Now the printing
+    stops, every file is still written, and the exit code is the run's."""
     import os
     import subprocess
     from relhelp import finmodel_exe
-    scenarios = ["base", *sorted(p.stem for p in (project / "assumptions" / "scenarios").glob("*.yaml"))]
     read, write = os.pipe()
     os.close(read)  # the reader has gone before the first line (when it goes is a race otherwise)
     try:
-        done = subprocess.run([finmodel_exe(), "run", "--all"], cwd=project, stdout=write,
-                              stderr=subprocess.PIPE, timeout=300)
+        done = subprocess.run([finmodel_exe(), *args], cwd=project, stdout=write,
+                              stderr=write if both else subprocess.PIPE, timeout=300)
     finally:
         os.close(write)
-    assert done.returncode == 0 and done.stderr == b"", done.stderr
-    for name in scenarios:
-        assert (project / "outputs" / f"{name}.xlsx").stat().st_size > 0
-        assert (project / "outputs" / f"{name}.run.json").exists()
+    assert done.returncode == code, done.stderr
+    assert both or done.stderr == b""
+    written = sorted(p.name for p in (project / "outputs").iterdir())
+    if args[0] == "montecarlo":
+        assert "base-montecarlo.xlsx" in written and "base-montecarlo.run.json" in written
+    elif code == 0:
+        scenarios = ["base", *(p.stem for p in (project / "assumptions" / "scenarios").glob("*.yaml"))]
+        assert written == sorted(f"{n}{ext}" for n in scenarios for ext in (".xlsx", ".run.json"))
+    else:
+        assert written == []
 
 
 def test_a_run_started_with_its_output_closed_runs(project):

@@ -25,6 +25,11 @@ def test_a_set_run_leaves_the_clean_outputs_alone(mini_project):
     assert {variant_name("base", [s]) for s in spellings} == {stem}
     assert variant_name("base", ["x.y=2030"]) == variant_name("base", ["x.y=2030.0"])
     assert variant_name("base", ["x.y=yes"]) != variant_name("base", ["x.y=no"])
+    # a deal's column is read as text: 1 and 1.0 are different runs
+    assert variant_name("base", ["deals.d1.note=1"]) != variant_name("base", ["deals.d1.note=1.0"])
+    # a path set twice: the model takes the last, and so does the name
+    twice = ["valuation.discount_rate=0.12", RATE]
+    assert variant_name("base", twice) == stem != variant_name("base", twice[::-1])
 
 
 def test_name_chooses_the_outputs_of_one_scenario(mini_project):
