@@ -124,11 +124,11 @@ def main(argv: list[str] | None = None) -> None:
     session = Session()
     signal.signal(signal.SIGTERM, _raise_interrupt)
     saved_argv, sys.argv = sys.argv, [sys.argv[0] if sys.argv else "finmodel", *argv]  # recorded
-    saved = sys.stdout, sys.stderr
-    if sys.stdout is not None:
-        sys.stdout = _Printing(sys.stdout)
-    if sys.stderr is not None:  # progress and messages (2>&1 | head -1 closes it too)
-        sys.stderr = _Printing(sys.stderr)
+    saved, null = (sys.stdout, sys.stderr), None
+    if None in saved:  # started with one closed (>&-): Python gives None, which click before
+        null = open(os.devnull, "w")  # 8.1.4 cannot echo to; the null device takes it instead
+    # progress and messages go to stderr (2>&1 | head -1 closes it too)
+    sys.stdout, sys.stderr = (_Printing(stream if stream is not None else null) for stream in saved)
     try:
         code = cli.main(args=argv, prog_name="finmodel", standalone_mode=False, obj=session)
     except click.exceptions.Abort:
@@ -164,10 +164,11 @@ def main(argv: list[str] | None = None) -> None:
         code = _internal(exc, session)
     finally:
         sys.argv = saved_argv
-        for stream in (sys.stdout, sys.stderr):
-            if stream is not None:  # None: started with it closed (>&-)
-                stream.flush()
+        sys.stdout.flush()
+        sys.stderr.flush()
         sys.stdout, sys.stderr = saved
+        if null is not None:
+            null.close()
     sys.exit(code if isinstance(code, int) else 0)
 
 
