@@ -343,8 +343,7 @@ def grid(scenario: Scenario, x: str | Axis, y: str | Axis, metric: str = "npv_us
     req.check_outputs([metric], "--metric")
     vx = req.variation(ax.path, ax.scale, ax.low, ax.high, "--x")
     vy = req.variation(ay.path, ay.scale, ay.low, ay.high, "--y")
-    with (progress or no_progress)(ax.n * ay.n + 1, "grid") as bar:
-        result = data_table(req.drivers, vx, vy, ax.n, ay.n, metric, bar)
+    result = data_table(req.drivers, vx, vy, ax.n, ay.n, metric, progress)
     from .sensitivity.evaluate import output_direction
     return GridRun(req.assumptions, ax, ay, metric, result, req.labels([metric])[metric],
                    output_direction(metric, req.catalogue))

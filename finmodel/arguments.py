@@ -36,13 +36,6 @@ __all__ = ["Axis", "Goal", "Stat", "Vary", "Bounds", "Op", "COMPARE", "Event", "
            "MAX_HELD_ROWS", "Precision", "heading"]
 
 MAX_AXIS_POINTS = 200
-
-
-def heading(path: str, scale: bool) -> str:
-    """An input as a table heads it: ``PATH``, or ``PATH (factor)`` when a factor scales its
-    every year (``PATH*``), so the numbers under it read as factors, not as the input's unit."""
-    return f"{path} (factor)" if scale else path
-
 MAX_MAGNITUDE = 1e12  # largest |number| in a range, target or threshold
 # Monte Carlo draws; the memory a run needs is checked against the machine's before it starts
 MIN_DRAWS, MAX_DRAWS = 10, 1_000_000_000
@@ -52,6 +45,13 @@ MAX_HELD_ROWS = 5_000_000
 MAX_SEED = 2**128 - 1  # covers the ~128-bit entropy seeds that an unseeded run prints
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*(\.[A-Za-z0-9_\-]+)*")
 _OUTPUT = re.compile(r"[A-Za-z_][A-Za-z0-9_.\-]*(@\d+)?")
+
+
+def heading(path: str, scale: bool) -> str:
+    """An input as a table heads it: ``PATH``, or ``PATH (factor)`` when a factor scales its
+    every year (``PATH*``), so the numbers under it read as factors, not as the input's unit."""
+    return f"{path} (factor)" if scale else path
+
 
 
 def _number(text: str, what: str) -> float:

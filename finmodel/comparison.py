@@ -18,7 +18,7 @@ import pandas as pd
 from .assumptions.load import Assumptions
 from .outputs import variant_name
 from .record import run_info as make_run_info
-from .tables import format_input, format_value
+from .tables import counted, format_input, format_value
 from .workbook.layout import RunInfo
 
 __all__ = ["DiffRun", "CompareRun", "side_name", "diff_names", "diff_stem", "compare_names", "compare_stem",
@@ -142,7 +142,7 @@ class DiffRun:
 
     def _how(self) -> str:
         at = self.attribution
-        groups = f"{len(at.groups)} {self.by}{'' if len(at.groups) == 1 else 's'}"
+        groups = counted(len(at.groups), self.by)
         if at.method == "exact":
             return f"exact Shapley values over {groups} ({at.rows:,} engine runs)"
         return (f"Shapley values from {at.permutations:,} random orders of {groups} "

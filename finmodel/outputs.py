@@ -43,33 +43,17 @@ def safe_text(x):
 
 def variant_name(stem: str, overrides: Sequence[str] = ()) -> str:
     """The name of a scenario with ``--set`` overrides: ``<stem>-set-<hash>``, where hash is
-    the first 6 hex digits of the SHA-256 of the overrides, each as :func:`_canonical` writes
-    it, one per line, sorted (so the same overrides in any order or spelling give the same
+    the first 6 hex digits of the SHA-256 of the overrides, each as the model reads it
+    (:func:`~finmodel.assumptions.load.override_key`), one per line, sorted (so the same overrides in any order or spelling give the same
     name); just ``<stem>`` without overrides."""
     if not overrides:
         return stem
     import hashlib
-    last = dict(_canonical(o) for o in overrides)  # a path set twice: the model takes the last
+    from .assumptions.load import override_key
+    last = dict(override_key(o) for o in overrides)  # a path set twice: the model takes the last
     lines = sorted(f"{path}={value}" for path, value in last.items())
     digest = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:6]
     return f"{stem}-set-{digest}"
-
-
-def _canonical(override: str) -> tuple[str, str]:
-    """(path, value) of ``PATH=VALUE`` as the model reads it: the path stripped, and a number
-    of a model input as Python writes the float (``0.1``, ``0.10``, ``.10`` and ``1e-1`` all
-    ``0.1``; ``2030`` as ``2030.0``); a deal's column (read as text: ``1`` and ``1.0`` differ)
-    and any other value as typed. A text that does not parse stays as it is."""
-    from .assumptions.load import parse_override
-    from .errors import FinModelError
-    path, _, typed = override.partition("=")
-    try:
-        parts, value = parse_override(override)
-    except FinModelError:
-        return path, typed
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and parts[0] != "deals":
-        return ".".join(parts), repr(float(value))
-    return ".".join(parts), typed.strip()
 
 
 def check_output_path(path: Path, suffix: str, inputs: tuple[Path, ...] = ()) -> Path:

@@ -10,8 +10,13 @@ from .model.result import Result
 
 pd = lazy_module("pandas")
 
-__all__ = ["line_items_table", "metrics_table", "checks_table", "metric_text", "text_grid",
+__all__ = ["counted", "line_items_table", "metrics_table", "checks_table", "metric_text", "text_grid",
            "format_value", "format_input", "format_difference"]
+
+
+def counted(number: int, noun: str) -> str:
+    """``1 input``, ``3 inputs``: a count and its noun, plural unless one."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def line_items_table(result: Result, scenario: int = 0) -> pd.DataFrame:

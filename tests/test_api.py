@@ -223,6 +223,8 @@ def _recorder():
 
 @pytest.mark.parametrize("kind, call, labels", [
     ("tornado", lambda p: api.tornado("base", metrics="npv_usd_bn", progress=p), ["tornado"]),
+    ("grid, integer axis", lambda p: api.grid("base", "valuation.discount_rate=0.08:0.16:3",
+                                              "commitments.delay_years=0:2:5", progress=p), ["grid"]),
     ("sobol", lambda p: api.sobol("base", samples=32, seed=1, items=(), progress=p), ["Sobol", "Sobol indices"]),
     ("morris", lambda p: api.morris("base", trajectories=4, seed=1, progress=p), ["Morris"]),
     ("montecarlo", lambda p: api.montecarlo("base", draws=1000, seed=1, progress=p), ["Monte Carlo"]),

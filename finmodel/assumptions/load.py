@@ -22,7 +22,7 @@ from .rules import breaches
 from .schema import SLUG, Anchor, Calibration, Deal, Scenario, supply_chain_problems
 from .yamlio import Located, read_yaml
 
-__all__ = ["Assumptions", "load", "load_deals", "parse_override", "DEAL_COLUMNS", "file_sha256"]
+__all__ = ["Assumptions", "load", "load_deals", "parse_override", "override_key", "DEAL_COLUMNS", "file_sha256"]
 
 DEAL_COLUMNS = ("id", "partner", "deal", "kind", "capacity_gw", "value_usd_bn", "value_covers",
                 "start_year", "term_years", "ramp", "shares", "include", "status", "financing",
@@ -226,6 +226,24 @@ def parse_override(text: str) -> tuple[tuple[str, ...], Any]:
     except AssumptionError:
         value = raw.strip()
     return parts, value
+
+
+def override_key(text: str) -> tuple[str, str]:
+    """(path, value) of a ``--set PATH=VALUE`` as the model reads it, for naming its outputs:
+    the path stripped; a deal's column as the text the deal table gets (:func:`_as_text`:
+    ``1`` and ``1.0`` differ); any other number as its float (``0.1``, ``0.10``, ``.10`` and
+    ``1e-1`` are one value, ``2030`` is ``2030.0``); anything else as typed. A text that does
+    not parse stays as it is."""
+    path, _, typed = text.partition("=")
+    try:
+        parts, value = parse_override(text)
+    except UsageError:
+        return path, typed
+    if parts[0] == "deals":
+        return ".".join(parts), _as_text(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return ".".join(parts), repr(float(value))
+    return ".".join(parts), typed.strip()
 
 
 def _apply_override(data: dict, deals: list[dict], parts: tuple, value: Any, years: list[int],

@@ -82,8 +82,8 @@ class _Printing:
 
     Python ignores SIGPIPE, so a write into a pipe whose reader left (``| head -1``) raises
     BrokenPipeError, and click turns that into exit 1, "a model check failed", in the middle of
-    a run, whatever the run had still to write. Here the first such write points the standard
-    output's descriptor at the null device (so nothing later, the interpreter's last flush
+    a run, whatever the run had still to write. Here the first such write points the stream's
+    descriptor at the null device (so nothing later, the interpreter's last flush
     included, meets the closed pipe) and every later write is dropped. Everything else is the
     stream's own."""
 

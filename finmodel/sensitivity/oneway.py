@@ -6,7 +6,7 @@ base point (every varied input at its base value), so the base equals the base r
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -184,7 +184,7 @@ class GridResult:
 
 
 def grid(drivers: Drivers, x: Variation, y: Variation, nx: int, ny: int, output: str,
-         progress: Callable[[int], None] | None = None) -> GridResult:
+         progress: Progress | None = None) -> GridResult:
     """A two-way data table of ``output`` over x in [x.low, x.high] and y in [y.low, y.high],
     with the base point first; ONE engine call for all nx * ny + 1 points."""
     xs = np.linspace(x.low, x.high, nx)
@@ -194,7 +194,8 @@ def grid(drivers: Drivers, x: Variation, y: Variation, nx: int, ny: int, output:
     if y.integer:
         ys = np.unique(np.round(ys))
     points = [{}] + [{x.name: float(a), y.name: float(b)} for b in ys for a in xs]
-    ev = _evaluate(drivers, (x, y), points, [output], progress)
+    with (progress or no_progress)(len(points), "grid") as bar:
+        ev = _evaluate(drivers, (x, y), points, [output], bar)
     vals = ev.values[output]
     return GridResult(x, y, xs, ys, output, vals[1:].reshape(len(ys), len(xs)), float(vals[0]),
                       int(ev.invalid[1:].sum()))

@@ -16,7 +16,7 @@ from typing import Sequence
 
 import numpy as np
 
-from ..tables import format_value
+from ..tables import counted, format_value
 from .analysis import _head, _header, _title, fit_columns, input_format, unit_text
 from .formats import number_format
 from .layout import RunInfo, about_sheet
@@ -173,7 +173,7 @@ def layout_diff(at, diffs, labels: dict[str, tuple[str, str]], names: tuple[str,
     """
     a_name, b_name = names
     sheet = Sheet(SHEET, tab_color="#1F4E79")
-    groups = f"{len(at.groups)} group{'' if len(at.groups) == 1 else 's'}"
+    groups = counted(len(at.groups), "group")
     how = (f"exact Shapley values over {groups} ({at.rows:,} engine runs)" if at.method == "exact"
            else f"Shapley values sampled from {at.permutations:,} random orders of {groups} "
                 f"(seed {at.seed}; {at.rows:,} engine runs)")
